@@ -1,0 +1,143 @@
+// The edge handler's configuration. Lambda@Edge has no environment variables,
+// so the bundler validates this at build time and bakes the resolved object
+// into the bundle through esbuild `define` (see stacks/bundle.ts).
+
+import { parseCidrOrUndefined } from './cidr.js';
+
+export interface EdgeAuthConfig {
+  /** secret name or ARN */
+  secretId: string;
+  /** the secret's home region */
+  secretRegion: string;
+  /** regions holding a replica of the secret; the edge reads the nearest one */
+  replicaRegions: string[];
+  /** edge region -> secret region, overriding the nearest-region choice */
+  regionOverrides: Record<string, string>;
+  realm: string;
+  /** how long a fetched secret is trusted before it is refetched */
+  cacheTtlSeconds: number;
+  /** least time between two refetches caused by failed checks or failed fetches */
+  refreshMinIntervalSeconds: number;
+  /** how long past its TTL a cached secret may serve while refreshes fail */
+  staleIfErrorSeconds: number;
+  /** how long after a rotation the previous password is still accepted (0: never) */
+  graceSeconds: number;
+  /** CloudFront-style path patterns (`*` any run of characters, `?` one) that skip auth */
+  bypassPaths: string[];
+  /** IPv4/IPv6 CIDRs whose clients skip auth */
+  allowCidrs: string[];
+  /** let CORS preflights (OPTIONS with Origin + Access-Control-Request-Method) through */
+  corsPreflight: boolean;
+  /** remove the Authorization header before the request reaches the origin */
+  stripAuthorization: boolean;
+  /** time limit on one Secrets Manager call */
+  fetchTimeoutMs: number;
+  /** Retry-After sent with the 503 when no credential is known */
+  retryAfterSeconds: number;
+}
+
+export const EDGE_AUTH_DEFAULTS = {
+  replicaRegions: [] as string[],
+  regionOverrides: {} as Record<string, string>,
+  realm: 'Restricted',
+  cacheTtlSeconds: 300,
+  refreshMinIntervalSeconds: 5,
+  staleIfErrorSeconds: 3600,
+  graceSeconds: 0,
+  bypassPaths: [] as string[],
+  allowCidrs: [] as string[],
+  corsPreflight: false,
+  stripAuthorization: true,
+  fetchTimeoutMs: 2000,
+  retryAfterSeconds: 10,
+} satisfies Partial<EdgeAuthConfig>;
+
+export type EdgeAuthConfigInput = Pick<EdgeAuthConfig, 'secretId' | 'secretRegion'> & Partial<EdgeAuthConfig>;
+
+export class EdgeConfigError extends Error {
+  override name = 'EdgeConfigError';
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+// Printable ASCII without the characters a quoted-string would need to escape.
+const REALM = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+const PATH_PATTERN = /^\/[\x21-\x7e]*$/;
+
+/** Validates the input and fills defaults. Errors name the field, the value and what is allowed. */
+export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new EdgeConfigError('edge config must be an object with at least secretId and secretRegion');
+  }
+  const known = new Set<string>(['secretId', 'secretRegion', ...Object.keys(EDGE_AUTH_DEFAULTS)]);
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new EdgeConfigError(`edge config: unknown field "${key}"; allowed: ${[...known].join(', ')}`);
+  }
+  const merged = { ...EDGE_AUTH_DEFAULTS, ...(input as Partial<EdgeAuthConfig>) };
+  const c = merged as EdgeAuthConfig;
+
+  requireString(c, 'secretId', (v) => v.length > 0 && v.length <= 2048, 'a secret name or ARN');
+  requireString(c, 'secretRegion', (v) => REGION.test(v), 'an AWS region such as eu-west-1');
+  requireString(c, 'realm', (v) => REALM.test(v), 'printable ASCII without " or \\, 1-128 characters');
+  requireArray(c, 'replicaRegions', (v) => REGION.test(v), 'AWS regions');
+  requireArray(c, 'bypassPaths', (v) => PATH_PATTERN.test(v), 'path patterns starting with /');
+  requireArray(c, 'allowCidrs', (v) => parseCidrOrUndefined(v) !== undefined, 'IPv4 or IPv6 CIDRs such as 203.0.113.0/24');
+  requireInt(c, 'cacheTtlSeconds', 1, 86_400);
+  requireInt(c, 'refreshMinIntervalSeconds', 0, 3600);
+  requireInt(c, 'staleIfErrorSeconds', 0, 7 * 86_400);
+  requireInt(c, 'graceSeconds', 0, 30 * 86_400);
+  requireInt(c, 'fetchTimeoutMs', 100, 4500);
+  requireInt(c, 'retryAfterSeconds', 1, 3600);
+  requireBoolean(c, 'corsPreflight');
+  requireBoolean(c, 'stripAuthorization');
+
+  const overrides = c.regionOverrides;
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new EdgeConfigError('edge config: regionOverrides must be an object of edge region -> secret region');
+  }
+  const secretRegions = new Set([c.secretRegion, ...c.replicaRegions]);
+  for (const [edgeRegion, secretRegion] of Object.entries(overrides)) {
+    if (!REGION.test(edgeRegion) || typeof secretRegion !== 'string' || !secretRegions.has(secretRegion)) {
+      throw new EdgeConfigError(
+        `edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`,
+      );
+    }
+  }
+  return {
+    ...c,
+    replicaRegions: [...new Set(c.replicaRegions)].filter((r) => r !== c.secretRegion),
+  };
+}
+
+type Field<T> = { [K in keyof EdgeAuthConfig]: EdgeAuthConfig[K] extends T ? K : never }[keyof EdgeAuthConfig];
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+function requireString(c: EdgeAuthConfig, key: Field<string>, ok: (v: string) => boolean, allowed: string): void {
+  const v: unknown = c[key];
+  if (typeof v !== 'string' || !ok(v)) throw new EdgeConfigError(`edge config: ${key} is ${describe(v)}; expected ${allowed}`);
+}
+
+function requireArray(c: EdgeAuthConfig, key: Field<string[]>, ok: (v: string) => boolean, allowed: string): void {
+  const v: unknown = c[key];
+  if (!Array.isArray(v)) throw new EdgeConfigError(`edge config: ${key} is ${describe(v)}; expected a list of ${allowed}`);
+  v.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || !ok(item)) {
+      throw new EdgeConfigError(`edge config: ${key}[${i}] is ${describe(item)}; expected ${allowed}`);
+    }
+  });
+}
+
+function requireInt(c: EdgeAuthConfig, key: Field<number>, min: number, max: number): void {
+  const v: unknown = c[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new EdgeConfigError(`edge config: ${key} is ${describe(v)}; expected a whole number from ${min} to ${max}`);
+  }
+}
+
+function requireBoolean(c: EdgeAuthConfig, key: Field<boolean>): void {
+  const v: unknown = c[key];
+  if (typeof v !== 'boolean') throw new EdgeConfigError(`edge config: ${key} is ${describe(v)}; expected true or false`);
+}

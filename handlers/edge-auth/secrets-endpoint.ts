@@ -1,0 +1,55 @@
+// Where and how the edge reaches Secrets Manager, shared by both clients.
+
+import { secretIdIn, secretRegionsFor } from './regions.js';
+import type { EdgeAuthConfig } from './config.js';
+import type { FetchSecretVersion, SecretVersion, VersionStage } from './secret-cache.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The standard AWS endpoint variables; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns them off. */
+export function secretsManagerEndpoint(region: string, env: Env): string {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== 'true') {
+    const configured = env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL;
+    if (configured) return configured;
+  }
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://secretsmanager.${region}.${suffix}`;
+}
+
+export class SecretsFetchError extends Error {
+  override name = 'SecretsFetchError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export const isNotFound = (error: unknown): boolean =>
+  error instanceof SecretsFetchError ? error.code === 'ResourceNotFoundException' : (error as { name?: string })?.name === 'ResourceNotFoundException';
+
+/** One GetSecretValue call in one region, with a deadline. */
+export type GetInRegion = (region: string, secretId: string, stage: VersionStage, signal: AbortSignal) => Promise<SecretVersion>;
+
+/**
+ * Reads from the nearest copy, then the home region if that fails, all within
+ * one time budget. A missing version is an answer, not a failure: no fallback.
+ */
+export function regionalFetcher(config: EdgeAuthConfig, env: Env, get: GetInRegion): FetchSecretVersion {
+  const regions = secretRegionsFor(env.AWS_REGION, config);
+  return async (stage) => {
+    const signal = AbortSignal.timeout(config.fetchTimeoutMs);
+    let lastError: unknown;
+    for (const region of regions) {
+      try {
+        return await get(region, secretIdIn(config.secretId, region), stage, signal);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        lastError = error;
+        if (signal.aborted) break;
+      }
+    }
+    throw lastError;
+  };
+}
