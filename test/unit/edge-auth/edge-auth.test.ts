@@ -1,0 +1,274 @@
+import { describe, expect, it, vi } from 'vitest';
+import { resolveEdgeAuthConfig, type EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
+import { createEdgeAuth, type EdgeLogEvent } from '../../../handlers/edge-auth/edge-auth.js';
+import type { CloudFrontRequest, CloudFrontResultResponse } from '../../../handlers/edge-auth/cloudfront.js';
+import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
+import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
+
+const SECOND = 1000;
+
+function setup(config: Partial<EdgeAuthConfigInput> = {}, initial: Record<string, unknown> | null = { username: 'admin', password: 'first-Password-1' }) {
+  const secrets = new FakeSecretVersions(initial ?? undefined);
+  const logs: EdgeLogEvent[] = [];
+  const edge = createEdgeAuth(
+    resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }),
+    { fetchVersion: secrets.fetch, now: secrets.clock, log: (e) => logs.push(e) },
+  );
+  const status = async (shape: RequestShape) => {
+    const result = await edge.handle(viewerRequest(shape));
+    return 'status' in result ? Number(result.status) : 200;
+  };
+  return { secrets, edge, logs, status };
+}
+
+describe('edge-auth decisions', () => {
+  it('lets the right credential through and forwards the request without Authorization', async () => {
+    const { edge } = setup();
+    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1'), uri: '/page' }))) as CloudFrontRequest;
+    expect(result.uri).toBe('/page');
+    expect(result.headers.authorization).toBeUndefined();
+    expect(result.headers.host?.[0]?.value).toBe('d111111abcdef8.cloudfront.net');
+  });
+
+  it('keeps the Authorization header when stripAuthorization is off', async () => {
+    const { edge } = setup({ stripAuthorization: false });
+    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1') }))) as CloudFrontRequest;
+    expect(result.headers.authorization?.[0]?.value).toBe(basic('admin', 'first-Password-1'));
+  });
+
+  it('answers 401 with a realm, UTF-8 charset and no-store, without fetching for a missing header', async () => {
+    const { edge, secrets } = setup();
+    const result = (await edge.handle(viewerRequest())) as CloudFrontResultResponse;
+    expect(result.status).toBe('401');
+    expect(result.headers['www-authenticate']).toEqual([{ key: 'WWW-Authenticate', value: 'Basic realm="Staging", charset="UTF-8"' }]);
+    expect(result.headers['cache-control']).toEqual([{ key: 'Cache-Control', value: 'no-store' }]);
+    expect(result.body.length).toBeLessThan(100);
+    expect(secrets.calls).toEqual([]);
+  });
+
+  it('refuses a wrong password, a wrong user and a right password for another user', async () => {
+    const { status } = setup({}, { users: { alice: 'alice-Password-1', bob: 'bob-Password-22' } });
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(200);
+    expect(await status({ authorization: basic('bob', 'bob-Password-22') })).toBe(200);
+    expect(await status({ authorization: basic('alice', 'bob-Password-22') })).toBe(401);
+    expect(await status({ authorization: basic('carol', 'alice-Password-1') })).toBe(401);
+    expect(await status({ authorization: basic('alice', 'alice-Password-') })).toBe(401);
+    expect(await status({ authorization: basic('alice', 'alice-Password-11') })).toBe(401);
+  });
+
+  it('accepts passwords that contain colons', async () => {
+    const { status } = setup({}, { username: 'admin', password: 'a:b:c' });
+    expect(await status({ authorization: basic('admin', 'a:b:c') })).toBe(200);
+    expect(await status({ authorization: basic('admin:a', 'b:c') })).toBe(200); // same bytes on the wire
+    expect(await status({ authorization: basic('admin', 'a:b') })).toBe(401);
+  });
+
+  it('treats malformed events as 401, never as a crash', async () => {
+    const { edge } = setup();
+    for (const event of [undefined, {}, { Records: [] }, { Records: [{ cf: {} }] }, { Records: [{ cf: { request: { headers: null } } }] }]) {
+      const result = (await edge.handle(event as never)) as CloudFrontResultResponse;
+      expect(result.status).toBe('401');
+    }
+  });
+});
+
+describe('edge-auth cache', () => {
+  it('fetches once per TTL while credentials keep matching', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 60 });
+    for (let i = 0; i < 5; i++) expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(secrets.calls).toEqual(['AWSCURRENT']);
+    secrets.advance(60 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(secrets.calls).toEqual(['AWSCURRENT', 'AWSCURRENT']);
+  });
+
+  it('runs one fetch for concurrent cold requests', async () => {
+    const { status, secrets } = setup();
+    const results = await Promise.all(Array.from({ length: 20 }, () => status({ authorization: basic('admin', 'first-Password-1') })));
+    expect(results.every((s) => s === 200)).toBe(true);
+    expect(secrets.calls).toEqual(['AWSCURRENT']);
+  });
+
+  it('accepts a freshly rotated password at once (refresh-on-miss)', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 5 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(10 * SECOND);
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
+    // the refetch also taught the cache that the old one is gone (grace 0)
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
+  });
+
+  it('costs at most one fetch per interval under a flood of wrong passwords', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 5 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    for (let second = 0; second < 60; second++) {
+      for (let i = 0; i < 50; i++) expect(await status({ authorization: basic('admin', `guess-${second}-${i}`) })).toBe(401);
+      secrets.advance(SECOND);
+    }
+    // 60 s of flood at one fetch per 5 s at most: 1 cold fetch + <= 12 refreshes
+    expect(secrets.calls.length).toBeGreaterThan(1);
+    expect(secrets.calls.length).toBeLessThanOrEqual(13);
+  });
+
+  it('does not refetch on a miss when the cache is younger than the interval', async () => {
+    const { status, secrets } = setup({ refreshMinIntervalSeconds: 5 });
+    expect(await status({ authorization: basic('admin', 'wrong-one') })).toBe(401);
+    expect(await status({ authorization: basic('admin', 'wrong-two') })).toBe(401);
+    expect(secrets.calls).toEqual(['AWSCURRENT']);
+  });
+
+  it('keeps the old password working until the TTL when it is not refetched (no grace)', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 60 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    secrets.advance(30 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(30 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
+  });
+});
+
+describe('edge-auth when Secrets Manager fails', () => {
+  it('answers 503 with Retry-After when nothing is known, never 200', async () => {
+    const { edge, secrets, logs } = setup({ retryAfterSeconds: 7 });
+    secrets.failing = true;
+    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1') }))) as CloudFrontResultResponse;
+    expect(result.status).toBe('503');
+    expect(result.headers['retry-after']).toEqual([{ key: 'Retry-After', value: '7' }]);
+    expect(result.headers['cache-control']?.[0]?.value).toBe('no-store');
+    expect(logs.map((l) => l.event)).toEqual(['secret.fetch-failed', 'request.unavailable']);
+  });
+
+  it('answers 503 when the secret has no AWSCURRENT version yet', async () => {
+    const { status } = setup({}, null);
+    expect(await status({ authorization: basic('admin', 'anything') })).toBe(503);
+  });
+
+  it('serves from the stale cache for a bounded time, then fails closed', async () => {
+    const { status, secrets, logs } = setup({ cacheTtlSeconds: 60, staleIfErrorSeconds: 120, refreshMinIntervalSeconds: 5 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.failing = true;
+    secrets.advance(61 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(await status({ authorization: basic('admin', 'wrong') })).toBe(401);
+    expect(logs.some((l) => l.event === 'secret.stale')).toBe(true);
+    secrets.advance(120 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(503);
+    expect(logs.some((l) => l.event === 'secret.expired')).toBe(true);
+    secrets.failing = false;
+    secrets.advance(5 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+  });
+
+  it('retries a failing Secrets Manager at most once per interval', async () => {
+    const { status, secrets } = setup({ refreshMinIntervalSeconds: 5 });
+    secrets.failing = true;
+    for (let i = 0; i < 20; i++) expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(503);
+    expect(secrets.calls.length).toBe(1);
+    secrets.advance(5 * SECOND);
+    await status({ authorization: basic('admin', 'first-Password-1') });
+    expect(secrets.calls.length).toBe(2);
+  });
+
+  it('treats an unparseable secret value like a failed fetch and logs no value', async () => {
+    const { status, logs } = setup({}, { username: 'admin', password: '' });
+    expect(await status({ authorization: basic('admin', '') })).toBe(503);
+    const failure = logs.find((l) => l.event === 'secret.fetch-failed');
+    expect(failure && 'error' in failure && failure.error).toMatch(/password must be a non-empty string/);
+  });
+});
+
+describe('edge-auth grace period for the previous password', () => {
+  it('accepts the previous password only within the grace period after the rotation', async () => {
+    const { status, secrets } = setup({ graceSeconds: 120, cacheTtlSeconds: 30 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(60 * SECOND);
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(119 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(2 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
+  });
+
+  it('never accepts the previous password by default', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 30 });
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
+    expect(secrets.calls).not.toContain('AWSPREVIOUS');
+  });
+
+  it('does not read AWSPREVIOUS once the grace period is over', async () => {
+    const { status, secrets } = setup({ graceSeconds: 60 });
+    secrets.advance(61 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(secrets.calls).toEqual(['AWSCURRENT']);
+  });
+});
+
+describe('edge-auth exemptions', () => {
+  it('bypasses auth for configured paths only, with CloudFront wildcards', async () => {
+    const { status, secrets } = setup({ bypassPaths: ['/healthz', '/.well-known/*', '/img/????.png'] });
+    expect(await status({ uri: '/healthz' })).toBe(200);
+    expect(await status({ uri: '/.well-known/acme-challenge/abc' })).toBe(200);
+    expect(await status({ uri: '/img/logo.png' })).toBe(200);
+    expect(await status({ uri: '/img/logos.png' })).toBe(401);
+    expect(await status({ uri: '/healthz/more' })).toBe(401);
+    expect(await status({ uri: '/HEALTHZ' })).toBe(401);
+    expect(await status({ uri: '/' })).toBe(401);
+    expect(secrets.calls).toEqual([]);
+  });
+
+  it('does not let a bypass path reach another path through dot segments or encodings', async () => {
+    const { status } = setup({ bypassPaths: ['/.well-known/*', '/public*'] });
+    for (const uri of ['/.well-known/../admin', '/.well-known/%2e%2e/admin', '/.well-known/..%2fadmin', '/public/..\\admin', '/public//x', '/public/./x']) {
+      expect(await status({ uri }), uri).toBe(401);
+    }
+  });
+
+  it('lets allowlisted client addresses through, IPv4 and IPv6', async () => {
+    const { status } = setup({ allowCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
+    expect(await status({ clientIp: '203.0.113.9' })).toBe(200);
+    expect(await status({ clientIp: '::ffff:203.0.113.9' })).toBe(200);
+    expect(await status({ clientIp: '2001:db8:1::7' })).toBe(200);
+    expect(await status({ clientIp: '198.51.100.1' })).toBe(401);
+    expect(await status({ clientIp: '2001:db9::1' })).toBe(401);
+    expect(await status({ clientIp: 'not-an-ip' })).toBe(401);
+  });
+
+  it('passes CORS preflights only when enabled and only when they are preflights', async () => {
+    const preflight = { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } };
+    expect(await setup().status(preflight)).toBe(401);
+    const { status } = setup({ corsPreflight: true });
+    expect(await status(preflight)).toBe(200);
+    expect(await status({ method: 'OPTIONS', headers: { Origin: 'https://app.example' } })).toBe(401);
+    expect(await status({ method: 'GET', headers: preflight.headers })).toBe(401);
+  });
+});
+
+describe('edge-auth logs', () => {
+  it('logs fetches and failures as structured events that never contain a credential', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      const { status, secrets, logs } = setup({ graceSeconds: 60 });
+      await status({ authorization: basic('admin', 'first-Password-1') });
+      secrets.advance(10 * SECOND);
+      secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+      await status({ authorization: basic('admin', 'second-Password-2') });
+      secrets.failing = true;
+      secrets.advance(400 * SECOND);
+      await status({ authorization: basic('admin', 'second-Password-2') });
+      const text = JSON.stringify(logs) + lines.join('\n');
+      expect(logs.map((l) => l.event)).toEqual(['secret.fetch', 'secret.fetch', 'secret.fetch-failed', 'secret.stale']);
+      expect(logs[1]).toMatchObject({ cause: 'miss', changed: true, previous: true });
+      for (const secret of ['first-Password-1', 'second-Password-2', 'YWRtaW46']) expect(text).not.toContain(secret);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
