@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Entry point: runs the compiled CLI and sets the process exit code (the only place that does).
+import { fileURLToPath } from 'node:url';
+
+let cli;
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/main.js')) {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    process.stderr.write(`error: basicauth is not built\n  fix: run \`npm install\` (or \`npm run build\`) in ${root}\n`);
+    process.exitCode = 70;
+  } else {
+    throw error;
+  }
+}
+if (cli) process.exitCode = await cli.run(process.argv.slice(2));

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import type { CommandContext } from '../main.js';
+
+interface BuildOptions {
+  out: string;
+  edgeConfig?: string;
+  secretId?: string;
+  secretRegion?: string;
+  realm?: string;
+  json?: boolean;
+}
+
+export function registerBuild(program: Command, ctx: CommandContext): void {
+  program
+    .command('build')
+    .description('bundle the edge and rotation handlers into deployable zips')
+    .option('--out <dir>', 'where to write the zips', '.basicauth/build')
+    .option('--edge-config <file>', 'JSON file with the edge settings (secretId, secretRegion, realm, cacheTtlSeconds, ...)')
+    .option('--secret-id <id>', 'secret name or ARN the edge reads (default: basicauth)')
+    .option('--secret-region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
+    .option('--realm <realm>', 'realm shown in the browser prompt')
+    .option('--json', 'print the result as one JSON document')
+    .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')
+    .action(async (options: BuildOptions) => {
+      const fromFile = options.edgeConfig ? await readEdgeConfig(options.edgeConfig) : {};
+      const edgeConfig = {
+        secretId: 'basicauth',
+        secretRegion: ctx.env.AWS_REGION || 'us-east-1',
+        ...fromFile,
+        ...(options.secretId ? { secretId: options.secretId } : {}),
+        ...(options.secretRegion ? { secretRegion: options.secretRegion } : {}),
+        ...(options.realm ? { realm: options.realm } : {}),
+      };
+      const { buildHandlers } = await import('../ops/build.js');
+      const result = await buildHandlers({ outDir: options.out, edgeConfig }, ctx.progress());
+      if (options.json) return ctx.printJson(result);
+      const { formatBytes } = await import('../ui/plain.js');
+      ctx.print(`Built ${result.handlers.length} handlers into ${result.outDir}`);
+      for (const h of result.handlers) {
+        ctx.print(`  ${h.handler.padEnd(10)} ${formatBytes(h.codeBytes).padStart(9)} code  ${formatBytes(h.zipBytes).padStart(9)} zipped  sha256 ${h.sha256}`);
+      }
+    });
+}
+
+async function readEdgeConfig(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --edge-config ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      hint: 'pass the path of an existing JSON file',
+    });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`--edge-config ${path} is not a JSON object (${(error as Error).message})`, {
+      hint: 'the file holds one object such as {"secretId": "basicauth/staging", "secretRegion": "eu-west-1"}',
+    });
+  }
+}

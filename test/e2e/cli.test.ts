@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'basicauth-cli-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('basicauth', () => {
+  it('--help lists the commands that exist, each with a description, on stdout', async () => {
+    const r = await runCli(['--help'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: basicauth/);
+    expect(r.stdout).toMatch(/build \[options\]\s+bundle the edge and rotation handlers/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('--version prints the version', async () => {
+    const r = await runCli(['--version'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('exits 2 on usage errors, with a suggestion', async () => {
+    const unknown = await runCli(['biuld'], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'biuld'/);
+    expect(unknown.stderr).toMatch(/Did you mean build\?/);
+    const option = await runCli(['build', '--secret'], { cwd });
+    expect(option.code).toBe(2);
+    expect(option.stdout).toBe('');
+  });
+});
+
+describe('basicauth build', () => {
+  it('writes both zips and prints one JSON document with --json', async () => {
+    const r = await runCli(['build', '--json', '--secret-id', 'basicauth/staging', '--secret-region', 'eu-west-1', '--out', 'out'], { cwd });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { outDir: string; handlers: Array<{ handler: string; zipPath: string; zipBytes: number; sha256: string; edgeConfig?: { secretId: string } }> };
+    expect(result.outDir).toBe(join(cwd, 'out'));
+    expect(result.handlers.map((h) => h.handler)).toEqual(['edge-auth', 'rotate']);
+    for (const h of result.handlers) {
+      expect(existsSync(h.zipPath)).toBe(true);
+      expect(h.sha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    }
+    expect(result.handlers[0]!.edgeConfig?.secretId).toBe('basicauth/staging');
+    expect(r.stderr).toMatch(/✔ bundle edge-auth/); // progress goes to stderr
+  });
+
+  it('prints a size table for people', async () => {
+    const r = await runCli(['build', '--out', 'table'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Built 2 handlers into .*table\n {2}edge-auth .* KiB code .* KiB zipped {2}sha256 /);
+  });
+
+  it('reads a full edge config from a file; flags win', async () => {
+    await writeFile(join(cwd, 'edge.json'), JSON.stringify({ secretId: 'from-file', secretRegion: 'us-west-2', graceSeconds: 60 }));
+    const r = await runCli(['build', '--json', '--edge-config', 'edge.json', '--realm', 'Team'], { cwd });
+    expect(r.code).toBe(0);
+    const edge = JSON.parse(r.stdout).handlers[0].edgeConfig;
+    expect(edge).toMatchObject({ secretId: 'from-file', secretRegion: 'us-west-2', graceSeconds: 60, realm: 'Team' });
+  });
+
+  it('names the field and the fix when the edge config is wrong (exit 1)', async () => {
+    const r = await runCli(['build', '--secret-region', 'Ireland'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/error: edge config: secretRegion is "Ireland"; expected an AWS region such as eu-west-1/);
+    expect(r.stderr).toMatch(/fix: /);
+  });
+
+  it('explains a missing or broken --edge-config file', async () => {
+    const missing = await runCli(['build', '--edge-config', 'nope.json'], { cwd });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read --edge-config nope.json: ENOENT/);
+    await writeFile(join(cwd, 'broken.json'), '{"secretId": ');
+    const broken = await runCli(['build', '--edge-config', 'broken.json'], { cwd });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/broken.json is not a JSON object/);
+  });
+});
