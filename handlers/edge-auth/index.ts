@@ -1,5 +1,5 @@
 // Lambda@Edge viewer-request entry point (handler: index.handler).
 import { createRuntimeHandler } from './runtime.js';
-import { createFetchSecretsClient } from './secrets-client.js';
+import { createSecretsClient } from './secrets-client.js';
 
-export const handler = createRuntimeHandler(createFetchSecretsClient);
+export const handler = createRuntimeHandler(createSecretsClient);

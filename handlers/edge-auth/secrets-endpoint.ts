@@ -53,3 +53,39 @@ export function regionalFetcher(config: EdgeAuthConfig, env: Env, get: GetInRegi
     throw lastError;
   };
 }
+
+interface GetSecretValueBody {
+  VersionId?: string;
+  SecretString?: string;
+  SecretBinary?: string;
+  CreatedDate?: number;
+  __type?: string;
+}
+
+/** Turns a GetSecretValue answer (JSON 1.1) into a version or a SecretsFetchError named by AWS's error code. */
+export function parseGetSecretValue(region: string, status: number, text: string): SecretVersion {
+  let body: GetSecretValueBody;
+  try {
+    body = JSON.parse(text) as GetSecretValueBody;
+  } catch {
+    throw new SecretsFetchError(`Secrets Manager in ${region} answered HTTP ${status} without JSON`, `Http${status}`);
+  }
+  if (status < 200 || status >= 300) {
+    const code = (body.__type ?? `Http${status}`).split('#').pop() as string;
+    throw new SecretsFetchError(`Secrets Manager in ${region} answered ${code}`, code);
+  }
+  const secretString = body.SecretString ?? (body.SecretBinary ? Buffer.from(body.SecretBinary, 'base64').toString('utf8') : undefined);
+  if (typeof body.VersionId !== 'string' || secretString === undefined) {
+    throw new SecretsFetchError(`Secrets Manager in ${region} answered without VersionId or value`, 'MalformedResponse');
+  }
+  return { versionId: body.VersionId, secretString, createdDate: Math.round((body.CreatedDate ?? 0) * 1000) };
+}
+
+/** Lambda puts the function role's credentials in these reserved variables. */
+export function credentialsFrom(env: Env): { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new SecretsFetchError('no AWS credentials in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)', 'CredentialsMissing');
+  }
+  return { accessKeyId, secretAccessKey, sessionToken };
+}

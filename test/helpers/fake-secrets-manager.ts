@@ -76,7 +76,7 @@ export class FakeSecretsManager {
     return value === undefined ? undefined : JSON.parse(value);
   }
 
-  setValue(stage: string, value: unknown, id = randomUUID()): string {
+  setValue(stage: string, value: unknown, id: string = randomUUID()): string {
     this.moveStage(stage, id, { value: JSON.stringify(value), stages: new Set(), created: new Date() });
     return id;
   }

@@ -91,7 +91,8 @@ describe('handler bundles', () => {
 });
 
 describe.each([
-  ['aws4fetch', HANDLER_ENTRIES['edge-auth']],
+  ['aws4 + node:https', HANDLER_ENTRIES['edge-auth']],
+  ['aws4fetch', join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts')],
   ['AWS SDK v3', join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts')],
 ])('the edge bundle on %s', (_name, entry) => {
   it('answers 401 without and 200 with the credential, reading the secret over the wire', async () => {

@@ -1,0 +1,98 @@
+// Edge cold start: from importing the bundle to the first decision (a valid
+// credential, so the secret must be fetched), in fresh Node processes against
+// a Secrets Manager endpoint on 127.0.0.1. Our bundle (aws4 + node:https)
+// against the same handler on aws4fetch and on the AWS SDK v3 client, which
+// the Lambda runtime provides.
+
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleHandler, HANDLER_ENTRIES, PACKAGE_ROOT } from '../stacks/bundle.js';
+import { FakeSecretsEndpoint } from '../test/helpers/fake-secrets-endpoint.js';
+import { median, percentile, run } from './lib.js';
+
+export interface ColdStartFigures {
+  variant: string;
+  zipBytes: number;
+  codeBytes: number;
+  importMs: number;
+  firstDecisionMs: number;
+  totalMs: number;
+  totalP90Ms: number;
+  runs: number;
+}
+
+const DRIVER = `
+const t0 = performance.now();
+const { handler } = await import(process.argv[2]);
+const t1 = performance.now();
+const event = JSON.parse(process.env.BENCH_EVENT);
+const result = await handler(event);
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstDecisionMs: t2 - t1, status: result.status ?? '200' }));
+`;
+
+export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
+  const dir = join(PACKAGE_ROOT, 'node_modules/.cache/basicauth-bench');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const endpoint = new FakeSecretsEndpoint();
+  await endpoint.start();
+  endpoint.rotate({ username: 'admin', password: 'bench-Password-123' });
+  const config = { secretId: 'basicauth/bench', secretRegion: 'us-east-1' };
+  const variants = [
+    { variant: 'aws4 + node:https (shipped)', entry: HANDLER_ENTRIES['edge-auth'] },
+    { variant: 'aws4fetch (fetch)', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts') },
+    { variant: 'AWS SDK v3 client', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts') },
+  ];
+  const driver = join(dir, 'driver.mjs');
+  await writeFile(driver, DRIVER);
+  const built = [];
+  for (const v of variants) {
+    const bundle = await bundleHandler({ handler: 'edge-auth', entry: v.entry, edgeConfig: config });
+    const file = join(dir, `variant-${built.length}`, 'index.mjs');
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(file, bundle.code);
+    built.push({ ...v, bundle, url: pathToFileURL(file).href, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> });
+  }
+  const auth = `Basic ${Buffer.from('admin:bench-Password-123').toString('base64')}`;
+  const event = {
+    Records: [{ cf: { config: { eventType: 'viewer-request' }, request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: auth }] } } } }],
+  };
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    BENCH_EVENT: JSON.stringify(event),
+  };
+  try {
+    // Interleaved, so that both variants see the same machine conditions.
+    for (let i = 0; i < runs + 2; i++) {
+      for (const b of built) {
+        const out = await run(process.execPath, [driver, b.url], env);
+        if (out.code !== 0) throw new Error(`${b.variant} run failed: ${out.stderr}`);
+        const sample = JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; firstDecisionMs: number; status: string };
+        if (sample.status !== '200') throw new Error(`${b.variant} answered ${sample.status}, expected 200`);
+        if (i >= 2) b.samples.push(sample); // the first runs warm the file cache
+      }
+    }
+  } finally {
+    await endpoint.stop();
+  }
+  return built.map((b) => {
+    const totals = b.samples.map((s) => s.importMs + s.firstDecisionMs);
+    return {
+      variant: b.variant,
+      zipBytes: b.bundle.zipBytes,
+      codeBytes: b.bundle.codeBytes,
+      importMs: median(b.samples.map((s) => s.importMs)),
+      firstDecisionMs: median(b.samples.map((s) => s.firstDecisionMs)),
+      totalMs: median(totals),
+      totalP90Ms: percentile(totals, 90),
+      runs: b.samples.length,
+    };
+  });
+}

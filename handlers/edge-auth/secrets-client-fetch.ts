@@ -1,0 +1,31 @@
+// GetSecretValue over fetch, signed by aws4fetch. Not shipped: on Node the
+// first fetch() loads undici (~25 ms), more than the whole aws4 + node:https
+// client costs. Kept as a measured alternative (bench/edge-cold-start.ts).
+
+import { AwsClient } from 'aws4fetch';
+import type { EdgeAuthConfig } from './config.js';
+import { credentialsFrom, parseGetSecretValue, regionalFetcher, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
+import type { FetchSecretVersion } from './secret-cache.js';
+
+export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): FetchSecretVersion {
+  const clients = new Map<string, AwsClient>();
+  const clientFor = (region: string): AwsClient => {
+    let client = clients.get(region);
+    if (!client) {
+      const { accessKeyId, secretAccessKey, sessionToken } = credentialsFrom(env);
+      client = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: 'secretsmanager', region, retries: 0 });
+      clients.set(region, client);
+    }
+    return client;
+  };
+
+  return regionalFetcher(config, env, async (region, secretId, stage, signal) => {
+    const response = await clientFor(region).fetch(secretsManagerEndpoint(region, env), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+      body: JSON.stringify({ SecretId: secretId, VersionStage: stage }),
+      signal,
+    });
+    return parseGetSecretValue(region, response.status, await response.text());
+  });
+}
