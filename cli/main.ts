@@ -7,7 +7,9 @@ import type { Writable } from 'node:stream';
 import { EXIT, reportError, type ExitCode } from './errors.js';
 import type { Emit } from './events.js';
 import { registerBuild } from './commands/build.js';
-import { plainRenderer, styleFor } from './ui/plain.js';
+import { plainRenderer, styleFor, type Style } from './ui/plain.js';
+import { registerDev } from './commands/dev.js';
+import { registerShowCreds } from './commands/show-creds.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -24,6 +26,13 @@ export interface CommandContext {
   printJson(value: unknown): void;
   /** progress and logs, on stderr */
   progress(): Emit;
+  /** one line of progress or log, on stderr */
+  log(line: string): void;
+  /** colours for stderr/stdout text, off without a TTY or with NO_COLOR */
+  style(): Style;
+  stdoutIsTTY(): boolean;
+  /** resolves on SIGINT or SIGTERM (long-running commands) */
+  untilSignal(): Promise<NodeJS.Signals>;
 }
 
 export const VERSION = '0.1.0';
@@ -34,6 +43,19 @@ export function createProgram(io: Io): Command {
     print: (line) => void io.stdout.write(`${line}\n`),
     printJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     progress: () => plainRenderer(io.stderr),
+    log: (line) => void io.stderr.write(`${line}\n`),
+    style: () => styleFor(io.stdout, io.env),
+    stdoutIsTTY: () => Boolean(io.stdout.isTTY),
+    untilSignal: () =>
+      new Promise((resolve) => {
+        const done = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', done);
+          process.off('SIGTERM', done);
+          resolve(signal);
+        };
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      }),
   };
   const program = new Command('basicauth')
     .description('HTTP Basic auth with a self-rotating password for CloudFront sites')
@@ -45,6 +67,8 @@ export function createProgram(io: Io): Command {
       writeErr: (text) => void io.stderr.write(text),
     });
   registerBuild(program, ctx);
+  registerDev(program, ctx);
+  registerShowCreds(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,41 @@
+// The AWS SDK clients commands use, created on first use (the SDK is heavy:
+// `basicauth --help` must not load it). One place decides the endpoint,
+// region and credentials: the local cloud, AWS_ENDPOINT_URL, or real AWS.
+
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LOCAL_CREDENTIALS } from './local/credentials.js';
+
+export interface AwsTarget {
+  region: string;
+  /** the local cloud's endpoint; otherwise the SDK's own resolution (AWS_ENDPOINT_URL…) */
+  endpoint?: string;
+  profile?: string;
+}
+
+export interface AwsClients {
+  secretsManager(): Promise<SecretsManagerClient>;
+  lambda(region?: string): Promise<LambdaClient>;
+  cloudfront(): Promise<CloudFrontClient>;
+}
+
+export function createAwsClients(target: AwsTarget): AwsClients {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const base = () => ({
+    ...(target.endpoint ? { endpoint: target.endpoint, credentials: { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY } } : {}),
+    ...(target.profile ? { profile: target.profile } : {}),
+  });
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+    if (!cache.has(key)) cache.set(key, make());
+    return cache.get(key) as Promise<T>;
+  };
+  return {
+    secretsManager: () =>
+      once('sm', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ region: target.region, ...base() })),
+    // Lambda@Edge functions live in us-east-1 whatever the home region is.
+    lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
+    cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
+  };
+}

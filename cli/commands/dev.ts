@@ -1,0 +1,74 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { CommandContext } from '../main.js';
+import { DEFAULT_STATE_DIR } from '../local/discover.js';
+
+interface DevFlags {
+  origin?: string;
+  port: number;
+  apiPort: number;
+  instances: number;
+  stateDir: string;
+  fresh?: boolean;
+  deploySeconds: number;
+  rotateEvery?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export const intIn = (name: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+};
+
+export function registerDev(program: Command, ctx: CommandContext): void {
+  program
+    .command('dev')
+    .description('run the whole system on this machine: local AWS endpoints and a protected local edge')
+    .option('--origin <url>', 'the site to protect (default: a built-in demo page)')
+    .option('--port <port>', 'port of the protected site (0: any free port)', intIn('--port', 0, 65535), 8080)
+    .option('--api-port <port>', 'port of the local AWS endpoints (0: any free port)', intIn('--api-port', 0, 65535), 4599)
+    .option('--instances <n>', 'independent edge instances per function version', intIn('--instances', 1, 64), 1)
+    .option('--state-dir <dir>', 'where the local cloud keeps its state', DEFAULT_STATE_DIR)
+    .option('--fresh', 'discard the saved state first (new secret, new password)')
+    .option('--deploy-seconds <s>', 'how long a distribution change reads InProgress', intIn('--deploy-seconds', 0, 3600), 5)
+    .option('--rotate-every <expr>', 'rotation schedule: days (30) or rate(4 hours) or cron(...)', '30')
+    .option('--json', 'print one JSON line when ready instead of the summary')
+    .option('--quiet', 'do not log each request and function log line')
+    .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
+    .action(async (flags: DevFlags) => {
+      const [{ startDev }, { devReadyText }] = await Promise.all([import('../ops/dev.js'), import('../ui/dev-ready.js')]);
+      const style = ctx.style();
+      const every = flags.rotateEvery ?? '30';
+      const rotationRules = /^\d+$/.test(every) ? { AutomaticallyAfterDays: Number(every) } : { ScheduleExpression: every };
+      const session = await startDev(
+        {
+          stateDir: flags.stateDir,
+          port: flags.port,
+          apiPort: flags.apiPort,
+          instances: flags.instances,
+          ...(flags.origin ? { origin: flags.origin } : {}),
+          fresh: Boolean(flags.fresh),
+          deploySeconds: flags.deploySeconds,
+          rotationRules,
+          ...(flags.quiet
+            ? {}
+            : {
+                functionLog: (label: string, line: string) => ctx.log(style.dim(`[${label}] ${line}`)),
+                requestLog: (r: { method: string; uri: string; status: number; ms: number }) =>
+                  ctx.log(`${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms`)}`),
+              }),
+        },
+        ctx.progress(),
+      );
+      if (flags.json) {
+        const { stop: _stop, ...info } = session;
+        ctx.print(JSON.stringify(info));
+      } else {
+        ctx.print(devReadyText(session, style));
+      }
+      await ctx.untilSignal();
+      ctx.log('stopping…');
+      await session.stop();
+    });
+}

@@ -1,0 +1,20 @@
+// Options shared by every command that talks to AWS or to `basicauth dev`.
+import type { Command } from 'commander';
+import { DEFAULT_STATE_DIR } from '../local/discover.js';
+
+export interface TargetOptions {
+  local?: boolean;
+  stateDir?: string;
+  region?: string;
+  profile?: string;
+  secretId?: string;
+}
+
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--local', 'work against the running `basicauth dev`')
+    .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
+    .option('--region <region>', 'AWS region of the secret (default: AWS_REGION)')
+    .option('--profile <name>', 'AWS profile to use (default: AWS_PROFILE)')
+    .option('--secret-id <id>', 'secret name or ARN (default: the recorded one)');
+}

@@ -1,0 +1,186 @@
+// The local edge: does what CloudFront does with a viewer-request function.
+// It builds the documented event, runs the function version the matching
+// cache behavior points to, and either sends the generated response or
+// forwards the (possibly changed) request to the origin, streaming both ways.
+
+import { randomBytes } from 'node:crypto';
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { matchesPathPattern, type EdgeOrigin } from './cloudfront-config.js';
+import { FunctionError } from './lambda-runtime.js';
+import type { LocalCloud } from './server.js';
+
+type HeaderMap = Record<string, Array<{ key?: string; value: string }>>;
+
+interface ViewerRequest {
+  clientIp: string;
+  headers: HeaderMap;
+  method: string;
+  querystring: string;
+  uri: string;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+// CloudFront refuses generated responses over 40 KB for viewer triggers.
+const MAX_GENERATED_BODY = 40 * 1024;
+
+export interface LocalEdgeOptions {
+  cloud: LocalCloud;
+  distributionId: string;
+  port?: number;
+  /** told about each request (method, uri, status, ms) */
+  onRequest?: (line: { method: string; uri: string; status: number; ms: number }) => void;
+}
+
+export class LocalEdge {
+  private server: Server | undefined;
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  url = '';
+
+  private constructor(private readonly o: LocalEdgeOptions) {}
+
+  static async start(options: LocalEdgeOptions): Promise<LocalEdge> {
+    const edge = new LocalEdge(options);
+    const server = createServer((req, res) => void edge.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on 127.0.0.1 is in use (local edge): pass another --port`) : error),
+      );
+      server.listen(options.port ?? 8080, '127.0.0.1', resolve);
+    });
+    edge.server = server;
+    edge.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return edge;
+  }
+
+  async stop(): Promise<void> {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    res.on('finish', () => this.o.onRequest?.({ method: req.method ?? '', uri: req.url ?? '', status: res.statusCode, ms: performance.now() - started }));
+    try {
+      const { cloudfront, lambda } = this.o.cloud;
+      const distribution = cloudfront.find(this.o.distributionId);
+      const routing = cloudfront.routing(distribution);
+      const rawUrl = req.url ?? '/';
+      const q = rawUrl.indexOf('?');
+      const uri = q === -1 ? rawUrl : rawUrl.slice(0, q);
+      const behavior = routing.behaviors.find((b) => b.pathPattern !== undefined && matchesPathPattern(b.pathPattern, uri)) ?? routing.defaultBehavior;
+      let request: ViewerRequest = {
+        clientIp: clientIp(req),
+        headers: viewerHeaders(req),
+        method: req.method ?? 'GET',
+        querystring: q === -1 ? '' : rawUrl.slice(q + 1),
+        uri,
+      };
+      if (behavior.viewerRequestArn) {
+        const event = {
+          Records: [
+            {
+              cf: {
+                config: { distributionDomainName: distribution.domainName, distributionId: distribution.id, eventType: 'viewer-request', requestId: randomBytes(42).toString('base64url') },
+                request,
+              },
+            },
+          ],
+        };
+        let result: unknown;
+        try {
+          result = await lambda.invoke(behavior.viewerRequestArn, event);
+        } catch (error) {
+          if (error instanceof FunctionError) return errorPage(res, 503, 'LambdaExecutionError', `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`);
+          throw error;
+        }
+        if (result && typeof result === 'object' && 'status' in result) return this.sendGenerated(res, result as Record<string, unknown>);
+        if (!isRequest(result)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid request or response to CloudFront.');
+        request = result;
+      }
+      const origin = routing.origins.find((o) => o.id === behavior.targetOriginId) as EdgeOrigin;
+      this.forward(req, res, request, origin);
+    } catch (error) {
+      errorPage(res, 500, 'Error', `local edge error: ${(error as Error).message}`);
+    }
+  }
+
+  private sendGenerated(res: ServerResponse, r: Record<string, unknown>): void {
+    const status = Number(r.status);
+    if (!Number.isInteger(status) || status < 100 || status > 599) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid status.');
+    const body = typeof r.body === 'string' ? Buffer.from(r.body, r.bodyEncoding === 'base64' ? 'base64' : 'utf8') : Buffer.alloc(0);
+    if (body.length > MAX_GENERATED_BODY) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned a body larger than CloudFront allows for viewer triggers.');
+    const headers: Array<[string, string]> = [];
+    for (const [name, list] of Object.entries((r.headers ?? {}) as HeaderMap)) {
+      if (!Array.isArray(list)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned invalid headers.');
+      for (const h of list) headers.push([h.key ?? name, String(h.value)]);
+    }
+    res.statusMessage = typeof r.statusDescription === 'string' ? r.statusDescription : res.statusMessage;
+    res.writeHead(status, [...headers.flat(), 'content-length', String(body.length)]);
+    res.end(body);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin): void {
+    const headers: Array<[string, string]> = [];
+    for (const [name, list] of Object.entries(request.headers)) {
+      if (HOP_BY_HOP.has(name) || name === 'host' || name === 'content-length') continue;
+      for (const h of list) headers.push([h.key ?? name, h.value]);
+    }
+    const defaultPort = origin.protocol === 'https' ? 443 : 80;
+    headers.push(['Host', origin.port === defaultPort ? origin.domainName : `${origin.domainName}:${origin.port}`]);
+    const forwardedFor = request.headers['x-forwarded-for']?.map((h) => h.value).join(', ');
+    headers.push(['X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${request.clientIp}` : request.clientIp]);
+    headers.push(['Via', '1.1 local.cloudfront.net (basicauth local edge)']);
+    for (const [name, value] of origin.customHeaders) headers.push([name, value]);
+    if (req.headers['content-length']) headers.push(['Content-Length', req.headers['content-length']]);
+    if (req.headers['transfer-encoding']) headers.push(['Transfer-Encoding', req.headers['transfer-encoding']]);
+
+    const send = origin.protocol === 'https' ? httpsRequest : httpRequest;
+    const path = `${origin.originPath}${request.uri}${request.querystring ? `?${request.querystring}` : ''}`;
+    const upstream = send(
+      { host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] },
+      (answer) => {
+        const out: string[] = [];
+        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+          if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+      },
+    );
+    upstream.on('error', () => errorPage(res, 502, 'Error', "CloudFront wasn't able to connect to the origin."));
+    req.pipe(upstream);
+    req.on('error', () => upstream.destroy());
+  }
+}
+
+function clientIp(req: IncomingMessage): string {
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function viewerHeaders(req: IncomingMessage): HeaderMap {
+  const headers: HeaderMap = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const key = req.rawHeaders[i]!;
+    (headers[key.toLowerCase()] ??= []).push({ key, value: req.rawHeaders[i + 1]! });
+  }
+  return headers;
+}
+
+function isRequest(value: unknown): value is ViewerRequest {
+  const r = value as ViewerRequest | null;
+  return !!r && typeof r === 'object' && typeof r.uri === 'string' && typeof r.method === 'string' && typeof r.headers === 'object' && r.headers !== null;
+}
+
+function errorPage(res: ServerResponse, status: number, cause: string, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  const body = `<!DOCTYPE html><html><head><title>${status} ERROR</title></head><body><h1>${status} ERROR</h1><p>The request could not be satisfied.</p><p>${message}</p></body></html>\n`;
+  res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body), 'x-cache': `${cause} from cloudfront` });
+  res.end(body);
+}

@@ -1,0 +1,173 @@
+// Runs function versions as Lambda does: each instance is a fresh module in
+// its own worker thread (own process.env, own module-scope cache), created on
+// first use, so the first request to a new version is a cold start.
+
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+// Evaluated as CommonJS; the bundle itself is ESM, loaded by import().
+const BOOTSTRAP = `
+const { parentPort, workerData } = require('node:worker_threads');
+const loaded = import(workerData.url).then((m) => {
+  const fn = m[workerData.exportName];
+  if (typeof fn !== 'function') throw Object.assign(new Error(workerData.exportName + ' is not a function exported by the bundle'), { name: 'Runtime.HandlerNotFound' });
+  return fn;
+});
+loaded.catch(() => {});
+parentPort.on('message', async ({ id, event, context }) => {
+  try {
+    const handler = await loaded;
+    const result = await handler(event, context);
+    parentPort.postMessage({ id, ok: true, result });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, error: { name: (error && error.name) || 'Error', message: (error && error.message) || String(error) } });
+  }
+});
+`;
+
+export class FunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+export interface InstanceSpec {
+  functionName: string;
+  version: string;
+  /** the unpacked bundle directory holding index.mjs */
+  codeDir: string;
+  handler: string;
+  timeoutSeconds: number;
+  env: Record<string, string>;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+class Instance {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  dead = false;
+
+  constructor(
+    readonly spec: InstanceSpec,
+    readonly label: string,
+    onLog: (label: string, line: string) => void,
+  ) {
+    const [file, exportName] = spec.handler.split('.') as [string, string];
+    this.worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      env: spec.env,
+      stdout: true,
+      stderr: true,
+      workerData: { url: pathToFileURL(join(spec.codeDir, `${file}.mjs`)).href, exportName },
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
+    this.worker.unref();
+    for (const stream of [this.worker.stdout, this.worker.stderr]) {
+      let buffer = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffer += chunk;
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) if (line) onLog(this.label, line);
+      });
+    }
+    this.worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new FunctionError(m.error?.name ?? 'Error', m.error?.message ?? 'unknown error'));
+    });
+    const fail = (error: Error) => {
+      this.dead = true;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new FunctionError('Runtime.ExitError', error.message));
+      }
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the function's runtime exited (code ${code})`)));
+  }
+
+  invoke(event: unknown, context: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = ++this.nextId;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`));
+        // a timed-out sandbox is not reused
+        void this.stop();
+      }, this.spec.timeoutSeconds * 1000);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ id, event, context });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+}
+
+export class LambdaRuntime {
+  private readonly pools = new Map<string, { instances: Instance[]; next: number }>();
+
+  constructor(
+    private readonly options: { instances: number; onLog: (label: string, line: string) => void; packageNodeModules: string; rootDir: string },
+  ) {
+    // Bundles leave the AWS SDK to the runtime; in the local cloud the
+    // runtime's SDK is basicauth's own, reachable through this link.
+    mkdirSync(options.rootDir, { recursive: true });
+    const link = join(options.rootDir, 'node_modules');
+    if (!existsSync(link)) symlinkSync(options.packageNodeModules, link, 'junction');
+  }
+
+  async invoke(spec: InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
+    const key = `${spec.functionName}:${spec.version}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = { instances: [], next: 0 };
+      this.pools.set(key, pool);
+    }
+    const size = instancesOverride ?? this.options.instances;
+    const index = pool.next++ % size;
+    let instance = pool.instances[index];
+    if (!instance || instance.dead) {
+      instance = new Instance(spec, `${spec.functionName}:${spec.version}#${index + 1}`, this.options.onLog);
+      pool.instances[index] = instance;
+    }
+    const context = { functionName: spec.functionName, functionVersion: spec.version, awsRequestId: crypto.randomUUID() };
+    return instance.invoke(event, context);
+  }
+
+  /** Stops the instances of versions no longer in use. */
+  async retire(keep: (functionName: string, version: string) => boolean): Promise<void> {
+    const stops: Array<Promise<void>> = [];
+    for (const [key, pool] of this.pools) {
+      const [name, version] = key.split(':') as [string, string];
+      if (keep(name, version)) continue;
+      this.pools.delete(key);
+      stops.push(...pool.instances.filter(Boolean).map((i) => i.stop()));
+    }
+    await Promise.all(stops);
+  }
+
+  async stop(): Promise<void> {
+    await this.retire(() => false);
+  }
+}

@@ -1,0 +1,54 @@
+// Reads the credentials of one version of the secret, for onboarding.
+// This operation and the show-creds command are the only code that prints a password.
+
+import { parseSecretValue, SecretValueError } from '../../handlers/shared/secret-value.js';
+import { CliError } from '../errors.js';
+import { explainAwsError, type Target } from '../target.js';
+
+export interface Credentials {
+  site: string | undefined;
+  secretId: string;
+  versionId: string;
+  stage: 'AWSCURRENT' | 'AWSPREVIOUS';
+  setAt: string | undefined;
+  nextRotation: string | undefined;
+  users: Array<{ username: string; password: string }>;
+}
+
+export async function readCredentials(target: Target, options: { previous?: boolean; user?: string }): Promise<Credentials> {
+  const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  const sm = await target.clients.secretsManager();
+  const stage = options.previous ? 'AWSPREVIOUS' : 'AWSCURRENT';
+  const [value, described] = await Promise.all([
+    sm.send(new GetSecretValueCommand({ SecretId: target.secretId, VersionStage: stage })).catch((error: { name?: string }) => {
+      if (error.name === 'ResourceNotFoundException') {
+        throw new CliError(options.previous ? 'the secret has no previous password yet (it has not rotated since it was created)' : 'the secret has no password yet', {
+          hint: options.previous ? 'drop --previous' : 'enable rotation (basicauth deploy / basicauth dev) to create the first one',
+        });
+      }
+      return explainAwsError(error, `secret ${target.secretId}`);
+    }),
+    sm.send(new DescribeSecretCommand({ SecretId: target.secretId })).catch((error) => explainAwsError(error, `secret ${target.secretId}`)),
+  ]);
+  const text = value.SecretString ?? (value.SecretBinary ? Buffer.from(value.SecretBinary).toString('utf8') : '');
+  let users: Array<{ username: string; password: string }>;
+  try {
+    users = [...parseSecretValue(text).users].map(([username, password]) => ({ username, password }));
+  } catch (error) {
+    if (error instanceof SecretValueError) throw new CliError(`the secret's value is unusable: ${error.message}`, { hint: 'fix it with `basicauth rotate --now`, which rewrites it' });
+    throw error;
+  }
+  if (options.user) {
+    users = users.filter((u) => u.username === options.user);
+    if (users.length === 0) throw new CliError(`no user named "${options.user}" in the secret`, { hint: 'run show-creds without --user to list them' });
+  }
+  return {
+    site: target.siteUrl,
+    secretId: described.ARN ?? target.secretId,
+    versionId: value.VersionId ?? '',
+    stage,
+    setAt: value.CreatedDate?.toISOString(),
+    nextRotation: stage === 'AWSCURRENT' && described.RotationEnabled ? described.NextRotationDate?.toISOString() : undefined,
+    users,
+  };
+}

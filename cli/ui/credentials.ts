@@ -1,0 +1,71 @@
+// The output formats of `basicauth show-creds`.
+
+import { CliError } from '../errors.js';
+import type { Credentials } from '../ops/show-creds.js';
+
+export const CREDENTIAL_FORMATS = ['text', 'json', 'env', 'curl', 'netrc', 'url'] as const;
+export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function single(c: Credentials, format: string): { username: string; password: string } {
+  if (c.users.length !== 1) {
+    throw new CliError(`--format ${format} needs one user and the secret has ${c.users.length} (${c.users.map((u) => u.username).join(', ')})`, {
+      hint: 'pick one with --user NAME',
+    });
+  }
+  return c.users[0]!;
+}
+
+function siteOrFail(c: Credentials, format: string): URL {
+  if (!c.site) throw new CliError(`--format ${format} needs the site's URL, which is not known here`, { hint: 'use --local, or --site URL' });
+  return new URL(c.site);
+}
+
+function relative(iso: string | undefined, now: number): string {
+  if (!iso) return 'unknown';
+  const minutes = Math.round((Date.parse(iso) - now) / 60_000);
+  const abs = Math.abs(minutes);
+  const text = abs < 1 ? 'now' : abs < 90 ? `${abs} min` : abs < 48 * 60 ? `${Math.round(abs / 60)} h` : `${Math.round(abs / 1440)} days`;
+  return text === 'now' ? text : minutes < 0 ? `${text} ago` : `in ${text}`;
+}
+
+const when = (iso: string | undefined, now: number) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC (${relative(iso, now)})` : 'not scheduled');
+
+export function formatCredentials(c: Credentials, format: CredentialFormat, now = Date.now()): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(c, null, 2);
+    case 'env': {
+      const u = single(c, format);
+      return [`BASICAUTH_USER=${shellQuote(u.username)}`, `BASICAUTH_PASSWORD=${shellQuote(u.password)}`, ...(c.site ? [`BASICAUTH_URL=${shellQuote(c.site)}`] : [])].join('\n');
+    }
+    case 'curl': {
+      const u = single(c, format);
+      return `${u.username}:${u.password}`;
+    }
+    case 'netrc': {
+      const u = single(c, format);
+      return `machine ${siteOrFail(c, format).hostname} login ${u.username} password ${u.password}`;
+    }
+    case 'url': {
+      const u = single(c, format);
+      const url = siteOrFail(c, format);
+      url.username = encodeURIComponent(u.username);
+      url.password = encodeURIComponent(u.password);
+      return url.href;
+    }
+    case 'text': {
+      const width = Math.max(8, ...c.users.map((u) => u.username.length));
+      const rows = [
+        ...(c.site ? [`site      ${c.site}`] : []),
+        ...(c.users.length === 1
+          ? [`username  ${c.users[0]!.username}`, `password  ${c.users[0]!.password}`]
+          : ['users', ...c.users.map((u) => `  ${u.username.padEnd(width)}  ${u.password}`)]),
+        `set       ${when(c.setAt, now)}${c.stage === 'AWSPREVIOUS' ? '  (previous password)' : ''}`,
+        ...(c.stage === 'AWSCURRENT' ? [`rotates   ${when(c.nextRotation, now)}`] : []),
+      ];
+      return rows.join('\n');
+    }
+  }
+}
