@@ -14,9 +14,27 @@ const noSuchDistribution = () => new ServiceError('NoSuchDistribution', 'The spe
 // Top-level DistributionConfig elements that a DistributionSummary repeats.
 const SUMMARY_FIELDS = ['Aliases', 'Origins', 'OriginGroups', 'DefaultCacheBehavior', 'CacheBehaviors', 'CustomErrorResponses', 'Comment', 'PriceClass', 'Enabled', 'ViewerCertificate', 'Restrictions', 'WebACLId', 'HttpVersion', 'IsIPV6Enabled', 'Staging'];
 
-function element(xml: string, name: string): string {
-  const match = new RegExp(`<${name}(?:\\s[^>]*)?(?:/>|>[\\s\\S]*?</${name}>)`).exec(xml);
-  return match ? match[0] : '';
+/** The direct children of the root element, by name, as raw XML (machine-written XML: no comments or CDATA). */
+function topLevelElements(xml: string): Map<string, string> {
+  const children = new Map<string, string>();
+  const tag = /<(\/?)([A-Za-z][\w.-]*)[^>]*?(\/?)>/g;
+  let depth = 0;
+  let start = 0;
+  let name = '';
+  for (let m = tag.exec(xml); m; m = tag.exec(xml)) {
+    if (m[0].startsWith('<?')) continue;
+    const [, closing, tagName, selfClosing] = m;
+    if (closing) {
+      depth -= 1;
+      if (depth === 1) children.set(name, xml.slice(start, m.index + m[0].length));
+    } else if (selfClosing) {
+      if (depth === 1) children.set(tagName!, m[0]);
+    } else {
+      if (depth === 1) [start, name] = [m.index, tagName!];
+      depth += 1;
+    }
+  }
+  return children;
 }
 
 const innerConfig = (xml: string) => xml.replace(/^<\?xml[^>]*>\s*/, '').replace(/^<DistributionConfig[^>]*>/, '<DistributionConfig>');
@@ -131,7 +149,8 @@ export class CloudFront {
 
   listXml(): string {
     const summaries = this.store.state.distributions.map((d) => {
-      const fields = SUMMARY_FIELDS.map((f) => element(d.configXml, f)).join('');
+      const children = topLevelElements(d.configXml);
+      const fields = SUMMARY_FIELDS.map((f) => children.get(f) ?? '').join('');
       return `<DistributionSummary><Id>${d.id}</Id><ARN>${d.arn}</ARN><ETag>${d.etag}</ETag><Status>${this.status(d)}</Status><LastModifiedTime>${new Date(d.lastModified).toISOString()}</LastModifiedTime><DomainName>${d.domainName}</DomainName>${fields}</DistributionSummary>`;
     });
     return (

@@ -127,7 +127,7 @@ export class LocalEdge {
   private forward(req: IncomingMessage, res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin): void {
     const headers: Array<[string, string]> = [];
     for (const [name, list] of Object.entries(request.headers)) {
-      if (HOP_BY_HOP.has(name) || name === 'host' || name === 'content-length') continue;
+      if (HOP_BY_HOP.has(name) || name === 'host' || name === 'content-length' || name === 'x-forwarded-for') continue;
       for (const h of list) headers.push([h.key ?? name, h.value]);
     }
     const defaultPort = origin.protocol === 'https' ? 443 : 80;

@@ -199,13 +199,16 @@ export class SecretsManager {
       }
       return { ARN: s.arn, Name: s.name, VersionId: versionId, VersionStages: version.stages };
     }
+    const created = !version;
     if (!version) {
       version = { versionId, stages: [], createdDate: this.now() };
       s.versions.push(version);
     }
     Object.assign(version, value);
-    // the first version of a secret is AWSCURRENT whatever was asked
-    const first = !this.withStage(s, CURRENT);
+    // A version that creates the secret's first value is AWSCURRENT whatever
+    // was asked. Filling the value-less AWSPENDING version a rotation made is
+    // not creating one: the rotation's finishSecret makes it current.
+    const first = created && !this.withStage(s, CURRENT);
     for (const stage of first && !stages.includes(CURRENT) ? [...stages, CURRENT] : stages) this.moveStage(s, stage, version);
     s.lastChangedDate = this.now();
     this.dropUnlabelled(s);

@@ -1,15 +1,25 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+// The rotation steps in-process against the local Secrets Manager (real wire
+// protocol), with faults injected on the SDK client.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_EXCLUDE_CHARACTERS, readSettings } from '../../../handlers/rotate/settings.js';
 import { runStep, STEPS, type RotationDeps } from '../../../handlers/rotate/steps.js';
-import { FakeSecretsManager } from '../../helpers/fake-secrets-manager.js';
+import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
+import { RotationHarness } from '../../helpers/rotation-harness.js';
 
-let sm: FakeSecretsManager;
+let t: TestCloud;
+let sm: RotationHarness;
 let logs: Array<Record<string, unknown>>;
 let notices: unknown[];
 let deps: RotationDeps;
+let counter = 0;
+
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(() => t.stop());
 
 beforeEach(() => {
-  sm = new FakeSecretsManager();
+  sm = new RotationHarness(t, `rotate/test-${++counter}`);
   logs = [];
   notices = [];
   deps = {
@@ -31,85 +41,93 @@ async function rotateFully(): Promise<string> {
 
 describe('rotation handler', () => {
   it('creates the first value of an empty secret: default username, 32 characters, no shell/URL characters', async () => {
+    await sm.create();
     const token = await rotateFully();
-    const value = sm.valueOf('AWSCURRENT') as { username: string; password: string };
-    expect(sm.versionWith('AWSCURRENT')).toBe(token);
+    const value = (await sm.valueOf('AWSCURRENT')) as { username: string; password: string };
+    expect(await sm.versionWith('AWSCURRENT')).toBe(token);
     expect(value.username).toBe('admin');
     expect(value.password).toHaveLength(32);
     expect([...value.password].some((c) => DEFAULT_EXCLUDE_CHARACTERS.includes(c))).toBe(false);
-    expect(sm.versionWith('AWSPENDING')).toBeUndefined();
-    expect(sm.versionWith('AWSPREVIOUS')).toBeUndefined();
+    expect(await sm.versionWith('AWSPENDING')).toBeUndefined();
+    expect(await sm.versionWith('AWSPREVIOUS')).toBeUndefined();
   });
 
   it('rotates: new password, same username and extra fields, old version AWSPREVIOUS', async () => {
-    const first = sm.setValue('AWSCURRENT', { username: 'staging', password: 'old-Password-123456', team: 'web' });
+    await sm.create({ username: 'staging', password: 'old-Password-123456', team: 'web' });
+    const first = await sm.versionWith('AWSCURRENT');
     const token = await rotateFully();
-    const value = sm.valueOf('AWSCURRENT') as Record<string, string>;
+    const value = (await sm.valueOf('AWSCURRENT')) as Record<string, string>;
     expect(value.username).toBe('staging');
     expect(value.team).toBe('web');
     expect(value.password).not.toBe('old-Password-123456');
-    expect(sm.versionWith('AWSCURRENT')).toBe(token);
-    expect(sm.versionWith('AWSPREVIOUS')).toBe(first);
+    expect(await sm.versionWith('AWSCURRENT')).toBe(token);
+    expect(await sm.versionWith('AWSPREVIOUS')).toBe(first);
   });
 
   it('gives every user of a multi-user secret a new password', async () => {
-    sm.setValue('AWSCURRENT', { users: { alice: 'alice-Password-1', bob: 'bob-Password-22' } });
+    await sm.create({ users: { alice: 'alice-Password-1', bob: 'bob-Password-22' } });
     await rotateFully();
-    const users = (sm.valueOf('AWSCURRENT') as { users: Record<string, string> }).users;
+    const users = ((await sm.valueOf('AWSCURRENT')) as { users: Record<string, string> }).users;
     expect(Object.keys(users)).toEqual(['alice', 'bob']);
     expect(users.alice).not.toBe('alice-Password-1');
     expect(users.alice).not.toBe(users.bob);
   });
 
   it('honours the length, excluded characters and initial username from the environment', async () => {
+    await sm.create();
     deps.settings = readSettings({ BASICAUTH_PASSWORD_LENGTH: '20', BASICAUTH_EXCLUDE_CHARACTERS: 'abcdefghijklmnopqrstuvwxyz', BASICAUTH_USERNAME: 'team' });
     await rotateFully();
-    const value = sm.valueOf('AWSCURRENT') as { username: string; password: string };
+    const value = (await sm.valueOf('AWSCURRENT')) as { username: string; password: string };
     expect(value.username).toBe('team');
     expect(value.password).toMatch(/^[^a-z]{20}$/);
   });
 
   it('is idempotent when Secrets Manager retries a step', async () => {
+    await sm.create();
     const token = sm.startRotation();
     await runStep(event('createSecret', token), deps);
-    const pending = sm.valueOf('AWSPENDING');
+    const pending = await sm.valueOf('AWSPENDING');
     await runStep(event('createSecret', token), deps);
-    expect(sm.valueOf('AWSPENDING')).toEqual(pending);
+    expect(await sm.valueOf('AWSPENDING')).toEqual(pending);
     expect(sm.calls.filter((c) => c === 'GetRandomPassword')).toHaveLength(1);
     for (const step of ['setSecret', 'testSecret', 'finishSecret', 'finishSecret', 'testSecret'] as const) {
       await runStep(event(step, token), deps);
     }
-    expect(sm.versionWith('AWSCURRENT')).toBe(token);
+    expect(await sm.versionWith('AWSCURRENT')).toBe(token);
     expect(notices).toHaveLength(1);
   });
 
   it('keeps the current password when a step fails, and the next attempt completes', async () => {
-    sm.setValue('AWSCURRENT', { username: 'admin', password: 'old-Password-123456' });
+    await sm.create({ username: 'admin', password: 'old-Password-123456' });
     const token = sm.startRotation();
     sm.failNext('PutSecretValue');
     await expect(runStep(event('createSecret', token), deps)).rejects.toThrow(/injected PutSecretValue failure/);
-    expect(sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
+    expect(await sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
     await runStep(event('createSecret', token), deps);
     await runStep(event('setSecret', token), deps);
     await runStep(event('testSecret', token), deps);
     sm.failNext('UpdateSecretVersionStage');
     await expect(runStep(event('finishSecret', token), deps)).rejects.toThrow(/injected/);
-    expect(sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
+    expect(await sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
     // while AWSPENDING is left behind, a new rotation is refused, as in AWS
     expect(() => sm.startRotation()).toThrow("A previous rotation isn't complete");
     await runStep(event('finishSecret', token), deps);
-    expect(sm.versionWith('AWSCURRENT')).toBe(token);
-    expect((sm.valueOf('AWSCURRENT') as { password: string }).password).not.toBe('old-Password-123456');
+    expect(await sm.versionWith('AWSCURRENT')).toBe(token);
+    expect(((await sm.valueOf('AWSCURRENT')) as { password: string }).password).not.toBe('old-Password-123456');
   });
 
   it('checks the token as the AWS template does', async () => {
-    sm.setValue('AWSCURRENT', { username: 'admin', password: 'old-Password-123456' });
-    const current = sm.versionWith('AWSCURRENT')!;
+    await sm.create({ username: 'admin', password: 'old-Password-123456' });
+    const current = (await sm.versionWith('AWSCURRENT'))!;
     await expect(runStep(event('createSecret', 'unknown-token'), deps)).rejects.toThrow(/has no stage for rotation/);
-    sm.setValue('AWSPREVIOUS', { username: 'admin', password: 'older-Password-12345' }, 'prev-token');
-    await expect(runStep(event('createSecret', 'prev-token'), deps)).rejects.toThrow(/is not AWSPENDING/);
-    await runStep(event('finishSecret', current), deps); // already AWSCURRENT: nothing to do
-    expect(sm.calls).not.toContain('UpdateSecretVersionStage');
+    const token = sm.startRotation();
+    for (const step of STEPS) await runStep(event(step, token), deps);
+    sm.endRotation(token);
+    // the old current is AWSPREVIOUS now: not a version to rotate
+    await expect(runStep(event('createSecret', current), deps)).rejects.toThrow(/is not AWSPENDING/);
+    const calls = sm.calls.length;
+    await runStep(event('finishSecret', token), deps); // already AWSCURRENT: nothing to do
+    expect(sm.calls.slice(calls)).toEqual(['DescribeSecret']);
     sm.rotationEnabled = false;
     await expect(runStep(event('createSecret', sm.startRotation()), deps)).rejects.toThrow(/not enabled for rotation/);
   });
@@ -120,29 +138,28 @@ describe('rotation handler', () => {
   });
 
   it('passes the RotateImmediately=false probe (testSecret on an empty pending version) without changing anything', async () => {
-    sm.setValue('AWSCURRENT', { username: 'admin', password: 'old-Password-123456' });
+    await sm.create({ username: 'admin', password: 'old-Password-123456' });
     const token = sm.startRotation();
     await runStep(event('testSecret', token), deps);
-    expect(sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
+    expect(await sm.valueOf('AWSCURRENT')).toEqual({ username: 'admin', password: 'old-Password-123456' });
     expect(sm.calls).not.toContain('PutSecretValue');
     expect(logs.at(-1)).toMatchObject({ message: 'step.done', probe: true });
   });
 
   it('fails testSecret on a pending value that breaks the policy, without printing it', async () => {
-    sm.setValue('AWSCURRENT', { users: { alice: 'a'.repeat(32), bob: 'b'.repeat(32) } });
+    await sm.create({ users: { alice: 'a'.repeat(32), bob: 'b'.repeat(32) } });
     const token = sm.startRotation();
-    sm.versions.get(token)!.value = JSON.stringify({ users: { alice: 'short-Secret-1' } });
+    sm.setPendingValue(token, { users: { alice: 'short-Secret-1' } });
     await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending password of "alice" has 14 characters; policy is 32/);
-    sm.versions.get(token)!.value = JSON.stringify({ users: { alice: `${'x'.repeat(31)}@` } });
+    sm.setPendingValue(token, { users: { alice: `${'x'.repeat(31)}@` } });
     await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending password of "alice" contains an excluded character$/);
-    sm.versions.get(token)!.value = JSON.stringify({ users: { alice: 'x'.repeat(32) } });
+    sm.setPendingValue(token, { users: { alice: 'x'.repeat(32) } });
     await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending value drops user\(s\) bob/);
-    const text = JSON.stringify(logs);
-    expect(text).not.toContain('short-Secret-1');
+    expect(JSON.stringify(logs)).not.toContain('short-Secret-1');
   });
 
   it('refuses to rotate an unusable current value instead of dropping its users', async () => {
-    sm.setValue('AWSCURRENT', { user: 'admin', pass: 'typo-Password-1' });
+    await sm.create({ user: 'admin', pass: 'typo-Password-1' });
     const token = sm.startRotation();
     const failure = runStep(event('createSecret', token), deps);
     await expect(failure).rejects.toThrow(/AWSCURRENT value of .* is unusable: secret value needs "username" and "password"/);
@@ -150,8 +167,9 @@ describe('rotation handler', () => {
   });
 
   it('notifies after finishSecret with no password, and a failing notification does not fail the rotation', async () => {
+    await sm.create();
     await rotateFully();
-    expect(notices).toEqual([{ secretName: 'basicauth/test', versionId: sm.versionWith('AWSCURRENT'), siteUrl: undefined }]);
+    expect(notices).toEqual([{ secretName: sm.name, versionId: await sm.versionWith('AWSCURRENT'), siteUrl: undefined }]);
     deps.notify = vi.fn(async () => {
       throw new Error('webhook exploded');
     });
@@ -161,9 +179,9 @@ describe('rotation handler', () => {
   });
 
   it('never logs a password', async () => {
-    sm.setValue('AWSCURRENT', { username: 'admin', password: 'old-Password-123456' });
+    await sm.create({ username: 'admin', password: 'old-Password-123456' });
     await rotateFully();
-    const value = sm.valueOf('AWSCURRENT') as { password: string };
+    const value = (await sm.valueOf('AWSCURRENT')) as { password: string };
     const text = JSON.stringify(logs);
     expect(text).not.toContain(value.password);
     expect(text).not.toContain('old-Password-123456');

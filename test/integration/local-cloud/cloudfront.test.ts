@@ -1,0 +1,95 @@
+// The SDK v3 CloudFront client against the local CloudFront API.
+import {
+  GetDistributionCommand,
+  GetDistributionConfigCommand,
+  InvalidIfMatchVersion,
+  InvalidLambdaFunctionAssociation,
+  ListDistributionsCommand,
+  NoSuchDistribution,
+  PreconditionFailed,
+  UpdateDistributionCommand,
+  IllegalUpdate,
+} from '@aws-sdk/client-cloudfront';
+import { PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distributionConfigXml } from '../../../cli/local/cloudfront-config.js';
+import { pointViewerRequest, updateDistributionConfig, versionsInUse } from '../../../cli/ops/distribution.js';
+import { startTestCloud, testBundle, until, type TestCloud } from '../../helpers/local-cloud.js';
+
+let t: TestCloud;
+let id: string;
+const FN = 'arn:aws:lambda:us-east-1:000000000000:function:edge';
+
+beforeAll(async () => {
+  t = await startTestCloud({ deploySeconds: 1 });
+  const edge = await testBundle('edge-auth');
+  t.cloud.lambda.putFunction({ name: 'edge', code: edge.code, zip: edge.zip, timeout: 5 });
+  await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
+  id = t.cloud.cloudfront.createDistribution(
+    distributionConfigXml({ callerReference: 'test', comment: 'test distribution', origin: { domainName: '127.0.0.1', protocol: 'http', port: 9 }, viewerRequestArn: `${FN}:1` }),
+  ).id;
+});
+afterAll(() => t.stop());
+
+describe('local CloudFront', () => {
+  it('lists and reads distributions, InProgress then Deployed', async () => {
+    const list = await t.cf.send(new ListDistributionsCommand({}));
+    expect(list.DistributionList?.Quantity).toBe(1);
+    expect(list.DistributionList?.Items?.[0]).toMatchObject({ Id: id, Comment: 'test distribution', Enabled: true });
+    const got = await t.cf.send(new GetDistributionCommand({ Id: id }));
+    expect(got.ETag).toMatch(/^E[A-Z0-9]{13}$/);
+    expect(got.Distribution?.DomainName).toMatch(/^d[a-z0-9]{13}\.cloudfront\.net$/);
+    expect(got.Distribution?.DistributionConfig?.DefaultCacheBehavior?.LambdaFunctionAssociations?.Items?.[0]).toEqual({
+      LambdaFunctionARN: `${FN}:1`,
+      EventType: 'viewer-request',
+      IncludeBody: false,
+    });
+    await until(async () => (await t.cf.send(new GetDistributionCommand({ Id: id }))).Distribution?.Status === 'Deployed', 5000, 'Deployed');
+    await expect(t.cf.send(new GetDistributionCommand({ Id: 'ENOSUCHTHING00' }))).rejects.toBeInstanceOf(NoSuchDistribution);
+  });
+
+  it('replaces the whole config under If-Match and refuses a stale ETag', async () => {
+    const before = await t.cf.send(new GetDistributionConfigCommand({ Id: id }));
+    const config = before.DistributionConfig!;
+    config.Comment = 'changed';
+    const updated = await t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: before.ETag, DistributionConfig: config }));
+    expect(updated.Distribution?.Status).toBe('InProgress');
+    expect(updated.ETag).not.toBe(before.ETag);
+    expect((await t.cf.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig?.Comment).toBe('changed');
+    await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: before.ETag, DistributionConfig: config }))).rejects.toBeInstanceOf(PreconditionFailed);
+    await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, DistributionConfig: config }))).rejects.toBeInstanceOf(InvalidIfMatchVersion);
+    const current = await t.cf.send(new GetDistributionConfigCommand({ Id: id }));
+    await expect(
+      t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig!, CallerReference: 'other' } })),
+    ).rejects.toBeInstanceOf(IllegalUpdate);
+  });
+
+  it('requires Lambda@Edge associations to name an existing numbered version', async () => {
+    for (const arn of [FN, `${FN}:$LATEST`, `${FN}:7`, FN.replace('us-east-1', 'eu-west-1') + ':1']) {
+      const current = await t.cf.send(new GetDistributionConfigCommand({ Id: id }));
+      const config = current.DistributionConfig!;
+      config.DefaultCacheBehavior!.LambdaFunctionAssociations!.Items![0]!.LambdaFunctionARN = arn;
+      await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config })), arn).rejects.toBeInstanceOf(InvalidLambdaFunctionAssociation);
+    }
+  });
+
+  it('re-points viewer-request associations and retries when the ETag changes underneath', async () => {
+    t.cloud.lambda.updateFunctionConfiguration('edge', { Description: 'v2' });
+    const v2 = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
+    let sneaky = true;
+    const result = await updateDistributionConfig(t.cf, id, (config) => {
+      if (sneaky) {
+        sneaky = false;
+        // someone else changes the distribution between our read and our write
+        const d = t.cloud.cloudfront.find(id);
+        t.cloud.cloudfront.update(id, d.etag, d.configXml.replace('<Comment>changed</Comment>', '<Comment>theirs</Comment>'));
+      }
+      return pointViewerRequest(FN, `${FN}:${v2.Version}`)(config);
+    });
+    expect(result).toMatchObject({ changed: true, attempts: 2 });
+    const after = (await t.cf.send(new GetDistributionConfigCommand({ Id: id }))).DistributionConfig!;
+    expect(versionsInUse(after, FN)).toEqual([{ pathPattern: '*', version: '2' }]);
+    expect(after.Comment).toBe('theirs'); // their change is kept
+    expect((await updateDistributionConfig(t.cf, id, pointViewerRequest(FN, `${FN}:2`))).changed).toBe(false);
+  });
+});
