@@ -1,0 +1,151 @@
+// `basicauth dev` end to end through the real binary: the protected demo
+// page, show-creds against it, a clean stop, and hard kills.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
+import { until } from '../helpers/local-cloud.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let stateDir: string;
+const running: DevProcess[] = [];
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'basicauth-dev-e2e-'));
+});
+afterEach(async () => {
+  for (const dev of running.splice(0)) {
+    dev.child.kill('SIGKILL');
+    await dev.exited;
+  }
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+async function dev(extra: string[] = []): Promise<DevProcess> {
+  const d = await startDevProcess(stateDir, extra);
+  running.push(d);
+  return d;
+}
+
+const credentials = async () => {
+  const r = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'curl']);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim();
+};
+const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
+const sm = (endpoint: string) => new SecretsManagerClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+
+describe('basicauth dev', () => {
+  it('protects the demo page: 401 with the realm, 200 with show-creds, 401 with a wrong password', async () => {
+    const d = await dev();
+    const anonymous = await fetch(d.info.edgeUrl);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="basicauth dev", charset="UTF-8"');
+    const creds = await credentials();
+    expect(creds).toMatch(/^admin:[A-Za-z0-9_.-]{32}$/);
+    const ok = await fetch(d.info.edgeUrl, { headers: basic(creds) });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/You are in\./);
+    expect((await fetch(d.info.edgeUrl, { headers: basic('admin:wrong') })).status).toBe(401);
+    // the password appears nowhere in what dev printed
+    expect(d.stderr()).not.toContain(creds.split(':')[1]);
+  });
+
+  it('show-creds speaks every format and explains what it cannot do', async () => {
+    const d = await dev();
+    const json = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json']);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ site: d.info.edgeUrl, stage: 'AWSCURRENT', users: [{ username: 'admin' }] });
+    expect(Math.abs(Date.parse(parsed.nextRotation) - Date.parse(parsed.setAt) - 30 * 86_400_000)).toBeLessThan(10_000);
+    const url = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'url']);
+    expect((await fetch(url.stdout.trim().replace(/\/\/[^@]+@/, '//'), { headers: basic(await credentials()) })).status).toBe(200);
+    expect(url.stdout).toMatch(/^http:\/\/admin:[^@]+@127\.0\.0\.1:\d+\/\n$/);
+    const env = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'env']);
+    expect(env.stdout).toMatch(/^BASICAUTH_USER='admin'\nBASICAUTH_PASSWORD='[^']+'\nBASICAUTH_URL='http/);
+    const previous = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--previous']);
+    expect(previous.code).toBe(1);
+    expect(previous.stderr).toMatch(/no previous password yet/);
+    const nobody = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--user', 'nobody']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/no user named "nobody"/);
+  });
+
+  it('stops cleanly on SIGINT and keeps the same credentials across restarts', async () => {
+    const first = await dev();
+    const creds = await credentials();
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(stateDir, 'dev.json'))).toBe(false);
+    const noDev = await runCli(['show-creds', '--local', '--state-dir', stateDir]);
+    expect(noDev.code).toBe(1);
+    expect(noDev.stderr).toMatch(/no running `basicauth dev` found/);
+    const second = await dev();
+    expect(await credentials()).toBe(creds);
+    expect((await fetch(second.info.edgeUrl, { headers: basic(creds) })).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await dev(['--fresh']);
+    expect(await credentials()).not.toBe(creds);
+  });
+
+  it('serves show-creds to a user who set AWS_ENDPOINT_URL themselves', async () => {
+    const d = await dev();
+    const r = await runCli(['show-creds', '--secret-id', 'basicauth/dev', '--format', 'curl'], {
+      env: { AWS_ENDPOINT_URL: d.info.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'mine', AWS_SECRET_ACCESS_KEY: 'mine' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(await credentials());
+    const noRegion = await runCli(['show-creds', '--secret-id', 'basicauth/dev'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr).toMatch(/no AWS region\n.*fix: set AWS_REGION or pass --region/);
+  });
+
+  it('refuses a second dev on the same state directory', async () => {
+    await dev();
+    const r = await runCli(['dev', '--port', '0', '--api-port', '0', '--state-dir', stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/already running for/);
+  });
+
+  it('survives SIGKILL during traffic: state intact, same credentials after restart', async () => {
+    const d = await dev();
+    const creds = await credentials();
+    const traffic = Array.from({ length: 200 }, (_, i) => fetch(d.info.edgeUrl, { headers: basic(i % 2 ? creds : 'admin:wrong') }).catch(() => undefined));
+    await new Promise((r) => setTimeout(r, 20));
+    d.child.kill('SIGKILL');
+    await Promise.all(traffic);
+    await d.exited;
+    JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'));
+    const again = await dev();
+    expect(await credentials()).toBe(creds);
+    expect((await fetch(again.info.edgeUrl, { headers: basic(creds) })).status).toBe(200);
+  });
+
+  it('survives SIGKILL during a rotation: the restart completes it', async () => {
+    const d = await dev();
+    const before = await credentials();
+    const rotation = await sm(d.info.endpoint).send(new RotateSecretCommand({ SecretId: d.info.secretId }));
+    d.child.kill('SIGKILL');
+    await d.exited;
+    const killed = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')); // never half-written
+    // the kill did land mid-rotation: the new version is still AWSPENDING
+    const pending = killed.secrets[0].versions.find((v: { versionId: string }) => v.versionId === rotation.VersionId);
+    expect(pending.stages).toEqual(['AWSPENDING']);
+    const again = await dev();
+    const client = sm(again.info.endpoint);
+    await until(async () => {
+      const stages = (await client.send(new DescribeSecretCommand({ SecretId: again.info.secretId }))).VersionIdsToStages ?? {};
+      return stages[rotation.VersionId!]?.includes('AWSCURRENT') && !Object.values(stages).flat().includes('AWSPENDING');
+    }, 15_000, 'the interrupted rotation to complete');
+    const after = await credentials();
+    expect(after).not.toBe(before);
+    const current = await client.send(new GetSecretValueCommand({ SecretId: again.info.secretId }));
+    expect(JSON.parse(current.SecretString!).username).toBe('admin');
+    expect((await fetch(again.info.edgeUrl, { headers: basic(after) })).status).toBe(200);
+    expect((await fetch(again.info.edgeUrl, { headers: basic(before) })).status).toBe(401);
+  });
+});
