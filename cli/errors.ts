@@ -17,6 +17,14 @@ export class CliError extends Error {
   }
 }
 
+/** A check that failed and has already been reported on stdout: exit 1, print nothing more. */
+export class ChecksFailed extends CliError {
+  override name = 'ChecksFailed';
+  constructor(message: string) {
+    super(message, { exitCode: EXIT.failure });
+  }
+}
+
 export class UsageError extends CliError {
   override name = 'UsageError';
   constructor(message: string, hint?: string) {
@@ -28,9 +36,11 @@ export interface ErrorReport {
   exitCode: ExitCode;
   message: string;
   hint?: string;
+  silent?: boolean;
 }
 
 export function reportError(error: unknown): ErrorReport {
+  if (error instanceof ChecksFailed) return { exitCode: error.exitCode, message: error.message, silent: true };
   if (error instanceof CliError) {
     return { exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   }

@@ -10,6 +10,12 @@ import { registerBuild } from './commands/build.js';
 import { plainRenderer, styleFor, type Style } from './ui/plain.js';
 import { registerDev } from './commands/dev.js';
 import { registerShowCreds } from './commands/show-creds.js';
+import { registerRotate } from './commands/rotate.js';
+import { registerVerify } from './commands/verify.js';
+import { registerPublish } from './commands/publish.js';
+import { registerAttach } from './commands/attach.js';
+import { registerStatus } from './commands/status.js';
+import { registerUsers } from './commands/users.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -24,8 +30,11 @@ export interface CommandContext {
   print(line: string): void;
   /** the one JSON document of a --json run, on stdout */
   printJson(value: unknown): void;
-  /** progress and logs, on stderr */
-  progress(): Emit;
+  /**
+   * Progress and logs, on stderr: a live ink view when stdout is a terminal
+   * (not in CI, not with --json, not for long-running commands), plain lines otherwise.
+   */
+  progress(options?: { json?: boolean | undefined; live?: boolean }): Promise<Emit>;
   /** one line of progress or log, on stderr */
   log(line: string): void;
   /** colours for stderr/stdout text, off without a TTY or with NO_COLOR */
@@ -37,12 +46,33 @@ export interface CommandContext {
 
 export const VERSION = '0.1.0';
 
-export function createProgram(io: Io): Command {
+export function interactive(io: Io): boolean {
+  return Boolean(io.stdout.isTTY) && !io.env.CI && io.env.TERM !== 'dumb';
+}
+
+export function createProgram(io: Io): { program: Command; finish: () => Promise<void> } {
+  let live: { close(): Promise<void> } | undefined;
+  const held: string[] = [];
+  // While the live view draws on the terminal, data waits and is written after it.
+  const out = (text: string) => void (live ? held.push(text) : io.stdout.write(text));
+  const finish = async () => {
+    if (live) await live.close();
+    live = undefined;
+    for (const text of held.splice(0)) io.stdout.write(text);
+  };
   const ctx: CommandContext = {
     env: io.env,
-    print: (line) => void io.stdout.write(`${line}\n`),
-    printJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    progress: () => plainRenderer(io.stderr),
+    print: (line) => out(`${line}\n`),
+    printJson: (value) => out(`${JSON.stringify(value, null, 2)}\n`),
+    progress: async (options = {}) => {
+      if (options.live !== false && !options.json && interactive(io) && !live) {
+        const { inkProgress } = await import('./ui/ink-progress.js');
+        const view = inkProgress(io.stderr as NodeJS.WriteStream);
+        live = view;
+        return view.emit;
+      }
+      return plainRenderer(io.stderr);
+    },
     log: (line) => void io.stderr.write(`${line}\n`),
     style: () => styleFor(io.stdout, io.env),
     stdoutIsTTY: () => Boolean(io.stdout.isTTY),
@@ -69,23 +99,33 @@ export function createProgram(io: Io): Command {
   registerBuild(program, ctx);
   registerDev(program, ctx);
   registerShowCreds(program, ctx);
-  for (const command of program.commands) command.exitOverride();
-  return program;
+  registerRotate(program, ctx);
+  registerVerify(program, ctx);
+  registerPublish(program, ctx);
+  registerStatus(program, ctx);
+  registerUsers(program, ctx);
+  registerAttach(program, ctx);
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const command of all(program)) command.exitOverride();
+  return { program, finish };
 }
 
 /** Runs the CLI and returns the exit code; bin/basicauth.js is the only caller that sets it. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<ExitCode> {
-  const program = createProgram(io);
+  const { program, finish } = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
+    await finish();
     return EXIT.ok;
   } catch (error) {
+    await finish().catch(() => undefined);
     if (error instanceof CommanderError) {
       // help and version are not errors; commander has already printed its message
       if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return EXIT.ok;
       return EXIT.usage;
     }
     const report = reportError(error);
+    if (report.silent) return report.exitCode;
     const style = styleFor(io.stderr, io.env);
     io.stderr.write(`${style.red('error:')} ${report.message}\n`);
     if (report.hint) io.stderr.write(`${style.dim(`  fix: ${report.hint}`)}\n`);

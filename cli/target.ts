@@ -5,6 +5,7 @@
 import { createAwsClients, type AwsClients } from './aws.js';
 import { CliError } from './errors.js';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './local/discover.js';
+import type { RotationProbe } from './ops/rotate.js';
 
 export interface TargetFlags {
   local?: boolean;
@@ -12,6 +13,8 @@ export interface TargetFlags {
   region?: string;
   profile?: string;
   secretId?: string;
+  function?: string;
+  distribution?: string;
 }
 
 export interface Target {
@@ -19,9 +22,14 @@ export interface Target {
   secretId: string;
   siteUrl: string | undefined;
   local: DevInfo | undefined;
+  /** the edge function (name or ARN, us-east-1) and the distribution running it, where known */
+  functionName: string | undefined;
+  distributionId: string | undefined;
+  /** why the last rotation failed, where that can be known (the local cloud) */
+  rotationProbe: (() => Promise<RotationProbe | undefined>) | undefined;
 }
 
-export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Promise<Target> {
+export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
   if (flags.local || (flags.stateDir && flags.stateDir !== DEFAULT_STATE_DIR)) {
     const dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     return {
@@ -29,19 +37,36 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv):
       secretId: flags.secretId ?? dev.secretId,
       siteUrl: dev.edgeUrl,
       local: dev,
+      functionName: flags.function ?? dev.edgeFunctionName,
+      distributionId: flags.distribution ?? dev.distributionId,
+      rotationProbe: async () => {
+        const res = await fetch(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(flags.secretId ?? dev.secretId)}`).catch(() => undefined);
+        return res?.ok ? ((await res.json()) as RotationProbe) : undefined;
+      },
     };
   }
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new CliError('no AWS region', { hint: 'set AWS_REGION or pass --region (or --local for basicauth dev)' });
-  if (!flags.secretId) {
+  if (!flags.secretId && !options.secretOptional) {
     throw new CliError('no secret to work on', { hint: 'pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`' });
   }
   return {
     clients: createAwsClients({ region, ...(flags.profile ? { profile: flags.profile } : {}) }),
-    secretId: flags.secretId,
+    secretId: flags.secretId ?? '',
     siteUrl: undefined,
     local: undefined,
+    functionName: flags.function,
+    distributionId: flags.distribution,
+    rotationProbe: undefined,
   };
+}
+
+/** The edge function and distribution, or an error naming the flags that give them. */
+export function requireEdge(target: Target): { functionName: string; distributionId: string } {
+  if (!target.functionName || !target.distributionId) {
+    throw new CliError('which edge function and distribution?', { hint: 'pass --function NAME and --distribution ID, or --local for `basicauth dev`' });
+  }
+  return { functionName: target.functionName, distributionId: target.distributionId };
 }
 
 /** Turns the SDK's errors that users cause into errors that name the fix. */

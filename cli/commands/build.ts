@@ -34,7 +34,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         ...(options.realm ? { realm: options.realm } : {}),
       };
       const { buildHandlers } = await import('../ops/build.js');
-      const result = await buildHandlers({ outDir: options.out, edgeConfig }, ctx.progress());
+      const result = await buildHandlers({ outDir: options.out, edgeConfig }, await ctx.progress({ json: options.json }));
       if (options.json) return ctx.printJson(result);
       const { formatBytes } = await import('../ui/plain.js');
       ctx.print(`Built ${result.handlers.length} handlers into ${result.outDir}`);

@@ -11,6 +11,9 @@ interface DevFlags {
   fresh?: boolean;
   deploySeconds: number;
   rotateEvery?: string;
+  cacheTtl?: number;
+  refreshInterval?: number;
+  grace?: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -33,6 +36,9 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--fresh', 'discard the saved state first (new secret, new password)')
     .option('--deploy-seconds <s>', 'how long a distribution change reads InProgress', intIn('--deploy-seconds', 0, 3600), 5)
     .option('--rotate-every <expr>', 'rotation schedule: days (30) or rate(4 hours) or cron(...)', '30')
+    .option('--cache-ttl <s>', 'edge cache TTL of the secret (default 300)', intIn('--cache-ttl', 1, 86_400))
+    .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 5)', intIn('--refresh-interval', 0, 3600))
+    .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default 0)', intIn('--grace', 0, 2_592_000))
     .option('--json', 'print one JSON line when ready instead of the summary')
     .option('--quiet', 'do not log each request and function log line')
     .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
@@ -51,6 +57,11 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           fresh: Boolean(flags.fresh),
           deploySeconds: flags.deploySeconds,
           rotationRules,
+          edge: {
+            ...(flags.cacheTtl !== undefined ? { cacheTtlSeconds: flags.cacheTtl } : {}),
+            ...(flags.refreshInterval !== undefined ? { refreshMinIntervalSeconds: flags.refreshInterval } : {}),
+            ...(flags.grace !== undefined ? { graceSeconds: flags.grace } : {}),
+          },
           ...(flags.quiet
             ? {}
             : {
@@ -59,7 +70,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
                   ctx.log(`${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms`)}`),
               }),
         },
-        ctx.progress(),
+        await ctx.progress({ live: false }),
       );
       if (flags.json) {
         const { stop: _stop, ...info } = session;

@@ -8,6 +8,15 @@ export interface TargetOptions {
   region?: string;
   profile?: string;
   secretId?: string;
+  function?: string;
+  distribution?: string;
+}
+
+/** For commands that also touch the edge: the function and the distribution. */
+export function addEdgeOptions(command: Command): Command {
+  return command
+    .option('--function <name>', 'edge function name or ARN in us-east-1 (default: the recorded one)')
+    .option('--distribution <id>', 'CloudFront distribution id (default: the recorded one)');
 }
 
 export function addTargetOptions(command: Command): Command {

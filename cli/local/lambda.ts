@@ -60,6 +60,7 @@ export class Lambda {
     };
     if (fn && sameVersion(fn.latest, latest)) return { fn, changed: false };
     this.saveCode(spec.name, '$LATEST', spec.code, spec.zip);
+    void this.runtime.retire((name, version) => name !== spec.name || version !== '$LATEST');
     if (fn) fn.latest = latest;
     else {
       fn = { name: spec.name, arn: `arn:aws:lambda:${state.region}:${state.accountId}:function:${spec.name}`, latest, versions: [] };
@@ -175,6 +176,8 @@ export class Lambda {
     l.lastModified = lambdaTime(Date.now());
     l.revisionId = randomUUID();
     this.store.save();
+    // as in Lambda: a configuration change means new execution environments
+    void this.runtime.retire((name, version) => name !== fn.name || version !== '$LATEST');
     return this.configuration(fn, l);
   }
 

@@ -155,6 +155,13 @@ export class LocalCloud {
     if (url.pathname === '/_local/health') {
       return sendJson(res, 200, { ok: true, services: ['secretsmanager', 'lambda', 'cloudfront'], pid: process.pid }, 'application/json');
     }
+    if (url.pathname === '/_local/rotation') {
+      // Not an AWS API: what AWS shows only in the rotation function's logs,
+      // so that commands run with --local can say at once why a rotation failed.
+      const id = url.searchParams.get('secretId') ?? '';
+      const secret = this.store.state.secrets.find((s) => s.arn === id || s.name === id);
+      return sendJson(res, secret ? 200 : 404, secret?.rotation ?? {}, 'application/json');
+    }
     const code = /^\/_local\/code\/([^/]+)\/([^/]+)\.zip$/.exec(url.pathname);
     if (code) {
       const zip = this.lambda.zipOf(decodeURIComponent(code[1]!), decodeURIComponent(code[2]!));

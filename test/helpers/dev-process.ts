@@ -10,8 +10,8 @@ export interface DevProcess {
   exited: Promise<number | null>;
 }
 
-export function startDevProcess(stateDir: string, extra: string[] = []): Promise<DevProcess> {
-  const child = spawn(process.execPath, [BIN, 'dev', '--json', '--quiet', '--port', '0', '--api-port', '0', '--state-dir', stateDir, ...extra], {
+export function startDevProcess(stateDir: string, extra: string[] = [], { quiet = true } = {}): Promise<DevProcess> {
+  const child = spawn(process.execPath, [BIN, 'dev', '--json', ...(quiet ? ['--quiet'] : []), '--port', '0', '--api-port', '0', '--state-dir', stateDir, ...extra], {
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import type { CommandContext } from '../main.js';
+import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+
+interface AttachFlags extends TargetOptions {
+  pathPattern: string[];
+  version?: string;
+  replace?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+async function latestVersionArn(lambda: import('@aws-sdk/client-lambda').LambdaClient, functionName: string): Promise<string> {
+  const { ListVersionsByFunctionCommand } = await import('@aws-sdk/client-lambda');
+  let latest: { arn: string; n: number } | undefined;
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }));
+    for (const v of page.Versions ?? []) {
+      const n = Number(v.Version);
+      if (Number.isInteger(n) && (!latest || n > latest.n)) latest = { arn: v.FunctionArn as string, n };
+    }
+    marker = page.NextMarker;
+  } while (marker);
+  if (!latest) throw new CliError(`function ${functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
+  return latest.arn;
+}
+
+export function registerAttach(program: Command, ctx: CommandContext): void {
+  for (const verb of ['attach', 'detach'] as const) {
+    const command = program
+      .command(verb)
+      .description(verb === 'attach' ? 'add the edge function (viewer-request) to a distribution basicauth did not create' : 'remove the edge function from a distribution')
+      .option('--path-pattern <pattern>', 'a cache behavior by path pattern (repeatable; default: the default behavior)', collect, [] as string[])
+      .option('--json', 'print the result as one JSON document');
+    if (verb === 'attach') {
+      command.option('--version <n>', 'function version to attach (default: the latest published)').option('--replace', 'replace another viewer-request function on those behaviors');
+    }
+    addTargetOptions(command);
+    addEdgeOptions(command);
+    command.action(async (flags: AttachFlags) => {
+      const [{ resolveTarget, requireEdge }, ops] = await Promise.all([import('../target.js'), import('../ops/attach.js')]);
+      const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
+      const edge = requireEdge(target);
+      const lambda = await target.clients.lambda();
+      const cf = await target.clients.cloudfront();
+      let functionVersionArn: string;
+      if (flags.version) {
+        const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName, Qualifier: flags.version }))).FunctionArn as string;
+      } else if (verb === 'attach') {
+        functionVersionArn = await latestVersionArn(lambda, edge.functionName);
+      } else {
+        const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName }))).FunctionArn as string;
+      }
+      const input = { distributionId: edge.distributionId, functionVersionArn, pathPatterns: flags.pathPattern };
+      const result = verb === 'attach' ? await ops.attach(cf, { ...input, replace: Boolean(flags.replace) }) : await ops.detach(cf, input);
+      const out = { action: verb, distributionId: edge.distributionId, function: functionVersionArn, behaviors: result.changed, attempts: result.attempts };
+      if (flags.json) return ctx.printJson(out);
+      ctx.print(
+        result.changed.length === 0
+          ? `Nothing to ${verb}: distribution ${edge.distributionId} is already as asked.`
+          : `${verb === 'attach' ? 'Attached' : 'Detached'} ${functionVersionArn} ${verb === 'attach' ? 'to' : 'from'} ${result.changed.join(', ')} of ${edge.distributionId}; CloudFront is deploying the change.`,
+      );
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../main.js';
+import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+
+interface PublishFlags extends TargetOptions {
+  wait: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function registerPublish(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('publish')
+    .description('force every edge to cold-start: publish a new function version and point the distribution at it')
+    .option('--no-wait', 'return once the distribution update is accepted, before it is Deployed')
+    .option('--timeout <duration>', 'how long to wait for Deployed', '30m')
+    .option('--json', 'print the result as one JSON document');
+  addTargetOptions(command);
+  addEdgeOptions(command);
+  command.addHelpText(
+    'after',
+    '\nAfter publish, the function description carries a publish stamp. The next `basicauth deploy` sees that drift,\npublishes yet another (newer) version with the same code and points the distribution at it: it never puts an\nolder version back in front of users, but it does cold-start the edges once more.',
+  );
+  command.action(async (flags: PublishFlags) => {
+    const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);
+    const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
+    const edge = requireEdge(target);
+    const result = await publish(
+      await target.clients.lambda(),
+      await target.clients.cloudfront(),
+      { ...edge, wait: flags.wait, timeoutMs: parseDuration(flags.timeout, '--timeout'), pollMs: target.local ? 250 : 15_000 },
+      await ctx.progress({ json: flags.json }),
+    );
+    if (flags.json) return ctx.printJson(result);
+    const moved = result.behaviors.map((b) => `${b.pathPattern}: ${b.from} → ${b.to}`).join(', ');
+    ctx.print(`Published version ${result.version} of ${result.functionArn} (${moved}); distribution ${result.distributionId} is ${result.status ?? 'updating'}${result.waitedMs !== undefined ? ` after ${(result.waitedMs / 1000).toFixed(1)} s` : ''}.`);
+  });
+}

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { CliError, UsageError } from '../errors.js';
+import type { CommandContext } from '../main.js';
+import { addTargetOptions, type TargetOptions } from './options.js';
+
+interface RotateFlags extends TargetOptions {
+  now?: boolean;
+  wait: boolean;
+  timeout: string;
+  recover?: boolean;
+  verify?: string;
+  schedule?: string;
+  days?: string;
+  json?: boolean;
+}
+
+export function registerRotate(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('rotate')
+    .description('rotate the password now (--now), or change the rotation schedule')
+    .option('--now', 'start a rotation and follow it to its end')
+    .option('--no-wait', 'with --now: return as soon as the rotation has started')
+    .option('--timeout <duration>', 'with --now: how long to follow the rotation', '2m')
+    .option('--recover', 'with --now: clear a rotation that never finished, then rotate')
+    .option('--verify <url>', 'with --now: run `basicauth verify <url>` afterwards')
+    .option('--schedule <expression>', 'rotate on this schedule: "rate(30 days)", "rate(12 hours)" or "cron(...)"')
+    .option('--days <n>', 'rotate every N days')
+    .option('--json', 'print the result as one JSON document');
+  addTargetOptions(command);
+  command.addHelpText('after', '\nExamples:\n  $ basicauth rotate --now --local\n  $ basicauth rotate --now --verify https://staging.example.com/\n  $ basicauth rotate --schedule "rate(7 days)"');
+  command.action(async (flags: RotateFlags) => {
+    const scheduling = flags.schedule !== undefined || flags.days !== undefined;
+    if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', 'basicauth rotate --now');
+    if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
+    if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
+    const [{ resolveTarget }, rotate, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/rotate.js'), import('../ops/verify.js')]);
+    const target = await resolveTarget(flags, ctx.env);
+    const sm = await target.clients.secretsManager();
+
+    if (scheduling) {
+      let rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
+      if (flags.days !== undefined) {
+        if (!/^\d+$/.test(flags.days)) throw new UsageError(`--days ${flags.days} is not a whole number of days`);
+        rules = { AutomaticallyAfterDays: Number(flags.days) };
+      } else rules = { ScheduleExpression: flags.schedule as string };
+      const result = await rotate.setSchedule(sm, target.secretId, rules);
+      if (flags.json) return ctx.printJson(result);
+      return ctx.print(`Rotation schedule of ${result.secretId}: ${rules.ScheduleExpression ?? `every ${rules.AutomaticallyAfterDays} days`}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
+    }
+
+    const result = await rotate.rotateNow(
+      sm,
+      {
+        secretId: target.secretId,
+        wait: flags.wait,
+        timeoutMs: parseDuration(flags.timeout, '--timeout'),
+        recover: Boolean(flags.recover),
+        pollMs: target.local ? 100 : 2000,
+        ...(target.rotationProbe ? { probe: target.rotationProbe } : {}),
+      },
+      await ctx.progress({ json: flags.json }),
+    );
+    let verification: unknown;
+    if (flags.verify) {
+      const { runVerify } = await import('./verify.js');
+      verification = await runVerify(flags.verify, { ...flags, expect: '200', followRedirects: false, wait: '30s' }, ctx, { quiet: Boolean(flags.json), target });
+    }
+    if (flags.json) return ctx.printJson(verification === undefined ? result : { ...result, verify: verification });
+    ctx.print(
+      result.status === 'rotated'
+        ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it at once and refuse the old password within their cache TTL.`
+        : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`basicauth status\`.`,
+    );
+    if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');
+  });
+}

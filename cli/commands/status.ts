@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { ChecksFailed } from '../errors.js';
+import type { CommandContext } from '../main.js';
+import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+
+export function registerStatus(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('status')
+    .description('show rotation dates, secret versions and what the distribution runs; flag what is wrong (exit 1 on errors)')
+    .option('--json', 'print the status as one JSON document');
+  addTargetOptions(command);
+  addEdgeOptions(command);
+  command.action(async (flags: TargetOptions & { json?: boolean }) => {
+    const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../target.js'), import('../ops/status.js'), import('../ui/status.js')]);
+    const target = await resolveTarget(flags, ctx.env);
+    const edgeKnown = Boolean(target.functionName && target.distributionId);
+    const status = await readStatus(
+      {
+        sm: await target.clients.secretsManager(),
+        ...(edgeKnown ? { lambda: await target.clients.lambda(), cf: await target.clients.cloudfront() } : {}),
+      },
+      { secretId: target.secretId, functionName: target.functionName, distributionId: target.distributionId, probe: target.rotationProbe },
+    );
+    if (flags.json) ctx.printJson(status);
+    else ctx.print(statusText(status, ctx.style()));
+    if (status.problems.some((p) => p.severity === 'error')) throw new ChecksFailed('status found errors');
+  });
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../main.js';
+import { intIn } from './dev.js';
+import { addTargetOptions, type TargetOptions } from './options.js';
+
+interface UsersFlags extends TargetOptions {
+  json?: boolean;
+  length?: number;
+}
+
+export function registerUsers(program: Command, ctx: CommandContext): void {
+  const users = program.command('users').description('per-person credentials: add, remove and list users of the secret');
+  const load = () => Promise.all([import('../target.js'), import('../ops/users.js')]);
+
+  const add = users
+    .command('add')
+    .argument('<name>', 'username (no colon)')
+    .description('add a user with a generated password (a new secret version; nobody else changes)')
+    .option('--length <n>', 'password length', intIn('--length', 12, 4096), 32)
+    .option('--json', 'print the result as one JSON document');
+  addTargetOptions(add).action(async (name: string, flags: UsersFlags) => {
+    const [{ resolveTarget }, ops] = await load();
+    const target = await resolveTarget(flags, ctx.env);
+    const result = await ops.addUser(await target.clients.secretsManager(), target.secretId, name, { passwordLength: flags.length ?? 32 });
+    if (flags.json) return ctx.printJson(result);
+    ctx.print(`Added ${name} (${result.users.length} users). Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`);
+  });
+
+  const remove = users
+    .command('remove')
+    .argument('<name>', 'username')
+    .description('revoke one user without rotating the others')
+    .option('--json', 'print the result as one JSON document');
+  addTargetOptions(remove).action(async (name: string, flags: UsersFlags) => {
+    const [{ resolveTarget }, ops] = await load();
+    const target = await resolveTarget(flags, ctx.env);
+    const result = await ops.removeUser(await target.clients.secretsManager(), target.secretId, name);
+    if (flags.json) return ctx.printJson(result);
+    ctx.print(`Removed ${name} (${result.users.length} left). Edges stop accepting them when their cache next refreshes: within the cache TTL (5 min by default), plus the grace period if one is set.`);
+  });
+
+  const list = users.command('list').description('list users and the age of their passwords').option('--json', 'print the users as one JSON document');
+  addTargetOptions(list).action(async (flags: UsersFlags) => {
+    const [{ resolveTarget }, ops] = await load();
+    const target = await resolveTarget(flags, ctx.env);
+    const result = await ops.listUsers(await target.clients.secretsManager(), target.secretId);
+    if (flags.json) return ctx.printJson(result);
+    const width = Math.max(8, ...result.map((u) => u.username.length));
+    for (const u of result) {
+      const days = u.passwordSetAt ? Math.floor((Date.now() - Date.parse(u.passwordSetAt)) / 86_400_000) : undefined;
+      ctx.print(`${u.username.padEnd(width)}  password set ${u.passwordSetAt ? `${u.passwordSetAt.slice(0, 10)} (${days} days ago)` : 'unknown'}`);
+    }
+  });
+}

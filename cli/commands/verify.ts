@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ChecksFailed, CliError } from '../errors.js';
+import type { CommandContext } from '../main.js';
+import type { Target } from '../target.js';
+import { addTargetOptions, type TargetOptions } from './options.js';
+
+interface VerifyFlags extends TargetOptions {
+  user?: string;
+  password?: string;
+  expect: string;
+  realm?: string;
+  previous?: boolean;
+  followRedirects?: boolean;
+  wait?: string;
+  junit?: string;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('verify')
+    .argument('[url]', 'the protected URL (default with --local: the dev edge)')
+    .description('smoke-test a protected site: 401 without and with wrong credentials, success with the current ones')
+    .option('--user <name>', 'username to test (default: from the secret, or BASICAUTH_USER)')
+    .option('--password <password>', 'password to test (default: from the secret, or BASICAUTH_PASSWORD)')
+    .option('--expect <statuses>', 'status expected with the current credentials: 200, 2xx,3xx, 301-308', '200')
+    .option('--realm <realm>', 'the realm the challenge must name')
+    .option('--previous', 'also check that the previous password is refused')
+    .option('--follow-redirects', 'follow redirects instead of judging the first answer')
+    .option('--wait <duration>', 'retry until every check passes or this much time has passed (e.g. 5m)')
+    .option('--junit <file>', 'also write the checks as a JUnit XML report')
+    .option('--json', 'print { ok, checks } as one JSON document');
+  addTargetOptions(command);
+  command.addHelpText('after', '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx');
+  command.action(async (url: string | undefined, flags: VerifyFlags) => {
+    const result = await runVerify(url, flags, ctx, { quiet: false });
+    if (flags.json) ctx.printJson(result);
+    if (!result.ok) throw new ChecksFailed('verification failed');
+  });
+}
+
+/** Shared with `rotate --now --verify`. Prints the table unless quiet or --json; returns the result. */
+export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx: CommandContext, options: { quiet: boolean; target?: Target }) {
+  const [{ verifySite, junitXml, parseDuration }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
+    import('../ops/verify.js'),
+    import('../target.js'),
+    import('../ops/show-creds.js'),
+    import('../ui/verify-table.js'),
+  ]);
+  const user = flags.user ?? ctx.env.BASICAUTH_USER;
+  const password = flags.password ?? ctx.env.BASICAUTH_PASSWORD;
+  let target = options.target;
+  const needTarget = !password || flags.previous || !url;
+  if (needTarget && !target) {
+    try {
+      target = await resolveTarget(flags, ctx.env);
+    } catch (error) {
+      if (!url) throw new CliError('no URL to verify', { hint: 'pass the URL, or --local to verify the running `basicauth dev`' });
+      if (!password) throw new CliError('no credentials to verify with', { hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret', cause: error });
+      throw error;
+    }
+  }
+  const siteUrl = url ?? target?.siteUrl;
+  if (!siteUrl) throw new CliError('no URL to verify', { hint: 'pass the URL as the first argument' });
+  const pick = async (previous: boolean) => {
+    const creds = await readCredentials(target as Target, { previous, ...(user ? { user } : {}) });
+    return { username: creds.users[0]!.username, password: creds.users[0]!.password };
+  };
+  const current = password ? { username: user ?? 'admin', password } : await pick(false);
+  const previous = flags.previous ? await pick(true) : undefined;
+  const result = await verifySite(
+    {
+      url: siteUrl,
+      current,
+      previous,
+      expect: flags.expect,
+      realm: flags.realm,
+      followRedirects: Boolean(flags.followRedirects),
+      waitMs: flags.wait ? parseDuration(flags.wait, '--wait') : 0,
+      requestTimeoutMs: 10_000,
+      retryDelayMs: target?.local ? 250 : 2000,
+    },
+    await ctx.progress({ json: flags.json || options.quiet }),
+  );
+  if (flags.junit) await writeFile(flags.junit, junitXml(result));
+  if (!flags.json && !options.quiet) ctx.print(verifyTable(result, ctx.style()));
+  return result;
+}

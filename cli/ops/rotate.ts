@@ -1,0 +1,145 @@
+// `rotate --now`: start a rotation and follow it to its end, explaining (and,
+// with --recover, clearing) a previous rotation that never finished.
+
+import { randomUUID } from 'node:crypto';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CliError } from '../errors.js';
+import type { Emit } from '../events.js';
+import { explainAwsError } from '../target.js';
+
+export interface RotationProbe {
+  token?: string;
+  failedStep?: string;
+  error?: string;
+}
+
+export interface RotateInput {
+  secretId: string;
+  wait: boolean;
+  timeoutMs: number;
+  recover: boolean;
+  pollMs: number;
+  /** the local cloud can say why a rotation failed; AWS says it only in the function's logs */
+  probe?: () => Promise<RotationProbe | undefined>;
+  now?: () => number;
+}
+
+export interface RotateResult {
+  secretId: string;
+  status: 'rotated' | 'started';
+  versionId: string;
+  previousVersionId: string | undefined;
+  clearedPendingVersionId: string | undefined;
+  startedAt: string;
+  finishedAt: string | undefined;
+  durationMs: number | undefined;
+}
+
+const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, emit: Emit): Promise<RotateResult> {
+  const now = input.now ?? Date.now;
+  const { DescribeSecretCommand, ListSecretVersionIdsCommand, RotateSecretCommand, UpdateSecretVersionStageCommand, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const describe = () => sm.send(new DescribeSecretCommand({ SecretId: input.secretId })).catch((e) => explainAwsError(e, `secret ${input.secretId}`));
+
+  const before = await describe();
+  if (!before.RotationLambdaARN) {
+    throw new CliError(`secret ${before.Name} has no rotation function`, { hint: 'deploy it with `basicauth deploy` (or use --local with `basicauth dev`)' });
+  }
+  const stages = before.VersionIdsToStages ?? {};
+  const previousVersionId = Object.entries(stages).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
+  const pending = Object.entries(stages).find(([, s]) => s.includes('AWSPENDING') && !s.includes('AWSCURRENT'))?.[0];
+  let clearedPendingVersionId: string | undefined;
+  if (pending) {
+    const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId, IncludeDeprecated: true }));
+    const since = versions.Versions?.find((v) => v.VersionId === pending)?.CreatedDate;
+    const age = since ? now() - since.getTime() : undefined;
+    const what = `version ${pending} holds AWSPENDING${since ? ` since ${since.toISOString()} (${ago(age!)} ago)` : ''}`;
+    if (!input.recover) {
+      const probe = await input.probe?.();
+      const why = probe?.failedStep ? `; it failed at ${probe.failedStep}: ${probe.error}` : '';
+      throw new CliError(`a previous rotation has not finished: ${what}${why}`, {
+        hint:
+          age !== undefined && age < 120_000 && !probe?.failedStep
+            ? 'another rotation is probably running: wait for it, or follow it with `basicauth status`'
+            : 'the current password still works; run `basicauth rotate --now --recover` to clear the stuck version and rotate',
+      });
+    }
+    emit({ type: 'step.start', id: 'recover', title: `clear the unfinished rotation (${pending.slice(0, 8)})` });
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: input.secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending }));
+    clearedPendingVersionId = pending;
+    emit({ type: 'step.done', id: 'recover', detail: what });
+  }
+
+  const token = randomUUID();
+  const startedAt = now();
+  emit({ type: 'step.start', id: 'start', title: 'start the rotation' });
+  try {
+    await sm.send(new RotateSecretCommand({ SecretId: input.secretId, ClientRequestToken: token }));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'InvalidRequestException' && /previous rotation/i.test((error as Error).message)) {
+      emit({ type: 'step.fail', id: 'start', error: 'another rotation is running' });
+      throw new CliError('another rotation started at the same moment and is still running', { hint: 'wait for it to finish (`basicauth status`); nothing was changed' });
+    }
+    return explainAwsError(error, `secret ${input.secretId}`);
+  }
+  emit({ type: 'step.done', id: 'start', detail: `version ${token.slice(0, 8)}` });
+  const result: RotateResult = { secretId: before.ARN ?? input.secretId, status: 'started', versionId: token, previousVersionId, clearedPendingVersionId, startedAt: new Date(startedAt).toISOString(), finishedAt: undefined, durationMs: undefined };
+  if (!input.wait) return result;
+
+  const fn = before.RotationLambdaARN.split(':').pop();
+  const deadline = startedAt + input.timeoutMs;
+  let created = false;
+  emit({ type: 'step.start', id: 'create', title: 'create and test the new password' });
+  for (;;) {
+    const current = (await describe()).VersionIdsToStages?.[token] ?? [];
+    if (!created) {
+      const hasValue = current.includes('AWSCURRENT') || (await sm.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionId: token })).then(() => true, () => false));
+      if (hasValue) {
+        created = true;
+        emit({ type: 'step.done', id: 'create' });
+        emit({ type: 'step.start', id: 'finish', title: 'make it current' });
+      }
+    }
+    if (current.includes('AWSCURRENT')) {
+      const finished = now();
+      emit({ type: 'step.done', id: 'finish' });
+      return { ...result, status: 'rotated', finishedAt: new Date(finished).toISOString(), durationMs: finished - startedAt };
+    }
+    const probe = await input.probe?.();
+    if (probe?.token === token && probe.failedStep) {
+      emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: probe.failedStep });
+      throw new CliError(`the rotation failed at ${probe.failedStep}: ${probe.error}`, {
+        hint: 'the current password still works; fix the cause, then run `basicauth rotate --now --recover`',
+      });
+    }
+    if (now() > deadline) {
+      emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: 'timed out' });
+      throw new CliError(`the rotation did not finish within ${ago(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
+        hint: `the current password still works; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`basicauth rotate --now --recover\``,
+      });
+    }
+    await sleep(input.pollMs);
+  }
+}
+
+export interface ScheduleResult {
+  secretId: string;
+  rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
+  nextRotation: string | undefined;
+}
+
+/** Changes the schedule without rotating (RotateImmediately=false: AWS only probes the function with testSecret). */
+export async function setSchedule(sm: SecretsManagerClient, secretId: string, rules: ScheduleResult['rules']): Promise<ScheduleResult> {
+  const { RotateSecretCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  try {
+    await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationRules: rules, RotateImmediately: false }));
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (e.name === 'InvalidParameterException') throw new CliError(`the schedule was refused: ${e.message}`, { hint: 'use --days N (1-1000) or --schedule "rate(N days)" / "cron(...)"' });
+    return explainAwsError(error, `secret ${secretId}`);
+  }
+  const after = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return { secretId: after.ARN ?? secretId, rules, nextRotation: after.NextRotationDate?.toISOString() };
+}

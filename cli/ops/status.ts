@@ -1,0 +1,119 @@
+// `status`: what the secret and the edge are doing, and what is wrong.
+
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { explainAwsError } from '../target.js';
+import { versionsInUse } from './distribution.js';
+import type { RotationProbe } from './rotate.js';
+
+export interface StatusInput {
+  secretId: string;
+  functionName?: string | undefined;
+  distributionId?: string | undefined;
+  probe?: (() => Promise<RotationProbe | undefined>) | undefined;
+  now?: () => number;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  message: string;
+  fix: string;
+}
+
+export interface Status {
+  secret: {
+    arn: string;
+    name: string;
+    rotationEnabled: boolean;
+    schedule: string | undefined;
+    rotationFunction: string | undefined;
+    lastRotated: string | undefined;
+    nextRotation: string | undefined;
+    versions: Array<{ versionId: string; stages: string[]; created: string | undefined }>;
+    replicas: Array<{ region: string; status: string | undefined; message: string | undefined }>;
+  };
+  edge:
+    | {
+        functionArn: string;
+        latestVersion: string | undefined;
+        distributionId: string;
+        domainName: string | undefined;
+        status: string | undefined;
+        behaviors: Array<{ pathPattern: string; version: string }>;
+      }
+    | undefined;
+  problems: Problem[];
+}
+
+const STUCK_AFTER_MS = 10 * 60_000;
+
+export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: LambdaClient; cf?: CloudFrontClient }, input: StatusInput): Promise<Status> {
+  const now = input.now ?? Date.now;
+  const { DescribeSecretCommand, ListSecretVersionIdsCommand } = await import('@aws-sdk/client-secrets-manager');
+  const [described, versions] = await Promise.all([
+    clients.sm.send(new DescribeSecretCommand({ SecretId: input.secretId })),
+    clients.sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId })),
+  ]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
+  const problems: Problem[] = [];
+  const rules = described.RotationRules;
+  const secret: Status['secret'] = {
+    arn: described.ARN ?? input.secretId,
+    name: described.Name ?? input.secretId,
+    rotationEnabled: Boolean(described.RotationEnabled),
+    schedule: rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined),
+    rotationFunction: described.RotationLambdaARN,
+    lastRotated: described.LastRotatedDate?.toISOString(),
+    nextRotation: described.NextRotationDate?.toISOString(),
+    versions: (versions.Versions ?? []).map((v) => ({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], created: v.CreatedDate?.toISOString() })),
+    replicas: (described.ReplicationStatus ?? []).map((r) => ({ region: r.Region ?? '', status: r.Status, message: r.StatusMessage })),
+  };
+
+  if (!secret.rotationEnabled) problems.push({ severity: 'warning', message: 'rotation is off: the password never changes', fix: 'basicauth rotate --days 30' });
+  if (!secret.versions.some((v) => v.stages.includes('AWSCURRENT'))) {
+    problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: 'basicauth rotate --now' });
+  }
+  const pending = secret.versions.find((v) => v.stages.includes('AWSPENDING') && !v.stages.includes('AWSCURRENT'));
+  if (pending) {
+    const probe = await input.probe?.();
+    const age = pending.created ? now() - Date.parse(pending.created) : Infinity;
+    if (probe?.failedStep && probe.token === pending.versionId) {
+      problems.push({ severity: 'error', message: `the rotation of version ${pending.versionId} failed at ${probe.failedStep}: ${probe.error}`, fix: 'fix the cause, then basicauth rotate --now --recover' });
+    } else if (age > STUCK_AFTER_MS) {
+      problems.push({ severity: 'error', message: `version ${pending.versionId} has been AWSPENDING since ${pending.created}: the rotation is stuck`, fix: 'basicauth rotate --now --recover' });
+    } else {
+      problems.push({ severity: 'warning', message: `a rotation is in progress (version ${pending.versionId})`, fix: 'wait, then run status again' });
+    }
+  }
+  if (secret.rotationEnabled && secret.nextRotation && Date.parse(secret.nextRotation) < now() - 3_600_000) {
+    problems.push({ severity: 'error', message: `the rotation due ${secret.nextRotation} has not happened: rotation is failing`, fix: 'read the rotation function logs, then basicauth rotate --now' });
+  }
+  for (const r of secret.replicas.filter((x) => x.status && x.status !== 'InSync')) {
+    problems.push({ severity: 'warning', message: `replica ${r.region} is ${r.status}${r.message ? `: ${r.message}` : ''}`, fix: 'check the replica in the Secrets Manager console' });
+  }
+
+  let edge: Status['edge'];
+  if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
+    const { ListVersionsByFunctionCommand, GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+    const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
+    const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName }));
+    const functionArn = fn.FunctionArn as string;
+    const all: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await clients.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: input.functionName, ...(marker ? { Marker: marker } : {}) }));
+      all.push(...(page.Versions ?? []).map((v) => v.Version ?? '').filter((v) => /^\d+$/.test(v)));
+      marker = page.NextMarker;
+    } while (marker);
+    const latestVersion = all.sort((a, b) => Number(a) - Number(b)).at(-1);
+    const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId }));
+    const behaviors = versionsInUse(d.Distribution?.DistributionConfig ?? ({} as never), functionArn);
+    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors };
+    if (behaviors.length === 0) problems.push({ severity: 'error', message: `no cache behavior runs ${fn.FunctionName}: the site is not protected`, fix: 'basicauth attach' });
+    const old = behaviors.filter((b) => latestVersion && b.version !== latestVersion);
+    if (old.length > 0) {
+      problems.push({ severity: 'warning', message: `behavior(s) ${old.map((b) => `${b.pathPattern} runs version ${b.version}`).join(', ')}; the latest is ${latestVersion}`, fix: 'basicauth publish' });
+    }
+  }
+  return { secret, edge, problems };
+}

@@ -1,0 +1,78 @@
+// `users add|remove|list`: one password per person, so that someone who
+// leaves loses access without everyone else getting a new password.
+
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseSecretValue, validateUsername, type SecretValue } from '../../handlers/shared/secret-value.js';
+import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
+import { CliError } from '../errors.js';
+import { explainAwsError } from '../target.js';
+
+export interface UserAge {
+  username: string;
+  passwordSetAt: string | undefined;
+}
+
+const SET_AT = 'passwordSetAt';
+
+async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<{ value: SecretValue; versionCreated: Date | undefined; lastRotated: Date | undefined; pending: string | undefined }> {
+  const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  const [current, described] = await Promise.all([
+    sm.send(new GetSecretValueCommand({ SecretId: secretId })),
+    sm.send(new DescribeSecretCommand({ SecretId: secretId })),
+  ]).catch((error) => explainAwsError(error, `secret ${secretId}`));
+  const pending = Object.entries(described.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSPENDING') && !s.includes('AWSCURRENT'))?.[0];
+  return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending };
+}
+
+function ages(value: SecretValue, lastRotated: Date | undefined, versionCreated: Date | undefined): UserAge[] {
+  const setAt = (value.raw[SET_AT] ?? {}) as Record<string, string>;
+  return [...value.users.keys()].map((username) => {
+    // A rotation sets every password; an add sets one. The later one counts.
+    const times = [setAt[username], lastRotated?.toISOString()].filter((t): t is string => Boolean(t)).sort();
+    return { username, passwordSetAt: times.at(-1) ?? versionCreated?.toISOString() };
+  });
+}
+
+export async function listUsers(sm: SecretsManagerClient, secretId: string): Promise<UserAge[]> {
+  const { value, lastRotated, versionCreated } = await readCurrent(sm, secretId);
+  return ages(value, lastRotated, versionCreated);
+}
+
+async function write(sm: SecretsManagerClient, secretId: string, next: Record<string, unknown>): Promise<string> {
+  const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const out = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next) }));
+  return out.VersionId as string;
+}
+
+function refuseDuringRotation(pending: string | undefined): void {
+  // finishSecret would make the pending version (built from the value before
+  // this change) current, and the change would be lost.
+  if (pending) throw new CliError(`a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`, { hint: 'wait for it (basicauth status), or clear a stuck one with basicauth rotate --now --recover' });
+}
+
+export async function addUser(sm: SecretsManagerClient, secretId: string, name: string, options: { passwordLength: number; excludeCharacters?: string }): Promise<{ versionId: string; username: string; users: string[] }> {
+  const problem = validateUsername(name);
+  if (problem) throw new CliError(`username "${name}" ${problem}`, { hint: 'use letters, digits and - _ .' });
+  const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { value, pending } = await readCurrent(sm, secretId);
+  refuseDuringRotation(pending);
+  if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: 'to give them a new password, remove and add them again, or rotate everyone with basicauth rotate --now' });
+  const generated = await sm.send(new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }));
+  const users = Object.fromEntries([...value.users, [name, generated.RandomPassword as string]]);
+  const { username: _u, password: _p, ...rest } = value.raw;
+  const next = { ...rest, users, [SET_AT]: { ...((value.raw[SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };
+  return { versionId: await write(sm, secretId, next), username: name, users: Object.keys(users) };
+}
+
+export async function removeUser(sm: SecretsManagerClient, secretId: string, name: string): Promise<{ versionId: string; username: string; users: string[] }> {
+  const { value, pending } = await readCurrent(sm, secretId);
+  refuseDuringRotation(pending);
+  if (!value.users.has(name)) throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
+  if (value.users.size === 1) throw new CliError(`"${name}" is the only user: removing them would lock everyone out`, { hint: 'add another user first' });
+  const users = Object.fromEntries([...value.users].filter(([n]) => n !== name));
+  const setAt = { ...((value.raw[SET_AT] ?? {}) as Record<string, string>) };
+  delete setAt[name];
+  const { username: _u, password: _p, ...rest } = value.raw;
+  const next = { ...rest, users, [SET_AT]: setAt };
+  return { versionId: await write(sm, secretId, next), username: name, users: Object.keys(users) };
+}

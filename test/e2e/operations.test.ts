@@ -1,0 +1,208 @@
+// rotate, verify, publish, status, users, attach/detach end to end through
+// the CLI binary against `basicauth dev` (free ports, own state directory).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
+import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let stateDir: string;
+let dev: DevProcess;
+const local = () => ['--local', '--state-dir', stateDir];
+const cli = (...args: string[]) => runCli([...args, ...local()]);
+const json = async (...args: string[]) => {
+  const r = await cli(...args, '--json');
+  return { ...r, body: r.stdout ? JSON.parse(r.stdout) : undefined };
+};
+const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
+const creds = async (...extra: string[]) => (await cli('show-creds', '--format', 'curl', ...extra)).stdout.trim();
+const aws = () => ({ region: 'us-east-1', endpoint: dev.info.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'basicauth-ops-'));
+  dev = await startDevProcess(stateDir, ['--instances', '4', '--cache-ttl', '3', '--refresh-interval', '1', '--deploy-seconds', '1'], { quiet: false });
+});
+afterAll(async () => {
+  dev.child.kill('SIGINT');
+  await dev.exited;
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+// The local edge spreads requests round-robin: four requests reach the four instances.
+async function acceptedByInstances(userPass: string): Promise<number> {
+  let ok = 0;
+  for (let i = 0; i < 4; i++) if ((await fetch(dev.info.edgeUrl, { headers: basic(userPass) })).status === 200) ok++;
+  return ok;
+}
+
+describe('rotate --now', () => {
+  it('rotates; every instance accepts the new password within the refresh interval and refuses the old one after the TTL', async () => {
+    const before = await creds();
+    expect(await acceptedByInstances(before)).toBe(4);
+    const started = Date.now();
+    const r = await json('rotate', '--now');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.body).toMatchObject({ status: 'rotated', versionId: expect.any(String), previousVersionId: expect.any(String) });
+    const after = await creds();
+    expect(after).not.toBe(before);
+    let allNew = 0;
+    while ((await acceptedByInstances(after)) < 4) await new Promise((res) => setTimeout(res, 100));
+    allNew = Date.now() - started;
+    expect(allNew).toBeLessThan(1000 + 1500); // refresh interval 1 s, plus the rotation itself
+    while ((await acceptedByInstances(before)) > 0) await new Promise((res) => setTimeout(res, 100));
+    const oldRefused = Date.now() - started;
+    expect(oldRefused).toBeLessThan(3000 + 1500); // TTL 3 s, grace 0
+    console.info(`rotate --now: new password accepted by all 4 instances after ${allNew} ms, old refused by all after ${oldRefused} ms`);
+  });
+
+  it('lets one of two concurrent rotations through and gives the other a clear error', async () => {
+    const [a, b] = await Promise.all([cli('rotate', '--now'), cli('rotate', '--now')]);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
+    expect((a.code ? a : b).stderr).toMatch(/a previous rotation has not finished|another rotation started at the same moment/);
+  });
+
+  it('reports a failing rotation, flags it in status, and --recover completes it once fixed', async () => {
+    const lambda = new LambdaClient(aws());
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: { BASICAUTH_PASSWORD_LENGTH: '3' } } }));
+    const before = await creds();
+    const failed = await cli('rotate', '--now', '--timeout', '10s');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/the rotation failed at createSecret: BASICAUTH_PASSWORD_LENGTH is "3"/);
+    expect(failed.stderr).toMatch(/the current password still works/);
+    expect(await creds()).toBe(before);
+    const status = await json('status');
+    expect(status.code).toBe(1);
+    expect(status.body.problems).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/failed at createSecret/) }));
+    const refused = await cli('rotate', '--now');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/a previous rotation has not finished: version .* holds AWSPENDING since/);
+    expect(refused.stderr).toMatch(/rotate --now --recover/);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: {} } }));
+    const recovered = await json('rotate', '--now', '--recover');
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(recovered.body.clearedPendingVersionId).toEqual(expect.any(String));
+    expect(await creds()).not.toBe(before);
+    expect((await json('status')).code).toBe(0);
+  });
+
+  it('changes the schedule without rotating, and refuses bad ones', async () => {
+    const before = await creds();
+    const r = await json('rotate', '--schedule', 'rate(7 days)');
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.parse(r.body.nextRotation)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    expect(await creds()).toBe(before);
+    const bad = await cli('rotate', '--schedule', 'rate(1 hours)');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/at least 4 hours/);
+    expect((await cli('rotate')).code).toBe(2);
+  });
+});
+
+describe('verify', () => {
+  it('passes against dev and writes JUnit', async () => {
+    const junit = join(stateDir, 'junit.xml');
+    const r = await json('verify', '--junit', junit);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.body.ok).toBe(true);
+    expect(r.body.checks.map((c: { name: string }) => c.name)).toEqual(['no credentials', 'wrong credentials', 'current credentials']);
+    expect(await readFile(junit, 'utf8')).toMatch(/<testsuite name="basicauth verify [^"]+" tests="3" failures="0"/);
+  });
+
+  it('fails for the right reason: an unprotected origin, a wrong realm, a wrong expected status', async () => {
+    // the local endpoint's health page stands in for a site without Basic auth
+    const unprotected = await runCli(['verify', 'http://127.0.0.1:' + new URL(dev.info.endpoint).port + '/_local/health', '--json', ...local()]);
+    expect(unprotected.code).toBe(1);
+    expect(JSON.parse(unprotected.stdout).checks[0].reason).toMatch(/got 200, expected 401: the site is not protected/);
+    const realm = await json('verify', '--realm', 'Production');
+    expect(realm.code).toBe(1);
+    expect(realm.body.checks[0].reason).toBe('realm is "basicauth dev", expected "Production"');
+    const expectation = await json('verify', '--expect', '204,3xx');
+    expect(expectation.code).toBe(1);
+    expect(expectation.body.checks[2].reason).toBe('got 200 with the current password, expected 204,3xx');
+    const table = await cli('verify', '--expect', '204');
+    expect(table.stdout).toMatch(/✖ current credentials +200 .*expected 204\nFAIL http/);
+  });
+
+  it('takes credentials from flags or BASICAUTH_USER/BASICAUTH_PASSWORD without reading the secret', async () => {
+    const [user, password] = (await creds()).split(':') as [string, string];
+    const r = await runCli(['verify', dev.info.edgeUrl, '--json'], { env: { BASICAUTH_USER: user, BASICAUTH_PASSWORD: password } });
+    expect(r.code, r.stderr).toBe(0);
+    const wrong = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password', 'nope', '--json']);
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stdout).checks[2]).toMatchObject({ ok: false, status: 401 });
+  });
+});
+
+describe('publish', () => {
+  it('publishes a new version, re-points every behavior that runs it, and the edge cold-starts', async () => {
+    // give the distribution a second behavior that runs the function too
+    const cf = new CloudFrontClient(aws());
+    const current = await cf.send(new GetDistributionConfigCommand({ Id: dev.info.distributionId }));
+    const config = current.DistributionConfig!;
+    config.CacheBehaviors = { Quantity: 1, Items: [{ ...structuredClone(config.DefaultCacheBehavior!), PathPattern: '/api/*' }] };
+    await cf.send(new UpdateDistributionCommand({ Id: dev.info.distributionId, IfMatch: current.ETag, DistributionConfig: config }));
+    const before = (await json('status')).body.edge;
+    const r = await json('publish');
+    expect(r.code, r.stderr).toBe(0);
+    expect(Number(r.body.version)).toBe(Number(before.latestVersion) + 1);
+    expect(r.body.behaviors).toEqual([
+      { pathPattern: '*', from: before.latestVersion, to: r.body.version },
+      { pathPattern: '/api/*', from: before.latestVersion, to: r.body.version },
+    ]);
+    expect(r.body.status).toBe('Deployed');
+    const after = (await json('status')).body.edge;
+    expect(after.behaviors.map((b: { version: string }) => b.version)).toEqual([r.body.version, r.body.version]);
+    // the first request after publish is the new version's cold start, on both behaviors
+    expect((await fetch(`${dev.info.edgeUrl}api/x`, { headers: basic(await creds()) })).status).toBe(200);
+    expect(dev.stderr()).toMatch(new RegExp(`\\[basicauth-dev-edge-auth:${r.body.version}#1\\] .*"event":"secret.fetch".*"cause":"cold"`));
+  });
+});
+
+describe('users', () => {
+  it('adds, lists and removes users; each works at the edge on its own', async () => {
+    const added = await json('users', 'add', 'alice');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.body.users).toEqual(['admin', 'alice']);
+    expect(added.stdout).not.toMatch(/"password"/);
+    const alice = await creds('--user', 'alice');
+    const admin = await creds('--user', 'admin');
+    // a new user works on every instance within the refresh interval (1 s here)
+    const deadline = Date.now() + 1500;
+    while ((await acceptedByInstances(alice)) < 4) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await acceptedByInstances(admin)).toBe(4);
+    const list = await json('users', 'list');
+    expect(list.body.map((u: { username: string }) => u.username)).toEqual(['admin', 'alice']);
+    expect((await cli('users', 'add', 'alice')).stderr).toMatch(/already exists/);
+    expect((await cli('users', 'add', 'a:b')).stderr).toMatch(/contains a colon/);
+    const removed = await json('users', 'remove', 'alice');
+    expect(removed.body.users).toEqual(['admin']);
+    await new Promise((r) => setTimeout(r, 3200)); // cache TTL
+    expect(await acceptedByInstances(alice)).toBe(0);
+    expect(await acceptedByInstances(admin)).toBe(4);
+    expect((await cli('users', 'remove', 'admin')).stderr).toMatch(/only user/);
+  });
+});
+
+describe('attach and detach', () => {
+  it('removes and restores the protection; status flags the unprotected site', async () => {
+    const detached = await json('detach');
+    expect(detached.code, detached.stderr).toBe(0);
+    expect(detached.body.behaviors).toEqual(['default (*)', '/api/*']);
+    expect((await fetch(dev.info.edgeUrl)).status).toBe(200); // unprotected now
+    const status = await json('status');
+    expect(status.code).toBe(1);
+    expect(status.body.problems[0].message).toMatch(/the site is not protected/);
+    const attached = await json('attach');
+    expect(attached.body.behaviors).toEqual(['default (*)']);
+    expect((await fetch(dev.info.edgeUrl)).status).toBe(401);
+    const again = await json('attach');
+    expect(again.body.behaviors).toEqual([]);
+    expect((await cli('attach', '--path-pattern', '/nope/*')).stderr).toMatch(/no cache behavior for path pattern \/nope\/\*/);
+  });
+});
