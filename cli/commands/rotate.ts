@@ -68,7 +68,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (flags.json) return ctx.printJson(verification === undefined ? result : { ...result, verify: verification });
     ctx.print(
       result.status === 'rotated'
-        ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it at once and refuse the old password within their cache TTL.`
+        ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it within their refresh interval and refuse the old password once their cache TTL (plus any grace period) has passed.`
         : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`basicauth status\`.`,
     );
     if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');

@@ -122,13 +122,19 @@ export async function verifySite(input: VerifyInput, emit: Emit): Promise<Verify
   statusMatcher(input.expect);
   const started = performance.now();
   const deadline = started + input.waitMs;
+  let lastReport = started;
   for (let attempt = 1; ; attempt++) {
     const checks = await runChecks(input);
     const ok = checks.every((c) => c.ok);
     if (ok || performance.now() + input.retryDelayMs > deadline) {
       return { ok, url: input.url, checks, attempts: attempt, elapsedMs: Math.round(performance.now() - started) };
     }
-    emit({ type: 'log', level: 'info', message: `attempt ${attempt}: ${checks.filter((c) => !c.ok).map((c) => c.reason).join('; ')}; retrying` });
+    // one line when it starts failing, then one every 10 s: no spam in CI logs
+    if (attempt === 1 || performance.now() - lastReport >= 10_000) {
+      lastReport = performance.now();
+      const left = Math.max(0, Math.round((deadline - lastReport) / 1000));
+      emit({ type: 'log', level: 'info', message: `attempt ${attempt}: ${checks.filter((c) => !c.ok).map((c) => c.reason).join('; ')}; retrying for up to ${left} s` });
+    }
     await new Promise((r) => setTimeout(r, input.retryDelayMs));
   }
 }
