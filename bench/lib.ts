@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: statistics, child processes, the machine line.
-import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { runProcess } from '../test/helpers/run-cli.js';
 
 export function median(values: number[]): number {
   return percentile(values, 50);
@@ -15,17 +15,8 @@ export function percentile(values: number[], p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs a command to its end (the same helper the tests use). */
+export const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runProcess(command, args, { env });
 
 export function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';

@@ -12,22 +12,6 @@ interface AttachFlags extends TargetOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-async function latestVersionArn(lambda: import('@aws-sdk/client-lambda').LambdaClient, functionName: string): Promise<string> {
-  const { ListVersionsByFunctionCommand } = await import('@aws-sdk/client-lambda');
-  let latest: { arn: string; n: number } | undefined;
-  let marker: string | undefined;
-  do {
-    const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }));
-    for (const v of page.Versions ?? []) {
-      const n = Number(v.Version);
-      if (Number.isInteger(n) && (!latest || n > latest.n)) latest = { arn: v.FunctionArn as string, n };
-    }
-    marker = page.NextMarker;
-  } while (marker);
-  if (!latest) throw new CliError(`function ${functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
-  return latest.arn;
-}
-
 export function registerAttach(program: Command, ctx: CommandContext): void {
   for (const verb of ['attach', 'detach'] as const) {
     const command = program
@@ -51,7 +35,10 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
         const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
         functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName, Qualifier: flags.version }))).FunctionArn as string;
       } else if (verb === 'attach') {
-        functionVersionArn = await latestVersionArn(lambda, edge.functionName);
+        const { publishedVersions } = await import('../ops/distribution.js');
+        const latest = (await publishedVersions(lambda, edge.functionName)).at(-1);
+        if (!latest) throw new CliError(`function ${edge.functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
+        functionVersionArn = latest.arn;
       } else {
         const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
         functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName }))).FunctionArn as string;

@@ -2,15 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR } from '../local/discover.js';
 
-export interface TargetOptions {
-  local?: boolean;
-  stateDir?: string;
-  region?: string;
-  profile?: string;
-  secretId?: string;
-  function?: string;
-  distribution?: string;
-}
+export type { TargetFlags as TargetOptions } from '../target.js';
 
 /** For commands that also touch the edge: the function and the distribution. */
 export function addEdgeOptions(command: Command): Command {

@@ -2,6 +2,7 @@
 // edge routes by, and a template for the distribution `dev` creates.
 
 import { XMLParser } from 'fast-xml-parser';
+import { escapeXml } from '../xml.js';
 
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
@@ -99,7 +100,6 @@ export function matchesPathPattern(pattern: string, path: string): boolean {
   return re.test(path);
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface NewDistribution {
   callerReference: string;

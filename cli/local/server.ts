@@ -13,6 +13,7 @@ import { readBody, requestId, sendJson, ServiceError, signedRegion } from './pro
 import { SecretsManager } from './secrets-manager.js';
 import { StateStore } from './state.js';
 import { LOCAL_CREDENTIALS } from './credentials.js';
+import { escapeXml } from '../xml.js';
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 
 export interface LocalCloudOptions {
@@ -142,7 +143,7 @@ export class LocalCloud {
     const e = error instanceof ServiceError ? error : new ServiceError(service === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
     if (res.headersSent) return void res.destroy();
     if (service === 'cloudfront') {
-      const xml = `<?xml version="1.0"?>\n<ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>${e.type}</Type><Code>${e.code}</Code><Message>${escape(e.message)}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`;
+      const xml = `<?xml version="1.0"?>\n<ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>${e.type}</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId()}</RequestId></ErrorResponse>`;
       res.writeHead(e.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId() }).end(xml);
     } else if (service === 'lambda') {
       sendJson(res, e.status, { Type: e.type === 'Sender' ? 'User' : 'Service', message: e.message }, 'application/json', { 'x-amzn-errortype': e.code });
@@ -240,7 +241,3 @@ export class LocalCloud {
 }
 
 export { FunctionError };
-
-function escape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}

@@ -4,7 +4,7 @@
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { CliError } from '../errors.js';
-import { updateDistributionConfig } from './distribution.js';
+import { unqualified, updateDistributionConfig } from './distribution.js';
 
 export interface AttachInput {
   distributionId: string;
@@ -14,8 +14,6 @@ export interface AttachInput {
   pathPatterns: string[];
   replace: boolean;
 }
-
-const unqualified = (arn: string) => arn.replace(/:(\d+|\$LATEST)$/, '');
 
 function behaviorsOf(config: DistributionConfig, pathPatterns: string[]): Array<{ name: string; behavior: DefaultCacheBehavior | CacheBehavior }> {
   if (pathPatterns.length === 0) {

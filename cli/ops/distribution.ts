@@ -3,6 +3,7 @@
 // someone else changed it in between (PreconditionFailed).
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../errors.js';
 
 export interface ConfigEdit {
@@ -33,7 +34,21 @@ export async function updateDistributionConfig(cf: CloudFrontClient, id: string,
   }
 }
 
-const unqualified = (arn: string) => arn.replace(/:(\d+|\$LATEST)$/, '');
+/** A function ARN without its version qualifier. */
+export const unqualified = (arn: string) => arn.replace(/:(\d+|\$LATEST)$/, '');
+
+/** The numbered versions of a function, oldest first (ListVersionsByFunction, every page). */
+export async function publishedVersions(lambda: LambdaClient, functionName: string): Promise<Array<{ version: string; arn: string }>> {
+  const { ListVersionsByFunctionCommand } = await import('@aws-sdk/client-lambda');
+  const out: Array<{ version: string; arn: string }> = [];
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }));
+    for (const v of page.Versions ?? []) if (/^\d+$/.test(v.Version ?? '')) out.push({ version: v.Version as string, arn: v.FunctionArn as string });
+    marker = page.NextMarker;
+  } while (marker);
+  return out.sort((a, b) => Number(a.version) - Number(b.version));
+}
 
 /**
  * Points every viewer-request association of `functionArn` (any version) at

@@ -4,7 +4,7 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { explainAwsError } from '../target.js';
-import { versionsInUse } from './distribution.js';
+import { publishedVersions, versionsInUse } from './distribution.js';
 import type { RotationProbe } from './rotate.js';
 
 export interface StatusInput {
@@ -94,18 +94,11 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
 
   let edge: Status['edge'];
   if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
-    const { ListVersionsByFunctionCommand, GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+    const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
     const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
     const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName }));
     const functionArn = fn.FunctionArn as string;
-    const all: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await clients.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: input.functionName, ...(marker ? { Marker: marker } : {}) }));
-      all.push(...(page.Versions ?? []).map((v) => v.Version ?? '').filter((v) => /^\d+$/.test(v)));
-      marker = page.NextMarker;
-    } while (marker);
-    const latestVersion = all.sort((a, b) => Number(a) - Number(b)).at(-1);
+    const latestVersion = (await publishedVersions(clients.lambda, input.functionName)).at(-1)?.version;
     const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId }));
     const behaviors = versionsInUse(d.Distribution?.DistributionConfig ?? ({} as never), functionArn);
     edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors };

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CliError } from '../errors.js';
 import type { Emit } from '../events.js';
+import { escapeXml as xml } from '../xml.js';
 
 export interface UserPass {
   username: string;
@@ -138,8 +139,6 @@ export async function verifySite(input: VerifyInput, emit: Emit): Promise<Verify
     await new Promise((r) => setTimeout(r, input.retryDelayMs));
   }
 }
-
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function junitXml(result: VerifyResult): string {
   const failures = result.checks.filter((c) => !c.ok).length;
