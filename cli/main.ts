@@ -16,6 +16,8 @@ import { registerPublish } from './commands/publish.js';
 import { registerAttach } from './commands/attach.js';
 import { registerStatus } from './commands/status.js';
 import { registerUsers } from './commands/users.js';
+import { registerInit } from './commands/init.js';
+import { registerSynthAndDeploy } from './commands/deploy.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -40,6 +42,9 @@ export interface CommandContext {
   /** colours for stderr/stdout text, off without a TTY or with NO_COLOR */
   style(): Style;
   stdoutIsTTY(): boolean;
+  stdinIsTTY(): boolean;
+  /** asks one question on the terminal; only when stdin is a TTY */
+  prompter(): Promise<(question: string, fallback: string | undefined) => Promise<string>>;
   /** resolves on SIGINT or SIGTERM (long-running commands) */
   untilSignal(): Promise<NodeJS.Signals>;
 }
@@ -76,6 +81,18 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     log: (line) => void io.stderr.write(`${line}\n`),
     style: () => styleFor(io.stdout, io.env),
     stdoutIsTTY: () => Boolean(io.stdout.isTTY),
+    stdinIsTTY: () => Boolean(process.stdin.isTTY),
+    prompter: async () => {
+      const { createInterface } = await import('node:readline/promises');
+      return async (question, fallback) => {
+        const rl = createInterface({ input: process.stdin, output: io.stderr });
+        try {
+          return await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `);
+        } finally {
+          rl.close();
+        }
+      };
+    },
     untilSignal: () =>
       new Promise((resolve) => {
         const done = (signal: NodeJS.Signals) => {
@@ -96,6 +113,8 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       writeOut: (text) => void io.stdout.write(text),
       writeErr: (text) => void io.stderr.write(text),
     });
+  registerInit(program, ctx);
+  registerSynthAndDeploy(program, ctx);
   registerBuild(program, ctx);
   registerDev(program, ctx);
   registerShowCreds(program, ctx);

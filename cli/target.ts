@@ -6,6 +6,7 @@ import { createAwsClients, type AwsClients } from './aws.js';
 import { CliError } from './errors.js';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './local/discover.js';
 import type { RotationProbe } from './ops/rotate.js';
+import { readOutputs } from './outputs.js';
 
 export interface TargetFlags {
   local?: boolean;
@@ -45,18 +46,21 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       },
     };
   }
-  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  // What the last deploy recorded in this directory fills whatever the flags leave out.
+  const recorded = flags.secretId ? undefined : await readOutputs();
+  const region = flags.region ?? recorded?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new CliError('no AWS region', { hint: 'set AWS_REGION or pass --region (or --local for basicauth dev)' });
-  if (!flags.secretId && !options.secretOptional) {
-    throw new CliError('no secret to work on', { hint: 'pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`' });
+  const secretId = flags.secretId ?? recorded?.secretArn;
+  if (!secretId && !options.secretOptional) {
+    throw new CliError('no secret to work on: nothing was deployed from this directory', { hint: 'run `basicauth deploy`, pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`' });
   }
   return {
     clients: createAwsClients({ region, ...(flags.profile ? { profile: flags.profile } : {}) }),
-    secretId: flags.secretId ?? '',
-    siteUrl: undefined,
+    secretId: secretId ?? '',
+    siteUrl: recorded?.distributionDomainName ? `https://${recorded.distributionDomainName}/` : undefined,
     local: undefined,
-    functionName: flags.function,
-    distributionId: flags.distribution,
+    functionName: flags.function ?? recorded?.edgeFunctionName,
+    distributionId: flags.distribution ?? recorded?.distributionId,
     rotationProbe: undefined,
   };
 }

@@ -4,8 +4,8 @@
 export interface RotationSettings {
   passwordLength: number;
   excludeCharacters: string;
-  /** username of the very first version, when the secret is still empty */
-  initialUsername: string;
+  /** usernames of the very first version, when the secret is still empty */
+  initialUsernames: string[];
   /** optional Slack-compatible webhook told about each rotation */
   webhookUrl: string | undefined;
   /** the protected site, mentioned in the notification */
@@ -26,9 +26,10 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   if (!/^\d+$/.test(lengthText) || passwordLength < 12 || passwordLength > 4096) {
     throw new SettingsError(`BASICAUTH_PASSWORD_LENGTH is "${lengthText}"; expected a whole number from 12 to 4096`);
   }
-  const initialUsername = env.BASICAUTH_USERNAME ?? 'admin';
-  if (!/^[\x21-\x39\x3b-\x7e]{1,64}$/.test(initialUsername)) {
-    throw new SettingsError('BASICAUTH_USERNAME must be 1-64 printable ASCII characters without ":" or spaces');
+  const names = env.BASICAUTH_USERNAMES ?? env.BASICAUTH_USERNAME ?? 'admin';
+  const initialUsernames = names.split(',').map((n) => n.trim());
+  if (initialUsernames.some((n) => !/^[\x21-\x2b\x2d-\x39\x3b-\x7e]{1,64}$/.test(n)) || new Set(initialUsernames).size !== initialUsernames.length) {
+    throw new SettingsError('BASICAUTH_USERNAMES must be distinct names of 1-64 printable ASCII characters without ":", "," or spaces, separated by commas');
   }
   const webhookUrl = env.BASICAUTH_WEBHOOK_URL || undefined;
   if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
@@ -37,7 +38,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   return {
     passwordLength,
     excludeCharacters: env.BASICAUTH_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDE_CHARACTERS,
-    initialUsername,
+    initialUsernames,
     webhookUrl,
     siteUrl: env.BASICAUTH_SITE_URL || undefined,
   };

@@ -116,8 +116,8 @@ async function createSecret(ctx: StepContext): Promise<void> {
   // through Terraform.
   const current = await readValue(ctx, 'AWSCURRENT');
   const template: SecretValue = current ?? {
-    form: 'single',
-    users: new Map([[settings.initialUsername, '']]),
+    form: settings.initialUsernames.length === 1 ? 'single' : 'multi',
+    users: new Map(settings.initialUsernames.map((name) => [name, ''])),
     raw: {},
   };
   const passwords = new Map<string, string>();

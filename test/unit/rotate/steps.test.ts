@@ -82,6 +82,15 @@ describe('rotation handler', () => {
     expect(value.password).toMatch(/^[^a-z]{20}$/);
   });
 
+  it('creates every configured user in the first value', async () => {
+    await sm.create();
+    deps.settings = readSettings({ BASICAUTH_USERNAMES: 'alice, bob' });
+    await rotateFully();
+    const users = ((await sm.valueOf('AWSCURRENT')) as { users: Record<string, string> }).users;
+    expect(Object.keys(users)).toEqual(['alice', 'bob']);
+    expect(users.alice).toHaveLength(32);
+  });
+
   it('is idempotent when Secrets Manager retries a step', async () => {
     await sm.create();
     const token = sm.startRotation();
@@ -192,7 +201,8 @@ describe('rotation settings', () => {
   it.each([
     [{ BASICAUTH_PASSWORD_LENGTH: '8' }, /BASICAUTH_PASSWORD_LENGTH is "8"; expected a whole number from 12 to 4096/],
     [{ BASICAUTH_PASSWORD_LENGTH: '32.5' }, /BASICAUTH_PASSWORD_LENGTH/],
-    [{ BASICAUTH_USERNAME: 'a:b' }, /BASICAUTH_USERNAME must be/],
+    [{ BASICAUTH_USERNAME: 'a:b' }, /BASICAUTH_USERNAMES must be/],
+    [{ BASICAUTH_USERNAMES: 'alice,alice' }, /BASICAUTH_USERNAMES must be distinct/],
     [{ BASICAUTH_WEBHOOK_URL: 'hooks.slack.com/x' }, /BASICAUTH_WEBHOOK_URL must be an http\(s\) URL/],
   ])('names the variable at fault: %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);

@@ -1,0 +1,189 @@
+// basicauth.config.json: the schema (zod, strict), loading with errors that
+// name the field, the value and what is allowed, and the mapping to what the
+// handlers and stacks need.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
+import { DEFAULT_EXCLUDE_CHARACTERS } from '../handlers/rotate/settings.js';
+import { validateUsername } from '../handlers/shared/secret-value.js';
+import { CliError } from './errors.js';
+
+export const CONFIG_FILE = 'basicauth.config.json';
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
+const pathPattern = z.string().regex(/^\/[\x21-\x7e]*$/, 'a path pattern starting with /');
+const username = z.string().refine((v) => validateUsername(v) === undefined, { message: 'a username without ":" or control characters, 1-256 characters' });
+
+const customOrigin = z.strictObject({
+  type: z.literal('custom'),
+  domainName: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as app.example.com'),
+  protocol: z.enum(['https-only', 'http-only', 'match-viewer']).default('https-only'),
+  httpPort: z.number().int().min(1).max(65535).default(80),
+  httpsPort: z.number().int().min(1).max(65535).default(443),
+  originPath: z.string().regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /app without a trailing slash').default(''),
+});
+const s3Origin = z.strictObject({
+  type: z.literal('s3'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+  bucketRegion: region,
+  originPath: z.string().regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /site without a trailing slash').default(''),
+});
+
+const distribution = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('create'),
+    origin: z.discriminatedUnion('type', [customOrigin, s3Origin]),
+    /** behaviors (besides the default one) that get the function too */
+    pathPatterns: z.array(pathPattern).default([]),
+    priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).default('PriceClass_100'),
+    comment: z.string().max(128).optional(),
+  }),
+  z.strictObject({
+    mode: z.literal('attach'),
+    distributionId: z.string().regex(/^E[A-Z0-9]{7,20}$/, 'a CloudFront distribution id such as E2QWRUHAPOMQZL'),
+    pathPatterns: z.array(pathPattern).default([]),
+  }),
+]);
+
+const backend = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('local'), path: z.string().min(1).default('.basicauth/terraform.tfstate') }),
+  z.strictObject({
+    type: z.literal('s3'),
+    bucket: z.string().min(3),
+    key: z.string().min(1).default('basicauth/terraform.tfstate'),
+    region,
+    /** S3 native locking (Terraform >= 1.10); set dynamodbTable for older setups */
+    useLockfile: z.boolean().default(true),
+    dynamodbTable: z.string().optional(),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  /** prefix of every resource name */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'lowercase letters, digits and -, 2-32 characters, starting with a letter'),
+  /** home region: the secret and the rotation function */
+  region,
+  secret: z
+    .strictObject({
+      name: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager name (letters, digits, /_+=.@-)').optional(),
+      usernames: z.array(username).min(1).default(['admin']),
+      passwordLength: z.number().int().min(12).max(4096).default(32),
+      excludeCharacters: z.string().default(DEFAULT_EXCLUDE_CHARACTERS),
+      replicaRegions: z.array(region).default([]),
+      kmsKeyId: z.string().optional(),
+    })
+    .default({ usernames: ['admin'], passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, replicaRegions: [] }),
+  rotation: z
+    .strictObject({
+      days: z.number().int().min(1).max(1000).optional(),
+      schedule: z.string().regex(/^(rate|cron)\(.+\)$/, 'rate(N days|hours) or cron(...)').optional(),
+      window: z.string().regex(/^([1-9]|1\d|2[0-4])h$/, 'a duration from 1h to 24h').optional(),
+    })
+    .refine((r) => !(r.days && r.schedule), { message: 'set days or schedule, not both' })
+    .default({ days: 30 }),
+  edge: z
+    .strictObject({
+      realm: z.string().optional(),
+      cacheTtlSeconds: z.number().optional(),
+      refreshMinIntervalSeconds: z.number().optional(),
+      staleIfErrorSeconds: z.number().optional(),
+      graceSeconds: z.number().optional(),
+      bypassPaths: z.array(z.string()).optional(),
+      allowCidrs: z.array(z.string()).optional(),
+      corsPreflight: z.boolean().optional(),
+      stripAuthorization: z.boolean().optional(),
+      regionOverrides: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
+  notifications: z.strictObject({ webhookUrl: z.url({ protocol: /^https?$/ }).optional(), siteUrl: z.url().optional() }).default({}),
+  tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
+  distribution,
+  backend: backend.default({ type: 'local', path: '.basicauth/terraform.tfstate' }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+function at(input: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+/** Validates a parsed config; the error lists every problem, each naming field, value and what is allowed. */
+export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+      const value = at(input, issue.path);
+      if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${issue.message.replace(/^Invalid (input|string): ?/, '') || 'a valid value'}`;
+    });
+    throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
+  }
+  const config = result.data;
+  // The edge settings are checked by the same code that bakes them into the bundle.
+  try {
+    edgeConfigFor(config);
+  } catch (error) {
+    if (error instanceof EdgeConfigError) throw new CliError(`${source} is invalid: ${error.message.replace(/^edge config: /, 'edge.')}`, { hint: `fix that field in ${source}` });
+    throw error;
+  }
+  return config;
+}
+
+export async function loadConfig(path = CONFIG_FILE): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError(`no ${path} in ${resolve('.')}`, { hint: 'create one with `basicauth init`, or pass --config PATH' });
+    }
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, { hint: `fix the syntax of ${path}` });
+  }
+  return parseConfig(parsed, path);
+}
+
+export const secretNameOf = (c: Config) => c.secret.name ?? `basicauth/${c.name}`;
+
+/** What the edge bundle bakes in. */
+export function edgeConfigFor(c: Config): EdgeAuthConfig {
+  return resolveEdgeAuthConfig({
+    ...EDGE_AUTH_DEFAULTS,
+    realm: c.name,
+    ...Object.fromEntries(Object.entries(c.edge).filter(([, v]) => v !== undefined)),
+    secretId: secretNameOf(c),
+    secretRegion: c.region,
+    replicaRegions: c.secret.replicaRegions,
+  });
+}
+
+/** The rotation function's environment (a regular Lambda may have one). No secret in it. */
+export function rotationEnvironment(c: Config): Record<string, string> {
+  return {
+    BASICAUTH_PASSWORD_LENGTH: String(c.secret.passwordLength),
+    BASICAUTH_EXCLUDE_CHARACTERS: c.secret.excludeCharacters,
+    BASICAUTH_USERNAMES: c.secret.usernames.join(','),
+    ...(c.notifications.webhookUrl ? { BASICAUTH_WEBHOOK_URL: c.notifications.webhookUrl } : {}),
+    ...(c.notifications.siteUrl ? { BASICAUTH_SITE_URL: c.notifications.siteUrl } : {}),
+  };
+}
+
+/** The JSON Schema shipped for editor completion (cli/config.schema.json). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,95 @@
+// The one stack basicauth deploys: two AWS providers (the home region, and
+// us-east-1 where Lambda@Edge must live), one Terraform state.
+
+import { relative, resolve } from 'node:path';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
+import type { Asset } from './constructs/assets.js';
+import { Distribution } from './constructs/distribution.js';
+import { EdgeFunction } from './constructs/edge-function.js';
+import { SecretRotation } from './constructs/secret-rotation.js';
+import { TeamPolicies } from './constructs/team-policies.js';
+
+export const STACK_NAME = 'basicauth';
+
+export interface StackProps {
+  config: Config;
+  assets: { edgeAuth: Asset; rotate: Asset };
+  /** where terraform runs (the stack directory), to make a local state path relative to it */
+  stackDir: string;
+}
+
+export class BasicauthStack extends TerraformStack {
+  constructor(scope: Construct, id: string, { config, assets, stackDir }: StackProps) {
+    super(scope, id);
+    const defaultTags = [{ tags: { 'basicauth:name': config.name, ...config.tags } }];
+    const home = new AwsProvider(this, 'aws', { region: config.region, defaultTags });
+    const edgeRegion = config.region === 'us-east-1' ? home : new AwsProvider(this, 'aws_us_east_1', { region: 'us-east-1', alias: 'us_east_1', defaultTags });
+
+    if (config.backend.type === 's3') {
+      new S3Backend(this, {
+        bucket: config.backend.bucket,
+        key: config.backend.key,
+        region: config.backend.region,
+        encrypt: true,
+        ...(config.backend.dynamodbTable ? { dynamodbTable: config.backend.dynamodbTable } : { useLockfile: config.backend.useLockfile }),
+      });
+    } else {
+      new LocalBackend(this, { path: relative(stackDir, resolve(config.backend.path)) });
+    }
+
+    const secret = new SecretRotation(this, 'secret', {
+      provider: home,
+      name: config.name,
+      secretName: secretNameOf(config),
+      replicaRegions: config.secret.replicaRegions,
+      kmsKeyId: config.secret.kmsKeyId,
+      rotation: config.rotation,
+      environment: rotationEnvironment(config),
+      code: assets.rotate,
+    });
+    const edge = new EdgeFunction(this, 'edge', {
+      provider: edgeRegion,
+      name: config.name,
+      secretArn: secret.secret.arn,
+      homeRegion: config.region,
+      replicaRegions: config.secret.replicaRegions,
+      kmsKeyId: config.secret.kmsKeyId,
+      code: assets.edgeAuth,
+    });
+
+    let distributionId: string;
+    let distributionArn: string;
+    if (config.distribution.mode === 'create') {
+      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, qualifiedFunctionArn: edge.function.qualifiedArn });
+      distributionId = d.distribution.id;
+      distributionArn = d.distribution.arn;
+      new TerraformOutput(this, 'distribution_domain_name', { value: d.distribution.domainName });
+      if (d.bucketPolicy) new TerraformOutput(this, 's3_bucket_policy', { value: d.bucketPolicy, description: 'add this statement to the origin bucket policy' });
+    } else {
+      // attach mode: deploy associates the function through `basicauth attach`'s code path
+      distributionId = config.distribution.distributionId;
+      distributionArn = `arn:aws:cloudfront::*:distribution/${distributionId}`;
+    }
+    const policies = new TeamPolicies(this, 'team', {
+      provider: home,
+      name: config.name,
+      secretArn: secret.secret.arn,
+      edgeFunctionArn: edge.function.arn,
+      distributionArn,
+      kmsKeyId: config.secret.kmsKeyId,
+    });
+
+    new TerraformOutput(this, 'distribution_id', { value: distributionId });
+    new TerraformOutput(this, 'secret_arn', { value: secret.secret.arn });
+    new TerraformOutput(this, 'secret_name', { value: secret.secret.name });
+    new TerraformOutput(this, 'rotation_function_name', { value: secret.function.functionName });
+    new TerraformOutput(this, 'edge_function_name', { value: edge.function.functionName });
+    new TerraformOutput(this, 'edge_function_qualified_arn', { value: edge.function.qualifiedArn });
+    new TerraformOutput(this, 'edge_function_version', { value: edge.function.version });
+    new TerraformOutput(this, 'readers_policy_arn', { value: policies.readers.arn });
+    new TerraformOutput(this, 'operators_policy_arn', { value: policies.operators.arn });
+  }
+}

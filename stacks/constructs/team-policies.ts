@@ -1,0 +1,61 @@
+// Managed policies for the team: "readers" run show-creds, verify and status;
+// "operators" also rotate, publish, attach and manage users. Attach them to
+// your roles; basicauth attaches them to nothing.
+
+import { Construct } from 'constructs';
+import { Fn, type TerraformProvider } from 'cdktf';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy/index.js';
+
+export interface TeamPoliciesProps {
+  provider: TerraformProvider;
+  name: string;
+  secretArn: string;
+  edgeFunctionArn: string;
+  distributionArn: string;
+  kmsKeyId: string | undefined;
+}
+
+export class TeamPolicies extends Construct {
+  readonly readers: IamPolicy;
+  readonly operators: IamPolicy;
+
+  constructor(scope: Construct, id: string, p: TeamPoliciesProps) {
+    super(scope, id);
+    const functionArns = [p.edgeFunctionArn, `${p.edgeFunctionArn}:*`];
+    const read = [
+      { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: p.secretArn },
+      { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns },
+      { Sid: 'ReadDistribution', Effect: 'Allow', Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'], Resource: p.distributionArn },
+      ...(p.kmsKeyId ? [{ Sid: 'DecryptSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: p.kmsKeyId }] : []),
+    ];
+    this.readers = new IamPolicy(this, 'readers', {
+      provider: p.provider,
+      name: `${p.name}-basicauth-readers`,
+      description: 'basicauth show-creds, verify and status',
+      policy: Fn.jsonencode({ Version: '2012-10-17', Statement: read }),
+    });
+    this.operators = new IamPolicy(this, 'operators', {
+      provider: p.provider,
+      name: `${p.name}-basicauth-operators`,
+      description: 'basicauth rotate, publish, attach/detach and users (includes the readers permissions)',
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          ...read,
+          { Sid: 'RotateAndManageUsers', Effect: 'Allow', Action: ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutSecretValue'], Resource: p.secretArn },
+          { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
+          // Associating a Lambda@Edge version with a distribution needs these on the function.
+          { Sid: 'PublishEdgeFunction', Effect: 'Allow', Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication'], Resource: functionArns },
+          { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: p.distributionArn },
+          {
+            Sid: 'LambdaEdgeServiceRole',
+            Effect: 'Allow',
+            Action: 'iam:CreateServiceLinkedRole',
+            Resource: 'arn:aws:iam::*:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator',
+            Condition: { StringLike: { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' } },
+          },
+        ],
+      }),
+    });
+  }
+}

@@ -1,0 +1,48 @@
+// Synthesis: bundles, the stack, cdk.tf.json. The only module that builds
+// the CDKTF app (DESIGN: CDKTF stays in stacks/ and the synth op).
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { App } from 'cdktf';
+import { edgeConfigFor, type Config } from '../cli/config.js';
+import { BasicauthStack, STACK_NAME } from './basicauth-stack.js';
+import { bundleHandler, type Bundle } from './bundle.js';
+
+export interface SynthResult {
+  outdir: string;
+  stackDir: string;
+  file: string;
+  resources: Array<{ type: string; name: string }>;
+  bundles: Array<{ handler: string; zipBytes: number; sha256: string }>;
+}
+
+export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?: { edgeAuth: Bundle; rotate: Bundle }): Promise<SynthResult> {
+  const root = resolve(outdir);
+  const stackDir = join(root, 'stacks', STACK_NAME);
+  const built = bundles ?? {
+    edgeAuth: await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) }),
+    rotate: await bundleHandler({ handler: 'rotate' }),
+  };
+  const app = new App({ outdir: root, skipValidation: false });
+  new BasicauthStack(app, STACK_NAME, {
+    config,
+    stackDir,
+    assets: {
+      edgeAuth: { path: '${path.module}/assets/edge-auth.zip', sha256: built.edgeAuth.sha256 },
+      rotate: { path: '${path.module}/assets/rotate.zip', sha256: built.rotate.sha256 },
+    },
+  });
+  app.synth();
+  await mkdir(join(stackDir, 'assets'), { recursive: true });
+  await Promise.all([writeFile(join(stackDir, 'assets/edge-auth.zip'), built.edgeAuth.zip), writeFile(join(stackDir, 'assets/rotate.zip'), built.rotate.zip)]);
+  const file = join(stackDir, 'cdk.tf.json');
+  const json = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
+  const resources = Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => ({ type, name })));
+  return {
+    outdir: root,
+    stackDir,
+    file,
+    resources,
+    bundles: [built.edgeAuth, built.rotate].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
+  };
+}

@@ -1,0 +1,88 @@
+// The synthesized configuration passes `terraform validate` and an offline
+// `terraform plan -refresh=false` with fake credentials, using the provider
+// mirror these machines have (DESIGN.md). Skipped, with the reason printed,
+// where terraform or the mirror is absent.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, type ConfigInput } from '../../cli/config.js';
+import { silent } from '../../cli/events.js';
+import { findTerraform, runTerraform, type TerraformBinary } from '../../cli/terraform.js';
+import { synthesize } from '../../stacks/synth.js';
+
+const MIRROR = process.env.BASICAUTH_TF_MIRROR ?? '/opt/tf-plugins';
+let terraform: TerraformBinary | undefined;
+let why = '';
+try {
+  terraform = findTerraform(process.env);
+  if (!existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws'))) {
+    why = `no hashicorp/aws provider mirror at ${MIRROR}`;
+    terraform = undefined;
+  }
+} catch (error) {
+  why = (error as Error).message;
+}
+if (!terraform) console.warn(`skipping the offline terraform plan tests: ${why}`);
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'basicauth-plan-'));
+  const cliConfig = join(dir, 'terraformrc');
+  await writeFile(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+  );
+  env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, AWS_ACCESS_KEY_ID: 'AKIDOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_EC2_METADATA_DISABLED: 'true', TF_PLUGIN_CACHE_DIR: '' };
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function plan(name: string, input: ConfigInput) {
+  const result = await synthesize(parseConfig(input), join(dir, name));
+  // Test-only override: fake credentials must not be checked, and the state stays in the temporary directory.
+  const skip = { skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true };
+  await writeFile(
+    join(result.stackDir, 'zz_offline_override.tf.json'),
+    JSON.stringify({
+      terraform: { backend: { local: { path: join(dir, `${name}.tfstate`) } } },
+      provider: { aws: [{ region: input.region, ...skip }, ...(input.region === 'us-east-1' ? [] : [{ alias: 'us_east_1', region: 'us-east-1', ...skip }])] },
+    }),
+  );
+  const tf = (args: string[]) => runTerraform(terraform!, args, { cwd: result.stackDir, env, emit: silent });
+  const init = await tf(['init', '-input=false', '-no-color']);
+  expect(init.code, init.tail.join('\n')).toBe(0);
+  const validate = await tf(['validate', '-no-color']);
+  expect(validate.code, validate.tail.join('\n')).toBe(0);
+  const planned = await tf(['plan', '-refresh=false', '-input=false', '-lock=false', '-json']);
+  expect(planned.code, JSON.stringify(planned.diagnostics)).toBe(0);
+  const types = planned.planned.map((c) => c.address.split('.')[0]).sort();
+  console.info(`offline plan (${name}): ${planned.summary?.add} to add: ${[...new Set(types)].map((t) => `${t} ×${types.filter((x) => x === t).length}`).join(', ')}`);
+  return planned;
+}
+
+describe.skipIf(!terraform)('terraform offline', () => {
+  it('plans the create mode (custom origin, a path pattern, replica)', async () => {
+    const planned = await plan('create', {
+      name: 'staging',
+      region: 'eu-west-1',
+      secret: { replicaRegions: ['us-east-1'] },
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, pathPatterns: ['/api/*'] },
+    });
+    expect(planned.summary).toEqual({ add: 13, change: 0, remove: 0 });
+    expect(planned.planned.every((c) => c.action === 'create')).toBe(true);
+    expect(planned.planned.map((c) => c.address)).toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
+  });
+
+  it('plans the attach mode (no distribution) in us-east-1 with a schedule and a window', async () => {
+    const planned = await plan('attach', { name: 'prod-gate', region: 'us-east-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' }, rotation: { schedule: 'rate(7 days)', window: '3h' } });
+    expect(planned.summary).toEqual({ add: 12, change: 0, remove: 0 });
+    expect(planned.planned.map((c) => c.address)).not.toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
+  });
+
+  it('plans an S3 origin behind origin access control', async () => {
+    const planned = await plan('s3', { name: 'docs', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 's3', bucket: 'docs-site-bucket', bucketRegion: 'ap-northeast-1' } } });
+    expect(planned.summary).toEqual({ add: 14, change: 0, remove: 0 });
+  });
+});

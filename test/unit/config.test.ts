@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema, edgeConfigFor, parseConfig, rotationEnvironment, secretNameOf } from '../../cli/config.js';
+
+const minimal = { name: 'staging', region: 'eu-west-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } };
+const withField = (patch: Record<string, unknown>) => ({ ...minimal, ...patch });
+
+describe('config', () => {
+  it('fills defaults for a minimal config', () => {
+    const c = parseConfig(minimal);
+    expect(c.secret).toMatchObject({ usernames: ['admin'], passwordLength: 32, replicaRegions: [] });
+    expect(c.rotation).toEqual({ days: 30 });
+    expect(c.backend).toEqual({ type: 'local', path: '.basicauth/terraform.tfstate' });
+    expect(c.distribution).toMatchObject({ mode: 'create', origin: { protocol: 'https-only', httpsPort: 443 }, pathPatterns: [], priceClass: 'PriceClass_100' });
+    expect(secretNameOf(c)).toBe('basicauth/staging');
+  });
+
+  it('maps to the edge settings and the rotation environment, with no secret in either', () => {
+    const c = parseConfig(withField({ edge: { graceSeconds: 60, bypassPaths: ['/healthz'] }, secret: { usernames: ['alice', 'bob'], replicaRegions: ['us-west-2'] }, notifications: { webhookUrl: 'https://hooks.example.com/x' } }));
+    expect(edgeConfigFor(c)).toMatchObject({ secretId: 'basicauth/staging', secretRegion: 'eu-west-1', replicaRegions: ['us-west-2'], realm: 'staging', graceSeconds: 60, bypassPaths: ['/healthz'] });
+    expect(rotationEnvironment(c)).toEqual({
+      BASICAUTH_PASSWORD_LENGTH: '32',
+      BASICAUTH_EXCLUDE_CHARACTERS: expect.any(String),
+      BASICAUTH_USERNAMES: 'alice,bob',
+      BASICAUTH_WEBHOOK_URL: 'https://hooks.example.com/x',
+    });
+  });
+
+  it.each([
+    [withField({ name: 'Staging' }), /name is "Staging": expected lowercase letters/],
+    [withField({ name: undefined }), /name is missing/],
+    [withField({ region: 'Ireland' }), /region is "Ireland": expected an AWS region/],
+    [withField({ secret: { usernames: ['a:b'] } }), /secret\.usernames\[0\] is "a:b": expected a username without ":"/],
+    [withField({ secret: { usernames: [] } }), /secret\.usernames is \[\]/],
+    [withField({ secret: { passwordLength: 8 } }), /secret\.passwordLength is 8/],
+    [withField({ secret: { replicaRegions: ['mars-1'] } }), /secret\.replicaRegions\[0\] is "mars-1"/],
+    [withField({ rotation: { days: 0 } }), /rotation\.days is 0/],
+    [withField({ rotation: { days: 7, schedule: 'rate(7 days)' } }), /set days or schedule, not both/],
+    [withField({ rotation: { schedule: 'weekly' } }), /rotation\.schedule is "weekly": expected rate\(N days\|hours\) or cron/],
+    [withField({ rotation: { window: '30h' } }), /rotation\.window is "30h"/],
+    [withField({ edge: { cacheTtlSeconds: 0 } }), /edge\.cacheTtlSeconds is 0; expected a whole number from 1 to 86400/],
+    [withField({ edge: { allowCidrs: ['10.0.0.0/99'] } }), /edge\.allowCidrs\[0\] is "10.0.0.0\/99"/],
+    [withField({ edge: { realm: 'a"b' } }), /edge\.realm is "a\\"b"/],
+    [withField({ edge: { ttl: 5 } }), /edge: unknown field\(s\) "ttl"/],
+    [withField({ notifications: { webhookUrl: 'ftp://x' } }), /notifications\.webhookUrl is "ftp:\/\/x"/],
+    [withField({ distribution: { mode: 'mirror' } }), /distribution\.mode is "mirror"/],
+    [withField({ distribution: { mode: 'attach', distributionId: 'nope' } }), /distribution\.distributionId is "nope": expected a CloudFront distribution id/],
+    [withField({ distribution: { mode: 'create', origin: { type: 's3', bucket: 'B', bucketRegion: 'eu-west-1' } } }), /distribution\.origin\.bucket is "B": expected an S3 bucket name/],
+    [withField({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'x.com' }, pathPatterns: ['api/*'] } }), /distribution\.pathPatterns\[0\] is "api\/\*"/],
+    [withField({ backend: { type: 's3', bucket: 'state' } }), /backend\.region is missing/],
+    [withField({ backend: { type: 'consul' } }), /backend\.type is "consul"/],
+    [withField({ tags: { team: 42 } }), /tags\.team is 42/],
+    [withField({ colour: 'blue' }), /unknown field\(s\) "colour"/],
+  ])('names the field, the value and what is allowed (%#)', (input, message) => {
+    expect(() => parseConfig(input)).toThrow(message);
+  });
+
+  it('ships a JSON Schema that matches the zod schema (npm run schema regenerates it)', () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../cli/config.schema.json', import.meta.url), 'utf8'));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+});
