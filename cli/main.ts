@@ -8,6 +8,7 @@ import { EXIT, reportError, type ExitCode } from './errors.js';
 import type { Emit } from './events.js';
 import { registerBuild } from './commands/build.js';
 import { plainRenderer, styleFor, type Style } from './ui/plain.js';
+import type { InkProgress } from './ui/ink-progress.js';
 import { registerDev } from './commands/dev.js';
 import { registerShowCreds } from './commands/show-creds.js';
 import { registerRotate } from './commands/rotate.js';
@@ -56,13 +57,24 @@ export function interactive(io: Io): boolean {
 }
 
 export function createProgram(io: Io): { program: Command; finish: () => Promise<void> } {
-  let live: { close(): Promise<void> } | undefined;
+  // The live view (ink) draws on stderr; while it is up, data for stdout waits,
+  // log lines go through it, and a question takes it down until answered.
+  let live: InkProgress | undefined;
+  let liveWanted = false;
   const held: string[] = [];
-  // While the live view draws on the terminal, data waits and is written after it.
+  const mountLive = async () => {
+    const { inkProgress } = await import('./ui/ink-progress.js');
+    live = inkProgress(io.stderr as NodeJS.WriteStream);
+  };
+  const unmountLive = async () => {
+    const view = live;
+    live = undefined;
+    if (view) await view.close();
+  };
   const out = (text: string) => void (live ? held.push(text) : io.stdout.write(text));
   const finish = async () => {
-    if (live) await live.close();
-    live = undefined;
+    liveWanted = false;
+    await unmountLive();
     for (const text of held.splice(0)) io.stdout.write(text);
   };
   const ctx: CommandContext = {
@@ -70,26 +82,28 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     print: (line) => out(`${line}\n`),
     printJson: (value) => out(`${JSON.stringify(value, null, 2)}\n`),
     progress: async (options = {}) => {
-      if (options.live !== false && !options.json && interactive(io) && !live) {
-        const { inkProgress } = await import('./ui/ink-progress.js');
-        const view = inkProgress(io.stderr as NodeJS.WriteStream);
-        live = view;
-        return view.emit;
+      if (options.live !== false && !options.json && interactive(io) && !liveWanted) {
+        liveWanted = true;
+        await mountLive();
+        const plain = plainRenderer(io.stderr);
+        return (event) => (live ? live.emit(event) : plain(event));
       }
       return plainRenderer(io.stderr);
     },
-    log: (line) => void io.stderr.write(`${line}\n`),
+    log: (line) => (live ? live.emit({ type: 'log', level: 'info', message: line }) : void io.stderr.write(`${line}\n`)),
     style: () => styleFor(io.stdout, io.env),
     stdoutIsTTY: () => Boolean(io.stdout.isTTY),
     stdinIsTTY: () => Boolean(process.stdin.isTTY),
     prompter: async () => {
       const { createInterface } = await import('node:readline/promises');
       return async (question, fallback) => {
+        await unmountLive();
         const rl = createInterface({ input: process.stdin, output: io.stderr });
         try {
           return await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `);
         } finally {
           rl.close();
+          if (liveWanted) await mountLive();
         }
       };
     },

@@ -1,0 +1,145 @@
+// init, synth, deploy and destroy through the CLI binary. deploy/destroy run
+// against a stand-in terraform that replays recorded -json streams
+// (test/fixtures/terraform), so the runner's arguments, progress, confirmation
+// and failure reporting are tested without AWS.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { consumeLine, type TerraformRun } from '../../cli/terraform.js';
+import type { OpEvent } from '../../cli/events.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const FAKE = fileURLToPath(new URL('../fixtures/terraform/fake-terraform.mjs', import.meta.url));
+let cwd: string;
+let log: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'basicauth-deploy-'));
+  log = join(cwd, 'terraform-calls.jsonl');
+});
+afterEach(() => rm(cwd, { recursive: true, force: true }));
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd, env: { BASICAUTH_TERRAFORM: FAKE, FAKE_TF_LOG: log, ...env } });
+const calls = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
+const init = () => cli(['init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com']);
+
+describe('init and synth', () => {
+  it('work in an empty directory with flags, and init never overwrites without --force', async () => {
+    const first = await init();
+    expect(first.code, first.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
+    expect(config).toMatchObject({ name: 'staging', region: 'eu-west-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
+    const again = await init();
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists\n.*fix: pass --force/);
+    const synth = await cli(['synth', '--json']);
+    expect(synth.code, synth.stderr).toBe(0);
+    const result = JSON.parse(synth.stdout);
+    expect(result.resources).toHaveLength(13);
+    expect(existsSync(join(cwd, 'cdktf.out/stacks/basicauth/assets/edge-auth.zip'))).toBe(true);
+  });
+
+  it('takes the attach mode, S3 origins and an S3 state bucket from flags', async () => {
+    const attach = await cli(['init', '--yes', '--name', 'gate', '--region', 'us-east-1', '--distribution-id', 'E2QWRUHAPOMQZL', '--users', 'alice,bob', '--schedule', 'rate(7 days)', '--state-bucket', 'team-state', '--json']);
+    expect(attach.code, attach.stderr).toBe(0);
+    expect(JSON.parse(attach.stdout)).toMatchObject({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' }, secret: { usernames: ['alice', 'bob'] }, rotation: { schedule: 'rate(7 days)' }, backend: { type: 's3', bucket: 'team-state', region: 'us-east-1' } });
+    const s3 = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'eu-west-1', '--origin', 's3://docs-bucket.eu-west-1']);
+    expect(s3.code, s3.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.origin).toEqual({ type: 's3', bucket: 'docs-bucket', bucketRegion: 'eu-west-1' });
+  });
+
+  it('asks for what it needs without a terminal only through flags, and names them', async () => {
+    const r = await cli(['init']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/init needs origin to protect/i);
+  });
+
+  it('explains a missing or broken config', async () => {
+    const missing = await cli(['synth']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no basicauth.config.json in .*\n.*fix: create one with `basicauth init`/);
+    await writeFile(join(cwd, 'basicauth.config.json'), '{"name": "x",');
+    const broken = await cli(['synth']);
+    expect(broken.stderr).toMatch(/basicauth.config.json is not valid JSON/);
+  });
+});
+
+describe('deploy', () => {
+  beforeEach(async () => void (await init()));
+
+  it('runs init, plan and apply in the stack directory, streams progress and records the outputs', async () => {
+    const r = await cli(['deploy', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls()).toEqual([
+      ['init', '-input=false', '-no-color'],
+      ['plan', '-input=false', '-json', '-out=tfplan'],
+      ['apply', '-input=false', '-json', 'tfplan'],
+      ['output', '-json', '-no-color'],
+    ]);
+    expect(r.stderr).toMatch(/create +aws_cloudfront_distribution\.cdn_distribution_0B80AA6B/);
+    expect(r.stderr).toMatch(/Plan: 13 to add, 0 to change, 0 to destroy\./);
+    expect(r.stderr).toMatch(/✔ create aws_secretsmanager_secret\.secret_D2F9FB97/);
+    expect(r.stderr).toMatch(/still working after 30 s/);
+    expect(r.stdout).toMatch(/Deployed\. Site: https:\/\/d111111abcdef8\.cloudfront\.net\//);
+    const outputs = JSON.parse(readFileSync(join(cwd, '.basicauth/outputs.json'), 'utf8'));
+    expect(outputs).toMatchObject({ name: 'staging', region: 'eu-west-1', distributionId: 'E2QWRUHAPOMQZL', edgeFunctionName: 'staging-edge-auth', secretArn: expect.stringContaining(':secret:basicauth/staging') });
+  });
+
+  it('refuses to run without a terminal to confirm in, unless --yes', async () => {
+    const r = await cli(['deploy']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no terminal to ask for confirmation\n.*fix: rerun with --yes/);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('reports what terraform said when apply fails (exit 1), and records nothing', async () => {
+    const r = await cli(['deploy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply-failed.jsonl' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/terraform apply failed:\n {2}creating CloudFront Distribution: InvalidLambdaFunctionAssociation.*\(aws_cloudfront_distribution\.cdn_distribution_0B80AA6B\)/);
+    expect(r.stderr).toMatch(/fix: fix the cause and run `basicauth deploy` again/);
+    expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
+  });
+
+  it('says when terraform is missing and what to install', async () => {
+    const r = await runCli(['deploy', '--yes'], { cwd, env: { PATH: '/nonexistent', BASICAUTH_TERRAFORM: '' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/terraform was not found on PATH \(nor tofu\)\n.*fix: install Terraform/);
+  });
+});
+
+describe('destroy', () => {
+  beforeEach(async () => void (await init()));
+
+  it('destroys and forgets the outputs', async () => {
+    await cli(['deploy', '--yes']);
+    const r = await cli(['destroy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply.jsonl' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'destroyed', plan: { remove: 13 } });
+    expect(calls().slice(-2)).toEqual([['plan', '-destroy', '-input=false', '-json', '-out=tfplan'], ['apply', '-input=false', '-json', 'tfplan']]);
+    expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
+  });
+
+  it('keeps a replicated edge function, says so, and says when to run it again', async () => {
+    const r = await cli(['destroy', '--yes'], { FAKE_TF_APPLY: 'apply-destroy-replicated.jsonl' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/everything is destroyed except aws_lambda_function\.edge_function_17291B18: CloudFront keeps replicas/);
+    expect(r.stderr).toMatch(/fix: run `basicauth destroy` again in a few hours/);
+  });
+});
+
+describe('the terraform stream parser', () => {
+  it('turns the recorded plan stream into planned changes and a summary', () => {
+    const run: TerraformRun = { code: 0, diagnostics: [], planned: [], summary: undefined, outputs: undefined, tail: [], stdout: '' };
+    const events: OpEvent[] = [];
+    for (const line of readFileSync(new URL('../fixtures/terraform/plan.jsonl', import.meta.url), 'utf8').split('\n')) consumeLine(line, run, (e) => events.push(e));
+    expect(run.summary).toEqual({ add: 13, change: 0, remove: 0 });
+    expect(run.planned).toHaveLength(13);
+    expect(run.planned[0]).toEqual({ address: 'aws_iam_role.edge_role_48CC1BFE', action: 'create' });
+    expect(events).toEqual([]);
+    consumeLine('not json', run, () => {});
+    expect(run.tail).toEqual(['not json']);
+  });
+});

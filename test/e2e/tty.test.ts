@@ -1,0 +1,76 @@
+// What happens in a real terminal: init asks its questions, deploy asks
+// before it changes anything. tmux provides the terminal; skipped without it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/run-cli.js';
+import { until } from '../helpers/local-cloud.js';
+
+let hasTmux = true;
+try {
+  execFileSync('tmux', ['-V']);
+} catch {
+  hasTmux = false;
+  console.warn('skipping the terminal tests: tmux is not installed');
+}
+
+const FAKE = fileURLToPath(new URL('../fixtures/terraform/fake-terraform.mjs', import.meta.url));
+let cwd: string;
+let session: string;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+const waitFor = (text: RegExp) => until(() => text.test(screen()) || undefined, 15_000, `${text} on screen:\n${screen()}`);
+const type = (keys: string) => tmux('send-keys', '-t', session, keys, 'Enter');
+
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'basicauth-tty-'));
+  session = `basicauth-${process.pid}-${Date.now()}`;
+});
+afterEach(async () => {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone
+  }
+  await rm(cwd, { recursive: true, force: true });
+});
+
+function start(args: string): void {
+  const command = `cd ${cwd} && env -u CI BASICAUTH_TERRAFORM=${FAKE} NO_COLOR=1 node ${BIN} ${args}; echo "exit=$?"; sleep 30`;
+  tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', command);
+}
+
+describe.skipIf(!hasTmux)('in a terminal', () => {
+  it('init asks each question with its default and writes the answers', async () => {
+    start('init');
+    await waitFor(/Name \(prefix of the AWS resources\) \[basicauth-tty-/);
+    type('my-site');
+    await waitFor(/Home region \[/);
+    type('ap-northeast-1');
+    await waitFor(/Existing distribution id/);
+    type('');
+    await waitFor(/Origin to protect/);
+    type('www.example.org');
+    await waitFor(/Usernames \(comma-separated\) \[admin\]/);
+    type('alice,bob');
+    await waitFor(/Rotate every N days \[30\]/);
+    type('');
+    await waitFor(/exit=0/);
+    const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
+    expect(config).toMatchObject({ name: 'my-site', region: 'ap-northeast-1', secret: { usernames: ['alice', 'bob'] }, rotation: { days: 30 }, distribution: { origin: { domainName: 'www.example.org' } } });
+  });
+
+  it('deploy shows the plan and changes nothing when the answer is no', async () => {
+    execFileSync(process.execPath, [BIN, 'init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com'], { cwd });
+    start('deploy');
+    await waitFor(/Plan: 13 to add, 0 to change, 0 to destroy\.[\s\S]*Apply these changes\? \[y\/N\]/);
+    type('n');
+    await waitFor(/exit=1/);
+    expect(screen()).toMatch(/deploy cancelled: nothing was changed/);
+    expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
+  });
+});
