@@ -16,6 +16,7 @@ interface DevFlags {
   grace?: number;
   json?: boolean;
   quiet?: boolean;
+  config?: string;
 }
 
 export const intIn = (name: string, min: number, max: number) => (value: string) => {
@@ -39,11 +40,23 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--cache-ttl <s>', 'edge cache TTL of the secret (default 300)', intIn('--cache-ttl', 1, 86_400))
     .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 5)', intIn('--refresh-interval', 0, 3600))
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default 0)', intIn('--grace', 0, 2_592_000))
+    .option('--config <file>', 'take the edge and password settings from this config (default: basicauth.config.json when present)')
     .option('--json', 'print one JSON line when ready instead of the summary')
     .option('--quiet', 'do not log each request and function log line')
     .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
     .action(async (flags: DevFlags) => {
       const [{ startDev }, { devReadyText }] = await Promise.all([import('../ops/dev.js'), import('../ui/dev-ready.js')]);
+      // The project's own settings, when it has a config: what runs locally is what deploys.
+      const { existsSync } = await import('node:fs');
+      const configFile = flags.config ?? (existsSync('basicauth.config.json') ? 'basicauth.config.json' : undefined);
+      let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string> } | undefined;
+      if (configFile) {
+        const { loadConfig, edgeConfigFor, rotationEnvironment } = await import('../config.js');
+        const config = await loadConfig(configFile);
+        const { secretId: _s, secretRegion: _r, replicaRegions: _p, regionOverrides: _o, ...edge } = edgeConfigFor(config);
+        const { BASICAUTH_WEBHOOK_URL: _w, ...env } = rotationEnvironment(config); // no notifications from a laptop
+        fromConfig = { edge, rotationEnvironment: env };
+      }
       const style = ctx.style();
       const every = flags.rotateEvery ?? '30';
       const rotationRules = /^\d+$/.test(every) ? { AutomaticallyAfterDays: Number(every) } : { ScheduleExpression: every };
@@ -57,7 +70,9 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           fresh: Boolean(flags.fresh),
           deploySeconds: flags.deploySeconds,
           rotationRules,
+          ...(fromConfig ? { rotationEnvironment: fromConfig.rotationEnvironment } : {}),
           edge: {
+            ...fromConfig?.edge,
             ...(flags.cacheTtl !== undefined ? { cacheTtlSeconds: flags.cacheTtl } : {}),
             ...(flags.refreshInterval !== undefined ? { refreshMinIntervalSeconds: flags.refreshInterval } : {}),
             ...(flags.grace !== undefined ? { graceSeconds: flags.grace } : {}),

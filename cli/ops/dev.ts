@@ -2,7 +2,7 @@
 // up the way a deploy sets AWS up (same SDK calls where the local cloud has
 // the operation), then serves the local edge in front of the origin.
 
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
 import { createAwsClients } from '../aws.js';
@@ -26,6 +26,8 @@ export interface DevOptions {
   deploySeconds: number;
   rotationRules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
   edge?: Partial<EdgeAuthConfig>;
+  /** environment of the rotation function (password policy, usernames) */
+  rotationEnvironment?: Record<string, string>;
   functionLog?: (label: string, line: string) => void;
   requestLog?: (line: { method: string; uri: string; status: number; ms: number }) => void;
 }
@@ -59,7 +61,14 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     });
   }
   const origin = o.origin ? parseOrigin(o.origin) : undefined;
-  if (o.fresh) rmSync(stateDir, { recursive: true, force: true });
+  if (o.fresh && existsSync(stateDir)) {
+    // --fresh deletes a directory: make sure it is one of ours.
+    const entries = readdirSync(stateDir);
+    if (entries.length > 0 && !entries.includes('state.json')) {
+      throw new CliError(`--fresh would delete ${stateDir}, which does not look like a basicauth state directory (no state.json)`, { hint: 'check --state-dir' });
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 
   const step = async <T>(id: string, title: string, run: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
     emit({ type: 'step.start', id, title });
@@ -109,7 +118,14 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     );
 
     const { edgeFunction, rotateFunction, edgeVersion } = await step('functions', 'register the functions', async () => {
-      const rotate = cloud.lambda.putFunction({ name: DEV_ROTATE_FUNCTION, code: rotateBundle.code, zip: rotateBundle.zip, timeout: 30, description: 'basicauth rotation (dev)' }).fn;
+      const rotate = cloud.lambda.putFunction({
+        name: DEV_ROTATE_FUNCTION,
+        code: rotateBundle.code,
+        zip: rotateBundle.zip,
+        timeout: 30,
+        description: 'basicauth rotation (dev)',
+        ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}),
+      }).fn;
       const edge = cloud.lambda.putFunction({ name: DEV_EDGE_FUNCTION, code: edgeBundle.code, zip: edgeBundle.zip, timeout: 5, description: 'basicauth edge auth (dev)' }).fn;
       const { PublishVersionCommand } = await import('@aws-sdk/client-lambda');
       const published = await (await aws.lambda()).send(new PublishVersionCommand({ FunctionName: edge.name }));

@@ -13,19 +13,21 @@ import { runCli } from '../helpers/run-cli.js';
 let stateDir: string;
 const running: DevProcess[] = [];
 
+let projectDir: string;
 beforeEach(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'basicauth-dev-e2e-'));
+  projectDir = await mkdtemp(join(tmpdir(), 'basicauth-dev-e2e-'));
+  stateDir = join(projectDir, '.basicauth', 'local');
 });
 afterEach(async () => {
   for (const dev of running.splice(0)) {
     dev.child.kill('SIGKILL');
     await dev.exited;
   }
-  await rm(stateDir, { recursive: true, force: true });
+  await rm(projectDir, { recursive: true, force: true });
 });
 
 async function dev(extra: string[] = []): Promise<DevProcess> {
-  const d = await startDevProcess(stateDir, extra);
+  const d = await startDevProcess(stateDir, extra, { cwd: projectDir });
   running.push(d);
   return d;
 }
@@ -102,6 +104,29 @@ describe('basicauth dev', () => {
     const noRegion = await runCli(['show-creds', '--secret-id', 'basicauth/dev'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
     expect(noRegion.code).toBe(1);
     expect(noRegion.stderr).toMatch(/no AWS region\n.*fix: set AWS_REGION or pass --region/);
+  });
+
+  it('takes the edge and password settings from basicauth.config.json', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      join(projectDir, 'basicauth.config.json'),
+      JSON.stringify({ name: 'team-site', region: 'eu-west-1', secret: { usernames: ['alice', 'bob'], passwordLength: 20 }, edge: { bypassPaths: ['/healthz'] }, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } }),
+    );
+    const d = await dev();
+    const anonymous = await fetch(d.info.edgeUrl);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="team-site", charset="UTF-8"');
+    expect((await fetch(`${d.info.edgeUrl}healthz`)).status).toBe(200);
+    const shown = JSON.parse((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json'])).stdout);
+    expect(shown.users.map((u: { username: string; password: string }) => [u.username, u.password.length])).toEqual([['alice', 20], ['bob', 20]]);
+  });
+
+  it('will not let --fresh delete a directory that is not a state directory', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(projectDir, 'precious.txt'), 'keep me');
+    const r = await runCli(['dev', '--fresh', '--state-dir', projectDir, '--port', '0', '--api-port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--fresh would delete .* which does not look like a basicauth state directory/);
+    expect(existsSync(join(projectDir, 'precious.txt'))).toBe(true);
   });
 
   it('refuses a second dev on the same state directory', async () => {
