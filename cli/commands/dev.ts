@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../main.js';
 import { DEFAULT_STATE_DIR } from '../local/discover.js';
 
@@ -17,6 +17,7 @@ interface DevFlags {
   json?: boolean;
   quiet?: boolean;
   config?: string;
+  faultInjection?: boolean;
 }
 
 export const intIn = (name: string, min: number, max: number) => (value: string) => {
@@ -42,6 +43,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default 0)', intIn('--grace', 0, 2_592_000))
     .option('--config <file>', 'take the edge and password settings from this config (default: basicauth.config.json when present)')
     .option('--json', 'print one JSON line when ready instead of the summary')
+    .addOption(new Option('--fault-injection', 'accept fault rules on /_local/faults (tests and benchmarks)').hideHelp())
     .option('--quiet', 'do not log each request and function log line')
     .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
     .action(async (flags: DevFlags) => {
@@ -70,6 +72,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           fresh: Boolean(flags.fresh),
           deploySeconds: flags.deploySeconds,
           rotationRules,
+          faultInjection: Boolean(flags.faultInjection),
           ...(fromConfig ? { rotationEnvironment: fromConfig.rotationEnvironment } : {}),
           edge: {
             ...fromConfig?.edge,

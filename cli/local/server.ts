@@ -14,6 +14,22 @@ import { SecretsManager } from './secrets-manager.js';
 import { StateStore } from './state.js';
 import { LOCAL_CREDENTIALS } from './credentials.js';
 import { escapeXml } from '../xml.js';
+import { Faults } from './faults.js';
+
+/** The operation name of a REST call, for fault rules. */
+function operationOf(service: string, method: string, path: string): string {
+  if (service === 'cloudfront') {
+    if (/\/config$/.test(path)) return method === 'PUT' ? 'UpdateDistribution' : 'GetDistributionConfig';
+    return /\/distribution\/[^/]+$/.test(path) ? 'GetDistribution' : 'ListDistributions';
+  }
+  if (service === 'lambda') {
+    if (path.endsWith('/invocations')) return 'Invoke';
+    if (path.endsWith('/versions')) return method === 'POST' ? 'PublishVersion' : 'ListVersionsByFunction';
+    if (path.endsWith('/configuration')) return method === 'PUT' ? 'UpdateFunctionConfiguration' : 'GetFunctionConfiguration';
+    return 'GetFunction';
+  }
+  return 'Unknown';
+}
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 
 export interface LocalCloudOptions {
@@ -28,6 +44,8 @@ export interface LocalCloudOptions {
   scheduleIntervalMs?: number;
   log?: (line: string) => void;
   functionLog?: (label: string, line: string) => void;
+  /** accept fault rules on /_local/faults (tests and benchmarks only) */
+  faultInjection?: boolean;
 }
 
 
@@ -39,6 +57,7 @@ export class LocalCloud {
   readonly lambda: Lambda;
   readonly secretsManager: SecretsManager;
   readonly cloudfront: CloudFront;
+  readonly faults = new Faults();
   endpoint = '';
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -56,6 +75,14 @@ export class LocalCloud {
     this.secretsManager = new SecretsManager({
       store: this.store,
       invoke: async (arn, event) => {
+        const fault = this.faults.match('lambda', 'Invoke', (event as { Step?: string }).Step);
+        if (fault) {
+          try {
+            await this.faults.apply(fault);
+          } catch (error) {
+            throw new FunctionError('InjectedFault', (error as Error).message);
+          }
+        }
         await this.lambda.invoke(arn, event);
       },
       log,
@@ -126,10 +153,12 @@ export class LocalCloud {
     const target = String(req.headers['x-amz-target'] ?? '');
     const service = target.startsWith('secretsmanager.') ? 'secretsmanager' : url.pathname.startsWith('/2015-03-31/') ? 'lambda' : url.pathname.startsWith('/2020-05-31/') ? 'cloudfront' : 'local';
     try {
-      if (url.pathname.startsWith('/_local/')) return this.handleLocal(url, res);
+      if (url.pathname.startsWith('/_local/')) return this.handleLocal(req, url, res);
       const region = signedRegion(req, url);
       if (region === null) throw new ServiceError(service === 'cloudfront' ? 'AccessDenied' : 'MissingAuthenticationTokenException', 'Missing Authentication Token: sign the request with AWS credentials (any will do locally).', 403);
       const body = await readBody(req);
+      const fault = this.faults.match(service, service === 'secretsmanager' ? target.slice('secretsmanager.'.length) : operationOf(service, req.method ?? 'GET', url.pathname));
+      if (fault) await this.faults.apply(fault);
       if (service === 'secretsmanager') return await this.handleSecretsManager(target.slice('secretsmanager.'.length), body, region ?? this.store.state.region, res);
       if (service === 'lambda') return await this.handleLambda(req.method ?? 'GET', url, body, res);
       if (service === 'cloudfront') return this.handleCloudFront(req, url, body, res);
@@ -152,9 +181,20 @@ export class LocalCloud {
     }
   }
 
-  private handleLocal(url: URL, res: ServerResponse): void {
+  private handleLocal(req: IncomingMessage, url: URL, res: ServerResponse): void {
     if (url.pathname === '/_local/health') {
       return sendJson(res, 200, { ok: true, services: ['secretsmanager', 'lambda', 'cloudfront'], pid: process.pid }, 'application/json');
+    }
+    if (url.pathname === '/_local/faults') {
+      if (!this.options.faultInjection) throw new ServiceError('NotFound', 'fault injection is off: start the local cloud with it (tests and benchmarks only)', 404);
+      return void readBody(req).then(
+        (body) => {
+          if (req.method === 'DELETE') this.faults.set([]);
+          else if (req.method === 'POST' || req.method === 'PUT') this.faults.set((JSON.parse(body.toString('utf8') || '{}') as { rules?: unknown }).rules);
+          sendJson(res, 200, { rules: this.faults.list(), hits: this.faults.hits.length }, 'application/json');
+        },
+        (error) => this.sendError('local', res, error),
+      );
     }
     if (url.pathname === '/_local/rotation') {
       // Not an AWS API: what AWS shows only in the rotation function's logs,

@@ -29,6 +29,7 @@ export interface DevOptions {
   /** environment of the rotation function (password policy, usernames) */
   rotationEnvironment?: Record<string, string>;
   functionLog?: (label: string, line: string) => void;
+  faultInjection?: boolean;
   requestLog?: (line: { method: string; uri: string; status: number; ms: number }) => void;
 }
 
@@ -101,6 +102,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
         port: o.apiPort,
         instances: o.instances,
         deploySeconds: o.deploySeconds,
+        faultInjection: Boolean(o.faultInjection),
         log: (line) => emit({ type: 'log', level: 'info', message: line }),
         ...(o.functionLog ? { functionLog: o.functionLog } : {}),
       });

@@ -46,8 +46,11 @@ export function regionalFetcher(config: EdgeAuthConfig, env: Env, get: GetInRegi
         return await get(region, secretIdIn(config.secretId, region), stage, signal);
       } catch (error) {
         if (isNotFound(error)) return undefined;
+        if (signal.aborted) {
+          lastError = new SecretsFetchError(`Secrets Manager in ${region} did not answer within ${config.fetchTimeoutMs} ms`, 'Timeout');
+          break;
+        }
         lastError = error;
-        if (signal.aborted) break;
       }
     }
     throw lastError;

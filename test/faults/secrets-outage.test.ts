@@ -1,0 +1,102 @@
+// Secrets Manager down or slow, as the edge sees it: a warm edge keeps
+// serving valid users from its stale cache for a bounded time, then fails
+// closed; a cold edge answers 503; nothing is ever allowed without a
+// verified credential; the logs say why, without a secret.
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { distributionConfigXml } from '../../cli/local/cloudfront-config.js';
+import { DemoOrigin } from '../../cli/local/demo-origin.js';
+import { LocalEdge } from '../../cli/local/edge.js';
+import { clearFaults, setFaults } from '../helpers/faults.js';
+import { startTestCloud, testBundle, type TestCloud } from '../helpers/local-cloud.js';
+
+const PASSWORD = 'outage-Password-0123456789';
+const auth = (password: string) => ({ authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` });
+let t: TestCloud;
+let edge: LocalEdge;
+let origin: DemoOrigin;
+
+beforeAll(async () => {
+  t = await startTestCloud({ faultInjection: true });
+  await t.sm.send(new CreateSecretCommand({ Name: 'basicauth/test', SecretString: JSON.stringify({ username: 'admin', password: PASSWORD }) }));
+  const bundle = await testBundle('edge-auth', { cacheTtlSeconds: 2, refreshMinIntervalSeconds: 1, staleIfErrorSeconds: 3, fetchTimeoutMs: 400, retryAfterSeconds: 7 });
+  t.cloud.lambda.putFunction({ name: 'edge', code: bundle.code, zip: bundle.zip, timeout: 5 });
+  const { Version } = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
+  origin = await DemoOrigin.start();
+  const d = t.cloud.cloudfront.createDistribution(
+    distributionConfigXml({ callerReference: 'outage', comment: '', origin: { domainName: '127.0.0.1', protocol: 'http', port: Number(new URL(origin.url).port) }, viewerRequestArn: `arn:aws:lambda:us-east-1:000000000000:function:edge:${Version}` }),
+  );
+  edge = await LocalEdge.start({ cloud: t.cloud, distributionId: d.id, port: 0 });
+});
+afterAll(async () => {
+  await edge.stop();
+  await origin.stop();
+  await t.stop();
+});
+beforeEach(async () => {
+  await clearFaults(t.cloud.endpoint);
+  await t.cloud.runtime.retire(() => false); // every test starts cold
+  t.functionLogs.length = 0;
+});
+
+const get = (password?: string) => fetch(edge.url, { headers: password ? auth(password) : {} });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Secrets Manager down', () => {
+  it('a warm edge serves valid users from its stale cache for TTL + staleIfError, then fails closed with 503', async () => {
+    expect((await get(PASSWORD)).status).toBe(200); // warm: fetched
+    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' }]);
+    const started = Date.now();
+    const seen: Array<{ at: number; valid: number; wrong: number }> = [];
+    while (Date.now() - started < 6500) {
+      const [valid, wrong] = await Promise.all([get(PASSWORD), get('wrong-password')]);
+      seen.push({ at: Date.now() - started, valid: valid.status, wrong: wrong.status });
+      await sleep(200);
+    }
+    expect(seen.every((s) => s.wrong !== 200)).toBe(true); // never an allow without a verified credential
+    expect(seen.filter((s) => s.at < 4000).every((s) => s.valid === 200)).toBe(true); // TTL 2 s + stale 3 s, minus slack
+    const late = seen.filter((s) => s.at > 5600);
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.every((s) => s.valid === 503)).toBe(true);
+    const last = await get(PASSWORD);
+    expect(last.headers.get('retry-after')).toBe('7');
+    const logs = t.functionLogs.join('\n');
+    expect(logs).toMatch(/"event":"secret.stale"/);
+    expect(logs).toMatch(/"event":"secret.expired"/);
+    expect(logs).toMatch(/"event":"secret.fetch-failed".*"error":"SecretsFetchError: Secrets Manager in us-east-1 answered InternalServiceError"/);
+    expect(logs).not.toContain(PASSWORD);
+  });
+
+  it('a cold edge answers 503 with Retry-After, and recovers when Secrets Manager does', async () => {
+    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'ThrottlingException' }]);
+    const cold = await get(PASSWORD);
+    expect(cold.status).toBe(503);
+    expect(cold.headers.get('retry-after')).toBe('7');
+    expect((await get()).status).toBe(401); // no credentials: the challenge, no fetch needed
+    await clearFaults(t.cloud.endpoint);
+    await sleep(1100); // the retry interval after a failure
+    expect((await get(PASSWORD)).status).toBe(200);
+  });
+
+  it('treats a Secrets Manager slower than the fetch budget as down', async () => {
+    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 }]);
+    const started = Date.now();
+    const slow = await get(PASSWORD);
+    expect(slow.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(t.functionLogs.join("\n")).toMatch(/"event":"secret.fetch-failed".*did not answer within 400 ms/);
+  });
+
+  it('survives an outage window and a hanging endpoint', async () => {
+    expect((await get(PASSWORD)).status).toBe(200);
+    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', error: 'timeout', until: Date.now() + 2500 }]);
+    await sleep(2100); // past the TTL: the next request refreshes into the hanging endpoint
+    const during = await get(PASSWORD);
+    expect(during.status).toBe(200); // stale cache, within staleIfError
+    await sleep(1500); // the window is over
+    await sleep(1000);
+    expect((await get(PASSWORD)).status).toBe(200);
+    expect((await get('wrong-password')).status).toBe(401);
+  });
+});
