@@ -7,3 +7,14 @@ export async function setFaults(endpoint: string, rules: FaultRule[]): Promise<v
 }
 
 export const clearFaults = (endpoint: string) => setFaults(endpoint, []);
+
+/** Resolves once the fault rules have been hit `count` times in all. */
+export async function faultHits(endpoint: string, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${endpoint}/_local/faults`);
+    if (((await res.json()) as { hits: number }).hits >= count) return;
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} fault hits after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
