@@ -68,8 +68,11 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     BENCH_EVENT: JSON.stringify(event),
   };
+  const python = await pythonWithBoto3();
+  const article = python ? { variant: "seed article (Python, boto3)", samples: [] as Array<{ importMs: number; firstDecisionMs: number }>, zipBytes: NaN, codeBytes: NaN } : undefined;
+  if (!python) process.stderr.write('  (no python3 with boto3 here: the article baseline is skipped)\n');
   try {
-    // Interleaved, so that both variants see the same machine conditions.
+    // Interleaved, so that every variant sees the same machine conditions.
     for (let i = 0; i < runs + 2; i++) {
       for (const b of built) {
         const out = await run(process.execPath, [driver, b.url], env);
@@ -78,16 +81,23 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
         if (sample.status !== '200') throw new Error(`${b.variant} answered ${sample.status}, expected 200`);
         if (i >= 2) b.samples.push(sample); // the first runs warm the file cache
       }
+      if (article && python) {
+        const out = await run(python, [join(PACKAGE_ROOT, 'bench/article/driver.py')], env);
+        if (out.code !== 0) throw new Error(`article handler failed: ${out.stderr}`);
+        const sample = JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; firstDecisionMs: number; status: string };
+        if (sample.status !== '200') throw new Error(`article handler answered ${sample.status}, expected 200`);
+        if (i >= 2) article.samples.push(sample);
+      }
     }
   } finally {
     await endpoint.stop();
   }
-  return built.map((b) => {
+  return [...built, ...(article ? [article] : [])].map((b) => {
     const totals = b.samples.map((s) => s.importMs + s.firstDecisionMs);
     return {
       variant: b.variant,
-      zipBytes: b.bundle.zipBytes,
-      codeBytes: b.bundle.codeBytes,
+      zipBytes: 'bundle' in b ? b.bundle.zipBytes : NaN,
+      codeBytes: 'bundle' in b ? b.bundle.codeBytes : NaN,
       importMs: median(b.samples.map((s) => s.importMs)),
       firstDecisionMs: median(b.samples.map((s) => s.firstDecisionMs)),
       totalMs: median(totals),
@@ -95,4 +105,10 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
       runs: b.samples.length,
     };
   });
+}
+
+/** python3 when it can import boto3, else undefined. */
+async function pythonWithBoto3(): Promise<string | undefined> {
+  const out = await run('python3', ['-c', 'import boto3']).catch(() => undefined);
+  return out?.code === 0 ? 'python3' : undefined;
 }
