@@ -68,14 +68,11 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         };
         const clients = createAwsClients({ region: config.region });
         const dist = config.distribution;
+        const common = { config, terraform, outdir: flags.out, env: ctx.env, confirm };
         if (verb === 'deploy') {
           const result = await ops.deploy(
             {
-              config,
-              terraform,
-              outdir: flags.out,
-              env: ctx.env,
-              confirm,
+              ...common,
               ...(dist.mode === 'attach'
                 ? {
                     attach: async (outputs) => {
@@ -101,11 +98,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         }
         const result = await ops.destroy(
           {
-            config,
-            terraform,
-            outdir: flags.out,
-            env: ctx.env,
-            confirm,
+            ...common,
             ...(dist.mode === 'attach'
               ? {
                   detach: async () => {

@@ -8,16 +8,11 @@ import { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionComma
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { clearFaults, faultHits, setFaults } from '../helpers/faults.js';
-import { runCli } from '../helpers/run-cli.js';
+import { localCli } from '../helpers/run-cli.js';
 
 let stateDir: string;
 let dev: DevProcess;
-const local = () => ['--local', '--state-dir', stateDir];
-const cli = (...args: string[]) => runCli([...args, ...local()]);
-const json = async (...args: string[]) => {
-  const r = await cli(...args, '--json');
-  return { ...r, body: r.stdout ? JSON.parse(r.stdout) : undefined };
-};
+const { cli, json } = localCli(() => stateDir);
 const creds = async () => (await cli('show-creds', '--format', 'curl')).stdout.trim();
 const status = async (userPass: string) => (await fetch(dev.info.edgeUrl, { headers: { authorization: `Basic ${Buffer.from(userPass).toString('base64')}` } })).status;
 const faultCount = async () => ((await (await fetch(`${dev.info.endpoint}/_local/faults`)).json()) as { hits: number }).hits;

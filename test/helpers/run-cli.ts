@@ -27,3 +27,13 @@ export function runProcess(command: string, args: string[], options: { cwd?: str
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return runProcess(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PACKAGE_ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env } });
 }
+
+/** The CLI aimed at one running `basicauth dev` (its state directory read at each call). */
+export function localCli(stateDir: () => string) {
+  const cli = (...args: string[]) => runCli([...args, '--local', '--state-dir', stateDir()]);
+  const json = async (...args: string[]) => {
+    const r = await cli(...args, '--json');
+    return { ...r, body: r.stdout ? JSON.parse(r.stdout) : undefined };
+  };
+  return { cli, json };
+}
