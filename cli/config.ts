@@ -73,7 +73,8 @@ export const configSchema = z.strictObject({
       passwordLength: z.number().int().min(12).max(4096).default(32),
       excludeCharacters: z.string().default(DEFAULT_EXCLUDE_CHARACTERS),
       replicaRegions: z.array(region).default([]),
-      kmsKeyId: z.string().optional(),
+      // an ARN: IAM policies name the key by it
+      kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)').optional(),
     })
     .default({ usernames: ['admin'], passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, replicaRegions: [] }),
   rotation: z

@@ -34,6 +34,7 @@ describe('config', () => {
     [withField({ secret: { usernames: [] } }), /secret\.usernames is \[\]/],
     [withField({ secret: { passwordLength: 8 } }), /secret\.passwordLength is 8/],
     [withField({ secret: { replicaRegions: ['mars-1'] } }), /secret\.replicaRegions\[0\] is "mars-1"/],
+    [withField({ secret: { kmsKeyId: 'alias/basicauth' } }), /secret\.kmsKeyId is "alias\/basicauth": expected a KMS key ARN/],
     [withField({ rotation: { days: 0 } }), /rotation\.days is 0/],
     [withField({ rotation: { days: 7, schedule: 'rate(7 days)' } }), /set days or schedule, not both/],
     [withField({ rotation: { schedule: 'weekly' } }), /rotation\.schedule is "weekly": expected rate\(N days\|hours\) or cron/],
