@@ -39,7 +39,8 @@ export class SecretRotation extends Construct {
       description: `basicauth credentials of ${p.name} (rotated by ${p.name}-rotate; read them with basicauth show-creds)`,
       recoveryWindowInDays: 7,
       ...(p.kmsKeyId ? { kmsKeyId: p.kmsKeyId } : {}),
-      ...(p.replicaRegions.length ? { replica: p.replicaRegions.map((region) => ({ region, ...(p.kmsKeyId ? { kmsKeyId: p.kmsKeyId } : {}) })) } : {}),
+      // A KMS key lives in one region: replicas use their region's aws/secretsmanager key.
+      ...(p.replicaRegions.length ? { replica: p.replicaRegions.map((region) => ({ region })) } : {}),
     });
 
     const functionName = `${p.name}-rotate`;
