@@ -3,7 +3,7 @@
 
 import { relative } from 'node:path';
 import { CliError } from '../errors.js';
-import type { Emit } from '../events.js';
+import { step, type Emit } from '../events.js';
 import type { Config } from '../config.js';
 import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../outputs.js';
 import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../terraform.js';
@@ -31,19 +31,6 @@ export interface DeployResult {
   plan: PlanSummary;
   outputs: DeployOutputs | undefined;
   synthMs: number;
-}
-
-async function step<T>(emit: Emit, id: string, title: string, run: () => Promise<T>, detail?: (v: T) => string | undefined): Promise<T> {
-  emit({ type: 'step.start', id, title });
-  try {
-    const value = await run();
-    const d = detail?.(value);
-    emit({ type: 'step.done', id, ...(d ? { detail: d } : {}) });
-    return value;
-  } catch (error) {
-    emit({ type: 'step.fail', id, error: (error as Error).message.split('\n')[0] ?? '' });
-    throw error;
-  }
 }
 
 function ensure(run: TerraformRun, what: string, hint: string): TerraformRun {

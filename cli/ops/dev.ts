@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
 import { createAwsClients } from '../aws.js';
 import { CliError } from '../errors.js';
-import type { Emit } from '../events.js';
+import { step, type Emit } from '../events.js';
 import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../local/discover.js';
 import { pointViewerRequest, updateDistributionConfig } from './distribution.js';
 
@@ -71,18 +71,6 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const step = async <T>(id: string, title: string, run: () => Promise<T>, detail?: (value: T) => string): Promise<T> => {
-    emit({ type: 'step.start', id, title });
-    try {
-      const value = await run();
-      emit({ type: 'step.done', id, ...(detail ? { detail: detail(value) } : {}) });
-      return value;
-    } catch (error) {
-      emit({ type: 'step.fail', id, error: (error as Error).message });
-      throw error;
-    }
-  };
-
   const [{ LocalCloud }, { LocalEdge }, { DemoOrigin }, { bundleHandler }, { distributionConfigXml }] = await Promise.all([
     import('../local/server.js'),
     import('../local/edge.js'),
@@ -96,7 +84,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     stops.length = 0;
   };
   try {
-    const cloud = await step('cloud', 'start the local AWS endpoints', async () => {
+    const cloud = await step(emit, 'cloud', 'start the local AWS endpoints', async () => {
       const c = await LocalCloud.start({
         stateDir,
         port: o.apiPort,
@@ -112,14 +100,14 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     const region = cloud.store.state.region;
     const aws = createAwsClients({ region, endpoint: cloud.endpoint });
 
-    const [edgeBundle, rotateBundle] = await step('bundle', 'bundle the handlers', () =>
+    const [edgeBundle, rotateBundle] = await step(emit, 'bundle', 'bundle the handlers', () =>
       Promise.all([
         bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge } }),
         bundleHandler({ handler: 'rotate' }),
       ]),
     );
 
-    const { edgeFunction, rotateFunction, edgeVersion } = await step('functions', 'register the functions', async () => {
+    const { edgeFunction, rotateFunction, edgeVersion } = await step(emit, 'functions', 'register the functions', async () => {
       const rotate = cloud.lambda.putFunction({
         name: DEV_ROTATE_FUNCTION,
         code: rotateBundle.code,
@@ -134,7 +122,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       return { edgeFunction: edge, rotateFunction: rotate, edgeVersion: published.Version as string };
     }, (f) => `edge version ${f.edgeVersion}`);
 
-    const secretArn = await step('secret', 'create the secret and its first password', async () => {
+    const secretArn = await step(emit, 'secret', 'create the secret and its first password', async () => {
       const sm = await aws.secretsManager();
       const { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
       let described = await sm.send(new DescribeSecretCommand({ SecretId: DEV_SECRET_NAME })).catch((error: { name?: string }) => {
@@ -168,7 +156,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     const target = origin ?? parseOrigin(originUrl);
     const qualifiedArn = `${edgeFunction.arn}:${edgeVersion}`;
 
-    const distributionId = await step('distribution', 'point the distribution at the origin and the edge function', async () => {
+    const distributionId = await step(emit, 'distribution', 'point the distribution at the origin and the edge function', async () => {
       const existing = cloud.store.state.distributions.find((d) => cloud.cloudfront.routing(d).callerReference === CALLER_REFERENCE);
       if (!existing) {
         return cloud.cloudfront.createDistribution(distributionConfigXml({ callerReference: CALLER_REFERENCE, comment: 'basicauth dev', origin: target, viewerRequestArn: qualifiedArn })).id;
@@ -193,7 +181,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       return existing.id;
     });
 
-    const edge = await step('edge', 'start the local edge', async () => {
+    const edge = await step(emit, 'edge', 'start the local edge', async () => {
       const e = await LocalEdge.start({ cloud, distributionId, port: o.port, ...(o.requestLog ? { onRequest: o.requestLog } : {}) });
       stops.push(() => e.stop());
       return e;

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CliError } from '../errors.js';
 import type { Emit } from '../events.js';
+import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
 
 export interface RotationProbe {
@@ -49,7 +50,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
   }
   const stages = before.VersionIdsToStages ?? {};
   const previousVersionId = Object.entries(stages).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
-  const pending = Object.entries(stages).find(([, s]) => s.includes('AWSPENDING') && !s.includes('AWSCURRENT'))?.[0];
+  const pending = unfinishedPending(stages);
   let clearedPendingVersionId: string | undefined;
   if (pending) {
     const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId, IncludeDeprecated: true }));

@@ -5,6 +5,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseSecretValue, validateUsername, type SecretValue } from '../../handlers/shared/secret-value.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
 import { CliError } from '../errors.js';
+import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
 
 export interface UserAge {
@@ -20,7 +21,7 @@ async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<
     sm.send(new GetSecretValueCommand({ SecretId: secretId })),
     sm.send(new DescribeSecretCommand({ SecretId: secretId })),
   ]).catch((error) => explainAwsError(error, `secret ${secretId}`));
-  const pending = Object.entries(described.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSPENDING') && !s.includes('AWSCURRENT'))?.[0];
+  const pending = unfinishedPending(described.VersionIdsToStages);
   return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending };
 }
 
