@@ -1,7 +1,7 @@
 // Synthesis: bundles, the stack, cdk.tf.json. The only module that builds
 // the CDKTF app (DESIGN: CDKTF stays in stacks/ and the synth op).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
 import { edgeConfigFor, type Config } from '../cli/config.js';
@@ -36,7 +36,7 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
   await mkdir(join(stackDir, 'assets'), { recursive: true });
   await Promise.all([writeFile(join(stackDir, 'assets/edge-auth.zip'), built.edgeAuth.zip), writeFile(join(stackDir, 'assets/rotate.zip'), built.rotate.zip)]);
   const file = join(stackDir, 'cdk.tf.json');
-  const json = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
+  const json = JSON.parse(await readFile(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
   const resources = Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => ({ type, name })));
   return {
     outdir: root,
