@@ -2,6 +2,7 @@
 // edge routes by, and a template for the distribution `dev` creates.
 
 import { XMLParser } from 'fast-xml-parser';
+import { pathPatternSource } from '../../handlers/edge-auth/path-patterns.js';
 import { escapeXml } from '../xml.js';
 
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
@@ -20,6 +21,8 @@ export interface EdgeOrigin {
 
 export interface EdgeBehavior {
   pathPattern: string | undefined;
+  /** compiled once per config: the edge runs it on every request */
+  matches: (path: string) => boolean;
   targetOriginId: string;
   viewerRequestArn: string | undefined;
 }
@@ -68,7 +71,7 @@ export function parseDistributionConfig(xml: string): EdgeRouting {
       lambdaArns.push({ arn, eventType });
       if (eventType === 'viewer-request') viewerRequestArn = arn;
     }
-    return { pathPattern, targetOriginId, viewerRequestArn };
+    return { pathPattern, matches: pathPattern === undefined ? () => false : pathPatternMatcher(pathPattern), targetOriginId, viewerRequestArn };
   };
   const origins = items(config.Origins, 'Origin').map((o): EdgeOrigin => {
     const custom = o.CustomOriginConfig as Node | undefined;
@@ -93,11 +96,10 @@ export function parseDistributionConfig(xml: string): EdgeRouting {
   return { enabled: text(config, 'Enabled') !== 'false', origins, behaviors, defaultBehavior, callerReference, lambdaArns };
 }
 
-/** CloudFront path patterns: `*` any run of characters, `?` one; a leading `/` is optional. */
-export function matchesPathPattern(pattern: string, path: string): boolean {
-  const normalized = pattern.startsWith('/') ? pattern : `/${pattern}`;
-  const re = new RegExp(`^${normalized.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(path);
+/** CloudFront path patterns (the edge handler's syntax); in a behavior the leading `/` is optional. */
+function pathPatternMatcher(pattern: string): (path: string) => boolean {
+  const re = new RegExp(`^${pathPatternSource(pattern.startsWith('/') ? pattern : `/${pattern}`)}$`);
+  return (path) => re.test(path);
 }
 
 

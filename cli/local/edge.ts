@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { matchesPathPattern, type EdgeOrigin } from './cloudfront-config.js';
+import type { EdgeOrigin } from './cloudfront-config.js';
 import { FunctionError } from './lambda-runtime.js';
 import type { LocalCloud } from './server.js';
 
@@ -72,7 +72,7 @@ export class LocalEdge {
       const rawUrl = req.url ?? '/';
       const q = rawUrl.indexOf('?');
       const uri = q === -1 ? rawUrl : rawUrl.slice(0, q);
-      const behavior = routing.behaviors.find((b) => b.pathPattern !== undefined && matchesPathPattern(b.pathPattern, uri)) ?? routing.defaultBehavior;
+      const behavior = routing.behaviors.find((b) => b.matches(uri)) ?? routing.defaultBehavior;
       let request: ViewerRequest = {
         clientIp: clientIp(req),
         headers: viewerHeaders(req),
