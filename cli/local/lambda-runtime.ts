@@ -137,8 +137,9 @@ export class LambdaRuntime {
     if (!existsSync(link)) symlinkSync(options.packageNodeModules, link, 'junction');
   }
 
-  async invoke(spec: InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
-    const key = `${spec.functionName}:${spec.version}`;
+  /** `spec` is only asked for when an instance has to be created (a cold start). */
+  async invoke(functionName: string, version: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
+    const key = `${functionName}:${version}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { instances: [], next: 0 };
@@ -148,10 +149,10 @@ export class LambdaRuntime {
     const index = pool.next++ % size;
     let instance = pool.instances[index];
     if (!instance || instance.dead) {
-      instance = new Instance(spec, `${spec.functionName}:${spec.version}#${index + 1}`, this.options.onLog);
+      instance = new Instance(spec(), `${key}#${index + 1}`, this.options.onLog);
       pool.instances[index] = instance;
     }
-    const context = { functionName: spec.functionName, functionVersion: spec.version, awsRequestId: crypto.randomUUID() };
+    const context = { functionName, functionVersion: version, awsRequestId: crypto.randomUUID() };
     return instance.invoke(event, context);
   }
 

@@ -97,7 +97,9 @@ export class Lambda {
   invoke(id: string, event: unknown, options: { qualifier?: string; instances?: number } = {}): Promise<unknown> {
     const { fn, version } = this.resolve(id, options.qualifier);
     return this.runtime.invoke(
-      {
+      fn.name,
+      version.version,
+      () => ({
         functionName: fn.name,
         version: version.version,
         codeDir: join(this.store.codeDir, fn.name, version.version),
@@ -111,7 +113,7 @@ export class Lambda {
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.memorySize),
           AWS_EXECUTION_ENV: `AWS_Lambda_${version.runtime}`,
         },
-      },
+      }),
       event,
       options.instances,
     );
