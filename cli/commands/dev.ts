@@ -1,6 +1,7 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CommandContext } from '../main.js';
 import { DEFAULT_STATE_DIR } from '../local/discover.js';
+import { intIn } from './options.js';
 
 interface DevFlags {
   origin?: string;
@@ -20,11 +21,6 @@ interface DevFlags {
   faultInjection?: boolean;
 }
 
-export const intIn = (name: string, min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-  return n;
-};
 
 export function registerDev(program: Command, ctx: CommandContext): void {
   program

@@ -1,5 +1,5 @@
 // Options shared by every command that talks to AWS or to `basicauth dev`.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_STATE_DIR } from '../local/discover.js';
 
 export type { TargetFlags as TargetOptions } from '../target.js';
@@ -19,3 +19,10 @@ export function addTargetOptions(command: Command): Command {
     .option('--profile <name>', 'AWS profile to use (default: AWS_PROFILE)')
     .option('--secret-id <id>', 'secret name or ARN (default: the recorded one)');
 }
+
+/** A commander parser for whole numbers in a range (a usage error names the flag). */
+export const intIn = (name: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+};

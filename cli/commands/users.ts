@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
-import { intIn } from './dev.js';
-import { addTargetOptions, type TargetOptions } from './options.js';
+import { addTargetOptions, intIn, type TargetOptions } from './options.js';
 
 interface UsersFlags extends TargetOptions {
   json?: boolean;
