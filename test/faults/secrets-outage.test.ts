@@ -45,18 +45,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Secrets Manager down', () => {
   it('a warm edge serves valid users from its stale cache for TTL + staleIfError, then fails closed with 503', async () => {
+    // The fetch that warms the cache happens between this send and its answer:
+    // the stale window ends between warmSent and warmAnswered + TTL + staleIfError (5 s).
+    const warmSent = Date.now();
     expect((await get(PASSWORD)).status).toBe(200); // warm: fetched
+    const warmAnswered = Date.now();
     await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' }]);
-    const started = Date.now();
-    const seen: Array<{ at: number; valid: number; wrong: number }> = [];
-    while (Date.now() - started < 6500) {
+    const seen: Array<{ sent: number; valid: number; wrong: number }> = [];
+    while (Date.now() - warmAnswered < 6500) {
+      const sent = Date.now();
       const [valid, wrong] = await Promise.all([get(PASSWORD), get('wrong-password')]);
-      seen.push({ at: Date.now() - started, valid: valid.status, wrong: wrong.status });
+      seen.push({ sent, valid: valid.status, wrong: wrong.status });
       await sleep(200);
     }
     expect(seen.every((s) => s.wrong !== 200)).toBe(true); // never an allow without a verified credential
-    expect(seen.filter((s) => s.at < 4000).every((s) => s.valid === 200)).toBe(true); // TTL 2 s + stale 3 s, minus slack
-    const late = seen.filter((s) => s.at > 5600);
+    // sent well inside the window (1 s margin for the request to be handled): served stale
+    expect(seen.filter((s) => s.sent < warmSent + 4000).map((s) => s.valid)).toEqual(seen.filter((s) => s.sent < warmSent + 4000).map(() => 200));
+    // sent after the window, whenever it ended: fail closed
+    const late = seen.filter((s) => s.sent > warmAnswered + 5600);
     expect(late.length).toBeGreaterThan(0);
     expect(late.every((s) => s.valid === 503)).toBe(true);
     const last = await get(PASSWORD);
@@ -81,11 +87,13 @@ describe('Secrets Manager down', () => {
 
   it('treats a Secrets Manager slower than the fetch budget as down', async () => {
     await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 }]);
-    const started = Date.now();
     const slow = await get(PASSWORD);
     expect(slow.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(t.functionLogs.join("\n")).toMatch(/"event":"secret.fetch-failed".*did not answer within 400 ms/);
+    // the edge's own account of the fetch: given up at the budget, not at the 2 s the endpoint takes
+    const failed = t.functionLogs.map((l) => /\{.*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!)).find((e) => e.event === 'secret.fetch-failed');
+    expect(failed?.error).toMatch(/did not answer within 400 ms/);
+    expect(failed.ms).toBeGreaterThanOrEqual(390);
+    expect(failed.ms).toBeLessThan(1500);
   });
 
   it('survives an outage window and a hanging endpoint', async () => {

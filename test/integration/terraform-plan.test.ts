@@ -62,8 +62,12 @@ async function plan(name: string, input: ConfigInput) {
   return planned;
 }
 
+// Each plan starts the AWS provider (a 650 MB binary) three times: on a loaded
+// 2-core machine that alone can take a minute. This is a budget, not a timing rule.
+const PLAN_BUDGET = 240_000;
+
 describe.skipIf(!terraform)('terraform offline', () => {
-  it('plans the create mode (custom origin, a path pattern, replica)', async () => {
+  it('plans the create mode (custom origin, a path pattern, replica)', { timeout: PLAN_BUDGET }, async () => {
     const planned = await plan('create', {
       name: 'staging',
       region: 'eu-west-1',
@@ -75,13 +79,13 @@ describe.skipIf(!terraform)('terraform offline', () => {
     expect(planned.planned.map((c) => c.address)).toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
   });
 
-  it('plans the attach mode (no distribution) in us-east-1 with a schedule and a window', async () => {
+  it('plans the attach mode (no distribution) in us-east-1 with a schedule and a window', { timeout: PLAN_BUDGET }, async () => {
     const planned = await plan('attach', { name: 'prod-gate', region: 'us-east-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' }, rotation: { schedule: 'rate(7 days)', window: '3h' } });
     expect(planned.summary).toEqual({ add: 12, change: 0, remove: 0 });
     expect(planned.planned.map((c) => c.address)).not.toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
   });
 
-  it('plans an S3 origin behind origin access control', async () => {
+  it('plans an S3 origin behind origin access control', { timeout: PLAN_BUDGET }, async () => {
     const planned = await plan('s3', { name: 'docs', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 's3', bucket: 'docs-site-bucket', bucketRegion: 'ap-northeast-1' } } });
     expect(planned.summary).toEqual({ add: 14, change: 0, remove: 0 });
   });
