@@ -4,7 +4,7 @@
 
 import { createAwsClients, type AwsClients } from './aws.js';
 import { CliError } from './errors.js';
-import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './local/discover.js';
+import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
 import type { RotationProbe } from './ops/rotate.js';
 import { readOutputs } from './outputs.js';
 

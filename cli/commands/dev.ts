@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../main.js';
-import { DEFAULT_STATE_DIR } from '../local/discover.js';
+import { DEFAULT_STATE_DIR } from '../dev-session.js';
 import { intIn } from './options.js';
 
 interface DevFlags {
@@ -11,6 +11,7 @@ interface DevFlags {
   stateDir: string;
   fresh?: boolean;
   deploySeconds: number;
+  functionUpdateMs: number;
   rotateEvery?: string;
   cacheTtl?: number;
   refreshInterval?: number;
@@ -33,6 +34,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--state-dir <dir>', 'where the local cloud keeps its state', DEFAULT_STATE_DIR)
     .option('--fresh', 'discard the saved state first (new secret, new password)')
     .option('--deploy-seconds <s>', 'how long a distribution change reads InProgress', intIn('--deploy-seconds', 0, 3600), 5)
+    .option('--function-update-ms <ms>', 'how long a new or changed function reads Pending/InProgress, as on AWS', intIn('--function-update-ms', 0, 600_000), 500)
     .option('--rotate-every <expr>', 'rotation schedule: days (30) or rate(4 hours) or cron(...)', '30')
     .option('--cache-ttl <s>', 'edge cache TTL of the secret (default 300)', intIn('--cache-ttl', 1, 86_400))
     .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 5)', intIn('--refresh-interval', 0, 3600))
@@ -67,6 +69,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           ...(flags.origin ? { origin: flags.origin } : {}),
           fresh: Boolean(flags.fresh),
           deploySeconds: flags.deploySeconds,
+          functionUpdateMs: flags.functionUpdateMs,
           rotationRules,
           faultInjection: Boolean(flags.faultInjection),
           ...(fromConfig ? { rotationEnvironment: fromConfig.rotationEnvironment } : {}),

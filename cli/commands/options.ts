@@ -1,6 +1,6 @@
 // Options shared by every command that talks to AWS or to `basicauth dev`.
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_STATE_DIR } from '../local/discover.js';
+import { DEFAULT_STATE_DIR } from '../dev-session.js';
 
 export type { TargetFlags as TargetOptions } from '../target.js';
 

@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { EdgeOrigin } from './cloudfront-config.js';
-import { FunctionError } from './lambda-runtime.js';
-import type { LocalCloud } from './server.js';
+import type { LocalCloud } from './cloud.js';
+import type { EdgeOrigin } from './services/cloudfront/config.js';
+import { FunctionError } from './services/lambda/runtime.js';
+import { normalizedPath } from './uri.js';
 
 type HeaderMap = Record<string, Array<{ key?: string; value: string }>>;
 
@@ -44,9 +45,7 @@ export class LocalEdge {
     const edge = new LocalEdge(options);
     const server = createServer((req, res) => void edge.handle(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on 127.0.0.1 is in use (local edge): pass another --port`) : error),
-      );
+      server.once('error', reject);
       server.listen(options.port ?? 8080, '127.0.0.1', resolve);
     });
     edge.server = server;
@@ -69,10 +68,13 @@ export class LocalEdge {
       const { cloudfront, lambda } = this.o.cloud;
       const distribution = cloudfront.find(this.o.distributionId);
       const routing = cloudfront.routing(distribution);
+      if (!routing.enabled) return errorPage(res, 403, 'Error', 'The distribution is disabled.');
       const rawUrl = req.url ?? '/';
       const q = rawUrl.indexOf('?');
       const uri = q === -1 ? rawUrl : rawUrl.slice(0, q);
-      const behavior = routing.behaviors.find((b) => b.matches(uri)) ?? routing.defaultBehavior;
+      // As CloudFront: behaviors match the RFC 3986-normalized path; the function gets the URI as sent.
+      const path = normalizedPath(uri);
+      const behavior = routing.behaviors.find((b) => b.matches(path)) ?? routing.defaultBehavior;
       let request: ViewerRequest = {
         clientIp: clientIp(req),
         headers: viewerHeaders(req),
@@ -93,7 +95,7 @@ export class LocalEdge {
         };
         let result: unknown;
         try {
-          result = await lambda.invoke(behavior.viewerRequestArn, event);
+          result = await lambda.facade.invoke(behavior.viewerRequestArn, event);
         } catch (error) {
           if (error instanceof FunctionError) return errorPage(res, 503, 'LambdaExecutionError', `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`);
           throw error;

@@ -2,10 +2,11 @@
 // started with it): errors, added latency, timeouts and outage windows, per
 // service and operation, and for the rotation function per step.
 
-import { invalidParameter, ServiceError } from './protocol.js';
+import { invalidParameter, ServiceError } from './plugin.js';
 
 export interface FaultRule {
-  service: 'secretsmanager' | 'lambda' | 'cloudfront';
+  /** a service name of the local cloud (secretsmanager, lambda, cloudfront, iam, logs, sts) */
+  service: string;
   /** e.g. GetSecretValue, Invoke, UpdateDistribution; all operations when absent */
   operation?: string;
   /** rotation step (createSecret…) for the rotation function's invocations */
@@ -35,10 +36,10 @@ export class Faults {
   private rules: FaultRule[] = [];
   readonly hits: Array<{ service: string; operation: string; step?: string | undefined; error?: string | undefined }> = [];
 
-  set(rules: unknown): FaultRule[] {
+  set(rules: unknown, services: string[]): FaultRule[] {
     if (!Array.isArray(rules)) throw invalidParameter('faults: expected {"rules": [...]}');
     for (const r of rules as FaultRule[]) {
-      if (!['secretsmanager', 'lambda', 'cloudfront'].includes(r.service)) throw invalidParameter(`faults: unknown service ${String(r.service)}`);
+      if (!services.includes(r.service)) throw invalidParameter(`faults: unknown service ${String(r.service)}`);
       if (r.error === undefined && r.latencyMs === undefined) throw invalidParameter('faults: a rule needs an error or a latencyMs');
     }
     this.rules = (rules as FaultRule[]).map((r) => ({ ...r }));

@@ -1,94 +1,44 @@
-// The local cloud's state: one JSON document, rewritten atomically (temp
-// file, fsync, rename) after every mutation, so a kill at any moment leaves
-// the last complete state. Function code lives beside it as files.
+// The local cloud's state: one JSON document holding each service plugin's
+// slice, rewritten atomically (temp file, fsync, rename) after every change,
+// so a kill at any moment leaves the last complete state. Function code lives
+// beside it as files.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface SecretVersionState {
-  versionId: string;
-  secretString?: string;
-  /** base64 */
-  secretBinary?: string;
-  stages: string[];
-  createdDate: number;
-  lastAccessedDate?: number;
-}
-
-export interface RotationRulesState {
-  AutomaticallyAfterDays?: number;
-  Duration?: string;
-  ScheduleExpression?: string;
-}
-
-export interface SecretState {
-  arn: string;
-  name: string;
-  description?: string;
-  kmsKeyId?: string;
-  tags: Array<{ Key: string; Value: string }>;
-  createdDate: number;
-  lastChangedDate: number;
-  lastAccessedDate?: number;
-  deletedDate?: number;
-  rotationEnabled: boolean;
-  rotationLambdaArn?: string;
-  rotationRules?: RotationRulesState;
-  lastRotatedDate?: number;
-  nextRotationDate?: number;
-  /** the rotation the local cloud is running or last ran (not an AWS field) */
-  rotation?: { token: string; startedAt: number; step?: string; failedStep?: string; error?: string; endedAt?: number };
-  versions: SecretVersionState[];
-}
-
-export interface FunctionVersionState {
-  version: string;
-  codeSha256: string;
-  codeSize: number;
-  description: string;
-  /** $LATEST's description when this version was published (what "unchanged" compares) */
-  sourceDescription?: string;
-  runtime: string;
-  handler: string;
-  role: string;
-  timeout: number;
-  memorySize: number;
-  environment?: Record<string, string>;
-  lastModified: string;
-  revisionId: string;
-}
-
-export interface FunctionState {
-  name: string;
-  arn: string;
-  latest: FunctionVersionState;
-  versions: FunctionVersionState[];
-}
-
-export interface DistributionState {
-  id: string;
-  arn: string;
-  domainName: string;
-  /** the DistributionConfig XML as last written, without the XML declaration */
-  configXml: string;
-  etag: string;
-  lastModified: number;
-  /** the status reads InProgress until this time */
-  deployedAt: number;
-}
-
 export interface CloudState {
-  version: 1;
+  version: 2;
   accountId: string;
+  /** the region a client gets when it names none (dev's own resources live here) */
   region: string;
-  secrets: SecretState[];
-  functions: FunctionState[];
-  distributions: DistributionState[];
   counter: number;
+  services: Record<string, unknown>;
 }
 
-export function emptyState(): CloudState {
-  return { version: 1, accountId: '000000000000', region: 'us-east-1', secrets: [], functions: [], distributions: [], counter: 0 };
+export const emptyState = (): CloudState => ({ version: 2, accountId: '000000000000', region: 'us-east-1', counter: 0, services: {} });
+
+/** Version 1 kept three top-level lists, all in one region, and code by function name. */
+function migrate(parsed: Record<string, unknown>, codeDir: string): CloudState {
+  if (parsed.version === 2) return parsed as unknown as CloudState;
+  if (parsed.version !== 1) throw new Error(`unknown state version ${String(parsed.version)}`);
+  const region = String(parsed.region ?? 'us-east-1');
+  const inRegion = (list: unknown) => ((list as Array<Record<string, unknown>>) ?? []).map((item): Record<string, unknown> => ({ region, ...item }));
+  const functions = inRegion(parsed.functions);
+  mkdirSync(join(codeDir, region), { recursive: true });
+  for (const fn of functions) {
+    if (existsSync(join(codeDir, String(fn.name)))) renameSync(join(codeDir, String(fn.name)), join(codeDir, region, String(fn.name)));
+  }
+  return {
+    version: 2,
+    accountId: String(parsed.accountId ?? '000000000000'),
+    region,
+    counter: Number(parsed.counter ?? 0),
+    services: {
+      secretsmanager: { secrets: inRegion(parsed.secrets) },
+      lambda: { functions },
+      cloudfront: { distributions: parsed.distributions ?? [], originAccessControls: [] },
+    },
+  };
 }
 
 export class StateStore {
@@ -112,12 +62,17 @@ export class StateStore {
       throw error;
     }
     try {
-      const parsed = JSON.parse(text) as CloudState;
-      if (parsed.version !== 1) throw new Error(`unknown state version ${String(parsed.version)}`);
-      return parsed;
+      return migrate(JSON.parse(text) as Record<string, unknown>, this.codeDir);
     } catch (error) {
       throw new Error(`the local cloud state ${this.file} is unreadable (${(error as Error).message}); start with --fresh to discard it`);
     }
+  }
+
+  /** A service's slice, created from `initial` the first time. */
+  slice<S>(service: string, initial: () => S): S {
+    const merged = { ...initial(), ...(this.state.services[service] as S | undefined) };
+    this.state.services[service] = merged;
+    return merged;
   }
 
   /** Writes the whole state; readers only ever see a complete file. */
@@ -133,7 +88,7 @@ export class StateStore {
     renameSync(tmp, this.file);
   }
 
-  /** A fresh id, stable across restarts. */
+  /** A fresh number, stable across restarts. */
   nextId(): number {
     this.state.counter += 1;
     return this.state.counter;

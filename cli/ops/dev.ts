@@ -5,11 +5,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
-import { createAwsClients } from '../aws.js';
 import { CliError } from '../errors.js';
 import { step, type Emit } from '../events.js';
-import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../local/discover.js';
-import { pointViewerRequest, updateDistributionConfig } from './distribution.js';
+import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../dev-session.js';
 
 export const DEV_SECRET_NAME = 'basicauth/dev';
 export const DEV_EDGE_FUNCTION = 'basicauth-dev-edge-auth';
@@ -24,6 +22,8 @@ export interface DevOptions {
   origin?: string;
   fresh: boolean;
   deploySeconds: number;
+  /** how long a new or updated function reads Pending / InProgress (ms) */
+  functionUpdateMs: number;
   rotationRules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
   edge?: Partial<EdgeAuthConfig>;
   /** environment of the rotation function (password policy, usernames) */
@@ -71,12 +71,12 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const [{ LocalCloud }, { LocalEdge }, { DemoOrigin }, { bundleHandler }, { distributionConfigXml }] = await Promise.all([
-    import('../local/server.js'),
-    import('../local/edge.js'),
+  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { provisionSite, SiteError }] = await Promise.all([
+    import('../local/cloud.js'),
+    import('../local/edges.js'),
     import('../local/demo-origin.js'),
     import('../../stacks/bundle.js'),
-    import('../local/cloudfront-config.js'),
+    import('../local/site.js'),
   ]);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -90,15 +90,21 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
         port: o.apiPort,
         instances: o.instances,
         deploySeconds: o.deploySeconds,
+        functionUpdateMs: o.functionUpdateMs,
         faultInjection: Boolean(o.faultInjection),
-        log: (line) => emit({ type: 'log', level: 'info', message: line }),
-        ...(o.functionLog ? { functionLog: o.functionLog } : {}),
+        onEvent: (event) => {
+          if (event.type === 'log') emit({ type: 'log', level: event.level, message: event.message });
+          else if (event.type === 'unknown-operation') emit({ type: 'log', level: 'warn', message: `not implemented by the local cloud: ${event.service} ${event.operation}` });
+          else if (event.type === 'function.log') o.functionLog?.(event.label, event.line);
+        },
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.apiPort} on 127.0.0.1 is in use (local AWS endpoints)`, { hint: 'stop what uses it, or pass another --api-port (0 picks a free one)' });
+        throw error;
       });
       stops.push(() => c.stop());
       return c;
     }, (c) => c.endpoint);
     const region = cloud.store.state.region;
-    const aws = createAwsClients({ region, endpoint: cloud.endpoint });
 
     const [edgeBundle, rotateBundle] = await step(emit, 'bundle', 'bundle the handlers', () =>
       Promise.all([
@@ -107,108 +113,57 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       ]),
     );
 
-    const { edgeFunction, rotateFunction, edgeVersion } = await step(emit, 'functions', 'register the functions', async () => {
-      const rotate = cloud.lambda.putFunction({
-        name: DEV_ROTATE_FUNCTION,
-        code: rotateBundle.code,
-        zip: rotateBundle.zip,
-        timeout: 30,
-        description: 'basicauth rotation (dev)',
-        ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}),
-      }).fn;
-      const edge = cloud.lambda.putFunction({ name: DEV_EDGE_FUNCTION, code: edgeBundle.code, zip: edgeBundle.zip, timeout: 5, description: 'basicauth edge auth (dev)' }).fn;
-      const { PublishVersionCommand } = await import('@aws-sdk/client-lambda');
-      const published = await (await aws.lambda()).send(new PublishVersionCommand({ FunctionName: edge.name }));
-      return { edgeFunction: edge, rotateFunction: rotate, edgeVersion: published.Version as string };
-    }, (f) => `edge version ${f.edgeVersion}`);
-
-    const secretArn = await step(emit, 'secret', 'create the secret and its first password', async () => {
-      const sm = await aws.secretsManager();
-      const { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-      let described = await sm.send(new DescribeSecretCommand({ SecretId: DEV_SECRET_NAME })).catch((error: { name?: string }) => {
-        if (error.name === 'ResourceNotFoundException') return undefined;
-        throw error;
-      });
-      if (!described) {
-        await sm.send(new CreateSecretCommand({ Name: DEV_SECRET_NAME, Description: 'basicauth dev credentials (rotated by basicauth-dev-rotate)' }));
-        described = await sm.send(new DescribeSecretCommand({ SecretId: DEV_SECRET_NAME }));
-      }
-      const rulesChanged = JSON.stringify(described.RotationRules ?? {}) !== JSON.stringify(o.rotationRules);
-      if (!described.RotationEnabled || described.RotationLambdaARN !== rotateFunction.arn || rulesChanged) {
-        // Enabling rotation rotates at once, as in AWS: that creates the first password.
-        const hasValue = Object.values(described.VersionIdsToStages ?? {}).some((stages) => stages.includes('AWSCURRENT'));
-        await sm.send(new RotateSecretCommand({ SecretId: DEV_SECRET_NAME, RotationLambdaARN: rotateFunction.arn, RotationRules: o.rotationRules, RotateImmediately: !hasValue }));
-      }
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const current = await sm.send(new GetSecretValueCommand({ SecretId: DEV_SECRET_NAME })).catch(() => undefined);
-        if (current) return described.ARN as string;
-        const rotation = cloud.store.state.secrets.find((s) => s.name === DEV_SECRET_NAME)?.rotation;
-        if (rotation?.failedStep) throw new CliError(`the first rotation failed at ${rotation.failedStep}: ${rotation.error}`, { hint: 'run again with --fresh; if it persists, report it' });
-        if (Date.now() > deadline) throw new CliError('the first rotation did not finish within 30 s');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    });
-
     const originServer = origin ? undefined : await DemoOrigin.start();
     if (originServer) stops.push(() => originServer.stop());
     const originUrl = o.origin ?? (originServer as { url: string }).url;
-    const target = origin ?? parseOrigin(originUrl);
-    const qualifiedArn = `${edgeFunction.arn}:${edgeVersion}`;
 
-    const distributionId = await step(emit, 'distribution', 'point the distribution at the origin and the edge function', async () => {
-      const existing = cloud.store.state.distributions.find((d) => cloud.cloudfront.routing(d).callerReference === CALLER_REFERENCE);
-      if (!existing) {
-        return cloud.cloudfront.createDistribution(distributionConfigXml({ callerReference: CALLER_REFERENCE, comment: 'basicauth dev', origin: target, viewerRequestArn: qualifiedArn })).id;
+    const site = await step(emit, 'site', 'set up the secret, its first password, the functions and the distribution', async () => {
+      try {
+        return await provisionSite(cloud, {
+          secretName: DEV_SECRET_NAME,
+          secretDescription: `basicauth dev credentials (rotated by ${DEV_ROTATE_FUNCTION})`,
+          edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip },
+          rotateFunction: { name: DEV_ROTATE_FUNCTION, zip: rotateBundle.zip, ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}) },
+          rotationRules: o.rotationRules,
+          callerReference: CALLER_REFERENCE,
+          comment: 'basicauth dev',
+          origin: origin ?? parseOrigin(originUrl),
+        });
+      } catch (error) {
+        if (error instanceof SiteError) throw new CliError(error.message, { hint: 'run again with --fresh; if it persists, report it' });
+        throw error;
       }
-      const cf = await aws.cloudfront();
-      const pointEdge = pointViewerRequest(edgeFunction.arn, qualifiedArn);
-      await updateDistributionConfig(cf, existing.id, (config) => {
-        const first = config.Origins?.Items?.[0];
-        let changed = pointEdge(config);
-        if (first && (first.DomainName !== target.domainName || currentPort(first) !== target.port || currentProtocol(first) !== target.protocol)) {
-          first.DomainName = target.domainName;
-          first.CustomOriginConfig = {
-            ...first.CustomOriginConfig,
-            HTTPPort: target.protocol === 'http' ? target.port : 80,
-            HTTPSPort: target.protocol === 'https' ? target.port : 443,
-            OriginProtocolPolicy: target.protocol === 'http' ? 'http-only' : 'https-only',
-          };
-          changed = true;
-        }
-        return changed;
-      });
-      return existing.id;
-    });
+    }, (s) => `edge version ${s.edgeVersion}`);
 
-    const edge = await step(emit, 'edge', 'start the local edge', async () => {
-      const e = await LocalEdge.start({ cloud, distributionId, port: o.port, ...(o.requestLog ? { onRequest: o.requestLog } : {}) });
+    const edges = await step(emit, 'edge', 'start the local edge', async () => {
+      const e = new LocalEdges(cloud, { ports: { [site.distributionId]: o.port }, ...(o.requestLog ? { onRequest: o.requestLog } : {}) });
       stops.push(() => e.stop());
+      await e.start().catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, { hint: 'stop what uses it, or pass another --port (0 picks a free one)' });
+        throw error;
+      });
+      cloud.serveLocal('/_local/sites', () => e.sites());
       return e;
-    }, (e) => e.url);
+    }, (e) => e.urlOf(site.distributionId));
 
     const info: DevInfo = {
       pid: process.pid,
       stateDir,
       endpoint: cloud.endpoint,
-      edgeUrl: `${edge.url}/`,
+      edgeUrl: edges.urlOf(site.distributionId) as string,
       region,
-      secretId: secretArn,
+      secretId: site.secretArn,
       secretName: DEV_SECRET_NAME,
-      distributionId,
+      distributionId: site.distributionId,
       edgeFunctionName: DEV_EDGE_FUNCTION,
       rotateFunctionName: DEV_ROTATE_FUNCTION,
       startedAt: new Date().toISOString(),
     };
     writeDevInfo(info);
     stops.unshift(async () => clearDevInfo(stateDir));
-    return { ...info, originUrl, demoOrigin: !origin, edgeVersion, stop: stopAll };
+    return { ...info, originUrl, demoOrigin: !origin, edgeVersion: site.edgeVersion, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
-
-type OriginLike = { CustomOriginConfig?: { HTTPPort?: number; HTTPSPort?: number; OriginProtocolPolicy?: string } };
-const currentProtocol = (o: OriginLike) => (o.CustomOriginConfig?.OriginProtocolPolicy === 'http-only' ? 'http' : 'https');
-const currentPort = (o: OriginLike) => (currentProtocol(o) === 'http' ? o.CustomOriginConfig?.HTTPPort : o.CustomOriginConfig?.HTTPSPort);

@@ -7,6 +7,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from './distribution.js';
+import { pollUntil } from './poll.js';
 
 export interface PublishInput {
   functionName: string;
@@ -51,7 +52,10 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   // PublishVersion create a version instead of returning the last one.
   const stamp = `basicauth publish ${new Date(now()).toISOString()}`;
   const description = `${(latest.Description ?? '').replace(/\s*\(basicauth publish [^)]*\)$/, '')} (${stamp})`.trim().slice(0, 256);
-  const updated = await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Description: description, ...(latest.RevisionId ? { RevisionId: latest.RevisionId } : {}) }));
+  // Lambda refuses changes while an update is in progress (LastUpdateStatus InProgress): wait before and after ours.
+  await waitFunctionUpdated(lambda, functionArn, input, emit);
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Description: description, ...(latest.RevisionId ? { RevisionId: latest.RevisionId } : {}) }));
+  const updated = await waitFunctionUpdated(lambda, functionArn, input, emit);
   const published = await lambda.send(new PublishVersionCommand({ FunctionName: functionArn, Description: stamp, ...(updated.RevisionId ? { RevisionId: updated.RevisionId } : {}) }));
   const version = published.Version as string;
   if (inUse.some((b) => Number(b.version) >= Number(version))) {
@@ -68,25 +72,45 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   if (!input.wait) return result;
 
   emit({ type: 'step.start', id: 'deploy', title: 'wait until the distribution is Deployed' });
-  const started = now();
-  let reported = started;
-  for (;;) {
-    const d = await cf.send(new GetDistributionCommand({ Id: input.distributionId }));
-    const status = d.Distribution?.Status;
-    if (status === 'Deployed') {
-      emit({ type: 'step.done', id: 'deploy' });
-      return { ...result, status, waitedMs: now() - started };
-    }
-    if (now() - started > input.timeoutMs) {
+  const { waitedMs } = await pollUntil({
+    what: `distribution ${input.distributionId} to deploy`,
+    check: async () => {
+      const status = (await cf.send(new GetDistributionCommand({ Id: input.distributionId }))).Distribution?.Status;
+      return status === 'Deployed' ? { done: true, value: status } : { done: false, state: status };
+    },
+    everyMs: input.pollMs,
+    timeoutMs: input.timeoutMs,
+    emit,
+    now,
+    onTimeout: (status) => {
       emit({ type: 'step.fail', id: 'deploy', error: 'timed out' });
-      throw new CliError(`distribution ${input.distributionId} is still ${status} after ${Math.round(input.timeoutMs / 1000)} s`, {
-        hint: 'CloudFront keeps deploying: check later with `basicauth status`; version ' + version + ' is already published and associated',
+      return new CliError(`distribution ${input.distributionId} is still ${status} after ${Math.round(input.timeoutMs / 1000)} s`, {
+        hint: `CloudFront keeps deploying: check later with \`basicauth status\`; version ${version} is already published and associated`,
       });
-    }
-    if (now() - reported >= 10_000) {
-      reported = now();
-      emit({ type: 'log', level: 'info', message: `distribution ${input.distributionId} still ${status ?? 'unknown'} after ${Math.round((reported - started) / 1000)} s` });
-    }
-    await new Promise((r) => setTimeout(r, input.pollMs));
-  }
+    },
+  });
+  emit({ type: 'step.done', id: 'deploy' });
+  return { ...result, status: 'Deployed', waitedMs };
+}
+
+/** Waits until the function's last update has finished (LastUpdateStatus Successful); a failed update is an error. */
+export async function waitFunctionUpdated(lambda: LambdaClient, functionName: string, o: { timeoutMs: number; pollMs: number; now?: () => number }, emit: Emit) {
+  const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+  const { value } = await pollUntil({
+    what: `function ${functionName} to finish updating`,
+    check: async () => {
+      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+      if (config.LastUpdateStatus === 'Failed') {
+        throw new CliError(`the last update of ${functionName} failed: ${config.LastUpdateStatusReason ?? config.LastUpdateStatusReasonCode ?? 'no reason given'}`, { hint: 'fix the function (deploy again), then publish' });
+      }
+      const busy = config.State === 'Pending' || config.LastUpdateStatus === 'InProgress';
+      return busy ? { done: false, state: `${config.State}, ${config.LastUpdateStatus}` } : { done: true, value: config };
+    },
+    everyMs: Math.min(o.pollMs, 1000),
+    timeoutMs: o.timeoutMs,
+    emit,
+    ...(o.now ? { now: o.now } : {}),
+    onTimeout: (state) => new CliError(`function ${functionName} is still updating (${state}) after ${Math.round(o.timeoutMs / 1000)} s`, { hint: 'Lambda is slow to apply the change: run publish again in a minute' }),
+  });
+  return value;
 }

@@ -158,7 +158,7 @@ describe('basicauth dev', () => {
     await d.exited;
     const killed = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')); // never half-written
     // the kill did land mid-rotation: the new version is still AWSPENDING
-    const pending = killed.secrets[0].versions.find((v: { versionId: string }) => v.versionId === rotation.VersionId);
+    const pending = killed.services.secretsmanager.secrets[0].versions.find((v: { versionId: string }) => v.versionId === rotation.VersionId);
     expect(pending.stages).toEqual(['AWSPENDING']);
     const again = await dev();
     const client = sm(again.info.endpoint);

@@ -2,45 +2,29 @@
 // serving valid users from its stale cache for a bounded time, then fails
 // closed; a cold edge answers 503; nothing is ever allowed without a
 // verified credential; the logs say why, without a secret.
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { distributionConfigXml } from '../../cli/local/cloudfront-config.js';
-import { DemoOrigin } from '../../cli/local/demo-origin.js';
-import { LocalEdge } from '../../cli/local/edge.js';
 import { clearFaults, setFaults } from '../helpers/faults.js';
-import { startTestCloud, testBundle, type TestCloud } from '../helpers/local-cloud.js';
+import { startLocalSite, type LocalSite } from '../helpers/local-site.js';
 
 const PASSWORD = 'outage-Password-0123456789';
 const auth = (password: string) => ({ authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` });
-let t: TestCloud;
-let edge: LocalEdge;
-let origin: DemoOrigin;
+let site: LocalSite;
 
 beforeAll(async () => {
-  t = await startTestCloud({ faultInjection: true });
-  await t.sm.send(new CreateSecretCommand({ Name: 'basicauth/test', SecretString: JSON.stringify({ username: 'admin', password: PASSWORD }) }));
-  const bundle = await testBundle('edge-auth', { cacheTtlSeconds: 2, refreshMinIntervalSeconds: 1, staleIfErrorSeconds: 3, fetchTimeoutMs: 400, retryAfterSeconds: 7 });
-  t.cloud.lambda.putFunction({ name: 'edge', code: bundle.code, zip: bundle.zip, timeout: 5 });
-  const { Version } = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
-  origin = await DemoOrigin.start();
-  const d = t.cloud.cloudfront.createDistribution(
-    distributionConfigXml({ callerReference: 'outage', comment: '', origin: { domainName: '127.0.0.1', protocol: 'http', port: Number(new URL(origin.url).port) }, viewerRequestArn: `arn:aws:lambda:us-east-1:000000000000:function:edge:${Version}` }),
-  );
-  edge = await LocalEdge.start({ cloud: t.cloud, distributionId: d.id, port: 0 });
+  site = await startLocalSite({
+    value: { username: 'admin', password: PASSWORD },
+    edge: { cacheTtlSeconds: 2, refreshMinIntervalSeconds: 1, staleIfErrorSeconds: 3, fetchTimeoutMs: 400, retryAfterSeconds: 7 },
+    rotate: false,
+  });
 });
-afterAll(async () => {
-  await edge.stop();
-  await origin.stop();
-  await t.stop();
-});
+afterAll(() => site.stop());
 beforeEach(async () => {
-  await clearFaults(t.cloud.endpoint);
-  await t.cloud.runtime.retire(() => false); // every test starts cold
-  t.functionLogs.length = 0;
+  await clearFaults(site.t.cloud.endpoint);
+  await site.t.cloud.lambda.runtime.retire(() => false); // every test starts cold
+  site.t.functionLogs.length = 0;
 });
 
-const get = (password?: string) => fetch(edge.url, { headers: password ? auth(password) : {} });
+const get = (password?: string) => fetch(site.edge.url, { headers: password ? auth(password) : {} });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Secrets Manager down', () => {
@@ -50,7 +34,7 @@ describe('Secrets Manager down', () => {
     const warmSent = Date.now();
     expect((await get(PASSWORD)).status).toBe(200); // warm: fetched
     const warmAnswered = Date.now();
-    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' }]);
+    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' }]);
     const seen: Array<{ sent: number; valid: number; wrong: number }> = [];
     while (Date.now() - warmAnswered < 6500) {
       const sent = Date.now();
@@ -67,7 +51,7 @@ describe('Secrets Manager down', () => {
     expect(late.every((s) => s.valid === 503)).toBe(true);
     const last = await get(PASSWORD);
     expect(last.headers.get('retry-after')).toBe('7');
-    const logs = t.functionLogs.join('\n');
+    const logs = site.t.functionLogs.join('\n');
     expect(logs).toMatch(/"event":"secret.stale"/);
     expect(logs).toMatch(/"event":"secret.expired"/);
     expect(logs).toMatch(/"event":"secret.fetch-failed".*"error":"SecretsFetchError: Secrets Manager in us-east-1 answered InternalServiceError"/);
@@ -75,22 +59,22 @@ describe('Secrets Manager down', () => {
   });
 
   it('a cold edge answers 503 with Retry-After, and recovers when Secrets Manager does', async () => {
-    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'ThrottlingException' }]);
+    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'ThrottlingException' }]);
     const cold = await get(PASSWORD);
     expect(cold.status).toBe(503);
     expect(cold.headers.get('retry-after')).toBe('7');
     expect((await get()).status).toBe(401); // no credentials: the challenge, no fetch needed
-    await clearFaults(t.cloud.endpoint);
+    await clearFaults(site.t.cloud.endpoint);
     await sleep(1100); // the retry interval after a failure
     expect((await get(PASSWORD)).status).toBe(200);
   });
 
   it('treats a Secrets Manager slower than the fetch budget as down', async () => {
-    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 }]);
+    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 }]);
     const slow = await get(PASSWORD);
     expect(slow.status).toBe(503);
     // the edge's own account of the fetch: given up at the budget, not at the 2 s the endpoint takes
-    const failed = t.functionLogs.map((l) => /\{.*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!)).find((e) => e.event === 'secret.fetch-failed');
+    const failed = site.t.functionLogs.map((l) => /\{.*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!)).find((e) => e.event === 'secret.fetch-failed');
     expect(failed?.error).toMatch(/did not answer within 400 ms/);
     expect(failed.ms).toBeGreaterThanOrEqual(390);
     expect(failed.ms).toBeLessThan(1500);
@@ -98,7 +82,7 @@ describe('Secrets Manager down', () => {
 
   it('survives an outage window and a hanging endpoint', async () => {
     expect((await get(PASSWORD)).status).toBe(200);
-    await setFaults(t.cloud.endpoint, [{ service: 'secretsmanager', error: 'timeout', until: Date.now() + 2500 }]);
+    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', error: 'timeout', until: Date.now() + 2500 }]);
     await sleep(2100); // past the TTL: the next request refreshes into the hanging endpoint
     const during = await get(PASSWORD);
     expect(during.status).toBe(200); // stale cache, within staleIfError

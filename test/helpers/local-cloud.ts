@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LocalCloud, type LocalCloudOptions } from '../../cli/local/server.js';
+import { LocalCloud, type LocalCloudOptions } from '../../cli/local/cloud.js';
+import type { LocalEvent } from '../../cli/local/events.js';
 import { bundleHandler, type Bundle } from '../../stacks/bundle.js';
 
 export interface TestCloud {
@@ -17,6 +18,7 @@ export interface TestCloud {
   cf: CloudFrontClient;
   logs: string[];
   functionLogs: string[];
+  events: LocalEvent[];
   stop(options?: { keepState?: boolean }): Promise<void>;
 }
 
@@ -24,11 +26,15 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'basicauth-cloud-')));
   const logs: string[] = [];
   const functionLogs: string[] = [];
+  const events: LocalEvent[] = [];
   const cloud = await LocalCloud.start({
     port: 0,
     deploySeconds: 1,
-    log: (line) => logs.push(line),
-    functionLog: (label, line) => functionLogs.push(`[${label}] ${line}`),
+    onEvent: (event) => {
+      events.push(event);
+      if (event.type === 'log') logs.push(event.message);
+      else if (event.type === 'function.log') functionLogs.push(`[${event.label}] ${event.line}`);
+    },
     ...options,
     stateDir,
   });
@@ -41,6 +47,7 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
     cf: new CloudFrontClient(config),
     logs,
     functionLogs,
+    events,
     async stop({ keepState = false } = {}) {
       await cloud.stop();
       if (!keepState && !options.stateDir) await rm(stateDir, { recursive: true, force: true });
@@ -57,6 +64,14 @@ export function testBundle(handler: 'edge-auth' | 'rotate', edgeConfig?: Record<
     bundles.set(key, bundleHandler({ handler, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', ...edgeConfig } }));
   }
   return bundles.get(key)!;
+}
+
+/** The rotation bundle as a function Secrets Manager may invoke (the grant the stack makes). */
+export async function putRotationFunction(t: TestCloud, name: string, environment?: Record<string, string>): Promise<string> {
+  const bundle = await testBundle('rotate');
+  const { fn } = await t.cloud.lambda.putFunction({ name, zip: bundle.zip, timeout: 30, environment: environment ?? {} });
+  if (!fn.policy?.length) await t.cloud.call('lambda', 'AddPermission', { FunctionName: fn.arn, StatementId: 'SecretsManager', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' });
+  return fn.arn;
 }
 
 /** A function from plain ESM source (for exercising the runtime and the edge). */

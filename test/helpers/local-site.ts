@@ -1,12 +1,11 @@
-// A protected local site in one process: the local cloud, a secret, the real
-// edge bundle published and associated, an origin that counts what reaches
-// it, and the local edge in front. For the fault suite.
+// A protected local site in one process, set up by the same provisioning as
+// `basicauth dev`: the local cloud, a secret with a known value, the real edge
+// and rotation bundles, an origin that counts what reaches it, and the local
+// edge in front. For the fault suite.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { PublishVersionCommand } from '@aws-sdk/client-lambda';
-import { distributionConfigXml } from '../../cli/local/cloudfront-config.js';
 import { LocalEdge } from '../../cli/local/edge.js';
+import { provisionSite } from '../../cli/local/site.js';
 import { startTestCloud, testBundle, type TestCloud } from './local-cloud.js';
 
 export interface LocalSite {
@@ -17,7 +16,7 @@ export interface LocalSite {
   stop(): Promise<void>;
 }
 
-export async function startLocalSite(options: { instances?: number; edge?: Record<string, unknown>; value: Record<string, unknown> }): Promise<LocalSite> {
+export async function startLocalSite(options: { instances?: number; edge?: Record<string, unknown>; value: Record<string, unknown>; rotate?: boolean }): Promise<LocalSite> {
   const originHits = { count: 0 };
   const origin: Server = createServer((req, res) => {
     originHits.count++;
@@ -26,26 +25,22 @@ export async function startLocalSite(options: { instances?: number; edge?: Recor
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const t = await startTestCloud({ instances: options.instances ?? 1, faultInjection: true });
-  await t.sm.send(new CreateSecretCommand({ Name: 'basicauth/test', SecretString: JSON.stringify(options.value) }));
-  const edgeBundle = await testBundle('edge-auth', options.edge);
-  t.cloud.lambda.putFunction({ name: 'edge', code: edgeBundle.code, zip: edgeBundle.zip, timeout: 5 });
-  const rotateBundle = await testBundle('rotate');
-  const rotateArn = t.cloud.lambda.putFunction({ name: 'rotate', code: rotateBundle.code, zip: rotateBundle.zip, timeout: 30 }).fn.arn;
-  const { Version } = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
-  const d = t.cloud.cloudfront.createDistribution(
-    distributionConfigXml({
-      callerReference: 'site',
-      comment: '',
-      origin: { domainName: '127.0.0.1', protocol: 'http', port: (origin.address() as AddressInfo).port },
-      viewerRequestArn: `arn:aws:lambda:us-east-1:000000000000:function:edge:${Version}`,
-    }),
-  );
-  const edge = await LocalEdge.start({ cloud: t.cloud, distributionId: d.id, port: 0 });
+  const [edgeBundle, rotateBundle] = await Promise.all([testBundle('edge-auth', options.edge), testBundle('rotate')]);
+  const site = await provisionSite(t.cloud, {
+    secretName: 'basicauth/test',
+    initialValue: options.value,
+    edgeFunction: { name: 'edge', zip: edgeBundle.zip },
+    ...(options.rotate === false ? {} : { rotateFunction: { name: 'rotate', zip: rotateBundle.zip } }),
+    callerReference: 'site',
+    origin: { domainName: '127.0.0.1', protocol: 'http', port: (origin.address() as AddressInfo).port },
+  });
+  await t.cloud.secretsManager.settled(); // enabling rotation on a secret with a value probes with testSecret
+  const edge = await LocalEdge.start({ cloud: t.cloud, distributionId: site.distributionId, port: 0 });
   return {
     t,
     edge,
     originHits,
-    rotateArn,
+    rotateArn: site.rotateFunctionArn ?? '',
     async stop() {
       await edge.stop();
       await t.stop();

@@ -35,7 +35,7 @@ export class RotationHarness {
   }
 
   private secret() {
-    const s = this.t.cloud.store.state.secrets.find((x) => x.name === this.name);
+    const s = this.t.cloud.secretsManager.state.secrets.find((x) => x.name === this.name);
     if (!s) throw new Error(`no secret ${this.name}`);
     return s;
   }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distributionConfigXml } from '../../../cli/local/cloudfront-config.js';
+import { distributionConfigXml } from '../../../cli/local/services/cloudfront/config.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from '../../../cli/ops/distribution.js';
 import { startTestCloud, testBundle, until, type TestCloud } from '../../helpers/local-cloud.js';
 
@@ -23,7 +23,7 @@ const FN = 'arn:aws:lambda:us-east-1:000000000000:function:edge';
 beforeAll(async () => {
   t = await startTestCloud({ deploySeconds: 1 });
   const edge = await testBundle('edge-auth');
-  t.cloud.lambda.putFunction({ name: 'edge', code: edge.code, zip: edge.zip, timeout: 5 });
+  await t.cloud.lambda.putFunction({ name: 'edge', zip: edge.zip, timeout: 5, region: 'us-east-1' });
   await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
   id = t.cloud.cloudfront.createDistribution(
     distributionConfigXml({ callerReference: 'test', comment: 'test distribution', origin: { domainName: '127.0.0.1', protocol: 'http', port: 9 }, viewerRequestArn: `${FN}:1` }),
@@ -74,7 +74,7 @@ describe('local CloudFront', () => {
   });
 
   it('re-points viewer-request associations and retries when the ETag changes underneath', async () => {
-    t.cloud.lambda.updateFunctionConfiguration('edge', { Description: 'v2' });
+    t.cloud.lambda.updateFunction('edge', { description: 'v2' });
     const v2 = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
     let sneaky = true;
     const result = await updateDistributionConfig(t.cf, id, (config) => {
@@ -82,7 +82,7 @@ describe('local CloudFront', () => {
         sneaky = false;
         // someone else changes the distribution between our read and our write
         const d = t.cloud.cloudfront.find(id);
-        t.cloud.cloudfront.update(id, d.etag, d.configXml.replace('<Comment>changed</Comment>', '<Comment>theirs</Comment>'));
+        t.cloud.cloudfront.update(id, d.etag, t.cloud.cloudfront.configXml(d).replace('<Comment>changed</Comment>', '<Comment>theirs</Comment>'));
       }
       return pointViewerRequest(FN, `${FN}:${v2.Version}`)(config);
     });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { GetDistributionConfigCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distributionConfigXml } from '../../../cli/local/cloudfront-config.js';
+import { distributionConfigXml } from '../../../cli/local/services/cloudfront/config.js';
 import { LocalEdge } from '../../../cli/local/edge.js';
 import { sourceFunction, startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
 
@@ -51,8 +51,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   originPort = (origin.address() as AddressInfo).port;
   t = await startTestCloud({ instances: 3 });
-  const { code, zip } = await sourceFunction(FUNCTION);
-  t.cloud.lambda.putFunction({ name: 'viewer', code, zip, timeout: 5 });
+  const { zip } = await sourceFunction(FUNCTION);
+  await t.cloud.lambda.putFunction({ name: 'viewer', zip, timeout: 5 });
   await t.lambda.send(new PublishVersionCommand({ FunctionName: 'viewer' }));
   const d = t.cloud.cloudfront.createDistribution(
     distributionConfigXml({ callerReference: 'edge-test', comment: '', origin: { domainName: '127.0.0.1', protocol: 'http', port: originPort }, viewerRequestArn: `${FN}:1` }),
@@ -73,7 +73,7 @@ describe('local edge', () => {
     expect(res.status).toBe(200);
     const event = (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     const { config, request } = event.Records[0].cf;
-    expect(config).toMatchObject({ distributionId: t.cloud.store.state.distributions[0]!.id, eventType: 'viewer-request' });
+    expect(config).toMatchObject({ distributionId: t.cloud.cloudfront.state.distributions[0]!.id, eventType: 'viewer-request' });
     expect(config.distributionDomainName).toMatch(/\.cloudfront\.net$/);
     expect(config.requestId).toEqual(expect.any(String));
     expect(request).toMatchObject({ clientIp: '127.0.0.1', method: 'GET', querystring: 'a=1&b=two', uri: '/echo' });
@@ -96,15 +96,15 @@ describe('local edge', () => {
     expect((await fetch(`${edge.url}/fail`)).status).toBe(503);
     expect((await fetch(`${edge.url}/bad`)).status).toBe(502);
     expect((await fetch(`${edge.url}/big`)).status).toBe(502);
-    const d = t.cloud.cloudfront.find(t.cloud.store.state.distributions[0]!.id);
-    t.cloud.cloudfront.update(d.id, d.etag, d.configXml.replace(`<HTTPPort>${originPort}</HTTPPort>`, '<HTTPPort>1</HTTPPort>'));
+    const d = t.cloud.cloudfront.find(t.cloud.cloudfront.state.distributions[0]!.id);
+    t.cloud.cloudfront.update(d.id, d.etag, t.cloud.cloudfront.configXml(d).replace(`<HTTPPort>${originPort}</HTTPPort>`, '<HTTPPort>1</HTTPPort>'));
     try {
       const down = await fetch(`${edge.url}/somewhere`);
       expect(down.status).toBe(502);
       expect(await down.text()).toMatch(/wasn't able to connect to the origin/);
     } finally {
       const now = t.cloud.cloudfront.find(d.id);
-      t.cloud.cloudfront.update(d.id, now.etag, now.configXml.replace('<HTTPPort>1</HTTPPort>', `<HTTPPort>${originPort}</HTTPPort>`));
+      t.cloud.cloudfront.update(d.id, now.etag, t.cloud.cloudfront.configXml(now).replace('<HTTPPort>1</HTTPPort>', `<HTTPPort>${originPort}</HTTPPort>`));
     }
   });
 
@@ -113,16 +113,16 @@ describe('local edge', () => {
     for (let i = 0; i < 6; i++) ids.push(((await (await fetch(`${edge.url}/instance`)).json()) as { instance: string }).instance);
     expect(new Set(ids).size).toBe(3);
     expect(ids.slice(3)).toEqual(ids.slice(0, 3));
-    t.cloud.lambda.updateFunctionConfiguration('viewer', { Description: 'v2' });
+    t.cloud.lambda.updateFunction('viewer', { description: 'v2' });
     const v2 = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'viewer' }));
-    const current = await t.cf.send(new GetDistributionConfigCommand({ Id: t.cloud.store.state.distributions[0]!.id }));
+    const current = await t.cf.send(new GetDistributionConfigCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id }));
     const config = current.DistributionConfig!;
     // only /api/* runs version 2: a path-pattern behavior
     config.CacheBehaviors = {
       Quantity: 1,
       Items: [{ ...structuredClone(config.DefaultCacheBehavior!), PathPattern: '/api/*', LambdaFunctionAssociations: { Quantity: 1, Items: [{ EventType: 'viewer-request', LambdaFunctionARN: `${FN}:${v2.Version}`, IncludeBody: false }] } }],
     };
-    await t.cf.send(new UpdateDistributionCommand({ Id: t.cloud.store.state.distributions[0]!.id, IfMatch: current.ETag, DistributionConfig: config }));
+    await t.cf.send(new UpdateDistributionCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id, IfMatch: current.ETag, DistributionConfig: config }));
     const api = (await (await fetch(`${edge.url}/api/instance`)).json()) as { instance: string; version: string };
     expect(api.version).toBe('2');
     expect(ids).not.toContain(api.instance);

@@ -20,13 +20,13 @@ coldStarts++;
 export const handler = async (event) => {
   if (event.fail) throw Object.assign(new Error('asked to fail'), { name: 'AskedError' });
   if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
-  return { echo: event, env: process.env.GREETING ?? null, region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER, instance: started, coldStarts };
+  return { echo: event, env: process.env.GREETING ?? null, region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL, instance: started, coldStarts };
 };`;
 
 beforeAll(async () => {
   t = await startTestCloud();
-  const { code, zip } = await sourceFunction(SOURCE);
-  t.cloud.lambda.putFunction({ name: 'echo', code, zip, description: 'echo v0', timeout: 1 });
+  const { zip } = await sourceFunction(SOURCE);
+  await t.cloud.lambda.putFunction({ name: 'echo', zip, description: 'echo v0', timeout: 1 });
 });
 afterAll(() => t.stop());
 

@@ -3,15 +3,14 @@
 // stuck-rotation error with its reattempt.
 import { DescribeSecretCommand, GetSecretValueCommand, CreateSecretCommand, InvalidRequestException, RotateSecretCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, testBundle, until, type TestCloud } from '../../helpers/local-cloud.js';
+import { putRotationFunction, startTestCloud, until, type TestCloud } from '../../helpers/local-cloud.js';
 
 let t: TestCloud;
 let rotateArn: string;
 
 beforeAll(async () => {
   t = await startTestCloud();
-  const bundle = await testBundle('rotate');
-  rotateArn = t.cloud.lambda.putFunction({ name: 'rotate', code: bundle.code, zip: bundle.zip, timeout: 30 }).fn.arn;
+  rotateArn = await putRotationFunction(t, 'rotate');
 });
 afterAll(() => t.stop());
 
@@ -47,9 +46,8 @@ describe('rotation through the local Secrets Manager', () => {
   it('leaves AWSPENDING after a failed step, refuses the next RotateSecret, and the reattempt completes', async () => {
     await t.sm.send(new CreateSecretCommand({ Name: 'site/b', SecretString: JSON.stringify({ username: 'team', password: 'x'.repeat(32) }) }));
     // a rotation function whose settings are broken fails at createSecret (cold start)
-    const bundle = await testBundle('rotate');
-    const broken = t.cloud.lambda.putFunction({ name: 'rotate-broken', code: bundle.code, zip: bundle.zip, timeout: 30, environment: { BASICAUTH_PASSWORD_LENGTH: '3' } }).fn;
-    await t.sm.send(new RotateSecretCommand({ SecretId: 'site/b', RotationLambdaARN: broken.arn }));
+    const broken = await putRotationFunction(t, 'rotate-broken', { BASICAUTH_PASSWORD_LENGTH: '3' });
+    await t.sm.send(new RotateSecretCommand({ SecretId: 'site/b', RotationLambdaARN: broken }));
     await t.cloud.secretsManager.settled();
     const stages = (await describe_('site/b')).VersionIdsToStages!;
     const pending = Object.entries(stages).find(([, s]) => s.includes('AWSPENDING'))?.[0];
@@ -58,8 +56,7 @@ describe('rotation through the local Secrets Manager', () => {
     expect(t.logs.join('\n')).toMatch(/failed at createSecret: BASICAUTH_PASSWORD_LENGTH is "3"/);
 
     // fix the function; the next RotateSecret fails as in AWS, and reattempts the stuck rotation
-    t.cloud.lambda.putFunction({ name: 'rotate-broken', code: bundle.code, zip: bundle.zip, timeout: 30 });
-    await t.cloud.runtime.retire(() => false); // the next invocation cold-starts with the new settings
+    await putRotationFunction(t, 'rotate-broken'); // a changed function: the next invocation cold-starts with the new settings
     await expect(t.sm.send(new RotateSecretCommand({ SecretId: 'site/b' }))).rejects.toThrow(InvalidRequestException);
     await expect(t.sm.send(new RotateSecretCommand({ SecretId: 'site/b' }))).rejects.toThrow("A previous rotation isn't complete. That rotation will be reattempted.");
     await t.cloud.secretsManager.settled();
@@ -88,7 +85,7 @@ describe('rotation through the local Secrets Manager', () => {
     await t.cloud.secretsManager.settled();
     const before = (await t.sm.send(new ListSecretVersionIdsCommand({ SecretId: 'site/d' }))).Versions!.length;
     // pretend the day has passed
-    t.cloud.store.state.secrets.find((s) => s.name === 'site/d')!.nextRotationDate = Date.now() - 1;
+    t.cloud.secretsManager.state.secrets.find((s) => s.name === 'site/d')!.nextRotationDate = Date.now() - 1;
     await until(async () => (await t.sm.send(new ListSecretVersionIdsCommand({ SecretId: 'site/d' }))).Versions!.length > before, 10_000, 'a scheduled rotation');
     await t.cloud.secretsManager.settled();
     expect(Object.values((await describe_('site/d')).VersionIdsToStages!).flat().sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);

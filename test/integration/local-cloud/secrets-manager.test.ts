@@ -123,8 +123,10 @@ describe('local Secrets Manager', () => {
     });
     expect(unsigned.status).toBe(403);
     expect(await unsigned.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
-    const { ListSecretsCommand } = await import('@aws-sdk/client-secrets-manager');
-    await expect(t.sm.send(new ListSecretsCommand({}))).rejects.toThrow(/does not implement secretsmanager.ListSecrets; it implements CreateSecret/);
+    const { BatchGetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const unknown = await t.sm.send(new BatchGetSecretValueCommand({ SecretIdList: ['a'] })).catch((e: Error) => e);
+    expect(unknown).toMatchObject({ name: 'UnknownOperationException', message: expect.stringMatching(/does not implement secretsmanager BatchGetSecretValue/) });
+    expect(t.events).toContainEqual({ type: 'unknown-operation', service: 'secretsmanager', operation: 'BatchGetSecretValue' });
   });
 
   it('persists every change: a new cloud on the same state directory sees it', async () => {

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
 const loaded = import(workerData.url).then((m) => {
-  const fn = m[workerData.exportName];
+  const fn = m[workerData.exportName] ?? (m.default && m.default[workerData.exportName]);
   if (typeof fn !== 'function') throw Object.assign(new Error(workerData.exportName + ' is not a function exported by the bundle'), { name: 'Runtime.HandlerNotFound' });
   return fn;
 });
@@ -64,13 +64,16 @@ class Instance {
     readonly label: string,
     onLog: (label: string, line: string) => void,
   ) {
-    const [file, exportName] = spec.handler.split('.') as [string, string];
+    const dot = spec.handler.lastIndexOf('.');
+    const [file, exportName] = [spec.handler.slice(0, dot), spec.handler.slice(dot + 1)];
+    // As the Node.js runtime does: index.mjs, then index.js, then index.cjs.
+    const entry = ['.mjs', '.js', '.cjs'].map((ext) => join(spec.codeDir, `${file}${ext}`)).find((path) => existsSync(path)) ?? join(spec.codeDir, `${file}.mjs`);
     this.worker = new Worker(BOOTSTRAP, {
       eval: true,
       env: spec.env,
       stdout: true,
       stderr: true,
-      workerData: { url: pathToFileURL(join(spec.codeDir, `${file}.mjs`)).href, exportName },
+      workerData: { url: pathToFileURL(entry).href, exportName },
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
     this.worker.unref();
@@ -137,9 +140,12 @@ export class LambdaRuntime {
     if (!existsSync(link)) symlinkSync(options.packageNodeModules, link, 'junction');
   }
 
-  /** `spec` is only asked for when an instance has to be created (a cold start). */
-  async invoke(functionName: string, version: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
-    const key = `${functionName}:${version}`;
+  /**
+   * Runs `event` on one instance of the function version `key` (round robin
+   * over the pool). `spec` is only asked for when an instance has to be
+   * created: a cold start.
+   */
+  async invoke(key: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { instances: [], next: 0 };
@@ -149,23 +155,28 @@ export class LambdaRuntime {
     const index = pool.next++ % size;
     let instance = pool.instances[index];
     if (!instance || instance.dead) {
-      instance = new Instance(spec(), `${key}#${index + 1}`, this.options.onLog);
+      const s = spec();
+      instance = new Instance(s, `${s.functionName}:${s.version}#${index + 1}`, this.options.onLog);
       pool.instances[index] = instance;
     }
-    const context = { functionName, functionVersion: version, awsRequestId: crypto.randomUUID() };
+    const context = { functionName: instance.spec.functionName, functionVersion: instance.spec.version, awsRequestId: crypto.randomUUID() };
     return instance.invoke(event, context);
   }
 
-  /** Stops the instances of versions no longer in use. */
-  async retire(keep: (functionName: string, version: string) => boolean): Promise<void> {
+  /** Stops the instances of the versions `keep` says no to. */
+  async retire(keep: (key: string) => boolean): Promise<void> {
     const stops: Array<Promise<void>> = [];
     for (const [key, pool] of this.pools) {
-      const [name, version] = key.split(':') as [string, string];
-      if (keep(name, version)) continue;
+      if (keep(key)) continue;
       this.pools.delete(key);
       stops.push(...pool.instances.filter(Boolean).map((i) => i.stop()));
     }
     await Promise.all(stops);
+  }
+
+  /** How many instances each running version has (for the dashboard). */
+  instances(): Array<{ key: string; count: number }> {
+    return [...this.pools].map(([key, pool]) => ({ key, count: pool.instances.filter((i) => i && !i.dead).length }));
   }
 
   async stop(): Promise<void> {

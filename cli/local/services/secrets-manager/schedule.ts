@@ -2,7 +2,7 @@
 // subset that Secrets Manager accepts (six fields: minute hour day-of-month
 // month day-of-week year, with * ? lists ranges and steps; L W # are refused).
 
-import { invalidParameter } from './protocol.js';
+import { invalidParameter } from '../../plugin.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -4,7 +4,7 @@
 
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError } from '../errors.js';
+import { CliError } from './errors.js';
 
 export const DEFAULT_STATE_DIR = '.basicauth/local';
 

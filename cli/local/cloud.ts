@@ -1,0 +1,294 @@
+// The local cloud: one HTTP listener on 127.0.0.1 in front of a set of
+// service plugins. A request is routed by its SigV4 credential scope (service,
+// region), decoded and answered the way that service's protocol does; faults
+// apply to every plugin alike. A library with start()/stop(), used by
+// `basicauth dev` and by the tests; it imports nothing from the CLI.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_CREDENTIALS } from './credentials.js';
+import type { LocalEvent, LocalListener } from './events.js';
+import { Faults } from './faults.js';
+import type { ServiceHost } from './host.js';
+import { ServiceError, type LocalRequest, type ServicePlugin } from './plugin.js';
+import { decodeRequest, protocolOf, sendError, sendResult, unknownOperation } from './protocols.js';
+import type { Services } from './services.js';
+import { CloudFrontService } from './services/cloudfront/index.js';
+import { IamService } from './services/iam.js';
+import { FunctionError, LambdaService } from './services/lambda/index.js';
+import { LogsService } from './services/logs.js';
+import { SecretsManagerService } from './services/secrets-manager/index.js';
+import { stsPlugin } from './services/sts.js';
+import { StateStore } from './state.js';
+
+export { FunctionError };
+
+/** The package's node_modules: bundles leave the AWS SDK to the runtime, and locally the runtime's SDK is ours. */
+const PACKAGE_NODE_MODULES = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = here.includes(`${join('dist', 'cli', 'local')}`) ? resolve(here, '../../..') : resolve(here, '../..');
+  return join(root, 'node_modules');
+})();
+
+export interface LocalCloudOptions {
+  stateDir: string;
+  /** 0 picks a free port */
+  port?: number;
+  /** independent instances per function version (the edge spreads requests over them) */
+  instances?: number;
+  /** how long a distribution reads InProgress after a change */
+  deploySeconds?: number;
+  /** how long a new function reads Pending and an update InProgress (ms) */
+  functionUpdateMs?: number;
+  /** how often due rotations are looked for */
+  scheduleIntervalMs?: number;
+  /** accept fault rules on /_local/faults (tests and benchmarks only) */
+  faultInjection?: boolean;
+  /** told about everything the cloud does (logs, rotations, function output) */
+  onEvent?: LocalListener;
+}
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+export class LocalCloud {
+  readonly store: StateStore;
+  readonly faults = new Faults();
+  readonly lambda: LambdaService;
+  readonly secretsManager: SecretsManagerService;
+  readonly cloudfront: CloudFrontService;
+  readonly iam: IamService;
+  readonly logs: LogsService;
+  private readonly plugins = new Map<string, ServicePlugin<unknown>>();
+  private readonly listeners = new Set<LocalListener>();
+  private readonly localRoutes = new Map<string, () => unknown>();
+  endpoint = '';
+  private server: Server | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly options: LocalCloudOptions) {
+    this.store = new StateStore(options.stateDir);
+    if (options.onEvent) this.listeners.add(options.onEvent);
+    const host: ServiceHost = {
+      store: this.store,
+      emit: (event) => this.emit(event),
+      now: Date.now,
+      services: {} as Services,
+      endpoint: () => this.endpoint,
+    };
+    this.iam = new IamService(host);
+    this.logs = new LogsService(host);
+    this.lambda = new LambdaService(host, {
+      instances: options.instances ?? 1,
+      updateMs: options.functionUpdateMs ?? 0,
+      packageNodeModules: PACKAGE_NODE_MODULES,
+      onLog: (label, line) => this.emit({ type: 'function.log', label, line }),
+      baseEnv: (region) => this.functionEnv(region),
+    });
+    this.secretsManager = new SecretsManagerService(host, async (arn, event) => {
+      const fault = this.faults.match('lambda', 'Invoke', event.Step);
+      if (fault) {
+        try {
+          await this.faults.apply(fault);
+        } catch (error) {
+          throw new FunctionError('InjectedFault', (error as Error).message);
+        }
+      }
+      await this.lambda.facade.invoke(arn, event);
+    });
+    this.cloudfront = new CloudFrontService(host, options.deploySeconds ?? 5);
+    Object.assign(host.services, { lambda: this.lambda.facade, iam: this.iam.facade, cloudfront: this.cloudfront.facade } satisfies Services);
+    for (const plugin of [this.secretsManager.plugin, this.lambda.plugin, this.cloudfront.plugin, this.iam.plugin, this.logs.plugin, stsPlugin(host)]) {
+      this.register(plugin as ServicePlugin<unknown>);
+    }
+    // versions no distribution runs any more stop; other functions (rotation) stay
+    this.on((event) => {
+      if (event.type === 'distribution') void this.retireUnusedVersions();
+    });
+  }
+
+  /** Adding a service is one plugin and this call. */
+  register(plugin: ServicePlugin<unknown>): void {
+    this.plugins.set(plugin.name, plugin);
+  }
+
+  services(): string[] {
+    return [...this.plugins.keys()];
+  }
+
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const cloud = new LocalCloud(options);
+    await cloud.listen(options.port ?? 4599);
+    for (const plugin of cloud.plugins.values()) plugin.start?.();
+    cloud.timer = setInterval(() => cloud.secretsManager.rotations.runDue(), options.scheduleIntervalMs ?? 1000);
+    cloud.timer.unref();
+    return cloud;
+  }
+
+  /**
+   * Runs an operation in-process with the same code and semantics as over the
+   * wire (no codec): what the site provisioning and tests use.
+   */
+  async call<T = Record<string, unknown>>(service: string, operation: string, input: Record<string, unknown> = {}, region = this.store.state.region): Promise<T> {
+    const plugin = this.plugins.get(service);
+    const run = plugin?.operations[operation];
+    if (!run) throw new Error(`the local cloud has no ${service} ${operation}`);
+    const request: LocalRequest = { method: 'POST', path: '/', query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0), region };
+    return (await run({ ...input, $request: request })) as T;
+  }
+
+  /** A read-only JSON document under /_local/ (e.g. the sites the local edges serve). */
+  serveLocal(path: string, read: () => unknown): void {
+    this.localRoutes.set(path, read);
+  }
+
+  on(listener: LocalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: LocalEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** What every function sees besides its own variables: the local endpoints, fake credentials, its region. */
+  functionEnv(region: string): Record<string, string> {
+    return {
+      ...LOCAL_CREDENTIALS,
+      AWS_SESSION_TOKEN: 'local',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ENDPOINT_URL: this.endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolveListen);
+    });
+    this.server = server;
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private async retireUnusedVersions(): Promise<void> {
+    const inUse = this.cloudfront.facade.associatedFunctionArns();
+    const edgeFunctions = new Set([...inUse].map((arn) => arn.split(':').slice(0, -1).join(':')));
+    await this.lambda.runtime.retire((key) => {
+      const fn = key.slice(0, key.lastIndexOf(':'));
+      return !edgeFunctions.has(fn) || key.endsWith(':$LATEST') || inUse.has(key);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const plugin of this.plugins.values()) await plugin.stop?.();
+    await this.lambda.runtime.stop();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((r) => this.server!.close(() => r()));
+    }
+  }
+
+  // ---- dispatch -----------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    let request: LocalRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), region: '' };
+    let plugin: ServicePlugin<unknown> | undefined;
+    try {
+      // Only this machine's clients: no other Host (DNS rebinding), no browser page of another origin.
+      if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) throw new ServiceError('AccessDenied', 'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.', 403);
+      if (req.headers.origin && !isSameOrigin(String(req.headers.origin), String(req.headers.host))) throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer cross-origin browser requests.', 403);
+      if (url.pathname.startsWith('/_local/')) return await this.handleLocal(req, url, res);
+      const scope = credentialScope(req, url);
+      request.body = await readBody(req);
+      if (!scope) throw new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token: sign the request with AWS credentials (any will do locally).', 403);
+      request = { ...request, region: scope.region };
+      plugin = this.plugins.get(scope.service);
+      if (!plugin) {
+        this.emit({ type: 'unknown-operation', service: scope.service, operation: `${req.method} ${url.pathname}` });
+        throw unknownOperation({ name: scope.service, protocol: protocolOf(request) }, `(no ${scope.service} service here: it implements ${this.services().join(', ')})`);
+      }
+      const { operation, input } = decodeRequest(plugin, request);
+      const run = plugin.operations[operation];
+      if (!run) {
+        this.emit({ type: 'unknown-operation', service: plugin.name, operation });
+        throw unknownOperation(plugin, operation);
+      }
+      const fault = this.faults.match(plugin.name, operation);
+      if (fault) await this.faults.apply(fault);
+      const output = await run(input);
+      sendResult(plugin, operation, output, res);
+    } catch (error) {
+      const e = error instanceof ServiceError ? error : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
+      if (e.status >= 500 && !(error instanceof ServiceError)) this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
+      sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res);
+    }
+  }
+
+  private async handleLocal(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
+    const json = (status: number, value: unknown) => {
+      const text = JSON.stringify(value);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    };
+    if (url.pathname === '/_local/health') return json(200, { ok: true, services: this.services(), pid: process.pid });
+    const route = this.localRoutes.get(url.pathname);
+    if (route) return json(200, route());
+    if (url.pathname === '/_local/faults') {
+      if (!this.options.faultInjection) throw new ServiceError('NotFound', 'fault injection is off: start the local cloud with it (tests and benchmarks only)', 404);
+      const body = await readBody(req);
+      if (req.method === 'DELETE') this.faults.set([], this.services());
+      else if (req.method === 'POST' || req.method === 'PUT') this.faults.set((JSON.parse(body.toString('utf8') || '{}') as { rules?: unknown }).rules, this.services());
+      return json(200, { rules: this.faults.list(), hits: this.faults.hits.length });
+    }
+    if (url.pathname === '/_local/rotation') {
+      // Not an AWS API: what AWS shows only in the rotation function's logs,
+      // so that commands run with --local can say at once why a rotation failed.
+      const id = url.searchParams.get('secretId') ?? '';
+      const secret = this.secretsManager.state.secrets.find((s) => s.arn === id || s.name === id);
+      return json(secret ? 200 : 404, secret?.rotation ?? {});
+    }
+    const code = /^\/_local\/code\/([^/]+)\/([^/]+)\/([^/]+)\.zip$/.exec(url.pathname);
+    if (code) {
+      const zip = this.lambda.zipFor(decodeURIComponent(code[1]!), decodeURIComponent(code[2]!), decodeURIComponent(code[3]!));
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length }).end(zip);
+      return;
+    }
+    throw new ServiceError('NotFound', `no local resource at ${url.pathname}`, 404);
+  }
+}
+
+function isSameOrigin(origin: string, host: string): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** The service and region a SigV4 request was signed for, or undefined when it carries no AWS auth. */
+export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string } | undefined {
+  const auth = req.headers.authorization;
+  const match = auth ? /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) : null;
+  if (match) return { region: match[1]!, service: match[2]! };
+  const presigned = url.searchParams.get('X-Amz-Credential')?.split('/');
+  if (presigned && presigned.length >= 4) return { region: presigned[2]!, service: presigned[3]! };
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage, limit = 70 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ServiceError('RequestEntityTooLargeException', 'request body too large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,84 @@
+// What a local AWS service is: a plugin that owns one SigV4 service name, its
+// wire protocol, its operations and its slice of the persisted state. The
+// server decodes and encodes by protocol and routes by credential scope; a
+// plugin only sees decoded input and returns a decoded output.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type Protocol = 'json' | 'rest-json' | 'rest-xml' | 'query';
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
+    super(message);
+  }
+}
+
+/** A request as a plugin sees it, after routing. */
+export interface LocalRequest {
+  method: string;
+  /** the path, percent-decoded per segment by the router */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  region: string;
+}
+
+/** A route of a REST protocol: `{Name}` captures one segment, `{Name+}` the rest of the path. */
+export interface Route {
+  method: string;
+  path: string;
+  operation: string;
+  /** a query parameter that must be present (CloudFront's ?WithTags, ?Operation=Tag) */
+  query?: Record<string, string | true>;
+}
+
+/**
+ * What an operation returns. For `json` and `query` the value is the output
+ * shape; for the REST protocols the operation says status, headers and body
+ * (a JSON value for rest-json, an XML string for rest-xml).
+ */
+export interface RestOutput {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** a raw body, sent as is (Invoke's payload) */
+  raw?: Buffer | string;
+}
+
+export type Operation<S = unknown> = (input: OperationInput) => unknown;
+// S names the plugin's state slice for readers; operations reach it through their service.
+export type StateOf<P> = P extends ServicePlugin<infer S> ? S : never;
+
+/** json/query: the decoded input; rest: path parameters plus the request. */
+export type OperationInput = Record<string, any> & { $request: LocalRequest }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface ServicePlugin<S = unknown> {
+  /** the SigV4 credential-scope service name */
+  name: string;
+  protocol: Protocol;
+  /** json: the X-Amz-Target prefix (`secretsmanager`, `Logs_20140328`); query: the XML namespace */
+  target?: string;
+  /** json protocol version (1.0 or 1.1) */
+  jsonVersion?: '1.0' | '1.1';
+  /** REST protocols: method + path → operation */
+  routes?: Route[];
+  initialState(): S;
+  operations: Record<string, Operation<S>>;
+  /** called once the cloud runs (timers, resuming work) */
+  start?(): void;
+  stop?(): Promise<void>;
+}
+
+export const definePlugin = <S>(plugin: ServicePlugin<S>): ServicePlugin<S> => plugin;
+
+
+// Errors shared by several services.
+export const notFound = (message: string) => new ServiceError('ResourceNotFoundException', message, 400);
+export const invalidRequest = (message: string) => new ServiceError('InvalidRequestException', message, 400);
+export const invalidParameter = (message: string) => new ServiceError('InvalidParameterException', message, 400);

@@ -1,0 +1,37 @@
+// What one local service may ask of another: small interfaces the cloud wires
+// together, never each other's internals or state.
+
+export interface FunctionVersionInfo {
+  name: string;
+  region: string;
+  version: string;
+  environment: Record<string, string> | undefined;
+  timeout: number;
+  memorySize: number;
+  runtime: string;
+}
+
+export interface LambdaFacade {
+  /** runs a function (name or ARN, optionally qualified); a function error rejects with FunctionError */
+  invoke(arn: string, event: unknown): Promise<unknown>;
+  /** the version an ARN names, or undefined */
+  version(arn: string): FunctionVersionInfo | undefined;
+  /** whether the function's resource policy lets `principal` invoke it on behalf of `sourceArn` */
+  allowsInvoke(arn: string, principal: string, sourceArn: string): boolean;
+}
+
+export interface IamFacade {
+  /** whether a role with this ARN exists and trusts `service` (e.g. lambda.amazonaws.com) */
+  roleTrusts(roleArn: string, service: string): boolean;
+}
+
+export interface CloudFrontFacade {
+  /** qualified function ARNs that distributions associate right now */
+  associatedFunctionArns(): Set<string>;
+}
+
+export interface Services {
+  lambda: LambdaFacade;
+  iam: IamFacade;
+  cloudfront: CloudFrontFacade;
+}
