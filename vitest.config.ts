@@ -8,5 +8,8 @@ export default defineConfig({
     // the soak test measures memory after a full collection
     execArgv: ['--expose-gc'],
     hookTimeout: 60_000,
+    // Most of the suite waits (on terraform's fixed delays, dev processes,
+    // TTLs); files run side by side so the waits overlap on a 2-core machine.
+    maxWorkers: 4,
   },
 });

@@ -11,6 +11,8 @@ import { validateUsername } from '../handlers/shared/secret-value.js';
 import { CliError } from './errors.js';
 
 export const CONFIG_FILE = 'basicauth.config.json';
+/** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
+export const RECOVERY_WINDOW_DAYS = 7;
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
 const pathPattern = z.string().regex(/^\/[\x21-\x7e]*$/, 'a path pattern starting with /');
@@ -43,7 +45,8 @@ const distribution = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('attach'),
     distributionId: z.string().regex(/^E[A-Z0-9]{7,20}$/, 'a CloudFront distribution id such as E2QWRUHAPOMQZL'),
-    pathPatterns: z.array(pathPattern).default([]),
+    /** every behavior gets the function except these, named on purpose ('*' is the default behavior) */
+    leaveUnprotected: z.array(z.union([z.literal('*'), pathPattern])).default([]),
   }),
 ]);
 
@@ -75,8 +78,14 @@ export const configSchema = z.strictObject({
       replicaRegions: z.array(region).default([]),
       // an ARN: IAM policies name the key by it
       kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)').optional(),
+      /** days a destroyed secret stays recoverable (and keeps its name); 0 deletes it at once */
+      recoveryWindowDays: z
+        .number()
+        .int()
+        .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: '0 (delete at once) or 7 to 30 days' })
+        .default(RECOVERY_WINDOW_DAYS),
     })
-    .default({ usernames: ['admin'], passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, replicaRegions: [] }),
+    .default({ usernames: ['admin'], passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, replicaRegions: [], recoveryWindowDays: RECOVERY_WINDOW_DAYS }),
   rotation: z
     .strictObject({
       days: z.number().int().min(1).max(1000).optional(),
@@ -119,6 +128,12 @@ function at(input: unknown, path: PropertyKey[]): unknown {
 
 /** Validates a parsed config; the error lists every problem, each naming field, value and what is allowed. */
 export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
+  const dist = (input as { distribution?: { mode?: unknown; pathPatterns?: unknown } } | undefined)?.distribution;
+  if (dist?.mode === 'attach' && dist.pathPatterns !== undefined) {
+    throw new CliError(`${source} is invalid: distribution.pathPatterns is not an attach-mode field: attach now protects every cache behavior of the distribution`, {
+      hint: `remove it; name behaviors to leave open, if any, in distribution.leaveUnprotected ('*' is the default behavior)`,
+    });
+  }
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {

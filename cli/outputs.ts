@@ -17,6 +17,8 @@ export interface DeployOutputs {
   distributionDomainName: string | undefined;
   readersPolicyArn: string | undefined;
   operatorsPolicyArn: string | undefined;
+  /** S3 origins: the statement the bucket policy needs so the distribution can read it */
+  s3BucketPolicy?: string;
   deployedAt: string;
 }
 
@@ -57,6 +59,7 @@ export function fromTerraform(name: string, region: string, o: Record<string, un
     distributionDomainName: s('distribution_domain_name'),
     readersPolicyArn: s('readers_policy_arn'),
     operatorsPolicyArn: s('operators_policy_arn'),
+    ...(s('s3_bucket_policy') ? { s3BucketPolicy: s('s3_bucket_policy') } : {}),
     deployedAt: new Date().toISOString(),
   };
 }

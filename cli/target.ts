@@ -4,9 +4,11 @@
 
 import { createAwsClients, type AwsClients } from './aws.js';
 import { CliError } from './errors.js';
+const CONFIG_FILE = 'basicauth.config.json';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
 import type { RotationProbe } from './ops/rotate.js';
-import { readOutputs } from './outputs.js';
+import { localDeployment, localSiteUrl } from './local-deploy.js';
+import { readOutputs, type DeployOutputs } from './outputs.js';
 
 export interface TargetFlags {
   local?: boolean;
@@ -28,22 +30,29 @@ export interface Target {
   distributionId: string | undefined;
   /** why the last rotation failed, where that can be known (the local cloud) */
   rotationProbe: (() => Promise<RotationProbe | undefined>) | undefined;
+  /** behaviors this directory's config leaves unprotected on purpose (attach mode) */
+  leaveUnprotected: string[];
 }
 
 export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
   if (flags.local || (flags.stateDir && flags.stateDir !== DEFAULT_STATE_DIR)) {
     const dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
+    // What `deploy --local` made from this directory's config, else dev's own site.
+    const deployed = flags.secretId ? undefined : await localDeployedOutputs(dev);
+    const secretId = flags.secretId ?? deployed?.secretArn ?? dev.secretId;
+    const distributionId = flags.distribution ?? deployed?.distributionId ?? dev.distributionId;
     return {
-      clients: createAwsClients({ region: dev.region, endpoint: dev.endpoint }),
-      secretId: flags.secretId ?? dev.secretId,
-      siteUrl: dev.edgeUrl,
+      clients: createAwsClients({ region: flags.region ?? deployed?.region ?? dev.region, endpoint: dev.endpoint }),
+      secretId,
+      siteUrl: deployed ? await localSiteUrl(dev, distributionId) : dev.edgeUrl,
       local: dev,
-      functionName: flags.function ?? dev.edgeFunctionName,
-      distributionId: flags.distribution ?? dev.distributionId,
+      functionName: flags.function ?? deployed?.edgeFunctionName ?? dev.edgeFunctionName,
+      distributionId,
       rotationProbe: async () => {
-        const res = await fetch(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(flags.secretId ?? dev.secretId)}`).catch(() => undefined);
+        const res = await fetch(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`).catch(() => undefined);
         return res?.ok ? ((await res.json()) as RotationProbe) : undefined;
       },
+      leaveUnprotected: deployed ? await leftUnprotected() : [],
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -62,6 +71,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     functionName: flags.function ?? recorded?.edgeFunctionName,
     distributionId: flags.distribution ?? recorded?.distributionId,
     rotationProbe: undefined,
+    leaveUnprotected: recorded ? await leftUnprotected() : [],
   };
 }
 
@@ -87,4 +97,25 @@ export function explainAwsError(error: unknown, what: string): never {
     default:
       throw error;
   }
+}
+
+/** This directory's config as written (not validated: commands that only read need not pay for the schema). */
+async function rawConfig(): Promise<{ name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown } } | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return JSON.parse(await readFile(CONFIG_FILE, 'utf8')) as { name?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+async function leftUnprotected(): Promise<string[]> {
+  const list = (await rawConfig())?.distribution?.leaveUnprotected;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The outputs `deploy --local` recorded for the config in this directory, if it ran. */
+async function localDeployedOutputs(dev: DevInfo): Promise<DeployOutputs | undefined> {
+  const name = (await rawConfig())?.name;
+  return typeof name === 'string' ? readOutputs(localDeployment(dev, name).outputsFile) : undefined;
 }

@@ -45,6 +45,7 @@ export class BasicauthStack extends TerraformStack {
       name: config.name,
       secretName: secretNameOf(config),
       replicaRegions: config.secret.replicaRegions,
+      recoveryWindowDays: config.secret.recoveryWindowDays,
       kmsKeyId: config.secret.kmsKeyId,
       rotation: config.rotation,
       environment: rotationEnvironment(config),

@@ -23,6 +23,7 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
     edgeAuth: await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) }),
     rotate: await bundleHandler({ handler: 'rotate' }),
   };
+  await mkdir(root, { recursive: true });
   const app = new App({ outdir: root, skipValidation: false });
   new BasicauthStack(app, STACK_NAME, {
     config,

@@ -5,7 +5,8 @@ import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.
 
 interface AttachFlags extends TargetOptions {
   pathPattern: string[];
-  version?: string;
+  leaveUnprotected: string[];
+  functionVersion?: string;
   replace?: boolean;
   json?: boolean;
 }
@@ -16,11 +17,15 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
   for (const verb of ['attach', 'detach'] as const) {
     const command = program
       .command(verb)
-      .description(verb === 'attach' ? 'add the edge function (viewer-request) to a distribution basicauth did not create' : 'remove the edge function from a distribution')
-      .option('--path-pattern <pattern>', 'a cache behavior by path pattern (repeatable; default: the default behavior)', collect, [] as string[])
+      .description(verb === 'attach' ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)' : 'remove the edge function from a distribution')
       .option('--json', 'print the result as one JSON document');
     if (verb === 'attach') {
-      command.option('--version <n>', 'function version to attach (default: the latest published)').option('--replace', 'replace another viewer-request function on those behaviors');
+      command
+        .option('--leave-unprotected <pattern>', "a cache behavior to leave without the function, by path pattern ('*' is the default behavior; repeatable)", collect, [] as string[])
+        .option('--function-version <n>', 'function version to attach (default: the latest published)')
+        .option('--replace', 'replace another viewer-request function on those behaviors');
+    } else {
+      command.option('--path-pattern <pattern>', "only this cache behavior ('*' is the default behavior; repeatable; default: every one)", collect, [] as string[]);
     }
     addTargetOptions(command);
     addEdgeOptions(command);
@@ -31,9 +36,9 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();
       let functionVersionArn: string;
-      if (flags.version) {
+      if (flags.functionVersion) {
         const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
-        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName, Qualifier: flags.version }))).FunctionArn as string;
+        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName, Qualifier: flags.functionVersion }))).FunctionArn as string;
       } else if (verb === 'attach') {
         const { publishedVersions } = await import('../ops/distribution.js');
         const latest = (await publishedVersions(lambda, edge.functionName)).at(-1);
@@ -43,9 +48,11 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
         const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
         functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName }))).FunctionArn as string;
       }
-      const input = { distributionId: edge.distributionId, functionVersionArn, pathPatterns: flags.pathPattern };
-      const result = verb === 'attach' ? await ops.attach(cf, { ...input, replace: Boolean(flags.replace) }) : await ops.detach(cf, input);
-      const out = { action: verb, distributionId: edge.distributionId, function: functionVersionArn, behaviors: result.changed, attempts: result.attempts };
+      const result =
+        verb === 'attach'
+          ? await ops.attach(cf, { distributionId: edge.distributionId, functionVersionArn, leaveUnprotected: flags.leaveUnprotected, replace: Boolean(flags.replace) })
+          : await ops.detach(cf, { distributionId: edge.distributionId, functionVersionArn, pathPatterns: flags.pathPattern });
+      const out = { action: verb, distributionId: edge.distributionId, function: functionVersionArn, behaviors: result.changed, ...(verb === 'attach' ? { leftUnprotected: flags.leaveUnprotected } : {}), attempts: result.attempts };
       if (flags.json) return ctx.printJson(out);
       ctx.print(
         result.changed.length === 0

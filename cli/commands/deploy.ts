@@ -1,14 +1,18 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../main.js';
-import type { PlanSummary } from '../ops/deploy.js';
+import type { DeployInput, PlanSummary } from '../ops/deploy.js';
+import { DEFAULT_STATE_DIR } from '../dev-session.js';
 
 interface DeployFlags {
   config: string;
   out: string;
   yes?: boolean;
   verify?: boolean;
+  wait: boolean;
   json?: boolean;
+  local?: boolean;
+  stateDir?: string;
 }
 
 function planText(plan: PlanSummary): string {
@@ -43,82 +47,177 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           : 'remove everything deploy created (the edge function may outlive the rest for a few hours: CloudFront replicas)',
       )
       .option('--config <file>', 'config file', 'basicauth.config.json')
-      .option('--out <dir>', 'synthesis directory', 'cdktf.out')
+      .option('--out <dir>', 'synthesis directory (AWS; --local keeps its own in the state directory)', 'cdktf.out')
       .option('-y, --yes', 'apply without asking')
+      .option('--local', `${verb} against the running \`basicauth dev\` instead of AWS`)
+      .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
       .option('--json', 'print the result as one JSON document');
-    if (verb === 'deploy') command.option('--verify', 'run `basicauth verify` on the site afterwards');
+    if (verb === 'deploy') {
+      command.option('--verify', 'run `basicauth verify` on the site afterwards').option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
+    }
     command.action(async (flags: DeployFlags) => {
-        if (!flags.yes && !ctx.stdinIsTTY()) {
-          throw new UsageError(`${verb} changes AWS resources and there is no terminal to ask for confirmation`, `rerun with --yes`);
-        }
-        const [{ loadConfig }, { findTerraform }, ops, { createAwsClients }] = await Promise.all([
-          import('../config.js'),
-          import('../terraform.js'),
-          import('../ops/deploy.js'),
-          import('../aws.js'),
-        ]);
-        const config = await loadConfig(flags.config);
-        const terraform = findTerraform(ctx.env);
-        const emit = await ctx.progress({ json: flags.json });
-        const confirm = async (plan: PlanSummary) => {
-          ctx.log(planText(plan));
-          if (flags.yes) return true;
-          const ask = await ctx.prompter();
-          return /^y(es)?$/i.test((await ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?', 'y/N')).trim());
-        };
-        const clients = createAwsClients({ region: config.region });
-        const dist = config.distribution;
-        const common = { config, terraform, outdir: flags.out, env: ctx.env, confirm };
-        if (verb === 'deploy') {
-          const result = await ops.deploy(
-            {
-              ...common,
-              ...(dist.mode === 'attach'
-                ? {
-                    attach: async (outputs) => {
-                      const { attach } = await import('../ops/attach.js');
-                      await attach(await clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, pathPatterns: dist.pathPatterns, replace: false });
-                    },
-                  }
-                : {}),
-            },
-            emit,
-          );
-          if (result.status === 'cancelled') throw new CliError('deploy cancelled: nothing was changed');
-          let verification: unknown;
-          if (flags.verify && result.outputs?.distributionDomainName) {
-            const { runVerify } = await import('./verify.js');
-            verification = await runVerify(`https://${result.outputs.distributionDomainName}/`, { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region }, ctx, { quiet: Boolean(flags.json) });
-          }
-          if (flags.json) return ctx.printJson(verification ? { ...result, verify: verification } : result);
-          ctx.print(result.status === 'no-changes' ? 'No changes: everything is as configured.' : `Deployed. Site: https://${result.outputs?.distributionDomainName ?? `(distribution ${result.outputs?.distributionId})`}/`);
-          if (result.outputs) ctx.print('Credentials: npx basicauth show-creds');
-          if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the deploy', { hint: 'CloudFront may still be deploying: basicauth verify --wait 15m' });
-          return;
-        }
-        const result = await ops.destroy(
+      if (!flags.yes && !ctx.stdinIsTTY()) {
+        throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
+      }
+      const [{ loadConfig, secretNameOf }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+      const config = await loadConfig(flags.config);
+      const terraform = findTerraform(ctx.env);
+      const where = await deployTarget(flags, config, ctx);
+      const emit = await ctx.progress({ json: flags.json });
+      const confirm = async (plan: PlanSummary) => {
+        ctx.log(planText(plan));
+        if (flags.yes) return true;
+        const ask = await ctx.prompter();
+        return /^y(es)?$/i.test((await ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?', 'y/N')).trim());
+      };
+      const ask = async (question: string) => {
+        if (flags.yes) return true;
+        const prompt = await ctx.prompter();
+        return /^y(es)?$/i.test((await prompt(question, 'y/N')).trim());
+      };
+      const dist = config.distribution;
+      const common = { config, terraform, outdir: where.outdir, env: where.env, confirm, ask, autoApprove: Boolean(flags.yes), ...where.deployOptions };
+      if (verb === 'deploy') {
+        const result = await ops.deploy(
           {
             ...common,
+            ...where.secretAdoption,
             ...(dist.mode === 'attach'
               ? {
-                  detach: async () => {
-                    const [{ readOutputs }, { detach }] = await Promise.all([import('../outputs.js'), import('../ops/attach.js')]);
-                    const outputs = await readOutputs();
-                    if (outputs) await detach(await clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, pathPatterns: dist.pathPatterns });
+                  attach: async (outputs) => {
+                    const { attach } = await import('../ops/attach.js');
+                    await attach(await where.clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, leaveUnprotected: dist.leaveUnprotected, replace: false });
                   },
                 }
               : {}),
+            ...(dist.mode === 'create' && flags.wait ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) } : {}),
+            checkProtection: async (outputs) => {
+              const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([import('@aws-sdk/client-cloudfront'), import('../ops/attach.js'), import('../ops/distribution.js')]);
+              const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
+              const version = outputs.edgeFunctionQualifiedArn.split(':').at(-1);
+              const gaps = protectionGaps(current.DistributionConfig ?? ({} as never), unqualified(outputs.edgeFunctionQualifiedArn), version, dist.mode === 'attach' ? dist.leaveUnprotected : []);
+              if (gaps.length > 0) {
+                throw new CliError(`deployed, but ${gaps.map((g) => `${g.pathPattern} runs ${g.runs === undefined ? 'no version' : `version ${g.runs}`}`).join(', ')} of the edge function instead of version ${version}`, {
+                  hint: 'run `basicauth attach` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then `basicauth status`',
+                });
+              }
+            },
           },
           emit,
         );
-        if (result.status === 'cancelled') throw new CliError('destroy cancelled: nothing was changed');
-        if (flags.json) return ctx.printJson(result);
-        if (result.status === 'function-retained') {
-          throw new CliError(`everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`, {
-            hint: 'run `basicauth destroy` again in a few hours: the function and its role are still in the Terraform state and will be removed then',
-          });
+        if (result.status === 'cancelled') throw new CliError('deploy cancelled: nothing was changed');
+        const url = result.outputs ? await where.siteUrl(result.outputs) : undefined;
+        let verification: unknown;
+        if (flags.verify && url && result.outputs) {
+          const { runVerify } = await import('./verify.js');
+          verification = await runVerify(url, { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region, ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}) }, ctx, { quiet: Boolean(flags.json) });
         }
-        ctx.print('Destroyed.');
-      });
+        if (flags.json) return ctx.printJson({ ...result, url, ...(verification ? { verify: verification } : {}) });
+        if (result.restoredSecret) ctx.print(`Restored ${result.restoredSecret}, which an earlier destroy had scheduled for deletion.`);
+        ctx.print(result.status === 'no-changes' ? 'No changes: everything is as configured.' : `Deployed. Site: ${url ?? `(distribution ${result.outputs?.distributionId})`}`);
+        if (result.outputs) ctx.print(`Credentials: npx basicauth show-creds${flags.local ? ' --local' : ''}`);
+        if (result.outputs?.s3BucketPolicy && dist.mode === 'create' && dist.origin.type === 's3') {
+          ctx.print(`The bucket ${dist.origin.bucket} must let this distribution read it (origin access control). Add this statement to its bucket policy:`);
+          ctx.print(result.outputs.s3BucketPolicy);
+        }
+        if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the deploy', { hint: 'CloudFront may still be deploying: basicauth verify --wait 15m' });
+        return;
+      }
+      const result = await ops.destroy(
+        {
+          ...common,
+          ...(dist.mode === 'attach'
+            ? {
+                detach: async () => {
+                  const [{ readOutputs }, { detach }] = await Promise.all([import('../outputs.js'), import('../ops/attach.js')]);
+                  const outputs = await readOutputs(where.deployOptions.outputsFile);
+                  if (outputs) await detach(await where.clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, pathPatterns: [] });
+                },
+              }
+            : {}),
+        },
+        emit,
+      );
+      if (result.status === 'cancelled') throw new CliError('destroy cancelled: nothing was changed');
+      if (flags.json) return ctx.printJson(result);
+      if (result.status === 'nothing-deployed') return ctx.print(`Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`);
+      if (result.status === 'function-retained') {
+        throw new CliError(`everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`, {
+          hint: 'run `basicauth destroy` again in a few hours: the function and its role are still in the Terraform state and will be removed then',
+        });
+      }
+      ctx.print(`Destroyed ${config.name}.`);
+      if (result.secret) {
+        ctx.print(
+          `The secret ${result.secret.name} is scheduled for deletion and stays recoverable for ${result.secret.recoveryWindowDays} days (until ${result.secret.recoverableUntil?.slice(0, 10)}); until then its name is taken, and \`basicauth deploy\` offers to restore it.`,
+        );
+      } else {
+        ctx.print(`The secret ${secretNameOf(config)} is deleted for good (secret.recoveryWindowDays is 0).`);
+      }
+    });
   }
+}
+
+/** Where deploy/destroy act: AWS, or the running `basicauth dev` (its endpoints, a state and outputs of its own). */
+async function deployTarget(flags: DeployFlags, config: import('../config.js').Config, ctx: CommandContext) {
+  const [{ createAwsClients }, { pollUntil }] = await Promise.all([import('../aws.js'), import('../ops/poll.js')]);
+  const local = flags.local || flags.stateDir !== undefined;
+  let dev: import('../dev-session.js').DevInfo | undefined;
+  let deployOptions: Pick<DeployInput, 'outputsFile' | 'prepare'> = {};
+  let outdir = flags.out;
+  let env = ctx.env;
+  if (local) {
+    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev-session.js'), import('../local-deploy.js')]);
+    dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
+    const paths = localDeployment(dev, config.name);
+    const endpoint = dev.endpoint;
+    outdir = paths.outdir;
+    env = localTerraformEnv(ctx.env);
+    deployOptions = { outputsFile: paths.outputsFile, prepare: (stackDir) => writeProviderOverride(stackDir, config, endpoint, paths.stateFile) };
+  }
+  const clients = createAwsClients({ region: config.region, ...(dev ? { endpoint: dev.endpoint } : {}) });
+  const secretAdoption: Pick<DeployInput, 'findSecret' | 'restoreSecret'> = {
+    findSecret: async (name) => {
+      const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+      const found = await (await clients.secretsManager()).send(new DescribeSecretCommand({ SecretId: name })).catch((error: { name?: string }) => {
+        if (error.name === 'ResourceNotFoundException') return undefined;
+        throw error;
+      });
+      if (!found?.ARN) return undefined;
+      return { arn: found.ARN, ...(found.DeletedDate ? { deletedAt: found.DeletedDate.getTime(), recoverableUntil: found.DeletedDate.getTime() } : {}) };
+    },
+    restoreSecret: async (arn) => {
+      const { RestoreSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+      await (await clients.secretsManager()).send(new RestoreSecretCommand({ SecretId: arn }));
+    },
+  };
+  return {
+    outdir,
+    env,
+    clients,
+    deployOptions,
+    secretAdoption,
+    siteUrl: async (outputs: import('../outputs.js').DeployOutputs) => {
+      if (dev) return (await import('../local-deploy.js')).localSiteUrl(dev, outputs.distributionId);
+      return outputs.distributionDomainName ? `https://${outputs.distributionDomainName}/` : undefined;
+    },
+    waitDeployed: async (distributionId: string, emit: import('../events.js').Emit) => {
+      const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
+      const cf = await clients.cloudfront();
+      emit({ type: 'step.start', id: 'deployed', title: `wait for CloudFront to deploy ${distributionId}${dev ? '' : ' (usually 3 to 5 minutes)'}` });
+      await pollUntil({
+        what: `distribution ${distributionId} to deploy`,
+        check: async () => {
+          const status = (await cf.send(new GetDistributionCommand({ Id: distributionId }))).Distribution?.Status;
+          return status === 'Deployed' ? { done: true, value: status } : { done: false, state: status };
+        },
+        everyMs: dev ? 250 : 15_000,
+        timeoutMs: 30 * 60_000,
+        emit,
+        reportEveryMs: 60_000,
+        onTimeout: (status) => new CliError(`distribution ${distributionId} is still ${status} after 30 minutes`, { hint: 'the deploy itself is done; check later with `basicauth status`' }),
+      });
+      emit({ type: 'step.done', id: 'deployed' });
+    },
+  };
 }

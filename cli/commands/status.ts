@@ -19,7 +19,7 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
         sm: await target.clients.secretsManager(),
         ...(edgeKnown ? { lambda: await target.clients.lambda(), cf: await target.clients.cloudfront() } : {}),
       },
-      { secretId: target.secretId, functionName: target.functionName, distributionId: target.distributionId, probe: target.rotationProbe },
+      { secretId: target.secretId, functionName: target.functionName, distributionId: target.distributionId, probe: target.rotationProbe, leaveUnprotected: target.leaveUnprotected },
     );
     if (flags.json) ctx.printJson(status);
     else ctx.print(statusText(status, ctx.style()));

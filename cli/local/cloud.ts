@@ -20,6 +20,7 @@ import { IamService } from './services/iam.js';
 import { FunctionError, LambdaService } from './services/lambda/index.js';
 import { LogsService } from './services/logs.js';
 import { SecretsManagerService } from './services/secrets-manager/index.js';
+import { S3Service } from './services/s3.js';
 import { stsPlugin } from './services/sts.js';
 import { StateStore } from './state.js';
 
@@ -60,6 +61,7 @@ export class LocalCloud {
   readonly cloudfront: CloudFrontService;
   readonly iam: IamService;
   readonly logs: LogsService;
+  readonly s3: S3Service;
   private readonly plugins = new Map<string, ServicePlugin<unknown>>();
   private readonly listeners = new Set<LocalListener>();
   private readonly localRoutes = new Map<string, () => unknown>();
@@ -79,6 +81,7 @@ export class LocalCloud {
     };
     this.iam = new IamService(host);
     this.logs = new LogsService(host);
+    this.s3 = new S3Service(host);
     this.lambda = new LambdaService(host, {
       instances: options.instances ?? 1,
       updateMs: options.functionUpdateMs ?? 0,
@@ -99,7 +102,7 @@ export class LocalCloud {
     });
     this.cloudfront = new CloudFrontService(host, options.deploySeconds ?? 5);
     Object.assign(host.services, { lambda: this.lambda.facade, iam: this.iam.facade, cloudfront: this.cloudfront.facade } satisfies Services);
-    for (const plugin of [this.secretsManager.plugin, this.lambda.plugin, this.cloudfront.plugin, this.iam.plugin, this.logs.plugin, stsPlugin(host)]) {
+    for (const plugin of [this.secretsManager.plugin, this.lambda.plugin, this.cloudfront.plugin, this.iam.plugin, this.logs.plugin, this.s3.plugin, stsPlugin(host)]) {
       this.register(plugin as ServicePlugin<unknown>);
     }
     // versions no distribution runs any more stop; other functions (rotation) stay
@@ -228,7 +231,7 @@ export class LocalCloud {
     } catch (error) {
       const e = error instanceof ServiceError ? error : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
       if (e.status >= 500 && !(error instanceof ServiceError)) this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
-      sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res);
+      sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res, plugin?.xmlErrors);
     }
   }
 

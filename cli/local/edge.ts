@@ -105,6 +105,7 @@ export class LocalEdge {
         request = result;
       }
       const origin = routing.origins.find((o) => o.id === behavior.targetOriginId) as EdgeOrigin;
+      if (origin.s3) return this.fromS3(res, request, origin, distribution.arn, routing.defaultRootObject);
       this.forward(req, res, request, origin);
     } catch (error) {
       errorPage(res, 500, 'Error', `local edge error: ${(error as Error).message}`);
@@ -124,6 +125,27 @@ export class LocalEdge {
     res.statusMessage = typeof r.statusDescription === 'string' ? r.statusDescription : res.statusMessage;
     res.writeHead(status, [...headers.flat(), 'content-length', String(body.length)]);
     res.end(body);
+  }
+
+  /**
+   * An S3 origin: CloudFront signs the read with origin access control (or
+   * reads anonymously without one) and S3 decides by the bucket policy. The
+   * local S3 answers, as the bucket owner has set it up.
+   */
+  private fromS3(res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin, distributionArn: string, defaultRootObject: string): void {
+    const bucket = /^(.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(origin.domainName)?.[1];
+    if (!bucket) return errorPage(res, 502, 'Error', `The origin ${origin.domainName} is not an S3 bucket endpoint.`);
+    const oac = this.o.cloud.cloudfront.state.originAccessControls.find((o) => o.id === origin.originAccessControlId);
+    const signed = oac !== undefined && oac.signingBehavior !== 'never';
+    let key: string;
+    try {
+      key = decodeURIComponent(`${origin.originPath}${request.uri === '/' && defaultRootObject ? `/${defaultRootObject}` : request.uri}`.replace(/^\//, ''));
+    } catch {
+      return errorPage(res, 400, 'Error', 'The request URI is not valid.');
+    }
+    const answer = this.o.cloud.s3.readForOrigin(bucket, key, { distributionArn, signed });
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length), via: '1.1 local.cloudfront.net (basicauth local edge)' });
+    res.end(request.method === 'HEAD' ? undefined : answer.body);
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin): void {

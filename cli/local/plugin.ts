@@ -64,6 +64,8 @@ export interface ServicePlugin<S = unknown> {
   protocol: Protocol;
   /** json: the X-Amz-Target prefix (`secretsmanager`, `Logs_20140328`); query: the XML namespace */
   target?: string;
+  /** REST-XML errors: wrapped in <ErrorResponse> (CloudFront) or a bare <Error> (S3) */
+  xmlErrors?: 'wrapped' | 'bare';
   /** json protocol version (1.0 or 1.1) */
   jsonVersion?: '1.0' | '1.1';
   /** REST protocols: method + path → operation */

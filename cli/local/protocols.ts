@@ -152,7 +152,7 @@ export function sendResult(plugin: ServicePlugin, operation: string, output: unk
   }
 }
 
-export function sendError(protocol: Protocol, namespace: string | undefined, error: ServiceError, res: ServerResponse): void {
+export function sendError(protocol: Protocol, namespace: string | undefined, error: ServiceError, res: ServerResponse, xmlErrors: 'wrapped' | 'bare' = 'wrapped'): void {
   if (res.headersSent) return void res.destroy();
   const id = requestId();
   switch (protocol) {
@@ -162,6 +162,9 @@ export function sendError(protocol: Protocol, namespace: string | undefined, err
       return send(res, error.status, JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', Message: error.message }), { 'content-type': 'application/json', 'x-amzn-errortype': error.code, 'x-amzn-requestid': id });
     case 'rest-xml':
     case 'query': {
+      if (xmlErrors === 'bare') {
+        return send(res, error.status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message><RequestId>${id}</RequestId></Error>`, { 'content-type': 'application/xml', 'x-amz-request-id': id });
+      }
       const ns = namespace ? ` xmlns="${namespace}"` : '';
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse${ns}><Error><Type>${error.type}</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`;
       return send(res, error.status, xml, { 'content-type': 'text/xml', 'x-amzn-requestid': id });
@@ -170,6 +173,8 @@ export function sendError(protocol: Protocol, namespace: string | undefined, err
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+  // a HEAD answer says the length of the body it does not send
+  if (headers['content-length'] !== undefined && Buffer.byteLength(body) === 0) return void res.writeHead(status, headers).end();
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }

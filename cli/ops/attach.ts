@@ -1,6 +1,7 @@
 // `attach` / `detach`: add or remove the viewer-request association on a
 // distribution basicauth did not create, through the same read-edit-write
-// path as publish.
+// path as publish. Every behavior is protected unless it is named as left
+// unprotected: an ordered behavior such as /api/* is as reachable as the default.
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import { CliError } from '../errors.js';
@@ -10,64 +11,91 @@ export interface AttachInput {
   distributionId: string;
   /** qualified ARN of the edge function version */
   functionVersionArn: string;
-  /** behaviors by path pattern; empty = the default behavior */
-  pathPatterns: string[];
+  /** behaviors left without the function, by path pattern ('*' is the default behavior) */
+  leaveUnprotected: string[];
   replace: boolean;
 }
 
-function behaviorsOf(config: DistributionConfig, pathPatterns: string[]): Array<{ name: string; behavior: DefaultCacheBehavior | CacheBehavior }> {
-  if (pathPatterns.length === 0) {
-    if (!config.DefaultCacheBehavior) throw new CliError('the distribution has no default cache behavior');
-    return [{ name: 'default (*)', behavior: config.DefaultCacheBehavior }];
-  }
-  return pathPatterns.map((pattern) => {
-    const behavior = config.CacheBehaviors?.Items?.find((b) => b.PathPattern === pattern);
-    if (!behavior) {
-      const known = (config.CacheBehaviors?.Items ?? []).map((b) => b.PathPattern).join(', ') || 'none';
-      throw new CliError(`the distribution has no cache behavior for path pattern ${pattern}`, { hint: `its path patterns: ${known}` });
-    }
-    return { name: pattern, behavior };
-  });
+export const DEFAULT_BEHAVIOR = '*';
+
+type Behavior = DefaultCacheBehavior | CacheBehavior;
+
+/** Every cache behavior with its path pattern, the default one first as '*'. */
+export function allBehaviors(config: DistributionConfig): Array<{ pathPattern: string; behavior: Behavior }> {
+  return [
+    ...(config.DefaultCacheBehavior ? [{ pathPattern: DEFAULT_BEHAVIOR, behavior: config.DefaultCacheBehavior as Behavior }] : []),
+    ...(config.CacheBehaviors?.Items ?? []).map((b) => ({ pathPattern: b.PathPattern ?? '?', behavior: b as Behavior })),
+  ];
 }
 
-export async function attach(cf: CloudFrontClient, input: AttachInput): Promise<{ changed: string[]; attempts: number }> {
+/** The behaviors to protect: all but the named ones, each of which must exist. */
+function protectedBehaviors(config: DistributionConfig, leaveUnprotected: string[]) {
+  const all = allBehaviors(config);
+  for (const pattern of leaveUnprotected) {
+    if (!all.some((b) => b.pathPattern === pattern)) {
+      throw new CliError(`the distribution has no cache behavior ${pattern} to leave unprotected`, { hint: `its behaviors: ${all.map((b) => b.pathPattern).join(', ')} ('*' is the default one)` });
+    }
+  }
+  return all.filter((b) => !leaveUnprotected.includes(b.pathPattern));
+}
+
+export async function attach(cf: CloudFrontClient, input: AttachInput): Promise<{ changed: string[]; unprotected: string[]; attempts: number }> {
   const changed: string[] = [];
   const result = await updateDistributionConfig(cf, input.distributionId, (config) => {
     changed.length = 0;
-    for (const { name, behavior } of behaviorsOf(config, input.pathPatterns)) {
+    for (const { pathPattern, behavior } of protectedBehaviors(config, input.leaveUnprotected)) {
       const items = behavior.LambdaFunctionAssociations?.Items ?? [];
       const existing = items.find((a) => a.EventType === 'viewer-request');
       if (existing?.LambdaFunctionARN === input.functionVersionArn) continue;
       if (existing && unqualified(existing.LambdaFunctionARN ?? '') !== unqualified(input.functionVersionArn) && !input.replace) {
-        throw new CliError(`behavior ${name} already runs viewer-request function ${existing.LambdaFunctionARN}`, { hint: 'detach it first, or pass --replace' });
+        throw new CliError(`behavior ${pathPattern} already runs viewer-request function ${existing.LambdaFunctionARN}`, { hint: 'detach it first, pass --replace, or name it with --leave-unprotected' });
       }
       const others = items.filter((a) => a.EventType !== 'viewer-request');
       const next = [...others, { EventType: 'viewer-request' as const, LambdaFunctionARN: input.functionVersionArn, IncludeBody: false }];
       behavior.LambdaFunctionAssociations = { Quantity: next.length, Items: next };
-      changed.push(name);
+      changed.push(pathPattern);
+    }
+    return changed.length > 0;
+  });
+  return { changed, unprotected: input.leaveUnprotected, attempts: result.attempts };
+}
+
+/** Removes the function from every behavior (or only the named ones). */
+export async function detach(cf: CloudFrontClient, input: { distributionId: string; functionVersionArn: string; pathPatterns: string[] }): Promise<{ changed: string[]; attempts: number }> {
+  const changed: string[] = [];
+  const target = unqualified(input.functionVersionArn);
+  const result = await updateDistributionConfig(cf, input.distributionId, (config) => {
+    changed.length = 0;
+    const all = allBehaviors(config);
+    for (const pattern of input.pathPatterns) {
+      if (!all.some((b) => b.pathPattern === pattern)) throw new CliError(`the distribution has no cache behavior ${pattern}`, { hint: `its behaviors: ${all.map((b) => b.pathPattern).join(', ')}` });
+    }
+    for (const { pathPattern, behavior } of all.filter((b) => input.pathPatterns.length === 0 || input.pathPatterns.includes(b.pathPattern))) {
+      const items = behavior.LambdaFunctionAssociations?.Items ?? [];
+      const kept = items.filter((a) => !(a.EventType === 'viewer-request' && unqualified(a.LambdaFunctionARN ?? '') === target));
+      if (kept.length === items.length) continue;
+      behavior.LambdaFunctionAssociations = { Quantity: kept.length, ...(kept.length ? { Items: kept } : {}) };
+      changed.push(pathPattern);
     }
     return changed.length > 0;
   });
   return { changed, attempts: result.attempts };
 }
 
-export async function detach(cf: CloudFrontClient, input: Omit<AttachInput, 'replace'>): Promise<{ changed: string[]; attempts: number }> {
-  const changed: string[] = [];
-  const target = unqualified(input.functionVersionArn);
-  const result = await updateDistributionConfig(cf, input.distributionId, (config) => {
-    changed.length = 0;
-    const all = input.pathPatterns.length > 0 ? behaviorsOf(config, input.pathPatterns) : [
-      ...(config.DefaultCacheBehavior ? [{ name: 'default (*)', behavior: config.DefaultCacheBehavior as DefaultCacheBehavior | CacheBehavior }] : []),
-      ...(config.CacheBehaviors?.Items ?? []).map((b) => ({ name: b.PathPattern ?? '?', behavior: b as DefaultCacheBehavior | CacheBehavior })),
-    ];
-    for (const { name, behavior } of all) {
-      const items = behavior.LambdaFunctionAssociations?.Items ?? [];
-      const kept = items.filter((a) => !(a.EventType === 'viewer-request' && unqualified(a.LambdaFunctionARN ?? '') === target));
-      if (kept.length === items.length) continue;
-      behavior.LambdaFunctionAssociations = { Quantity: kept.length, ...(kept.length ? { Items: kept } : {}) };
-      changed.push(name);
-    }
-    return changed.length > 0;
-  });
-  return { changed, attempts: result.attempts };
+export interface ProtectionGap {
+  pathPattern: string;
+  /** the version it runs, or undefined when it runs no version of the function */
+  runs: string | undefined;
+}
+
+/** Behaviors that should run `latestVersion` of the function and do not (the named exceptions aside). */
+export function protectionGaps(config: DistributionConfig, functionArn: string, latestVersion: string | undefined, leaveUnprotected: string[] = []): ProtectionGap[] {
+  const target = unqualified(functionArn);
+  return allBehaviors(config)
+    .filter((b) => !leaveUnprotected.includes(b.pathPattern))
+    .map(({ pathPattern, behavior }) => {
+      const arn = behavior.LambdaFunctionAssociations?.Items?.find((a) => a.EventType === 'viewer-request' && unqualified(a.LambdaFunctionARN ?? '') === target)?.LambdaFunctionARN;
+      return { pathPattern, runs: arn ? arn.slice(target.length + 1) : undefined };
+    })
+    .filter((b) => b.runs === undefined || (latestVersion !== undefined && b.runs !== latestVersion));
 }

@@ -1,12 +1,24 @@
 // `deploy` and `destroy`: bundle, synth, terraform init/plan/apply with a
-// confirmation, record the outputs. CDKTF itself is only touched by synth.
+// confirmation, record the outputs. The same path serves AWS and the local
+// cloud of `basicauth dev`; the caller says where (a provider override, a
+// state file, an outputs file). CDKTF itself is only touched by synth.
 
-import { relative } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { CliError } from '../errors.js';
 import { step, type Emit } from '../events.js';
 import type { Config } from '../config.js';
 import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../outputs.js';
 import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../terraform.js';
+
+/** A secret that already carries the name the stack wants, outside the Terraform state. */
+export interface ExistingSecret {
+  arn: string;
+  /** when it was scheduled for deletion by an earlier destroy (epoch ms) */
+  deletedAt?: number;
+  /** until when it can be restored (epoch ms) */
+  recoverableUntil?: number;
+}
 
 export interface DeployInput {
   config: Config;
@@ -15,8 +27,23 @@ export interface DeployInput {
   env: NodeJS.ProcessEnv;
   /** asked before anything changes; resolves true to go on */
   confirm: (plan: PlanSummary) => Promise<boolean>;
+  /** --yes: one `terraform apply -auto-approve` (it plans as it goes) instead of plan, confirm, apply */
+  autoApprove?: boolean;
+  /** asked a yes/no question (restore a deleted secret…); resolves true to go on */
+  ask: (question: string) => Promise<boolean>;
+  /** where the outputs are recorded (default .basicauth/outputs.json) */
+  outputsFile?: string;
+  /** called with the stack directory after synthesis (the local cloud's provider override) */
+  prepare?: (stackDir: string) => Promise<void>;
+  /** looks the secret's name up outside Terraform (a destroyed one keeps its name for its recovery window) */
+  findSecret?: (name: string) => Promise<ExistingSecret | undefined>;
+  restoreSecret?: (arn: string) => Promise<void>;
   /** attach mode: associates the function version with the existing distribution */
   attach?: (outputs: DeployOutputs) => Promise<void>;
+  /** create mode: waits until CloudFront has deployed the distribution */
+  waitDeployed?: (outputs: DeployOutputs) => Promise<void>;
+  /** re-checks afterwards that every behavior runs the new version (but those left out on purpose) */
+  checkProtection?: (outputs: DeployOutputs) => Promise<void>;
 }
 
 export interface PlanSummary {
@@ -30,67 +57,135 @@ export interface DeployResult {
   status: 'applied' | 'no-changes' | 'cancelled';
   plan: PlanSummary;
   outputs: DeployOutputs | undefined;
+  /** a secret a previous destroy left, restored and taken back under management */
+  restoredSecret?: string;
   synthMs: number;
 }
+
+/** Where deploy asks Terraform to import a secret it meets under the stack's name. */
+const IMPORT_FILE = 'zz_basicauth_import.tf.json';
+
+const summaryOf = (run: TerraformRun): PlanSummary => ({ ...(run.summary ?? { add: 0, change: 0, remove: 0 }), changes: run.planned });
 
 function ensure(run: TerraformRun, what: string, hint: string): TerraformRun {
   if (run.code !== 0) throw terraformFailure(what, run, hint);
   return run;
 }
 
-export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResult> {
+const INIT_HINT = 'check the backend settings in basicauth.config.json; if the provider could not be installed, let terraform reach registry.terraform.io or set TF_CLI_CONFIG_FILE to a CLI config with a provider mirror';
+
+async function synthAndInit(input: DeployInput, emit: Emit) {
   const { synthesize } = await import('../../stacks/synth.js');
   const started = performance.now();
   const synth = await step(emit, 'synth', 'bundle and synthesize', () => synthesize(input.config, input.outdir), (s) => `${s.resources.length} resources in ${relative('.', s.file)}`);
   const synthMs = performance.now() - started;
+  // an import block from an earlier run that did not finish goes; this run decides afresh
+  await rm(join(synth.stackDir, IMPORT_FILE), { force: true });
+  await input.prepare?.(synth.stackDir);
   const tf = (args: string[]) => runTerraform(input.terraform, args, { cwd: synth.stackDir, env: input.env, emit });
-  await step(emit, 'init', `${input.terraform.name} init`, async () =>
-    ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, 'check the backend settings in basicauth.config.json and your AWS credentials'),
-  );
+  await step(emit, 'init', `${input.terraform.name} init`, async () => ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, INIT_HINT));
+  return { synth, synthMs, tf };
+}
+
+export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResult> {
+  const { synth, synthMs, tf } = await synthAndInit(input, emit);
+  const restoredSecret = await adoptExistingSecret(input, synth.resources, synth.stackDir, tf, emit);
+  const extra = restoredSecret ? { restoredSecret } : {};
+  if (input.autoApprove) {
+    // Also records what changed outside (a version `publish` made) in the state and the outputs.
+    const applied = await tf(['apply', '-auto-approve', '-input=false', '-json']);
+    if (applied.code !== 0) throw terraformFailure(`${input.terraform.name} apply`, applied, 'fix the cause and run `basicauth deploy` again: terraform resumes from what was created');
+    const plan = summaryOf(applied);
+    const changed = plan.add + plan.change + plan.remove > 0;
+    const outputs = await recordOutputs(input, tf);
+    if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
+    if (outputs && changed && input.waitDeployed) await input.waitDeployed(outputs);
+    if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+    return { status: changed ? 'applied' : 'no-changes', plan, outputs, synthMs, ...extra };
+  }
   const planned = await step(emit, 'plan', `${input.terraform.name} plan`, async () =>
     ensure(await tf(['plan', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan`, 'fix the problem above; nothing was changed'),
   );
-  const plan: PlanSummary = { ...(planned.summary ?? { add: 0, change: 0, remove: 0 }), changes: planned.planned };
+  const plan = summaryOf(planned);
   if (plan.add + plan.change + plan.remove === 0) {
+    // Nothing to change, but what changed outside (a version `publish` made) belongs in the state and the outputs.
+    await tf(['apply', '-refresh-only', '-auto-approve', '-input=false', '-json']);
     const outputs = await recordOutputs(input, tf);
     if (outputs && input.attach) await input.attach(outputs);
-    return { status: 'no-changes', plan, outputs, synthMs };
+    if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+    return { status: 'no-changes', plan, outputs, synthMs, ...extra };
   }
-  if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs };
+  if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs, ...extra };
   const applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
   if (applied.code !== 0) {
     throw terraformFailure(`${input.terraform.name} apply`, applied, 'fix the cause and run `basicauth deploy` again: terraform resumes from what was created');
   }
   const outputs = await recordOutputs(input, tf);
   if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
-  return { status: 'applied', plan, outputs, synthMs };
+  if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
+  if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+  return { status: 'applied', plan, outputs, synthMs, ...extra };
+}
+
+/**
+ * A destroyed secret keeps its name for its recovery window, so a new one
+ * cannot be created meanwhile (on AWS as here). Offer to restore it and take
+ * it back under Terraform; the same for one that exists outside the state.
+ */
+async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: string; name: string }>, stackDir: string, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<string | undefined> {
+  const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
+  if (!resource || !input.findSecret) return undefined;
+  const address = `${resource.type}.${resource.name}`;
+  const listed = await tf(['state', 'list', '-no-color']);
+  if (listed.code === 0 && listed.stdout.split('\n').includes(address)) return undefined;
+  const { secretNameOf } = await import('../config.js');
+  const name = secretNameOf(input.config);
+  const existing = await input.findSecret(name);
+  if (!existing) return undefined;
+  const until = existing.recoverableUntil ? new Date(existing.recoverableUntil).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : undefined;
+  if (existing.deletedAt !== undefined) {
+    emit({ type: 'log', level: 'warn', message: `the secret ${name} was deleted by an earlier destroy and keeps its name until ${until ?? 'its recovery window ends'}: a new one cannot be created meanwhile` });
+    if (!(await input.ask(`Restore ${name} (its passwords come back, the next rotation replaces them) and deploy?`))) {
+      throw new CliError(`${name} is scheduled for deletion, so deploy cannot create it`, {
+        hint: `answer yes to restore it, set secret.name in basicauth.config.json to another name, or wait until ${until ?? 'the recovery window ends'}`,
+      });
+    }
+    await step(emit, 'restore', `restore ${name}`, () => input.restoreSecret!(existing.arn));
+  } else if (!(await input.ask(`A secret named ${name} exists but this deploy's Terraform state does not hold it. Take it under management?`))) {
+    throw new CliError(`a secret named ${name} already exists outside this deploy's Terraform state`, { hint: 'answer yes to take it under management, or set secret.name in basicauth.config.json to another name' });
+  }
+  // Terraform's import block: the plan and apply that follow take it under management in the same run.
+  await writeFile(join(stackDir, IMPORT_FILE), `${JSON.stringify({ import: [{ to: address, id: existing.arn }] }, null, 2)}\n`);
+  emit({ type: 'log', level: 'info', message: `${address} will be imported from ${existing.arn}` });
+  return name;
 }
 
 async function recordOutputs(input: DeployInput, tf: (args: string[]) => Promise<TerraformRun>): Promise<DeployOutputs | undefined> {
   const out = await tf(['output', '-json', '-no-color']);
   if (out.code !== 0) return undefined;
   // `terraform output -json` prints one JSON object, not a UI stream.
-  const text = out.stdout;
   let values: Record<string, { value: unknown }>;
   try {
-    values = JSON.parse(text) as Record<string, { value: unknown }>;
+    values = JSON.parse(out.stdout) as Record<string, { value: unknown }>;
   } catch {
     return undefined;
   }
   if (!values.secret_arn) return undefined;
   const outputs = fromTerraform(input.config.name, input.config.region, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.value])));
-  await writeOutputs(outputs);
+  await writeOutputs(outputs, input.outputsFile);
   return outputs;
 }
 
-export interface DestroyInput extends Omit<DeployInput, 'attach'> {
+export interface DestroyInput extends Omit<DeployInput, 'attach' | 'waitDeployed' | 'findSecret' | 'restoreSecret' | 'checkProtection'> {
   detach?: () => Promise<void>;
 }
 
 export interface DestroyResult {
-  status: 'destroyed' | 'cancelled' | 'function-retained';
+  status: 'destroyed' | 'cancelled' | 'function-retained' | 'nothing-deployed';
   plan: PlanSummary;
   retained: string[];
+  /** what stays behind on purpose: the secret, recoverable for its window */
+  secret?: { name: string; recoveryWindowDays: number; recoverableUntil: string | undefined };
 }
 
 // Lambda@Edge: a function with replicas cannot be deleted for hours after the
@@ -98,26 +193,41 @@ export interface DestroyResult {
 const REPLICATED = /replicated function|unable to delete .* replica/i;
 
 export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyResult> {
-  const { synthesize } = await import('../../stacks/synth.js');
-  const synth = await step(emit, 'synth', 'bundle and synthesize', () => synthesize(input.config, input.outdir));
-  const tf = (args: string[]) => runTerraform(input.terraform, args, { cwd: synth.stackDir, env: input.env, emit });
-  await step(emit, 'init', `${input.terraform.name} init`, async () => ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, 'check the backend settings'));
-  const planned = await step(emit, 'plan', `${input.terraform.name} plan -destroy`, async () =>
-    ensure(await tf(['plan', '-destroy', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan -destroy`, 'nothing was changed'),
-  );
-  const plan: PlanSummary = { ...(planned.summary ?? { add: 0, change: 0, remove: 0 }), changes: planned.planned };
-  if (!(await input.confirm(plan))) return { status: 'cancelled', plan, retained: [] };
-  if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
-  const applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
+  const { tf } = await synthAndInit(input, emit);
+  let applied: TerraformRun;
+  let plan: PlanSummary;
+  const listed = await tf(['state', 'list', '-no-color']);
+  if (listed.code === 0 && listed.stdout.trim() === '') {
+    await clearOutputs(input.outputsFile);
+    return { status: 'nothing-deployed', plan: { add: 0, change: 0, remove: 0, changes: [] }, retained: [] };
+  }
+  if (input.autoApprove) {
+    if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
+    applied = await tf(['apply', '-destroy', '-auto-approve', '-input=false', '-json']);
+    plan = summaryOf(applied);
+  } else {
+    const planned = await step(emit, 'plan', `${input.terraform.name} plan -destroy`, async () =>
+      ensure(await tf(['plan', '-destroy', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan -destroy`, 'nothing was changed'),
+    );
+    plan = summaryOf(planned);
+    if (!(await input.confirm(plan))) return { status: 'cancelled', plan, retained: [] };
+    if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
+    applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
+  }
+  const { secretNameOf } = await import('../config.js');
+  const days = input.config.secret.recoveryWindowDays;
+  const secret = plan.changes.some((c) => c.address.startsWith('aws_secretsmanager_secret.')) && days > 0
+    ? { name: secretNameOf(input.config), recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() }
+    : undefined;
   if (applied.code === 0) {
-    await clearOutputs();
-    return { status: 'destroyed', plan, retained: [] };
+    await clearOutputs(input.outputsFile);
+    return { status: 'destroyed', plan, retained: [], ...(secret ? { secret } : {}) };
   }
   const errors = applied.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 && errors.every((d) => REPLICATED.test(`${d.summary} ${d.detail}`))) {
     const retained = errors.map((d) => d.address ?? 'the edge function');
     emit({ type: 'log', level: 'warn', message: `kept ${retained.join(', ')}: CloudFront still holds replicas of it` });
-    return { status: 'function-retained', plan, retained };
+    return { status: 'function-retained', plan, retained, ...(secret ? { secret } : {}) };
   }
   throw terraformFailure(`${input.terraform.name} destroy`, applied, 'fix the cause and run `basicauth destroy` again: it continues with what is left');
 }

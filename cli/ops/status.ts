@@ -4,6 +4,7 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { explainAwsError } from '../target.js';
+import { allBehaviors, protectionGaps } from './attach.js';
 import { publishedVersions, versionsInUse } from './distribution.js';
 import type { RotationProbe } from './rotate.js';
 
@@ -12,6 +13,8 @@ export interface StatusInput {
   functionName?: string | undefined;
   distributionId?: string | undefined;
   probe?: (() => Promise<RotationProbe | undefined>) | undefined;
+  /** behaviors the config leaves unprotected on purpose */
+  leaveUnprotected?: string[];
   now?: () => number;
 }
 
@@ -41,6 +44,8 @@ export interface Status {
         domainName: string | undefined;
         status: string | undefined;
         behaviors: Array<{ pathPattern: string; version: string }>;
+        /** behaviors that run no version of the function */
+        unprotected: string[];
       }
     | undefined;
   problems: Problem[];
@@ -100,13 +105,21 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
     const functionArn = fn.FunctionArn as string;
     const latestVersion = (await publishedVersions(clients.lambda, input.functionName)).at(-1)?.version;
     const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId }));
-    const behaviors = versionsInUse(d.Distribution?.DistributionConfig ?? ({} as never), functionArn);
-    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors };
-    if (behaviors.length === 0) problems.push({ severity: 'error', message: `no cache behavior runs ${fn.FunctionName}: the site is not protected`, fix: 'basicauth attach' });
-    const old = behaviors.filter((b) => latestVersion && b.version !== latestVersion);
-    if (old.length > 0) {
-      problems.push({ severity: 'warning', message: `behavior(s) ${old.map((b) => `${b.pathPattern} runs version ${b.version}`).join(', ')}; the latest is ${latestVersion}`, fix: 'basicauth publish' });
+    const config = d.Distribution?.DistributionConfig ?? ({} as never);
+    const behaviors = versionsInUse(config, functionArn);
+    const leftOut = input.leaveUnprotected ?? [];
+    const gaps = protectionGaps(config, functionArn, latestVersion, leftOut);
+    const unprotected = allBehaviors(config).map((b) => b.pathPattern).filter((p) => !behaviors.some((b) => b.pathPattern === p));
+    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors, unprotected };
+    for (const gap of gaps) {
+      problems.push(
+        gap.runs === undefined
+          ? { severity: 'error', message: `cache behavior ${gap.pathPattern} runs no version of ${fn.FunctionName}: its requests skip the password check`, fix: 'basicauth attach (or name it in distribution.leaveUnprotected if that is on purpose)' }
+          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.FunctionName}; the current one is ${latestVersion}`, fix: 'basicauth publish' },
+      );
     }
+    const onPurpose = unprotected.filter((p) => leftOut.includes(p));
+    if (onPurpose.length > 0) problems.push({ severity: 'warning', message: `left unprotected on purpose (distribution.leaveUnprotected): ${onPurpose.join(', ')}`, fix: 'nothing, if anyone may read them' });
   }
   return { secret, edge, problems };
 }

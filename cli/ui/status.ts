@@ -21,6 +21,7 @@ export function statusText(s: Status, style: Style): string {
       `  function      ${s.edge.functionArn}  latest version ${s.edge.latestVersion ?? '—'}`,
       `  distribution  ${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`,
       ...s.edge.behaviors.map((b) => `    ${b.pathPattern.padEnd(20)} version ${b.version}`),
+      ...s.edge.unprotected.map((p) => `    ${p.padEnd(20)} ${style.red('no password check')}`),
     );
   }
   lines.push('');

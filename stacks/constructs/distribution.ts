@@ -57,6 +57,8 @@ export class Distribution extends Construct {
       isIpv6Enabled: true,
       httpVersion: 'http2and3',
       comment: p.config.comment ?? `${p.name} (basicauth)`,
+      // a static site in a bucket: / serves index.html
+      ...(isS3 ? { defaultRootObject: 'index.html' } : {}),
       priceClass: p.config.priceClass,
       origin: [
         origin.type === 's3'
@@ -81,6 +83,8 @@ export class Distribution extends Construct {
       defaultCacheBehavior: behavior,
       orderedCacheBehavior: p.config.pathPatterns.map((pathPattern): CloudfrontOrderedCacheBehavior => ({ ...behavior, pathPattern })),
       restrictions: { geoRestriction: { restrictionType: 'none' } },
+      // basicauth deploy waits for Deployed itself, with progress (and --no-wait)
+      waitForDeployment: false,
       viewerCertificate: { cloudfrontDefaultCertificate: true },
     });
     this.bucketPolicy =

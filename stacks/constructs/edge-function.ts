@@ -66,6 +66,8 @@ export class EdgeFunction extends Construct {
       publish: true,
       timeout: 5,
       memorySize: 128,
+      // `basicauth publish` stamps the description to force a new version; that is not drift
+      lifecycle: { ignoreChanges: ['description'] },
     });
   }
 }

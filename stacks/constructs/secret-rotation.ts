@@ -18,6 +18,7 @@ export interface SecretRotationProps {
   name: string;
   secretName: string;
   replicaRegions: string[];
+  recoveryWindowDays: number;
   kmsKeyId: string | undefined;
   rotation: { days?: number | undefined; schedule?: string | undefined; window?: string | undefined };
   environment: Record<string, string>;
@@ -37,7 +38,7 @@ export class SecretRotation extends Construct {
       provider: p.provider,
       name: p.secretName,
       description: `basicauth credentials of ${p.name} (rotated by ${p.name}-rotate; read them with basicauth show-creds)`,
-      recoveryWindowInDays: 7,
+      recoveryWindowInDays: p.recoveryWindowDays,
       ...(p.kmsKeyId ? { kmsKeyId: p.kmsKeyId } : {}),
       // A KMS key lives in one region: replicas use their region's aws/secretsmanager key.
       ...(p.replicaRegions.length ? { replica: p.replicaRegions.map((region) => ({ region })) } : {}),

@@ -70,16 +70,15 @@ describe('deploy', () => {
   beforeEach(async () => void (await init()));
 
   it('runs init, plan and apply in the stack directory, streams progress and records the outputs', async () => {
-    const r = await cli(['deploy', '--yes']);
+    const r = await cli(['deploy', '--yes', '--no-wait']); // (no CloudFront to wait for here)
     expect(r.code, r.stderr).toBe(0);
+    // --yes: one apply that plans as it goes
     expect(calls()).toEqual([
       ['init', '-input=false', '-no-color'],
-      ['plan', '-input=false', '-json', '-out=tfplan'],
-      ['apply', '-input=false', '-json', 'tfplan'],
+      ['state', 'list', '-no-color'],
+      ['apply', '-auto-approve', '-input=false', '-json'],
       ['output', '-json', '-no-color'],
     ]);
-    expect(r.stderr).toMatch(/create +aws_cloudfront_distribution\.cdn_distribution_0B80AA6B/);
-    expect(r.stderr).toMatch(/Plan: 13 to add, 0 to change, 0 to destroy\./);
     expect(r.stderr).toMatch(/✔ create aws_secretsmanager_secret\.secret_D2F9FB97/);
     expect(r.stderr).toMatch(/still working after 30 s/);
     expect(r.stdout).toMatch(/Deployed\. Site: https:\/\/d111111abcdef8\.cloudfront\.net\//);
@@ -114,12 +113,19 @@ describe('destroy', () => {
   beforeEach(async () => void (await init()));
 
   it('destroys and forgets the outputs', async () => {
-    await cli(['deploy', '--yes']);
+    await cli(['deploy', '--yes', '--no-wait']);
     const r = await cli(['destroy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply.jsonl' });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'destroyed', plan: { remove: 13 } });
-    expect(calls().slice(-2)).toEqual([['plan', '-destroy', '-input=false', '-json', '-out=tfplan'], ['apply', '-input=false', '-json', 'tfplan']]);
+    expect(calls().slice(-2)).toEqual([['state', 'list', '-no-color'], ['apply', '-destroy', '-auto-approve', '-input=false', '-json']]);
     expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
+  });
+
+  it('says there is nothing to destroy when the state holds nothing, and changes nothing', async () => {
+    const r = await cli(['destroy', '--yes'], { FAKE_TF_STATE: 'empty' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Nothing to destroy: the Terraform state holds nothing of staging\./);
+    expect(calls().map((c) => c[0])).toEqual(['init', 'state']);
   });
 
   it('keeps a replicated edge function, says so, and says when to run it again', async () => {

@@ -203,19 +203,33 @@ describe('users', () => {
 });
 
 describe('attach and detach', () => {
-  it('removes and restores the protection; status flags the unprotected site', async () => {
+  it('removes and restores the protection of every behavior; status names each unprotected one', async () => {
     const detached = await json('detach');
     expect(detached.code, detached.stderr).toBe(0);
-    expect(detached.body.behaviors).toEqual(['default (*)', '/api/*']);
+    expect(detached.body.behaviors).toEqual(['*', '/api/*']);
     expect((await fetch(dev.info.edgeUrl)).status).toBe(200); // unprotected now
     const status = await json('status');
     expect(status.code).toBe(1);
-    expect(status.body.problems[0].message).toMatch(/the site is not protected/);
+    expect(status.body.problems.map((p: { message: string }) => p.message)).toEqual([
+      expect.stringMatching(/cache behavior \* runs no version of basicauth-dev-edge-auth: its requests skip the password check/),
+      expect.stringMatching(/cache behavior \/api\/\* runs no version/),
+    ]);
+    expect(status.body.edge.unprotected).toEqual(['*', '/api/*']);
+    // attach protects every behavior unless one is named
     const attached = await json('attach');
-    expect(attached.body.behaviors).toEqual(['default (*)']);
+    expect(attached.body.behaviors).toEqual(['*', '/api/*']);
     expect((await fetch(dev.info.edgeUrl)).status).toBe(401);
+    expect((await fetch(`${dev.info.edgeUrl}api/x`)).status).toBe(401);
     const again = await json('attach');
     expect(again.body.behaviors).toEqual([]);
-    expect((await cli('attach', '--path-pattern', '/nope/*')).stderr).toMatch(/no cache behavior for path pattern \/nope\/\*/);
+    expect((await json('status')).body.problems).toEqual([]);
+    const unknown = await cli('attach', '--leave-unprotected', '/nope/*');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no cache behavior \/nope\/\* to leave unprotected\n.*its behaviors: \*, \/api\/\*/);
+    // the old flag that only protected the default behavior is gone; --version no longer collides with the global one
+    expect((await cli('attach', '--path-pattern', '/api/*')).code).toBe(2);
+    const pinned = await json('attach', '--function-version', '1', '--replace');
+    expect(pinned.code, pinned.stderr).toBe(0);
+    expect(pinned.body.function).toMatch(/:1$/);
   });
 });

@@ -2,40 +2,24 @@
 // `terraform plan -refresh=false` with fake credentials, using the provider
 // mirror these machines have (DESIGN.md). Skipped, with the reason printed,
 // where terraform or the mirror is absent.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../cli/config.js';
 import { silent } from '../../cli/events.js';
-import { findTerraform, runTerraform, type TerraformBinary } from '../../cli/terraform.js';
+import { runTerraform } from '../../cli/terraform.js';
+import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
 import { synthesize } from '../../stacks/synth.js';
 
-const MIRROR = process.env.BASICAUTH_TF_MIRROR ?? '/opt/tf-plugins';
-let terraform: TerraformBinary | undefined;
-let why = '';
-try {
-  terraform = findTerraform(process.env);
-  if (!existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws'))) {
-    why = `no hashicorp/aws provider mirror at ${MIRROR}`;
-    terraform = undefined;
-  }
-} catch (error) {
-  why = (error as Error).message;
-}
+const { terraform, why } = terraformOrWhy();
 if (!terraform) console.warn(`skipping the offline terraform plan tests: ${why}`);
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'basicauth-plan-'));
-  const cliConfig = join(dir, 'terraformrc');
-  await writeFile(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path    = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
-  );
-  env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, AWS_ACCESS_KEY_ID: 'AKIDOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_EC2_METADATA_DISABLED: 'true', TF_PLUGIN_CACHE_DIR: '' };
+  env = { ...process.env, TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir), AWS_ACCESS_KEY_ID: 'AKIDOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_EC2_METADATA_DISABLED: 'true', TF_PLUGIN_CACHE_DIR: '' };
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -195,8 +195,9 @@ export interface EdgeOrigin {
   protocol: 'http' | 'https';
   port: number;
   customHeaders: Array<[string, string]>;
-  /** an S3 origin reached through origin access control */
+  /** an S3 origin (reached with origin access control when originAccessControlId is set) */
   s3: boolean;
+  originAccessControlId: string;
 }
 
 export interface EdgeBehavior {
@@ -213,6 +214,7 @@ export interface EdgeRouting {
   behaviors: EdgeBehavior[];
   defaultBehavior: EdgeBehavior;
   callerReference: string;
+  defaultRootObject: string;
   lambdaArns: Array<{ arn: string; eventType: string }>;
   originAccessControlIds: string[];
 }
@@ -243,6 +245,7 @@ export function routingOf(config: Node): EdgeRouting {
       port,
       customHeaders: itemsOf(o.CustomHeaders, 'OriginCustomHeader').map((h) => [text(h, 'HeaderName') ?? '', text(h, 'HeaderValue') ?? '']),
       s3: !custom,
+      originAccessControlId: text(o, 'OriginAccessControlId') ?? '',
     };
   });
   const defaultBehavior = behaviorOf(config.DefaultCacheBehavior as Node);
@@ -256,6 +259,7 @@ export function routingOf(config: Node): EdgeRouting {
     behaviors,
     defaultBehavior,
     callerReference: text(config, 'CallerReference') ?? '',
+    defaultRootObject: text(config, 'DefaultRootObject') ?? '',
     lambdaArns,
     originAccessControlIds: itemsOf(config.Origins, 'Origin').map((o) => text(o, 'OriginAccessControlId') ?? '').filter(Boolean),
   };

@@ -1,0 +1,84 @@
+// The real Terraform lifecycle against `basicauth dev`, as a user runs it:
+// init → deploy --local → verify through the local edge of the deployed
+// distribution → rotate → publish → a plan that changes nothing → destroy →
+// the local cloud holds nothing of the stack → deploy again (restoring the
+// secret the destroy scheduled for deletion). Home region ap-northeast-1, so
+// the edge function lives behind the us-east-1 provider alias.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
+import { terraformOrWhy } from '../helpers/terraform.js';
+
+const { terraform, why } = terraformOrWhy();
+if (!terraform) console.warn(`skipping deploy --local (create mode): ${why}`);
+
+let project: LocalProject;
+let origin: Server;
+
+beforeAll(async () => {
+  if (!terraform) return;
+  origin = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`));
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  const port = (origin.address() as AddressInfo).port;
+  project = await startProject('staging', {
+    region: 'ap-northeast-1',
+    distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port }, pathPatterns: ['/api/*'] },
+  });
+});
+afterAll(async () => {
+  await project?.stop();
+  origin?.close();
+});
+
+const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
+
+describe.skipIf(!terraform)('deploy --local, create mode', () => {
+  it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 300_000 }, async () => {
+    const deployed = await project.json('deploy', '--yes');
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.body).toMatchObject({ status: 'applied', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), outputs: { name: 'staging', region: 'ap-northeast-1', secretName: 'basicauth/staging' } });
+    expect(deployed.body.outputs.secretArn).toMatch(/^arn:aws:secretsmanager:ap-northeast-1:/);
+    expect(deployed.body.outputs.edgeFunctionQualifiedArn).toMatch(/^arn:aws:lambda:us-east-1:\d{12}:function:staging-edge-auth:1$/);
+    expect(deployed.stderr).not.toMatch(/password/i);
+    // the first password was made by the rotation Terraform enabled, running the uploaded rotation function
+    const site = deployed.body.url as string;
+
+    const verified = await project.json('verify');
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(statuses(verified.body)).toEqual([401, 401, 200]);
+    const creds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
+    const api = await fetch(`${site}api/items`, { headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` } });
+    expect(await api.text()).toBe('origin saw /api/items');
+    expect((await fetch(`${site}api/items`)).status).toBe(401);
+
+    const rotated = await project.json('rotate', '--now');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect((await project.cli('show-creds', '--format', 'curl')).stdout.trim()).not.toBe(creds);
+    const published = await project.json('publish');
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.body).toMatchObject({ version: '2', behaviors: [{ pathPattern: '*', to: '2' }, { pathPattern: '/api/*', to: '2' }] });
+    expect(statuses((await project.json('verify', '--wait', '30s')).body)).toEqual([401, 401, 200]);
+    const status = await project.json('status');
+    expect(status.body.problems).toEqual([]);
+
+    // Terraform itself (no basicauth code in the loop) after publish: it sees the version
+    // publish made (the README documents that the outputs follow it) and changes no resource.
+    const plan = await project.terraform('plan', '-input=false', '-no-color');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/No changes|Changes to Outputs/);
+    expect(plan.stdout).not.toMatch(/will be (created|updated in-place|destroyed|replaced)|must be replaced|Plan: /);
+
+    const destroyed = await project.json('destroy', '--yes');
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(destroyed.body).toMatchObject({ status: 'destroyed', secret: { name: 'basicauth/staging', recoveryWindowDays: 7 } });
+    expect(leftovers(project, 'staging')).toEqual({ functions: [], roles: [], policies: [], logGroups: [], distributions: [], originAccessControls: [], liveSecrets: [] });
+    expect((await fetch(site).catch(() => undefined))?.status).toBeUndefined(); // its edge is gone with it
+
+    const again = await project.json('deploy', '--yes');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.body).toMatchObject({ status: 'applied', restoredSecret: 'basicauth/staging' });
+    expect(again.stderr).toMatch(/was deleted by an earlier destroy/);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+  });
+});
