@@ -34,7 +34,7 @@ afterAll(async () => {
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
 describe.skipIf(!terraform)('deploy --local, create mode', () => {
-  it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 300_000 }, async () => {
+  it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.body).toMatchObject({ status: 'applied', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), outputs: { name: 'staging', region: 'ap-northeast-1', secretName: 'basicauth/staging' } });

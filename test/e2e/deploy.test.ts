@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { consumeLine, type TerraformRun } from '../../cli/terraform.js';
 import type { OpEvent } from '../../cli/events.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -21,7 +23,26 @@ beforeEach(async () => {
 });
 afterEach(() => rm(cwd, { recursive: true, force: true }));
 
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd, env: { BASICAUTH_TERRAFORM: FAKE, FAKE_TF_LOG: log, ...env } });
+// CloudFront as deploy's protection check reads it afterwards: the recorded
+// distribution, its behaviors running the recorded function version (or not).
+const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:staging-edge-auth:1';
+let apiRunsFunction = true;
+let cloudfront: Server;
+beforeAll(async () => {
+  const behavior = (pattern: string | undefined, runs: boolean) =>
+    `${pattern ? `<PathPattern>${pattern}</PathPattern>` : ''}<TargetOriginId>origin</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy><LambdaFunctionAssociations><Quantity>${runs ? 1 : 0}</Quantity>${runs ? `<Items><LambdaFunctionAssociation><LambdaFunctionARN>${FUNCTION}</LambdaFunctionARN><EventType>viewer-request</EventType></LambdaFunctionAssociation></Items>` : ''}</LambdaFunctionAssociations>`;
+  cloudfront = createServer((req, res) => {
+    if (req.url !== '/2020-05-31/distribution/E2QWRUHAPOMQZL/config') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/xml', etag: 'E1' }).end(
+      `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><CallerReference>r</CallerReference><DefaultCacheBehavior>${behavior(undefined, true)}</DefaultCacheBehavior><CacheBehaviors><Quantity>1</Quantity><Items><CacheBehavior>${behavior('/api/*', apiRunsFunction)}</CacheBehavior></Items></CacheBehaviors><Comment></Comment><Enabled>true</Enabled></DistributionConfig>`,
+    );
+  });
+  await new Promise<void>((r) => cloudfront.listen(0, '127.0.0.1', r));
+});
+afterAll(() => new Promise((r) => cloudfront.close(r)));
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(args, { cwd, env: { BASICAUTH_TERRAFORM: FAKE, FAKE_TF_LOG: log, AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`, ...env } });
 const calls = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
 const init = () => cli(['init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com']);
 
@@ -82,8 +103,20 @@ describe('deploy', () => {
     expect(r.stderr).toMatch(/✔ create aws_secretsmanager_secret\.secret_D2F9FB97/);
     expect(r.stderr).toMatch(/still working after 30 s/);
     expect(r.stdout).toMatch(/Deployed\. Site: https:\/\/d111111abcdef8\.cloudfront\.net\//);
+    expect(r.stderr).toMatch(/✔ check that every cache behavior runs the new version/);
     const outputs = JSON.parse(readFileSync(join(cwd, '.basicauth/outputs.json'), 'utf8'));
     expect(outputs).toMatchObject({ name: 'staging', region: 'eu-west-1', distributionId: 'E2QWRUHAPOMQZL', edgeFunctionName: 'staging-edge-auth', secretArn: expect.stringContaining(':secret:basicauth/staging') });
+  });
+
+  it('fails (exit 1) when a cache behavior does not run the new version afterwards, and names it', async () => {
+    apiRunsFunction = false;
+    try {
+      const r = await cli(['deploy', '--yes', '--no-wait']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/deployed, but \/api\/\* runs no version of the edge function instead of version 1\n.*fix: run `basicauth attach`/);
+    } finally {
+      apiRunsFunction = true;
+    }
   });
 
   it('refuses to run without a terminal to confirm in, unless --yes', async () => {

@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => project?.stop());
 
 describe.skipIf(!terraform)('terraform apply, plan and destroy of cdktf.out against basicauth dev', () => {
-  it('applies, plans clean twice, and destroys', { timeout: 300_000 }, async () => {
+  it('applies, plans clean twice, and destroys', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const init = await tf('init', '-input=false', '-no-color');
     expect(init.code, init.stderr).toBe(0);
     const apply = await tf('apply', '-auto-approve', '-input=false', '-no-color');

@@ -8,6 +8,7 @@ import { CloudFrontClient, GetDistributionConfigCommand, UpdateDistributionComma
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { clearFaults, faultHits, setFaults } from '../helpers/faults.js';
+import { until } from '../helpers/local-cloud.js';
 import { localCli } from '../helpers/run-cli.js';
 
 let stateDir: string;
@@ -74,13 +75,17 @@ describe('concurrency', () => {
   });
 
   it('users add during a rotation is refused with a clear error, and works after it', async () => {
-    await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 1500, times: 1 }]);
+    // createSecret is held long enough that `users add` (a CLI start, even on a loaded machine) meets the rotation
+    await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 8000, times: 1 }]);
     const started = await json('rotate', '--now', '--no-wait');
     expect(started.body.status).toBe('started');
     const refused = await cli('users', 'add', 'carol');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/a rotation is in progress .* changing users now would be undone by it/);
-    await new Promise((r) => setTimeout(r, 2500));
+    await until(async () => {
+      const probe = (await (await fetch(`${dev.info.endpoint}/_local/rotation?secretId=${encodeURIComponent(dev.info.secretId)}`)).json()) as { token?: string; endedAt?: number };
+      return probe.token === started.body.versionId && probe.endedAt !== undefined;
+    }, 30_000, 'the rotation to end');
     const added = await json('users', 'add', 'carol');
     expect(added.code, added.stderr).toBe(0);
     expect(added.body.users).toContain('carol');
