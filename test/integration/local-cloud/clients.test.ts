@@ -1,0 +1,110 @@
+// Clients we did not write against the local cloud: the AWS CLI v2 (Debian's
+// /usr/bin/aws, by explicit path) and boto3, on every protocol the local
+// services speak. Good calls answer; bad input and operations the local cloud
+// does not implement get AWS's error shape for that protocol, which these
+// clients turn into their usual "An error occurred (Code)" / ClientError.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
+import { runProcess } from '../../helpers/run-cli.js';
+
+const AWS_V2 = '/usr/bin/aws';
+const haveCli = existsSync(AWS_V2);
+if (!haveCli) console.warn(`skipping the AWS CLI v2 checks: no ${AWS_V2} (apt-get install awscli)`);
+
+let t: TestCloud;
+let boto3 = false;
+beforeAll(async () => {
+  t = await startTestCloud();
+  boto3 = (await runProcess('python3', ['-c', 'import boto3'])).code === 0;
+  if (!boto3) console.warn('skipping the boto3 checks: python3 cannot import boto3');
+});
+afterAll(() => t.stop());
+
+const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'AKIDCLIENT', AWS_SECRET_ACCESS_KEY: 'client', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' });
+const aws = async (...args: string[]) => {
+  const r = await runProcess(AWS_V2, [...args, '--endpoint-url', t.cloud.endpoint, '--output', 'json'], { env: env() });
+  return { ...r, json: () => JSON.parse(r.stdout), error: /An error occurred \(([^)]+)\)/.exec(r.stderr)?.[1] };
+};
+
+describe.skipIf(!haveCli)('the AWS CLI v2', () => {
+  it('speaks AWS JSON (Secrets Manager, CloudWatch Logs)', async () => {
+    const created = await aws('secretsmanager', 'create-secret', '--name', 'cli/one', '--secret-string', '{"username":"a","password":"b"}');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.json().ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:cli\/one-/);
+    expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/one')).json().SecretString).toBe('{"username":"a","password":"b"}');
+    expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/none')).error).toBe('ResourceNotFoundException');
+    expect((await aws('secretsmanager', 'create-secret', '--name', 'bad name!')).error).toBe('InvalidParameterException');
+    const unknown = await aws('secretsmanager', 'validate-resource-policy', '--resource-policy', '{}');
+    expect(unknown.error).toBe('UnknownOperationException');
+    expect(unknown.stderr).toMatch(/does not implement secretsmanager ValidateResourcePolicy/);
+    expect((await aws('logs', 'create-log-group', '--log-group-name', '/cli/group')).code).toBe(0);
+    expect((await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0]).toMatchObject({ logGroupName: '/cli/group', arn: expect.stringMatching(/:log-group:\/cli\/group:\*$/) });
+    expect((await aws('logs', 'put-retention-policy', '--log-group-name', '/cli/group', '--retention-in-days', '8')).error).toBe('InvalidParameterException');
+    expect((await aws('logs', 'describe-destinations')).error).toBe('UnknownOperationException');
+  });
+
+  it('speaks REST-JSON (Lambda) and REST-XML (CloudFront, S3)', async () => {
+    expect((await aws('lambda', 'get-function', '--function-name', 'nope')).error).toBe('ResourceNotFoundException');
+    expect((await aws('lambda', 'list-functions')).json()).toEqual({ Functions: [] });
+    expect((await aws('lambda', 'list-layers')).error).toBe('UnknownOperationException');
+    expect((await aws('cloudfront', 'get-distribution', '--id', 'ENOSUCHTHING00')).error).toBe('NoSuchDistribution');
+    expect((await aws('cloudfront', 'list-distributions', '--no-paginate')).json().DistributionList).toMatchObject({ Quantity: 0 });
+    expect((await aws('cloudfront', 'list-cache-policies')).error).toBe('UnknownOperationException');
+    expect((await aws('s3api', 'create-bucket', '--bucket', 'cli-bucket')).code).toBe(0);
+    expect((await aws('s3api', 'get-object', '--bucket', 'cli-bucket', '--key', 'none', '/dev/null')).error).toBe('NoSuchKey');
+    expect((await aws('s3api', 'get-bucket-policy', '--bucket', 'cli-bucket')).error).toBe('NoSuchBucketPolicy');
+  });
+
+  it('speaks query (IAM, STS)', async () => {
+    expect((await aws('sts', 'get-caller-identity')).json()).toMatchObject({ Account: '000000000000' });
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const role = await aws('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust, '--tags', 'Key=team,Value=web');
+    expect(role.code, role.stderr).toBe(0);
+    expect(role.json().Role).toMatchObject({ RoleName: 'cli-role', Arn: 'arn:aws:iam::000000000000:role/cli-role', RoleId: expect.stringMatching(/^AROA/) });
+    // IAM hands documents back URL-encoded; the CLI decodes them
+    expect((await aws('iam', 'get-role', '--role-name', 'cli-role')).json().Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
+    expect((await aws('iam', 'get-role', '--role-name', 'nope')).error).toBe('NoSuchEntity');
+    expect((await aws('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust)).error).toBe('EntityAlreadyExists');
+    expect((await aws('iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'p', '--policy-document', 'not json')).error).toBe('MalformedPolicyDocument');
+    expect((await aws('iam', 'list-users')).error).toBe('InvalidAction');
+  });
+});
+
+describe('boto3', () => {
+  it('gets AWS error codes on every protocol', async ({ skip }) => {
+    if (!boto3) skip();
+    const script = `
+import boto3, json, sys
+from botocore.exceptions import ClientError
+kw = dict(endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b')
+def code(call):
+    try:
+        call()
+        return 'ok'
+    except ClientError as e:
+        return e.response['Error']['Code']
+out = {
+  'json': code(lambda: boto3.client('secretsmanager', **kw).describe_secret(SecretId='nope')),
+  'json-unknown': code(lambda: boto3.client('secretsmanager', **kw).batch_get_secret_value(SecretIdList=['x'])),
+  'rest-json': code(lambda: boto3.client('lambda', **kw).get_function(FunctionName='nope')),
+  'rest-xml': code(lambda: boto3.client('cloudfront', **kw).get_distribution(Id='ENOPE')),
+  'query': code(lambda: boto3.client('iam', **kw).get_policy(PolicyArn='arn:aws:iam::000000000000:policy/nope')),
+  'query-unknown': code(lambda: boto3.client('iam', **kw).list_groups()),
+  'sts': boto3.client('sts', **kw).get_caller_identity()['Account'],
+}
+print(json.dumps(out))
+`;
+    const r = await runProcess('python3', ['-c', script, t.cloud.endpoint]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      json: 'ResourceNotFoundException',
+      'json-unknown': 'UnknownOperationException',
+      'rest-json': 'ResourceNotFoundException',
+      'rest-xml': 'NoSuchDistribution',
+      query: 'NoSuchEntity',
+      'query-unknown': 'InvalidAction',
+      sts: '000000000000',
+    });
+  });
+});
