@@ -1,6 +1,7 @@
 // `basicauth dev` end to end through the real binary: the protected demo
 // page, show-creds against it, a clean stop, and hard kills.
 import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,25 @@ describe('basicauth dev', () => {
     expect((await fetch(d.info.edgeUrl, { headers: basic('admin:wrong') })).status).toBe(401);
     // the password appears nowhere in what dev printed
     expect(d.stderr()).not.toContain(creds.split(':')[1]);
+  });
+
+  it('names an operation the local cloud does not implement in its log, once, and answers with the protocol\'s error', async () => {
+    const d = await dev();
+    const { ValidateResourcePolicyCommand } = await import('@aws-sdk/client-secrets-manager');
+    const error = await sm(d.info.endpoint).send(new ValidateResourcePolicyCommand({ ResourcePolicy: '{}' })).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'UnknownOperationException' });
+    await until(() => d.stderr().includes('not implemented by the local cloud: secretsmanager ValidateResourcePolicy'), 5000, 'the log line');
+    expect(d.stderr().split('not implemented by the local cloud: secretsmanager ValidateResourcePolicy').length - 1).toBe(1);
+    // the endpoints refuse a request for another host name (DNS rebinding) and a cross-origin page
+    const withHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${d.info.endpoint}/_local/health`);
+        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+      });
+    expect(await withHost('evil.example:80')).toBe(403);
+    expect(await withHost(`localhost:${new URL(d.info.endpoint).port}`)).toBe(200);
+    expect((await fetch(`${d.info.endpoint}/_local/health`, { headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await fetch(`${d.info.endpoint}/_local/health`)).status).toBe(200);
   });
 
   it('show-creds speaks every format and explains what it cannot do', async () => {
