@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
-import { DEFAULT_EXCLUDE_CHARACTERS } from '../handlers/rotate/settings.js';
-import { validateUsername } from '../handlers/shared/secret-value.js';
+import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../handlers/rotate/settings.js';
+import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../handlers/shared/usernames.js';
 import { CliError } from './errors.js';
 
 export const CONFIG_FILE = 'basicauth.config.json';
@@ -16,7 +16,7 @@ export const RECOVERY_WINDOW_DAYS = 7;
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
 const pathPattern = z.string().regex(/^\/[\x21-\x7e]*$/, 'a path pattern starting with /');
-const username = z.string().refine((v) => validateUsername(v) === undefined, { message: 'a username without ":" or control characters, 1-256 characters' });
+const username = z.string().refine((v) => usernameProblem(v) === undefined, { message: USERNAME_RULE });
 
 const customOrigin = z.strictObject({
   type: z.literal('custom'),
@@ -108,7 +108,13 @@ export const configSchema = z.strictObject({
       regionOverrides: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
-  notifications: z.strictObject({ webhookUrl: z.url({ protocol: /^https?$/ }).optional(), siteUrl: z.url().optional() }).default({}),
+  notifications: z
+    .strictObject({
+      /** a Secrets Manager secret holding the webhook URL (a credential: never in the config, Terraform or the Lambda environment) */
+      webhookSecretArn: z.string().regex(WEBHOOK_SECRET_ARN, 'the ARN of a Secrets Manager secret holding the webhook URL').optional(),
+      siteUrl: z.url().optional(),
+    })
+    .default({}),
   tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
   distribution,
   backend: backend.default({ type: 'local', path: '.basicauth/terraform.tfstate' }),
@@ -129,6 +135,11 @@ function at(input: unknown, path: PropertyKey[]): unknown {
 /** Validates a parsed config; the error lists every problem, each naming field, value and what is allowed. */
 export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   const dist = (input as { distribution?: { mode?: unknown; pathPatterns?: unknown } } | undefined)?.distribution;
+  if ((input as { notifications?: { webhookUrl?: unknown } } | undefined)?.notifications?.webhookUrl !== undefined) {
+    throw new CliError(`${source} is invalid: notifications.webhookUrl is a credential and may not sit in the config, the Terraform state or the Lambda environment`, {
+      hint: 'store it in a secret (aws secretsmanager create-secret --name basicauth/webhook --secret-string "https://hooks…") and set notifications.webhookSecretArn to its ARN',
+    });
+  }
   if (dist?.mode === 'attach' && dist.pathPatterns !== undefined) {
     throw new CliError(`${source} is invalid: distribution.pathPatterns is not an attach-mode field: attach now protects every cache behavior of the distribution`, {
       hint: `remove it; name behaviors to leave open, if any, in distribution.leaveUnprotected ('*' is the default behavior)`,
@@ -193,8 +204,8 @@ export function rotationEnvironment(c: Config): Record<string, string> {
   return {
     BASICAUTH_PASSWORD_LENGTH: String(c.secret.passwordLength),
     BASICAUTH_EXCLUDE_CHARACTERS: c.secret.excludeCharacters,
-    BASICAUTH_USERNAMES: c.secret.usernames.join(','),
-    ...(c.notifications.webhookUrl ? { BASICAUTH_WEBHOOK_URL: c.notifications.webhookUrl } : {}),
+    BASICAUTH_USERNAMES: encodeUsernames(c.secret.usernames),
+    ...(c.notifications.webhookSecretArn ? { BASICAUTH_WEBHOOK_SECRET_ARN: c.notifications.webhookSecretArn } : {}),
     ...(c.notifications.siteUrl ? { BASICAUTH_SITE_URL: c.notifications.siteUrl } : {}),
   };
 }

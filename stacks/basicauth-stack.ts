@@ -49,6 +49,7 @@ export class BasicauthStack extends TerraformStack {
       kmsKeyId: config.secret.kmsKeyId,
       rotation: config.rotation,
       environment: rotationEnvironment(config),
+      webhookSecretArn: config.notifications.webhookSecretArn,
       code: assets.rotate,
     });
     const edge = new EdgeFunction(this, 'edge', {

@@ -54,7 +54,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
         const { loadConfig, edgeConfigFor, rotationEnvironment } = await import('../config.js');
         const config = await loadConfig(configFile);
         const { secretId: _s, secretRegion: _r, replicaRegions: _p, regionOverrides: _o, ...edge } = edgeConfigFor(config);
-        const { BASICAUTH_WEBHOOK_URL: _w, ...env } = rotationEnvironment(config); // no notifications from a laptop
+        const { BASICAUTH_WEBHOOK_SECRET_ARN: _w, ...env } = rotationEnvironment(config); // no notifications from a laptop
         fromConfig = { edge, rotationEnvironment: env };
       }
       const style = ctx.style();

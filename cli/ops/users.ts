@@ -2,7 +2,8 @@
 // leaves loses access without everyone else getting a new password.
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseSecretValue, validateUsername, type SecretValue } from '../../handlers/shared/secret-value.js';
+import { parseSecretValue, type SecretValue } from '../../handlers/shared/secret-value.js';
+import { usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
 import { CliError } from '../errors.js';
 import { unfinishedPending } from './stages.js';
@@ -52,8 +53,8 @@ function refuseDuringRotation(pending: string | undefined): void {
 }
 
 export async function addUser(sm: SecretsManagerClient, secretId: string, name: string, options: { passwordLength: number; excludeCharacters?: string }): Promise<{ versionId: string; username: string; users: string[] }> {
-  const problem = validateUsername(name);
-  if (problem) throw new CliError(`username "${name}" ${problem}`, { hint: 'use letters, digits and - _ .' });
+  const problem = usernameProblem(name);
+  if (problem) throw new CliError(`username ${JSON.stringify(name)} ${problem}`, { hint: `use ${USERNAME_RULE}`, exitCode: 2 });
   const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
   const { value, pending } = await readCurrent(sm, secretId);
   refuseDuringRotation(pending);

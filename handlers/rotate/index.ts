@@ -1,7 +1,7 @@
 // Secrets Manager rotation Lambda entry point (handler: index.handler).
 // The nodejs22.x runtime provides the AWS SDK v3; the bundle leaves it external.
 
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { postNotice } from './notify.js';
 import { readSettings } from './settings.js';
 import { runStep, type RotationLog } from './steps.js';
@@ -12,11 +12,21 @@ const client = new SecretsManagerClient({});
 
 const log: RotationLog = (message, fields) => console.log(JSON.stringify({ level: 'info', source: 'basicauth-rotate', message, ...fields }));
 
+/** The webhook URL, read from its own secret when a rotation finishes (a string, or JSON with "url"). */
+async function webhookUrl(arn: string): Promise<string> {
+  const region = arn.split(':')[3];
+  const text = (await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? '';
+  const url = text.trim().startsWith('{') ? String((JSON.parse(text) as { url?: unknown }).url ?? '') : text.trim();
+  if (!/^https?:\/\//.test(url)) throw new Error('the webhook secret holds no http(s) URL (a string, or JSON with "url")');
+  return url;
+}
+
 async function notify(notice: Parameters<typeof postNotice>[1]): Promise<void> {
-  if (!settings.webhookUrl) return;
-  const result = await postNotice(settings.webhookUrl, notice);
+  if (!settings.webhookSecretArn) return;
+  const url = await webhookUrl(settings.webhookSecretArn);
+  const result = await postNotice(url, notice);
   // The webhook URL is itself a credential (Slack): log its host only.
-  const host = new URL(settings.webhookUrl).host;
+  const host = new URL(url).host;
   if (result.ok) log('notify.sent', { host });
   else console.log(JSON.stringify({ level: 'warn', source: 'basicauth-rotate', message: 'notify.failed', host, error: result.error }));
 }

@@ -6,8 +6,12 @@ export interface RotationSettings {
   excludeCharacters: string;
   /** usernames of the very first version, when the secret is still empty */
   initialUsernames: string[];
-  /** optional Slack-compatible webhook told about each rotation */
-  webhookUrl: string | undefined;
+  /**
+   * optional Slack-compatible webhook told about each rotation: the ARN of a
+   * Secrets Manager secret holding its URL (the URL is a credential, so it is
+   * never in the environment, the Terraform config or its state)
+   */
+  webhookSecretArn: string | undefined;
   /** the protected site, mentioned in the notification */
   siteUrl: string | undefined;
 }
@@ -15,6 +19,10 @@ export interface RotationSettings {
 // Characters that break shell quoting, URLs (`user:pass@host`), .netrc and
 // JSON embedding. What remains: letters, digits and - _ .
 export const DEFAULT_EXCLUDE_CHARACTERS = ' "\'`$\\/@:?#[]%&=+;,<>{}|^~!*()';
+
+import { decodeUsernames, encodeUsernames, USERNAME_RULE } from '../shared/usernames.js';
+
+export const WEBHOOK_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -26,20 +34,24 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   if (!/^\d+$/.test(lengthText) || passwordLength < 12 || passwordLength > 4096) {
     throw new SettingsError(`BASICAUTH_PASSWORD_LENGTH is "${lengthText}"; expected a whole number from 12 to 4096`);
   }
-  const names = env.BASICAUTH_USERNAMES ?? env.BASICAUTH_USERNAME ?? 'admin';
-  const initialUsernames = names.split(',').map((n) => n.trim());
-  if (initialUsernames.some((n) => !/^[\x21-\x2b\x2d-\x39\x3b-\x7e]{1,64}$/.test(n)) || new Set(initialUsernames).size !== initialUsernames.length) {
-    throw new SettingsError('BASICAUTH_USERNAMES must be distinct names of 1-64 printable ASCII characters without ":", "," or spaces, separated by commas');
+  let initialUsernames: string[];
+  try {
+    initialUsernames = decodeUsernames(env.BASICAUTH_USERNAMES ?? encodeUsernames(['admin']));
+  } catch (error) {
+    throw new SettingsError(`BASICAUTH_USERNAMES ${(error as Error).message}; expected a JSON array of ${USERNAME_RULE}, such as ["admin"]`);
   }
-  const webhookUrl = env.BASICAUTH_WEBHOOK_URL || undefined;
-  if (webhookUrl && !/^https?:\/\//.test(webhookUrl)) {
-    throw new SettingsError('BASICAUTH_WEBHOOK_URL must be an http(s) URL');
+  if (env.BASICAUTH_WEBHOOK_URL) {
+    throw new SettingsError('BASICAUTH_WEBHOOK_URL is no longer read (a webhook URL is a credential): put the URL in a Secrets Manager secret and set BASICAUTH_WEBHOOK_SECRET_ARN');
+  }
+  const webhookSecretArn = env.BASICAUTH_WEBHOOK_SECRET_ARN || undefined;
+  if (webhookSecretArn && !WEBHOOK_SECRET_ARN.test(webhookSecretArn)) {
+    throw new SettingsError('BASICAUTH_WEBHOOK_SECRET_ARN must be the ARN of a Secrets Manager secret');
   }
   return {
     passwordLength,
     excludeCharacters: env.BASICAUTH_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDE_CHARACTERS,
     initialUsernames,
-    webhookUrl,
+    webhookSecretArn,
     siteUrl: env.BASICAUTH_SITE_URL || undefined,
   };
 }

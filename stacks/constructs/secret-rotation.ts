@@ -22,6 +22,8 @@ export interface SecretRotationProps {
   kmsKeyId: string | undefined;
   rotation: { days?: number | undefined; schedule?: string | undefined; window?: string | undefined };
   environment: Record<string, string>;
+  /** the secret holding the notification webhook's URL, which the function may read */
+  webhookSecretArn: string | undefined;
   code: Asset;
 }
 
@@ -70,6 +72,7 @@ export class SecretRotation extends Construct {
           // GetRandomPassword acts on no resource: IAM only accepts "*" for it.
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
           { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:*` },
+          ...(p.webhookSecretArn ? [{ Sid: 'ReadWebhookUrl', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: p.webhookSecretArn }] : []),
           ...(p.kmsKeyId ? [{ Sid: 'UseSecretKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: p.kmsKeyId }] : []),
         ],
       }),

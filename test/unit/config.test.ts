@@ -16,13 +16,13 @@ describe('config', () => {
   });
 
   it('maps to the edge settings and the rotation environment, with no secret in either', () => {
-    const c = parseConfig(withField({ edge: { graceSeconds: 60, bypassPaths: ['/healthz'] }, secret: { usernames: ['alice', 'bob'], replicaRegions: ['us-west-2'] }, notifications: { webhookUrl: 'https://hooks.example.com/x' } }));
+    const c = parseConfig(withField({ edge: { graceSeconds: 60, bypassPaths: ['/healthz'] }, secret: { usernames: ['alice', 'bob'], replicaRegions: ['us-west-2'] }, notifications: { webhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/webhook-AbCdEf' } }));
     expect(edgeConfigFor(c)).toMatchObject({ secretId: 'basicauth/staging', secretRegion: 'eu-west-1', replicaRegions: ['us-west-2'], realm: 'staging', graceSeconds: 60, bypassPaths: ['/healthz'] });
     expect(rotationEnvironment(c)).toEqual({
       BASICAUTH_PASSWORD_LENGTH: '32',
       BASICAUTH_EXCLUDE_CHARACTERS: expect.any(String),
-      BASICAUTH_USERNAMES: 'alice,bob',
-      BASICAUTH_WEBHOOK_URL: 'https://hooks.example.com/x',
+      BASICAUTH_USERNAMES: '["alice","bob"]',
+      BASICAUTH_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/webhook-AbCdEf',
     });
   });
 
@@ -30,7 +30,7 @@ describe('config', () => {
     [withField({ name: 'Staging' }), /name is "Staging": expected lowercase letters/],
     [withField({ name: undefined }), /name is missing/],
     [withField({ region: 'Ireland' }), /region is "Ireland": expected an AWS region/],
-    [withField({ secret: { usernames: ['a:b'] } }), /secret\.usernames\[0\] is "a:b": expected a username without ":"/],
+    [withField({ secret: { usernames: ['a:b'] } }), /secret\.usernames\[0\] is "a:b": expected letters, digits/],
     [withField({ secret: { usernames: [] } }), /secret\.usernames is \[\]/],
     [withField({ secret: { passwordLength: 8 } }), /secret\.passwordLength is 8/],
     [withField({ secret: { replicaRegions: ['mars-1'] } }), /secret\.replicaRegions\[0\] is "mars-1"/],
@@ -43,7 +43,12 @@ describe('config', () => {
     [withField({ edge: { allowCidrs: ['10.0.0.0/99'] } }), /edge\.allowCidrs\[0\] is "10.0.0.0\/99"/],
     [withField({ edge: { realm: 'a"b' } }), /edge\.realm is "a\\"b"/],
     [withField({ edge: { ttl: 5 } }), /edge: unknown field\(s\) "ttl"/],
-    [withField({ notifications: { webhookUrl: 'ftp://x' } }), /notifications\.webhookUrl is "ftp:\/\/x"/],
+    [withField({ notifications: { webhookUrl: 'https://hooks.slack.com/services/T/B/x' } }), /notifications\.webhookUrl is a credential and may not sit in the config/],
+    [withField({ notifications: { webhookSecretArn: 'https://hooks.slack.com/x' } }), /notifications\.webhookSecretArn is "https:.*": expected the ARN of a Secrets Manager secret/],
+    [withField({ secret: { usernames: ['alice smith'] } }), /secret\.usernames\[0\] is "alice smith": expected letters, digits/],
+    [withField({ secret: { usernames: ['jörg'] } }), /secret\.usernames\[0\] is "jörg"/],
+    [withField({ secret: { usernames: ['a,b'] } }), /secret\.usernames\[0\] is "a,b"/],
+    [withField({ secret: { usernames: ['x'.repeat(65)] } }), /secret\.usernames\[0\] is "xxx/],
     [withField({ distribution: { mode: 'mirror' } }), /distribution\.mode is "mirror"/],
     [withField({ distribution: { mode: 'attach', distributionId: 'nope' } }), /distribution\.distributionId is "nope": expected a CloudFront distribution id/],
     [withField({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL', pathPatterns: ['/api/*'] } }), /distribution\.pathPatterns is not an attach-mode field: attach now protects every cache behavior/],

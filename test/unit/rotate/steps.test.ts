@@ -75,7 +75,7 @@ describe('rotation handler', () => {
 
   it('honours the length, excluded characters and initial username from the environment', async () => {
     await sm.create();
-    deps.settings = readSettings({ BASICAUTH_PASSWORD_LENGTH: '20', BASICAUTH_EXCLUDE_CHARACTERS: 'abcdefghijklmnopqrstuvwxyz', BASICAUTH_USERNAME: 'team' });
+    deps.settings = readSettings({ BASICAUTH_PASSWORD_LENGTH: '20', BASICAUTH_EXCLUDE_CHARACTERS: 'abcdefghijklmnopqrstuvwxyz', BASICAUTH_USERNAMES: '["team"]' });
     await rotateFully();
     const value = (await sm.valueOf('AWSCURRENT')) as { username: string; password: string };
     expect(value.username).toBe('team');
@@ -84,7 +84,7 @@ describe('rotation handler', () => {
 
   it('creates every configured user in the first value', async () => {
     await sm.create();
-    deps.settings = readSettings({ BASICAUTH_USERNAMES: 'alice, bob' });
+    deps.settings = readSettings({ BASICAUTH_USERNAMES: '["alice","bob"]' });
     await rotateFully();
     const users = ((await sm.valueOf('AWSCURRENT')) as { users: Record<string, string> }).users;
     expect(Object.keys(users)).toEqual(['alice', 'bob']);
@@ -201,9 +201,11 @@ describe('rotation settings', () => {
   it.each([
     [{ BASICAUTH_PASSWORD_LENGTH: '8' }, /BASICAUTH_PASSWORD_LENGTH is "8"; expected a whole number from 12 to 4096/],
     [{ BASICAUTH_PASSWORD_LENGTH: '32.5' }, /BASICAUTH_PASSWORD_LENGTH/],
-    [{ BASICAUTH_USERNAME: 'a:b' }, /BASICAUTH_USERNAMES must be/],
-    [{ BASICAUTH_USERNAMES: 'alice,alice' }, /BASICAUTH_USERNAMES must be distinct/],
-    [{ BASICAUTH_WEBHOOK_URL: 'hooks.slack.com/x' }, /BASICAUTH_WEBHOOK_URL must be an http\(s\) URL/],
+    [{ BASICAUTH_USERNAMES: '["a:b"]' }, /BASICAUTH_USERNAMES names "a:b", which is not letters, digits/],
+    [{ BASICAUTH_USERNAMES: '["alice","alice"]' }, /BASICAUTH_USERNAMES names a user twice/],
+    [{ BASICAUTH_USERNAMES: 'alice,bob' }, /BASICAUTH_USERNAMES is not a JSON array/],
+    [{ BASICAUTH_WEBHOOK_URL: 'https://hooks.slack.com/x' }, /BASICAUTH_WEBHOOK_URL is no longer read/],
+    [{ BASICAUTH_WEBHOOK_SECRET_ARN: 'https://hooks.slack.com/x' }, /BASICAUTH_WEBHOOK_SECRET_ARN must be the ARN/],
   ])('names the variable at fault: %j', (env, message) => {
     expect(() => readSettings(env)).toThrow(message);
   });
