@@ -41,6 +41,13 @@ const distribution = z.discriminatedUnion('mode', [
     pathPatterns: z.array(pathPattern).default([]),
     priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).default('PriceClass_100'),
     comment: z.string().max(128).optional(),
+    /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
+    aliases: z.array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com')).default([]),
+    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)').optional(),
+    minimumProtocolVersion: z.enum(['TLSv1.2_2021', 'TLSv1.2_2019', 'TLSv1.2_2018']).default('TLSv1.2_2021'),
+  }).refine((d) => (d.aliases.length > 0) === (d.certificateArn !== undefined), {
+    message: 'aliases and certificateArn go together: CloudFront serves your host names only with a certificate for them',
+    path: ['certificateArn'],
   }),
   z.strictObject({
     mode: z.literal('attach'),
@@ -103,7 +110,16 @@ export const configSchema = z.strictObject({
       graceSeconds: z.number().optional(),
       bypassPaths: z.array(z.string()).optional(),
       allowCidrs: z.array(z.string()).optional(),
-      corsPreflight: z.boolean().optional(),
+      /** CORS preflights answered at the edge (never forwarded: they carry no credentials) */
+      cors: z
+        .strictObject({
+          allowOrigins: z.array(z.string()).min(1),
+          allowMethods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).min(1),
+          allowHeaders: z.array(z.string()).optional(),
+          maxAgeSeconds: z.number().int().min(0).max(86_400).optional(),
+          allowCredentials: z.boolean().optional(),
+        })
+        .optional(),
       stripAuthorization: z.boolean().optional(),
       regionOverrides: z.record(z.string(), z.string()).optional(),
     })
@@ -138,6 +154,11 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   if ((input as { notifications?: { webhookUrl?: unknown } } | undefined)?.notifications?.webhookUrl !== undefined) {
     throw new CliError(`${source} is invalid: notifications.webhookUrl is a credential and may not sit in the config, the Terraform state or the Lambda environment`, {
       hint: 'store it in a secret (aws secretsmanager create-secret --name basicauth/webhook --secret-string "https://hooks…") and set notifications.webhookSecretArn to its ARN',
+    });
+  }
+  if ((input as { edge?: { corsPreflight?: unknown } } | undefined)?.edge?.corsPreflight !== undefined) {
+    throw new CliError(`${source} is invalid: edge.corsPreflight forwarded preflights to the origin unauthenticated and is gone`, {
+      hint: 'replace it with edge.cors: {"allowOrigins": ["https://app.example.com"], "allowMethods": ["GET", "POST"], "allowHeaders": ["content-type"]}: the edge answers preflights itself',
     });
   }
   if (dist?.mode === 'attach' && dist.pathPatterns !== undefined) {

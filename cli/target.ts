@@ -32,6 +32,8 @@ export interface Target {
   rotationProbe: (() => Promise<RotationProbe | undefined>) | undefined;
   /** behaviors this directory's config leaves unprotected on purpose (attach mode) */
   leaveUnprotected: string[];
+  /** the password policy this directory's config sets (what the rotation function uses), where there is one */
+  passwordPolicy: { length?: number; excludeCharacters?: string };
 }
 
 export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
@@ -53,6 +55,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
         return res?.ok ? ((await res.json()) as RotationProbe) : undefined;
       },
       leaveUnprotected: deployed ? await leftUnprotected() : [],
+      passwordPolicy: deployed ? await passwordPolicy() : {},
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -72,6 +75,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     distributionId: flags.distribution ?? recorded?.distributionId,
     rotationProbe: undefined,
     leaveUnprotected: recorded ? await leftUnprotected() : [],
+    passwordPolicy: await passwordPolicy(),
   };
 }
 
@@ -100,13 +104,21 @@ export function explainAwsError(error: unknown, what: string): never {
 }
 
 /** This directory's config as written (not validated: commands that only read need not pay for the schema). */
-async function rawConfig(): Promise<{ name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown } } | undefined> {
+async function rawConfig(): Promise<{ name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown }; secret?: { passwordLength?: unknown; excludeCharacters?: unknown } } | undefined> {
   const { readFile } = await import('node:fs/promises');
   try {
     return JSON.parse(await readFile(CONFIG_FILE, 'utf8')) as { name?: unknown };
   } catch {
     return undefined;
   }
+}
+
+async function passwordPolicy(): Promise<Target['passwordPolicy']> {
+  const secret = (await rawConfig())?.secret;
+  return {
+    ...(typeof secret?.passwordLength === 'number' ? { length: secret.passwordLength } : {}),
+    ...(typeof secret?.excludeCharacters === 'string' ? { excludeCharacters: secret.excludeCharacters } : {}),
+  };
 }
 
 async function leftUnprotected(): Promise<string[]> {

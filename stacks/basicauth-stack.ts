@@ -2,10 +2,10 @@
 // us-east-1 where Lambda@Edge must live), one Terraform state.
 
 import { relative, resolve } from 'node:path';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
+import { edgeConfigFor, rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
 import type { Asset } from './constructs/assets.js';
 import { Distribution } from './constructs/distribution.js';
 import { EdgeFunction } from './constructs/edge-function.js';
@@ -45,6 +45,7 @@ export class BasicauthStack extends TerraformStack {
       name: config.name,
       secretName: secretNameOf(config),
       replicaRegions: config.secret.replicaRegions,
+      homeRegion: config.region,
       recoveryWindowDays: config.secret.recoveryWindowDays,
       kmsKeyId: config.secret.kmsKeyId,
       rotation: config.rotation,
@@ -59,9 +60,13 @@ export class BasicauthStack extends TerraformStack {
       homeRegion: config.region,
       replicaRegions: config.secret.replicaRegions,
       kmsKeyId: config.secret.kmsKeyId,
+      readsRotationDate: edgeConfigFor(config).graceSeconds > 0,
       code: assets.edgeAuth,
     });
 
+    // the account that runs the stack, named in ARNs instead of a wildcard account; read
+    // from the secret's ARN rather than a data source, so planning needs no API call
+    const accountId = Fn.element(Fn.split(':', secret.secret.arn), 4);
     let distributionId: string;
     let distributionArn: string;
     if (config.distribution.mode === 'create') {
@@ -73,7 +78,7 @@ export class BasicauthStack extends TerraformStack {
     } else {
       // attach mode: deploy associates the function through `basicauth attach`'s code path
       distributionId = config.distribution.distributionId;
-      distributionArn = `arn:aws:cloudfront::*:distribution/${distributionId}`;
+      distributionArn = `arn:aws:cloudfront::${accountId}:distribution/${distributionId}`;
     }
     const policies = new TeamPolicies(this, 'team', {
       provider: home,
@@ -82,6 +87,8 @@ export class BasicauthStack extends TerraformStack {
       edgeFunctionArn: edge.function.arn,
       distributionArn,
       kmsKeyId: config.secret.kmsKeyId,
+      homeRegion: config.region,
+      accountId,
     });
 
     new TerraformOutput(this, 'distribution_id', { value: distributionId });

@@ -199,6 +199,8 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
     secretAdoption,
     siteUrl: async (outputs: import('../outputs.js').DeployOutputs) => {
       if (dev) return (await import('../local-deploy.js')).localSiteUrl(dev, outputs.distributionId);
+      const alias = config.distribution.mode === 'create' ? config.distribution.aliases[0] : undefined;
+      if (alias) return `https://${alias.replace(/^\*\./, 'www.')}/`;
       return outputs.distributionDomainName ? `https://${outputs.distributionDomainName}/` : undefined;
     },
     waitDeployed: async (distributionId: string, emit: import('../events.js').Emit) => {

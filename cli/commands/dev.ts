@@ -37,7 +37,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--function-update-ms <ms>', 'how long a new or changed function reads Pending/InProgress, as on AWS', intIn('--function-update-ms', 0, 600_000), 500)
     .option('--rotate-every <expr>', 'rotation schedule: days (30) or rate(4 hours) or cron(...)', '30')
     .option('--cache-ttl <s>', 'edge cache TTL of the secret (default 300)', intIn('--cache-ttl', 1, 86_400))
-    .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 5)', intIn('--refresh-interval', 0, 3600))
+    .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 1)', intIn('--refresh-interval', 1, 3600))
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default 0)', intIn('--grace', 0, 2_592_000))
     .option('--config <file>', 'take the edge and password settings from this config (default: basicauth.config.json when present)')
     .option('--json', 'print one JSON line when ready instead of the summary')

@@ -15,12 +15,16 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     .command('add')
     .argument('<name>', 'username (no colon)')
     .description('add a user with a generated password (a new secret version; nobody else changes)')
-    .option('--length <n>', 'password length', intIn('--length', 12, 4096), 32)
+    .option('--length <n>', 'password length (default: secret.passwordLength of basicauth.config.json, else 32)', intIn('--length', 12, 4096))
     .option('--json', 'print the result as one JSON document');
   addTargetOptions(add).action(async (name: string, flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
-    const result = await ops.addUser(await target.clients.secretsManager(), target.secretId, name, { passwordLength: flags.length ?? 32 });
+    const policy = target.passwordPolicy;
+    const result = await ops.addUser(await target.clients.secretsManager(), target.secretId, name, {
+      passwordLength: flags.length ?? policy.length ?? 32,
+      ...(policy.excludeCharacters !== undefined ? { excludeCharacters: policy.excludeCharacters } : {}),
+    });
     if (flags.json) return ctx.printJson(result);
     ctx.print(`Added ${name} (${result.users.length} users). Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`);
   });
@@ -35,7 +39,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const target = await resolveTarget(flags, ctx.env);
     const result = await ops.removeUser(await target.clients.secretsManager(), target.secretId, name);
     if (flags.json) return ctx.printJson(result);
-    ctx.print(`Removed ${name} (${result.users.length} left). Edges stop accepting them when their cache next refreshes: within the cache TTL (5 min by default), plus the grace period if one is set.`);
+    ctx.print(`Removed ${name} (${result.users.length} left). Edges stop accepting them, grace period or not, when their cache next refreshes: within the cache TTL (5 min by default).`);
   });
 
   const list = users.command('list').description('list users and the age of their passwords').option('--json', 'print the users as one JSON document');

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ChecksFailed, CliError } from '../errors.js';
+import { ChecksFailed, CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../main.js';
 import type { Target } from '../target.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
@@ -8,6 +8,8 @@ import { addTargetOptions, type TargetOptions } from './options.js';
 interface VerifyFlags extends TargetOptions {
   user?: string;
   password?: string;
+  passwordStdin?: boolean;
+  allowHttp?: boolean;
   expect: string;
   realm?: string;
   previous?: boolean;
@@ -23,7 +25,9 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .argument('[url]', 'the protected URL (default with --local: the dev edge)')
     .description('smoke-test a protected site: 401 without and with wrong credentials, success with the current ones')
     .option('--user <name>', 'username to test (default: from the secret, or BASICAUTH_USER)')
-    .option('--password <password>', 'password to test (default: from the secret, or BASICAUTH_PASSWORD)')
+    .option('--password <password>', 'password to test (visible in ps and shell history: prefer --password-stdin or BASICAUTH_PASSWORD)')
+    .option('--password-stdin', 'read the password to test from standard input')
+    .option('--allow-http', 'send credentials over plain http:// to a host that is not this machine')
     .option('--expect <statuses>', 'status expected with the current credentials: 200, 2xx,3xx, 301-308', '200')
     .option('--realm <realm>', 'the realm the challenge must name')
     .option('--previous', 'also check that the previous password is refused')
@@ -49,7 +53,8 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
     import('../ui/verify-table.js'),
   ]);
   const user = flags.user ?? ctx.env.BASICAUTH_USER;
-  const password = flags.password ?? ctx.env.BASICAUTH_PASSWORD;
+  if (flags.password !== undefined && flags.passwordStdin) throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
+  const password = flags.passwordStdin ? await readStdinPassword() : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
   let target = options.target;
   const needTarget = !password || flags.previous || !url;
   if (needTarget && !target) {
@@ -63,6 +68,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
   }
   const siteUrl = url ?? target?.siteUrl;
   if (!siteUrl) throw new CliError('no URL to verify', { hint: 'pass the URL as the first argument' });
+  refusePlainHttp(siteUrl, Boolean(flags.allowHttp));
   const pick = async (previous: boolean) => {
     const creds = await readCredentials(target as Target, { previous, ...(user ? { user } : {}) });
     return { username: creds.users[0]!.username, password: creds.users[0]!.password };
@@ -86,4 +92,29 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
   if (flags.junit) await writeFile(flags.junit, junitXml(result));
   if (!flags.json && !options.quiet) ctx.print(verifyTable(result, ctx.style()));
   return result;
+}
+
+/** The first line of standard input: a password piped in stays out of ps and shell history. */
+async function readStdinPassword(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, and standard input is a terminal', "pipe it: printf %s \"$PASSWORD\" | basicauth verify … --password-stdin");
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (!password) throw new UsageError('--password-stdin read an empty password', 'pipe the password in, without a leading blank line');
+  return password;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Basic credentials over plain http:// to another machine can be read on the way: refuse unless asked. */
+function refusePlainHttp(url: string, allowed: boolean): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${url} is not a URL`, 'pass it as https://host/path');
+  }
+  if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !allowed) {
+    throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, { hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours` });
+  }
 }

@@ -36,6 +36,20 @@ export interface RotateResult {
   durationMs: number | undefined;
 }
 
+/** Whether the current value still lets people in: hints must not promise what is not so. */
+async function currentWorks(sm: SecretsManagerClient, secretId: string): Promise<boolean> {
+  const [{ GetSecretValueCommand }, { parseSecretValue }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../../handlers/shared/secret-value.js')]);
+  try {
+    parseSecretValue((await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const stillWorks = async (sm: SecretsManagerClient, secretId: string) =>
+  (await currentWorks(sm, secretId)) ? 'the current password still works' : 'the current value is unusable (every request gets 503) until a rotation finishes';
+
 const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +78,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
         hint:
           age !== undefined && age < 120_000 && !probe?.failedStep
             ? 'another rotation is probably running: wait for it, or follow it with `basicauth status`'
-            : 'the current password still works; run `basicauth rotate --now --recover` to clear the stuck version and rotate',
+            : `${await stillWorks(sm, input.secretId)}; run \`basicauth rotate --now --recover\` to clear the stuck version and rotate`,
       });
     }
     emit({ type: 'step.start', id: 'recover', title: `clear the unfinished rotation (${pending.slice(0, 8)})` });
@@ -112,13 +126,13 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
     if (probe?.token === token && probe.failedStep) {
       emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: probe.failedStep });
       throw new CliError(`the rotation failed at ${probe.failedStep}: ${probe.error}`, {
-        hint: 'the current password still works; fix the cause, then run `basicauth rotate --now --recover`',
+        hint: `${await stillWorks(sm, input.secretId)}; fix the cause, then run \`basicauth rotate --now --recover\``,
       });
     }
     if (now() > deadline) {
       emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: 'timed out' });
       throw new CliError(`the rotation did not finish within ${ago(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
-        hint: `the current password still works; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`basicauth rotate --now --recover\``,
+        hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`basicauth rotate --now --recover\``,
       });
     }
     await sleep(input.pollMs);

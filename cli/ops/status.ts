@@ -53,6 +53,26 @@ export interface Status {
 
 const STUCK_AFTER_MS = 10 * 60_000;
 
+/** AWSCURRENT must parse (else every request gets 503); an unusable AWSPREVIOUS only loses its grace period. */
+async function unusableValues(sm: SecretsManagerClient, secretId: string, versions: Status['secret']['versions']): Promise<Problem[]> {
+  const [{ GetSecretValueCommand }, { parseSecretValue }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../../handlers/shared/secret-value.js')]);
+  const problems: Problem[] = [];
+  for (const stage of ['AWSCURRENT', 'AWSPREVIOUS'] as const) {
+    if (!versions.some((v) => v.stages.includes(stage))) continue;
+    try {
+      parseSecretValue((await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }))).SecretString ?? '');
+    } catch (error) {
+      const why = (error as Error).message; // names fields, never values
+      problems.push(
+        stage === 'AWSCURRENT'
+          ? { severity: 'error', message: `the AWSCURRENT value is unusable (${why}): every request gets 503`, fix: 'basicauth rotate --now (it replaces the value for the configured users)' }
+          : { severity: 'warning', message: `the AWSPREVIOUS value is unusable (${why}): no grace period applies to it`, fix: 'nothing to do; the next rotation replaces it' },
+      );
+    }
+  }
+  return problems;
+}
+
 export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: LambdaClient; cf?: CloudFrontClient }, input: StatusInput): Promise<Status> {
   const now = input.now ?? Date.now;
   const { DescribeSecretCommand, ListSecretVersionIdsCommand } = await import('@aws-sdk/client-secrets-manager');
@@ -77,6 +97,8 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
   if (!secret.rotationEnabled) problems.push({ severity: 'warning', message: 'rotation is off: the password never changes', fix: 'basicauth rotate --days 30' });
   if (!secret.versions.some((v) => v.stages.includes('AWSCURRENT'))) {
     problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: 'basicauth rotate --now' });
+  } else {
+    problems.push(...(await unusableValues(clients.sm, input.secretId, secret.versions)));
   }
   const pending = secret.versions.find((v) => v.stages.includes('AWSPENDING') && !v.stages.includes('AWSCURRENT'));
   if (pending) {

@@ -16,14 +16,22 @@ export interface UserAge {
 
 const SET_AT = 'passwordSetAt';
 
-async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<{ value: SecretValue; versionCreated: Date | undefined; lastRotated: Date | undefined; pending: string | undefined }> {
+interface CurrentValue {
+  value: SecretValue;
+  versionCreated: Date | undefined;
+  lastRotated: Date | undefined;
+  pending: string | undefined;
+  stages: Record<string, string[]>;
+}
+
+async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<CurrentValue> {
   const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
   const [current, described] = await Promise.all([
     sm.send(new GetSecretValueCommand({ SecretId: secretId })),
     sm.send(new DescribeSecretCommand({ SecretId: secretId })),
   ]).catch((error) => explainAwsError(error, `secret ${secretId}`));
   const pending = unfinishedPending(described.VersionIdsToStages);
-  return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending };
+  return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending, stages: described.VersionIdsToStages ?? {} };
 }
 
 function ages(value: SecretValue, lastRotated: Date | undefined, versionCreated: Date | undefined): UserAge[] {
@@ -40,9 +48,21 @@ export async function listUsers(sm: SecretsManagerClient, secretId: string): Pro
   return ages(value, lastRotated, versionCreated);
 }
 
-async function write(sm: SecretsManagerClient, secretId: string, next: Record<string, unknown>): Promise<string> {
-  const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+/**
+ * Writes the users' new value as AWSCURRENT. Moving AWSCURRENT also moves
+ * AWSPREVIOUS to the version it leaves; AWSPREVIOUS belongs to the last
+ * rotation (its grace period), so it goes back where it was.
+ */
+async function write(sm: SecretsManagerClient, secretId: string, next: Record<string, unknown>, before: CurrentValue): Promise<string> {
+  const { PutSecretValueCommand, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
+  const holder = (stage: string) => Object.entries(before.stages).find(([, s]) => s.includes(stage))?.[0];
+  const [oldCurrent, previous] = [holder('AWSCURRENT'), holder('AWSPREVIOUS')];
   const out = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next) }));
+  if (oldCurrent && previous !== oldCurrent) {
+    await sm.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: oldCurrent, ...(previous ? { MoveToVersionId: previous } : {}) }),
+    );
+  }
   return out.VersionId as string;
 }
 
@@ -56,19 +76,21 @@ export async function addUser(sm: SecretsManagerClient, secretId: string, name: 
   const problem = usernameProblem(name);
   if (problem) throw new CliError(`username ${JSON.stringify(name)} ${problem}`, { hint: `use ${USERNAME_RULE}`, exitCode: 2 });
   const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
-  const { value, pending } = await readCurrent(sm, secretId);
-  refuseDuringRotation(pending);
+  const current = await readCurrent(sm, secretId);
+  const { value } = current;
+  refuseDuringRotation(current.pending);
   if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: 'to give them a new password, remove and add them again, or rotate everyone with basicauth rotate --now' });
   const generated = await sm.send(new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }));
   const users = Object.fromEntries([...value.users, [name, generated.RandomPassword as string]]);
   const { username: _u, password: _p, ...rest } = value.raw;
   const next = { ...rest, users, [SET_AT]: { ...((value.raw[SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };
-  return { versionId: await write(sm, secretId, next), username: name, users: Object.keys(users) };
+  return { versionId: await write(sm, secretId, next, current), username: name, users: Object.keys(users) };
 }
 
 export async function removeUser(sm: SecretsManagerClient, secretId: string, name: string): Promise<{ versionId: string; username: string; users: string[] }> {
-  const { value, pending } = await readCurrent(sm, secretId);
-  refuseDuringRotation(pending);
+  const current = await readCurrent(sm, secretId);
+  const { value } = current;
+  refuseDuringRotation(current.pending);
   if (!value.users.has(name)) throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
   if (value.users.size === 1) throw new CliError(`"${name}" is the only user: removing them would lock everyone out`, { hint: 'add another user first' });
   const users = Object.fromEntries([...value.users].filter(([n]) => n !== name));
@@ -76,5 +98,5 @@ export async function removeUser(sm: SecretsManagerClient, secretId: string, nam
   delete setAt[name];
   const { username: _u, password: _p, ...rest } = value.raw;
   const next = { ...rest, users, [SET_AT]: setAt };
-  return { versionId: await write(sm, secretId, next), username: name, users: Object.keys(users) };
+  return { versionId: await write(sm, secretId, next, current), username: name, users: Object.keys(users) };
 }

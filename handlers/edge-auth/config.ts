@@ -3,6 +3,7 @@
 // into the bundle through esbuild `define` (see stacks/bundle.ts).
 
 import { parseCidrOrUndefined } from './cidr.js';
+import type { CorsConfig } from './cors.js';
 
 export interface EdgeAuthConfig {
   /** secret name or ARN */
@@ -16,7 +17,7 @@ export interface EdgeAuthConfig {
   realm: string;
   /** how long a fetched secret is trusted before it is refetched */
   cacheTtlSeconds: number;
-  /** least time between two refetches caused by failed checks or failed fetches */
+  /** least time between two refetches caused by failed checks or failed fetches (at least 1 s) */
   refreshMinIntervalSeconds: number;
   /** how long past its TTL a cached secret may serve while refreshes fail */
   staleIfErrorSeconds: number;
@@ -26,8 +27,8 @@ export interface EdgeAuthConfig {
   bypassPaths: string[];
   /** IPv4/IPv6 CIDRs whose clients skip auth */
   allowCidrs: string[];
-  /** let CORS preflights (OPTIONS with Origin + Access-Control-Request-Method) through */
-  corsPreflight: boolean;
+  /** answer CORS preflights (OPTIONS with Origin + Access-Control-Request-Method) at the edge; off when undefined */
+  cors: CorsConfig | undefined;
   /** remove the Authorization header before the request reaches the origin */
   stripAuthorization: boolean;
   /** time limit on one Secrets Manager call */
@@ -41,18 +42,19 @@ export const EDGE_AUTH_DEFAULTS = {
   regionOverrides: {} as Record<string, string>,
   realm: 'Restricted',
   cacheTtlSeconds: 300,
-  refreshMinIntervalSeconds: 5,
+  refreshMinIntervalSeconds: 1,
   staleIfErrorSeconds: 3600,
   graceSeconds: 0,
   bypassPaths: [] as string[],
   allowCidrs: [] as string[],
-  corsPreflight: false,
+  cors: undefined as CorsConfig | undefined,
   stripAuthorization: true,
   fetchTimeoutMs: 2000,
   retryAfterSeconds: 10,
 } satisfies Partial<EdgeAuthConfig>;
 
-export type EdgeAuthConfigInput = Pick<EdgeAuthConfig, 'secretId' | 'secretRegion'> & Partial<EdgeAuthConfig>;
+export type EdgeAuthConfigInput = Pick<EdgeAuthConfig, 'secretId' | 'secretRegion'> &
+  Partial<Omit<EdgeAuthConfig, 'cors'>> & { cors?: Pick<CorsConfig, 'allowOrigins' | 'allowMethods'> & Partial<CorsConfig> };
 
 export class EdgeConfigError extends Error {
   override name = 'EdgeConfigError';
@@ -68,7 +70,7 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new EdgeConfigError('edge config must be an object with at least secretId and secretRegion');
   }
-  const known = new Set<string>(['secretId', 'secretRegion', ...Object.keys(EDGE_AUTH_DEFAULTS)]);
+  const known = new Set<string>(['secretId', 'secretRegion', 'corsPreflight', ...Object.keys(EDGE_AUTH_DEFAULTS)]);
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new EdgeConfigError(`edge config: unknown field "${key}"; allowed: ${[...known].join(', ')}`);
   }
@@ -82,13 +84,17 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   requireArray(c, 'bypassPaths', (v) => PATH_PATTERN.test(v), 'path patterns starting with /');
   requireArray(c, 'allowCidrs', (v) => parseCidrOrUndefined(v) !== undefined, 'IPv4 or IPv6 CIDRs such as 203.0.113.0/24');
   requireInt(c, 'cacheTtlSeconds', 1, 86_400);
-  requireInt(c, 'refreshMinIntervalSeconds', 0, 3600);
+  // below 1 s, every wrong password of a flood would cost Secrets Manager calls
+  requireInt(c, 'refreshMinIntervalSeconds', 1, 3600);
   requireInt(c, 'staleIfErrorSeconds', 0, 7 * 86_400);
   requireInt(c, 'graceSeconds', 0, 30 * 86_400);
   requireInt(c, 'fetchTimeoutMs', 100, 4500);
   requireInt(c, 'retryAfterSeconds', 1, 3600);
-  requireBoolean(c, 'corsPreflight');
   requireBoolean(c, 'stripAuthorization');
+  if ('corsPreflight' in (input as object)) {
+    throw new EdgeConfigError('edge config: corsPreflight is replaced by cors: preflights are answered at the edge from {"allowOrigins": [...], "allowMethods": [...], "allowHeaders": [...]}');
+  }
+  const cors = c.cors === undefined ? undefined : checkCors(c.cors);
 
   const overrides = c.regionOverrides;
   if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
@@ -102,8 +108,10 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
       );
     }
   }
+  const { corsPreflight: _removed, ...rest } = c as EdgeAuthConfig & { corsPreflight?: unknown };
   return {
-    ...c,
+    ...rest,
+    cors,
     replicaRegions: [...new Set(c.replicaRegions)].filter((r) => r !== c.secretRegion),
   };
 }
@@ -140,4 +148,27 @@ function requireInt(c: EdgeAuthConfig, key: Field<number>, min: number, max: num
 function requireBoolean(c: EdgeAuthConfig, key: Field<boolean>): void {
   const v: unknown = c[key];
   if (typeof v !== 'boolean') throw new EdgeConfigError(`edge config: ${key} is ${describe(v)}; expected true or false`);
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+const TOKEN = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function checkCors(cors: unknown): CorsConfig {
+  const c = cors as Partial<CorsConfig> | null;
+  const fail = (what: string) => {
+    throw new EdgeConfigError(`edge config: cors.${what}`);
+  };
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new EdgeConfigError('edge config: cors must be an object: {"allowOrigins": [...], "allowMethods": [...], "allowHeaders": [...]}');
+  for (const key of Object.keys(c)) if (!['allowOrigins', 'allowMethods', 'allowHeaders', 'maxAgeSeconds', 'allowCredentials'].includes(key)) fail(`${key} is not a field; allowed: allowOrigins, allowMethods, allowHeaders, maxAgeSeconds, allowCredentials`);
+  if (!Array.isArray(c.allowOrigins) || c.allowOrigins.length === 0 || !c.allowOrigins.every((o) => o === '*' || (typeof o === 'string' && ORIGIN.test(o)))) {
+    fail(`allowOrigins is ${describe(c.allowOrigins)}; expected origins such as "https://app.example.com" (scheme, host, optional port; no path), or "*"`);
+  }
+  if (!Array.isArray(c.allowMethods) || c.allowMethods.length === 0 || !c.allowMethods.every((m) => METHODS.includes(m))) fail(`allowMethods is ${describe(c.allowMethods)}; expected some of ${METHODS.join(', ')}`);
+  if (c.allowHeaders !== undefined && (!Array.isArray(c.allowHeaders) || !c.allowHeaders.every((h) => h === '*' || (typeof h === 'string' && TOKEN.test(h))))) fail(`allowHeaders is ${describe(c.allowHeaders)}; expected lowercase header names, or "*"`);
+  if (c.maxAgeSeconds !== undefined && (!Number.isInteger(c.maxAgeSeconds) || c.maxAgeSeconds < 0 || c.maxAgeSeconds > 86_400)) fail(`maxAgeSeconds is ${describe(c.maxAgeSeconds)}; expected a whole number from 0 to 86400`);
+  if (c.allowCredentials !== undefined && typeof c.allowCredentials !== 'boolean') fail(`allowCredentials is ${describe(c.allowCredentials)}; expected true or false`);
+  const allowOrigins = c.allowOrigins as string[];
+  if (c.allowCredentials && allowOrigins.includes('*')) fail('allowOrigins may not be "*" with allowCredentials: browsers refuse it; list the origins');
+  return { allowOrigins, allowMethods: c.allowMethods as string[], allowHeaders: (c.allowHeaders ?? []).map((h) => h.toLowerCase()), maxAgeSeconds: c.maxAgeSeconds ?? 600, allowCredentials: c.allowCredentials ?? false };
 }

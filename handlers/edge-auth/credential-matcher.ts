@@ -3,31 +3,35 @@
 // 32-byte values: the time taken depends neither on where the first differing
 // byte is nor on the length of the password or of the guess. All users are
 // compared on every check (no early exit), so timing does not tell which
-// usernames exist either.
+// usernames exist either. A request's digest is computed once and serves the
+// current version, the previous one and the memory of failed credentials.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const key = randomBytes(32);
 
-function digest(bytes: Uint8Array | string): Buffer {
+/** A credential as this container compares it: never the credential itself. */
+export type CredentialDigest = Buffer;
+
+export function credentialDigest(bytes: Uint8Array | string): CredentialDigest {
   return createHmac('sha256', key).update(bytes).digest();
 }
 
 export class CredentialMatcher {
   private readonly digests: Buffer[];
+  readonly names: ReadonlySet<string>;
 
   constructor(users: ReadonlyMap<string, string>) {
     // A username cannot contain ':', so `user:password` names exactly one pair.
-    this.digests = [...users].map(([name, password]) => digest(`${name}:${password}`));
+    this.digests = [...users].map(([name, password]) => credentialDigest(`${name}:${password}`));
+    this.names = new Set(users.keys());
   }
 
   get size(): number {
     return this.digests.length;
   }
 
-  /** `credentials` are the decoded bytes of a Basic token (`user-id:password`). */
-  matches(credentials: Uint8Array): boolean {
-    const candidate = digest(credentials);
+  matches(candidate: CredentialDigest): boolean {
     let found = 0;
     for (const d of this.digests) found |= timingSafeEqual(candidate, d) ? 1 : 0;
     return found === 1;

@@ -11,15 +11,20 @@ import {
   type CloudFrontRequest,
   type CloudFrontRequestEvent,
   type CloudFrontRequestResult,
+  type CloudFrontResultResponse,
 } from './cloudfront.js';
 import type { EdgeAuthConfig } from './config.js';
 import { compileBypass } from './path-patterns.js';
-import { describeError, SecretCache, type CacheEvent, type FetchSecretVersion, type Snapshot } from './secret-cache.js';
+import { answerPreflight, isPreflight } from './cors.js';
+import { credentialDigest } from './credential-matcher.js';
+import { accepts, describeError, SecretCache, type CacheEvent, type SecretSource } from './secret-cache.js';
 
 export type Decision =
-  | { allow: true; reason: 'credential' | 'previous-credential' | 'bypass-path' | 'allowlist' | 'cors-preflight' }
+  | { allow: true; reason: 'credential' | 'previous-credential' | 'bypass-path' | 'allowlist' }
   | { allow: false; status: 401; reason: string }
-  | { allow: false; status: 503; reason: 'no-credential-known' };
+  | { allow: false; status: 503; reason: 'no-credential-known' }
+  /** a CORS preflight, answered here (never forwarded: it carries no credentials) */
+  | { allow: false; status: 204 | 403; reason: 'cors-preflight'; response: CloudFrontResultResponse };
 
 export type EdgeLogEvent =
   | CacheEvent
@@ -27,8 +32,7 @@ export type EdgeLogEvent =
   | { event: 'request.invalid-event' }
   | { event: 'request.error'; error: string };
 
-export interface EdgeAuthDeps {
-  fetchVersion: FetchSecretVersion;
+export interface EdgeAuthDeps extends SecretSource {
   now?: () => number;
   log?: (event: EdgeLogEvent) => void;
 }
@@ -46,30 +50,20 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     minRefreshMs: config.refreshMinIntervalSeconds * 1000,
     staleIfErrorMs: config.staleIfErrorSeconds * 1000,
     graceMs: config.graceSeconds * 1000,
+    loadBudgetMs: config.fetchTimeoutMs,
     fetchVersion: deps.fetchVersion,
+    lastRotated: deps.lastRotated,
     now,
     log,
   });
   const isBypassPath = compileBypass(config.bypassPaths);
   const isAllowlisted = compileAllowlist(config.allowCidrs);
 
-  function accepts(s: Snapshot, credentials: Uint8Array): Decision | undefined {
-    if (s.current.matches(credentials)) return { allow: true, reason: 'credential' };
-    if (s.previous && now() < s.previousUntil && s.previous.matches(credentials)) {
-      return { allow: true, reason: 'previous-credential' };
-    }
-    return undefined;
-  }
-
   async function decide(request: CloudFrontRequest): Promise<Decision> {
     const headers = request.headers;
-    if (
-      config.corsPreflight &&
-      request.method === 'OPTIONS' &&
-      headerValues(headers, 'origin') &&
-      headerValues(headers, 'access-control-request-method')
-    ) {
-      return { allow: true, reason: 'cors-preflight' };
+    if (config.cors && isPreflight(request.method, headers)) {
+      const response = answerPreflight(config.cors, headers);
+      return { allow: false, status: response.status === '204' ? 204 : 403, reason: 'cors-preflight', response };
     }
     if (typeof request.uri === 'string' && isBypassPath(request.uri)) return { allow: true, reason: 'bypass-path' };
     if (typeof request.clientIp === 'string' && isAllowlisted(request.clientIp)) return { allow: true, reason: 'allowlist' };
@@ -77,15 +71,17 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     // A request without usable credentials gets the challenge without costing a fetch.
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));
     if (!parsed.ok) return { allow: false, status: 401, reason: parsed.reason };
+    const digest = credentialDigest(parsed.credentials);
 
     const snapshot = await cache.get();
     if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known' };
-    const first = accepts(snapshot, parsed.credentials);
-    if (first) return first;
+    const first = accepts(snapshot, digest, now());
+    if (first) return { allow: true, reason: first === 'current' ? 'credential' : 'previous-credential' };
 
-    const refreshed = await cache.refreshAfterMiss(snapshot);
-    const second = refreshed && accepts(refreshed, parsed.credentials);
-    return second || { allow: false, status: 401, reason: 'wrong-credential' };
+    const refreshed = await cache.refreshAfterMiss(snapshot, digest);
+    const second = refreshed && accepts(refreshed, digest, now());
+    if (second) return { allow: true, reason: second === 'current' ? 'credential' : 'previous-credential' };
+    return { allow: false, status: 401, reason: 'wrong-credential' };
   }
 
   async function handle(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> {
@@ -103,6 +99,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       return unavailable(config.retryAfterSeconds);
     }
     if (!decision.allow) {
+      if ('response' in decision) return decision.response;
       if (decision.status === 401) return unauthorized(config.realm);
       log({ event: 'request.unavailable' });
       return unavailable(config.retryAfterSeconds);

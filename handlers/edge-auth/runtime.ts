@@ -4,12 +4,12 @@
 import { resolveEdgeAuthConfig, type EdgeAuthConfig } from './config.js';
 import { createEdgeAuth, type EdgeLogEvent } from './edge-auth.js';
 import type { CloudFrontRequestEvent, CloudFrontRequestResult } from './cloudfront.js';
-import type { FetchSecretVersion } from './secret-cache.js';
+import type { SecretSource } from './secret-cache.js';
 import type { Env } from './secrets-endpoint.js';
 
 declare const __BASICAUTH_EDGE_CONFIG__: unknown;
 
-export type SecretsClientFactory = (config: EdgeAuthConfig, env: Env) => FetchSecretVersion;
+export type SecretsClientFactory = (config: EdgeAuthConfig, env: Env) => SecretSource;
 
 function bakedConfig(): EdgeAuthConfig {
   if (typeof __BASICAUTH_EDGE_CONFIG__ === 'undefined') {
@@ -19,12 +19,12 @@ function bakedConfig(): EdgeAuthConfig {
 }
 
 function logLine(event: EdgeLogEvent): void {
-  const level = event.event.endsWith('failed') || event.event === 'request.error' || event.event === 'secret.expired' ? 'warn' : 'info';
+  const level = event.event.endsWith('failed') || event.event.endsWith('unusable') || event.event === 'request.error' || event.event === 'secret.expired' ? 'warn' : 'info';
   console.log(JSON.stringify({ level, source: 'basicauth-edge', ...event }));
 }
 
 export function createRuntimeHandler(makeClient: SecretsClientFactory) {
   const config = bakedConfig();
-  const edge = createEdgeAuth(config, { fetchVersion: makeClient(config, process.env), log: logLine });
+  const edge = createEdgeAuth(config, { ...makeClient(config, process.env), log: logLine });
   return (event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> => edge.handle(event);
 }

@@ -1,16 +1,22 @@
 // The module-scope cache of the secret that every request of a container shares.
 //
-// - fresh for `ttl` after a successful fetch;
-// - one fetch in flight at a time, whoever asks;
-// - refresh-on-miss: a failed check may refetch once, at most once per
-//   `minRefresh`, so a just-rotated password works at once while a flood of
-//   wrong passwords costs at most one fetch per interval;
+// - fresh for `ttl` after a successful load; one load in flight at a time,
+//   whoever asks, under one deadline for all of its calls;
+// - refresh-on-miss: a credential that fails against the cached version may
+//   refetch once, when the last attempt is at least `minRefresh` old; a
+//   credential that has already failed against this version (remembered as a
+//   keyed digest, a bounded set per version) never refetches again, so a
+//   browser repeating a stale password costs nothing while a new password
+//   still gets through within `minRefresh`;
 // - stale-if-error: when a refresh fails the old value keeps serving until
-//   `ttl + staleIfError` after it was fetched; past that, nothing is known
-//   (the caller answers 503) until a fetch succeeds;
-// - the previous password is loaded only while it is inside its grace period.
+//   `ttl + staleIfError` after it was loaded; past that, nothing is known
+//   (the caller answers 503) until a load succeeds;
+// - grace: a rotation's replaced passwords (AWSPREVIOUS) work until `grace`
+//   after the rotation finished, for users that still exist; AWSPREVIOUS is
+//   read again on every load, and an unusable one means "no previous"
+//   (only an unusable AWSCURRENT fails closed).
 
-import { CredentialMatcher } from './credential-matcher.js';
+import { CredentialMatcher, type CredentialDigest } from './credential-matcher.js';
 import { parseSecretValue } from '../shared/secret-value.js';
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
@@ -22,8 +28,17 @@ export interface SecretVersion {
   createdDate: number;
 }
 
-/** Reads one version by stage; resolves `undefined` when that stage does not exist. */
-export type FetchSecretVersion = (stage: VersionStage) => Promise<SecretVersion | undefined>;
+/** Reads one version by stage within `signal`'s deadline; resolves `undefined` when that stage does not exist. */
+export type FetchSecretVersion = (stage: VersionStage, signal: AbortSignal) => Promise<SecretVersion | undefined>;
+
+/** When the last rotation finished (DescribeSecret LastRotatedDate, epoch ms), or undefined when it never did. */
+export type FetchLastRotated = (signal: AbortSignal) => Promise<number | undefined>;
+
+export interface SecretSource {
+  fetchVersion: FetchSecretVersion;
+  /** without it, the grace period runs from the current version's creation */
+  lastRotated?: FetchLastRotated | undefined;
+}
 
 export interface Snapshot {
   versionId: string;
@@ -32,23 +47,32 @@ export interface Snapshot {
   /** epoch ms until which `previous` is accepted */
   previousUntil: number;
   fetchedAt: number;
+  /** keyed digests that failed against this version after a refetch confirmed it (bounded) */
+  failed: Set<string>;
 }
 
+export type LoadCause = 'cold' | 'ttl' | 'miss';
+
 export type CacheEvent =
-  | { event: 'secret.fetch'; versionId: string; ms: number; cause: 'cold' | 'ttl' | 'miss'; changed: boolean; previous: boolean }
-  | { event: 'secret.fetch-failed'; cause: 'cold' | 'ttl' | 'miss'; ms: number; error: string }
+  | { event: 'secret.fetch'; versionId: string; ms: number; cause: LoadCause; changed: boolean; previous: boolean }
+  | { event: 'secret.fetch-failed'; cause: LoadCause; ms: number; error: string }
+  | { event: 'secret.previous-unusable'; stage: 'AWSPREVIOUS'; error: string }
   | { event: 'secret.stale'; ageSeconds: number }
   | { event: 'secret.expired'; ageSeconds: number };
 
-export interface SecretCacheOptions {
+export interface SecretCacheOptions extends SecretSource {
   ttlMs: number;
   minRefreshMs: number;
   staleIfErrorMs: number;
   graceMs: number;
-  fetchVersion: FetchSecretVersion;
+  /** one deadline for every call of a load */
+  loadBudgetMs: number;
   now: () => number;
   log: (event: CacheEvent) => void;
 }
+
+/** How many failed digests a version remembers before it starts forgetting the oldest. */
+export const FAILED_MEMORY = 1024;
 
 export class SecretCache {
   private snapshot: Snapshot | undefined;
@@ -76,22 +100,25 @@ export class SecretCache {
   }
 
   /**
-   * Called after a check failed against `seen`: refetches once if the cache is
-   * old enough, and returns the new snapshot, or undefined when nothing new was learnt.
+   * Called after `digest` failed against `seen`: refetches when that can
+   * teach something, and returns the snapshot to check again, or undefined
+   * when nothing new can be learnt now.
    */
-  async refreshAfterMiss(seen: Snapshot): Promise<Snapshot | undefined> {
-    const now = this.o.now();
+  async refreshAfterMiss(seen: Snapshot, digest: CredentialDigest): Promise<Snapshot | undefined> {
+    const key = digest.toString('base64');
     if (this.snapshot && this.snapshot !== seen) return this.snapshot; // someone refreshed meanwhile
-    const age = now - seen.fetchedAt;
-    if (age < this.o.minRefreshMs || now - this.lastAttemptAt < this.o.minRefreshMs) {
-      return this.inFlight ? this.inFlight.catch(() => undefined) : undefined;
-    }
+    if (seen.failed.has(key)) return undefined; // this credential already failed against this version
+    if (this.inFlight) return this.inFlight.catch(() => undefined);
+    if (this.o.now() - this.lastAttemptAt < this.o.minRefreshMs) return undefined; // not remembered: it may refetch later
+    let next: Snapshot;
     try {
-      const next = await this.refresh('miss');
-      return next.versionId === seen.versionId && next.previous === seen.previous ? undefined : next;
+      next = await this.refresh('miss');
     } catch {
       return undefined;
     }
+    // the refetch confirmed the failure: this credential will not cost another one against this version
+    if (next.versionId === seen.versionId && !accepts(next, digest, this.o.now())) remember(next.failed, key);
+    return next;
   }
 
   private usableStale(now: number): Snapshot | undefined {
@@ -107,7 +134,7 @@ export class SecretCache {
     return undefined;
   }
 
-  private refresh(cause: 'cold' | 'ttl' | 'miss'): Promise<Snapshot> {
+  private refresh(cause: LoadCause): Promise<Snapshot> {
     if (!this.inFlight) {
       this.inFlight = this.load(cause).finally(() => {
         this.inFlight = undefined;
@@ -116,30 +143,36 @@ export class SecretCache {
     return this.inFlight;
   }
 
-  private async load(cause: 'cold' | 'ttl' | 'miss'): Promise<Snapshot> {
+  private async load(cause: LoadCause): Promise<Snapshot> {
     const started = this.o.now();
     this.lastAttemptAt = started;
+    const signal = AbortSignal.timeout(this.o.loadBudgetMs);
     try {
-      const current = await this.o.fetchVersion('AWSCURRENT');
+      const current = await this.o.fetchVersion('AWSCURRENT', signal);
       if (!current) throw new Error('the secret has no AWSCURRENT version yet');
       const old = this.snapshot;
       const changed = old?.versionId !== current.versionId;
-      const previousUntil = current.createdDate + this.o.graceMs;
+      // an unusable AWSCURRENT fails the load: the caller serves stale, then fails closed
+      const currentUsers = changed || !old ? parseSecretValue(current.secretString).users : undefined;
       let previous: CredentialMatcher | undefined;
-      if (this.o.graceMs > 0 && this.o.now() < previousUntil) {
-        previous = !changed && old?.previous ? old.previous : await this.loadPrevious();
+      let previousUntil = 0;
+      if (this.o.graceMs > 0) {
+        const finished = this.o.lastRotated ? await this.o.lastRotated(signal) : current.createdDate;
+        previousUntil = (finished ?? 0) + this.o.graceMs;
+        if (this.o.now() < previousUntil) previous = await this.loadPrevious(current, currentUsers ? new Set(currentUsers.keys()) : old!.current.names, signal);
       }
       const next: Snapshot = {
         versionId: current.versionId,
-        current: changed || !old ? new CredentialMatcher(parseSecretValue(current.secretString).users) : old.current,
+        current: currentUsers ? new CredentialMatcher(currentUsers) : old!.current,
         previous,
         previousUntil,
         fetchedAt: this.o.now(),
+        // a new version, or a TTL refresh, forgets what failed
+        failed: !changed && cause === 'miss' && old ? old.failed : new Set(),
       };
       this.snapshot = next;
       this.lastAttemptFailed = false;
-      const ms = this.o.now() - started;
-      this.o.log({ event: 'secret.fetch', versionId: next.versionId, ms, cause, changed, previous: previous !== undefined });
+      this.o.log({ event: 'secret.fetch', versionId: next.versionId, ms: this.o.now() - started, cause, changed, previous: previous !== undefined });
       return next;
     } catch (error) {
       this.lastAttemptFailed = true;
@@ -148,10 +181,30 @@ export class SecretCache {
     }
   }
 
-  private async loadPrevious(): Promise<CredentialMatcher | undefined> {
-    const previous = await this.o.fetchVersion('AWSPREVIOUS');
-    return previous ? new CredentialMatcher(parseSecretValue(previous.secretString).users) : undefined;
+  /** The replaced passwords of users that still exist; nothing when AWSPREVIOUS is missing or unusable. */
+  private async loadPrevious(current: SecretVersion, currentUsers: ReadonlySet<string>, signal: AbortSignal): Promise<CredentialMatcher | undefined> {
+    const previous = await this.o.fetchVersion('AWSPREVIOUS', signal);
+    if (!previous || previous.versionId === current.versionId) return undefined;
+    try {
+      const users = [...parseSecretValue(previous.secretString).users].filter(([name]) => currentUsers.has(name));
+      return users.length ? new CredentialMatcher(new Map(users)) : undefined;
+    } catch (error) {
+      this.o.log({ event: 'secret.previous-unusable', stage: 'AWSPREVIOUS', error: describeError(error) });
+      return undefined;
+    }
   }
+}
+
+/** Whether a snapshot accepts a credential: the current version, or the previous one inside its grace. */
+export function accepts(s: Snapshot, digest: CredentialDigest, now: number): 'current' | 'previous' | undefined {
+  if (s.current.matches(digest)) return 'current';
+  if (s.previous && now < s.previousUntil && s.previous.matches(digest)) return 'previous';
+  return undefined;
+}
+
+function remember(failed: Set<string>, key: string): void {
+  if (failed.size >= FAILED_MEMORY) failed.delete(failed.values().next().value as string);
+  failed.add(key);
 }
 
 // Error messages from our own clients and parser carry names and codes, never

@@ -4,10 +4,11 @@
 
 import { AwsClient } from 'aws4fetch';
 import type { EdgeAuthConfig } from './config.js';
-import { credentialsFrom, parseGetSecretValue, regionalFetcher, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
-import type { FetchSecretVersion } from './secret-cache.js';
+import { credentialsFrom, parseGetSecretValue, regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
+import type { SecretSource } from './secret-cache.js';
 
-export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): FetchSecretVersion {
+/** Reads versions only: with a grace period, it runs from the current version's creation. */
+export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
   const clients = new Map<string, AwsClient>();
   const clientFor = (region: string): AwsClient => {
     let client = clients.get(region);
@@ -19,7 +20,7 @@ export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): 
     return client;
   };
 
-  return regionalFetcher(config, env, async (region, secretId, stage, signal) => {
+  return regionalSource(config, env, { get: async (region, secretId, stage, signal) => {
     const response = await clientFor(region).fetch(secretsManagerEndpoint(region, env), {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
@@ -27,5 +28,5 @@ export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): 
       signal,
     });
     return parseGetSecretValue(region, response.status, await response.text());
-  });
+  } });
 }

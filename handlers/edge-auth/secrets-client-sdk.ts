@@ -4,10 +4,11 @@
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EdgeAuthConfig } from './config.js';
-import { regionalFetcher, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
-import type { FetchSecretVersion } from './secret-cache.js';
+import { regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
+import type { SecretSource } from './secret-cache.js';
 
-export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): FetchSecretVersion {
+/** Reads versions only: with a grace period, it runs from the current version's creation. */
+export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
   const clients = new Map<string, SecretsManagerClient>();
   const clientFor = (region: string): SecretsManagerClient => {
     let client = clients.get(region);
@@ -18,12 +19,12 @@ export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): FetchS
     return client;
   };
 
-  return regionalFetcher(config, env, async (region, secretId, stage, signal) => {
+  return regionalSource(config, env, { get: async (region, secretId, stage, signal) => {
     const out = await clientFor(region).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), {
       abortSignal: signal,
     });
     const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
     if (!out.VersionId || secretString === undefined) throw new Error('GetSecretValue answered without VersionId or value');
     return { versionId: out.VersionId, secretString, createdDate: out.CreatedDate?.getTime() ?? 0 };
-  });
+  } });
 }

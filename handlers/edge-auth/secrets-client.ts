@@ -7,8 +7,8 @@ import aws4 from 'aws4';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { EdgeAuthConfig } from './config.js';
-import type { FetchSecretVersion } from './secret-cache.js';
-import { credentialsFrom, parseGetSecretValue, regionalFetcher, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
+import type { SecretSource } from './secret-cache.js';
+import { credentialsFrom, parseGetSecretValue, parseLastRotated, regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
 
 // Kept-alive connections save the TLS handshake on every TTL refresh.
 const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
@@ -41,10 +41,10 @@ function post(url: URL, headers: Record<string, string | number>, body: string, 
   });
 }
 
-export function createSecretsClient(config: EdgeAuthConfig, env: Env): FetchSecretVersion {
-  return regionalFetcher(config, env, async (region, secretId, stage, signal) => {
+export function createSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
+  const call = async (region: string, operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>, signal: AbortSignal): Promise<Answer> => {
     const url = new URL(secretsManagerEndpoint(region, env));
-    const body = JSON.stringify({ SecretId: secretId, VersionStage: stage });
+    const body = JSON.stringify(payload);
     const signed = aws4.sign(
       {
         host: url.host,
@@ -53,11 +53,20 @@ export function createSecretsClient(config: EdgeAuthConfig, env: Env): FetchSecr
         service: 'secretsmanager',
         region,
         body,
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `secretsmanager.${operation}` },
       },
       credentialsFrom(env),
     );
-    const answer = await post(url, signed.headers as Record<string, string | number>, body, signal);
-    return parseGetSecretValue(region, answer.status, answer.text);
+    return post(url, signed.headers as Record<string, string | number>, body, signal);
+  };
+  return regionalSource(config, env, {
+    get: async (region, secretId, stage, signal) => {
+      const answer = await call(region, 'GetSecretValue', { SecretId: secretId, VersionStage: stage }, signal);
+      return parseGetSecretValue(region, answer.status, answer.text);
+    },
+    lastRotated: async (region, secretId, signal) => {
+      const answer = await call(region, 'DescribeSecret', { SecretId: secretId }, signal);
+      return parseLastRotated(region, answer.status, answer.text);
+    },
   });
 }

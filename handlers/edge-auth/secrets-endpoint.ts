@@ -2,7 +2,7 @@
 
 import { secretIdIn, secretRegionsFor } from './regions.js';
 import type { EdgeAuthConfig } from './config.js';
-import type { FetchSecretVersion, SecretVersion, VersionStage } from './secret-cache.js';
+import type { SecretSource, SecretVersion, VersionStage } from './secret-cache.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -31,19 +31,21 @@ export const isNotFound = (error: unknown): boolean =>
 
 /** One GetSecretValue call in one region, with a deadline. */
 export type GetInRegion = (region: string, secretId: string, stage: VersionStage, signal: AbortSignal) => Promise<SecretVersion>;
+/** One DescribeSecret call in one region: LastRotatedDate in epoch ms, or undefined. */
+export type LastRotatedInRegion = (region: string, secretId: string, signal: AbortSignal) => Promise<number | undefined>;
 
 /**
- * Reads from the nearest copy, then the home region if that fails, all within
- * one time budget. A missing version is an answer, not a failure: no fallback.
+ * Reads from the nearest copy, then the home region if that fails, within the
+ * caller's deadline (one per load). A missing version is an answer, not a
+ * failure: no fallback.
  */
-export function regionalFetcher(config: EdgeAuthConfig, env: Env, get: GetInRegion): FetchSecretVersion {
+export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: GetInRegion; lastRotated?: LastRotatedInRegion }): SecretSource {
   const regions = secretRegionsFor(env.AWS_REGION, config);
-  return async (stage) => {
-    const signal = AbortSignal.timeout(config.fetchTimeoutMs);
+  async function inRegions<T>(signal: AbortSignal, call: (region: string, secretId: string) => Promise<T>): Promise<T | undefined> {
     let lastError: unknown;
     for (const region of regions) {
       try {
-        return await get(region, secretIdIn(config.secretId, region), stage, signal);
+        return await call(region, secretIdIn(config.secretId, region));
       } catch (error) {
         if (isNotFound(error)) return undefined;
         if (signal.aborted) {
@@ -54,22 +56,25 @@ export function regionalFetcher(config: EdgeAuthConfig, env: Env, get: GetInRegi
       }
     }
     throw lastError;
+  }
+  const { lastRotated } = calls;
+  return {
+    fetchVersion: (stage, signal) => inRegions(signal, (region, secretId) => calls.get(region, secretId, stage, signal)),
+    ...(lastRotated ? { lastRotated: (signal: AbortSignal) => inRegions(signal, (region, secretId) => lastRotated(region, secretId, signal)) } : {}),
   };
 }
 
-interface GetSecretValueBody {
-  VersionId?: string;
-  SecretString?: string;
-  SecretBinary?: string;
-  CreatedDate?: number;
-  __type?: string;
+/** Turns a DescribeSecret answer into LastRotatedDate (epoch ms) or a SecretsFetchError. */
+export function parseLastRotated(region: string, status: number, text: string): number | undefined {
+  const body = parseAnswer<{ LastRotatedDate?: number }>(region, status, text);
+  return typeof body.LastRotatedDate === 'number' ? Math.round(body.LastRotatedDate * 1000) : undefined;
 }
 
-/** Turns a GetSecretValue answer (JSON 1.1) into a version or a SecretsFetchError named by AWS's error code. */
-export function parseGetSecretValue(region: string, status: number, text: string): SecretVersion {
-  let body: GetSecretValueBody;
+/** A JSON 1.1 answer's body, or a SecretsFetchError named by AWS's error code. */
+function parseAnswer<T>(region: string, status: number, text: string): T & { __type?: string } {
+  let body: T & { __type?: string };
   try {
-    body = JSON.parse(text) as GetSecretValueBody;
+    body = JSON.parse(text) as T & { __type?: string };
   } catch {
     throw new SecretsFetchError(`Secrets Manager in ${region} answered HTTP ${status} without JSON`, `Http${status}`);
   }
@@ -77,6 +82,19 @@ export function parseGetSecretValue(region: string, status: number, text: string
     const code = (body.__type ?? `Http${status}`).split('#').pop() as string;
     throw new SecretsFetchError(`Secrets Manager in ${region} answered ${code}`, code);
   }
+  return body;
+}
+
+interface GetSecretValueBody {
+  VersionId?: string;
+  SecretString?: string;
+  SecretBinary?: string;
+  CreatedDate?: number;
+}
+
+/** Turns a GetSecretValue answer (JSON 1.1) into a version or a SecretsFetchError named by AWS's error code. */
+export function parseGetSecretValue(region: string, status: number, text: string): SecretVersion {
+  const body = parseAnswer<GetSecretValueBody>(region, status, text);
   const secretString = body.SecretString ?? (body.SecretBinary ? Buffer.from(body.SecretBinary, 'base64').toString('utf8') : undefined);
   if (typeof body.VersionId !== 'string' || secretString === undefined) {
     throw new SecretsFetchError(`Secrets Manager in ${region} answered without VersionId or value`, 'MalformedResponse');

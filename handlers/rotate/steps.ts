@@ -113,8 +113,15 @@ async function createSecret(ctx: StepContext): Promise<void> {
   }
   // Keep the usernames (and form, and extra fields) of the current value; an
   // empty secret gets its very first value here, so no password ever passes
-  // through Terraform.
-  const current = await readValue(ctx, 'AWSCURRENT');
+  // through Terraform. An unusable current value (hand-edited, say) is
+  // replaced by a fresh one for the configured users: the recovery path.
+  let current: SecretValue | undefined;
+  try {
+    current = await readValue(ctx, 'AWSCURRENT');
+  } catch (error) {
+    if (!(error instanceof RotationError)) throw error;
+    log('step.replacing-unusable-current', { step: 'createSecret', token: ctx.token, error: error.message, users: settings.initialUsernames });
+  }
   const template: SecretValue = current ?? {
     form: settings.initialUsernames.length === 1 ? 'single' : 'multi',
     users: new Map(settings.initialUsernames.map((name) => [name, ''])),
@@ -165,16 +172,38 @@ async function testSecret(ctx: StepContext): Promise<void> {
       throw new RotationError(`pending password of "${name}" contains an excluded character`);
     }
   }
-  const current = await readValue(ctx, 'AWSCURRENT');
-  if (current) {
-    const missing = [...current.users.keys()].filter((name) => !pending.users.has(name));
-    if (missing.length > 0) throw new RotationError(`pending value drops user(s) ${missing.join(', ')}`);
-  }
+  await requireSameUsers(ctx, pending, 'testSecret');
   log('step.done', { step: 'testSecret', token: ctx.token, users: pending.users.size });
+}
+
+/**
+ * The pending value must hold the users the current value holds now: `users
+ * add/remove` during the rotation would otherwise be undone by finishSecret.
+ */
+async function requireSameUsers(ctx: StepContext, pending: SecretValue, step: Step): Promise<void> {
+  let current: SecretValue | undefined;
+  try {
+    current = await readValue(ctx, 'AWSCURRENT');
+  } catch (error) {
+    if (error instanceof RotationError) return; // an unusable current value is what this rotation replaces
+    throw error;
+  }
+  if (!current) return;
+  const added = [...current.users.keys()].filter((name) => !pending.users.has(name));
+  const removed = [...pending.users.keys()].filter((name) => !current.users.has(name));
+  if (added.length || removed.length) {
+    throw new RotationError(
+      `${step}: the users changed during the rotation (${[...(added.length ? [`added ${added.join(', ')}`] : []), ...(removed.length ? [`removed ${removed.join(', ')}`] : [])].join('; ')}); promoting the pending version would undo that; rotate again from the current users (basicauth rotate --now --recover)`,
+    );
+  }
 }
 
 async function finishSecret(ctx: StepContext): Promise<void> {
   const { client, log, notify } = ctx.deps;
+  // Never promote a version that is not a usable value for the current users.
+  const pending = await readValue(ctx, 'AWSPENDING', ctx.token);
+  if (!pending) throw new RotationError(`finishSecret: version ${ctx.token} has no value to make current`);
+  await requireSameUsers(ctx, pending, 'finishSecret');
   const currentVersion = Object.entries(ctx.meta.versions).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
   await client.send(
     new UpdateSecretVersionStageCommand({

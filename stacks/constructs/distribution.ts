@@ -85,7 +85,11 @@ export class Distribution extends Construct {
       restrictions: { geoRestriction: { restrictionType: 'none' } },
       // basicauth deploy waits for Deployed itself, with progress (and --no-wait)
       waitForDeployment: false,
-      viewerCertificate: { cloudfrontDefaultCertificate: true },
+      // The default *.cloudfront.net certificate allows TLSv1; your own names with an ACM certificate get TLSv1.2_2021.
+      ...(p.config.certificateArn ? { aliases: p.config.aliases } : {}),
+      viewerCertificate: p.config.certificateArn
+        ? { acmCertificateArn: p.config.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: p.config.minimumProtocolVersion }
+        : { cloudfrontDefaultCertificate: true },
     });
     this.bucketPolicy =
       origin.type === 's3'

@@ -7,6 +7,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
 import type { Asset } from './assets.js';
+import { secretKeyStatement } from './kms.js';
 
 export interface EdgeFunctionProps {
   provider: TerraformProvider;
@@ -16,6 +17,8 @@ export interface EdgeFunctionProps {
   homeRegion: string;
   replicaRegions: string[];
   kmsKeyId: string | undefined;
+  /** with a grace period the edge reads when the last rotation finished (DescribeSecret) */
+  readsRotationDate: boolean;
   code: Asset;
 }
 
@@ -42,7 +45,7 @@ export class EdgeFunction extends Construct {
       policy: Fn.jsonencode({
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'ReadThisSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns },
+          { Sid: 'ReadThisSecret', Effect: 'Allow', Action: p.readsRotationDate ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : 'secretsmanager:GetSecretValue', Resource: secretArns },
           // Lambda@Edge logs in the region that ran it, to /aws/lambda/us-east-1.<name>.
           {
             Sid: 'WriteOwnLogs',
@@ -50,7 +53,7 @@ export class EdgeFunction extends Construct {
             Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
             Resource: [`arn:aws:logs:*:*:log-group:/aws/lambda/us-east-1.${functionName}:*`, `arn:aws:logs:us-east-1:*:log-group:/aws/lambda/${functionName}:*`],
           },
-          ...(p.kmsKeyId ? [{ Sid: 'DecryptSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: p.kmsKeyId }] : []),
+          ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
         ],
       }),
     });

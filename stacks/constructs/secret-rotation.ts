@@ -12,12 +12,14 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/inde
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation/index.js';
 import type { Asset } from './assets.js';
+import { secretKeyStatement } from './kms.js';
 
 export interface SecretRotationProps {
   provider: TerraformProvider;
   name: string;
   secretName: string;
   replicaRegions: string[];
+  homeRegion: string;
   recoveryWindowDays: number;
   kmsKeyId: string | undefined;
   rotation: { days?: number | undefined; schedule?: string | undefined; window?: string | undefined };
@@ -73,7 +75,7 @@ export class SecretRotation extends Construct {
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
           { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:*` },
           ...(p.webhookSecretArn ? [{ Sid: 'ReadWebhookUrl', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: p.webhookSecretArn }] : []),
-          ...(p.kmsKeyId ? [{ Sid: 'UseSecretKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: p.kmsKeyId }] : []),
+          ...(p.kmsKeyId ? [secretKeyStatement('UseSecretKey', ['kms:Decrypt', 'kms:GenerateDataKey'], p.kmsKeyId, p.homeRegion, this.secret.arn)] : []),
         ],
       }),
     });

@@ -5,6 +5,7 @@
 import { Construct } from 'constructs';
 import { Fn, type TerraformProvider } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy/index.js';
+import { secretKeyStatement } from './kms.js';
 
 export interface TeamPoliciesProps {
   provider: TerraformProvider;
@@ -13,6 +14,8 @@ export interface TeamPoliciesProps {
   edgeFunctionArn: string;
   distributionArn: string;
   kmsKeyId: string | undefined;
+  homeRegion: string;
+  accountId: string;
 }
 
 export class TeamPolicies extends Construct {
@@ -26,7 +29,7 @@ export class TeamPolicies extends Construct {
       { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: p.secretArn },
       { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns },
       { Sid: 'ReadDistribution', Effect: 'Allow', Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'], Resource: p.distributionArn },
-      ...(p.kmsKeyId ? [{ Sid: 'DecryptSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: p.kmsKeyId }] : []),
+      ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
     ];
     this.readers = new IamPolicy(this, 'readers', {
       provider: p.provider,
@@ -51,7 +54,7 @@ export class TeamPolicies extends Construct {
             Sid: 'LambdaEdgeServiceRole',
             Effect: 'Allow',
             Action: 'iam:CreateServiceLinkedRole',
-            Resource: 'arn:aws:iam::*:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator',
+            Resource: `arn:aws:iam::${p.accountId}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator`,
             Condition: { StringLike: { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' } },
           },
         ],

@@ -32,13 +32,15 @@ interface Era {
   previous: string | undefined;
   /** when we saw it become AWSCURRENT (it did so at or before this) */
   since: number;
+  /** requests the timing rules judged in this era: proof that the rules were exercised */
+  judged: { current: number; previous: number };
 }
 
 describe('soak', () => {
   it(`holds for ${SECONDS} s of traffic with a rotation every ${ROTATE_EVERY / 1000} s`, { timeout: (SECONDS + 60) * 1000 }, async () => {
     const { sm } = site.t;
     const readCurrent = async () => JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!).password as string;
-    const eras: Era[] = [{ password: await readCurrent(), previous: undefined, since: performance.now() }];
+    const eras: Era[] = [{ password: await readCurrent(), previous: undefined, since: performance.now(), judged: { current: 0, previous: 0 } }];
     await sm.send(new RotateSecretCommand({ SecretId: 'basicauth/test', RotationLambdaARN: site.rotateArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
     // RotateImmediately: false still runs a testSecret probe: let it finish before the clock starts
     await site.t.cloud.secretsManager.settled();
@@ -61,7 +63,7 @@ describe('soak', () => {
           await new Promise((r) => setTimeout(r, 20));
         }
         const password = await readCurrent();
-        eras.push({ password, previous: eras.at(-1)!.password, since: performance.now() });
+        eras.push({ password, previous: eras.at(-1)!.password, since: performance.now(), judged: { current: 0, previous: 0 } });
         epoch++;
         counts.rotations++;
       }
@@ -93,8 +95,13 @@ describe('soak', () => {
         const settled = sentInEpoch % 2 === 0 && epoch === sentInEpoch;
         if (res.status >= 500) failures.push(`${label}: unexpected ${res.status}`);
         else if (label === 'wrong' && res.status === 200) failures.push('a wrong password was allowed');
-        else if (settled && label === 'current' && age > REFRESH + SLACK && res.status !== 200) failures.push(`current password refused ${Math.round(age)} ms after the rotation`);
-        else if (settled && label === 'previous' && age > TTL + SLACK && res.status !== 401) failures.push(`previous password accepted ${Math.round(age)} ms after the rotation`);
+        else if (settled && label === 'current' && age > REFRESH + SLACK) {
+          era.judged.current++;
+          if (res.status !== 200) failures.push(`current password refused ${Math.round(age)} ms after the rotation`);
+        } else if (settled && label === 'previous' && age > TTL + SLACK) {
+          era.judged.previous++;
+          if (res.status !== 401) failures.push(`previous password accepted ${Math.round(age)} ms after the rotation`);
+        }
       }
     };
     await Promise.all([rotator, ...Array.from({ length: 8 }, client)]);
@@ -108,7 +115,12 @@ describe('soak', () => {
     console.info(`soak: ${counts.requests} requests (${counts.allowed} allowed, ${counts.refused} refused), ${counts.rotations} rotations; between the first and last seconds: rss ${growthMiB.toFixed(1)} MiB, heap after GC ${heapGrowthMiB.toFixed(1)} MiB`);
     expect(failures.slice(0, 10)).toEqual([]);
     expect(counts.rotations).toBeGreaterThanOrEqual(Math.floor(SECONDS / (ROTATE_EVERY / 1000)) - 2);
-    expect(counts.requests).toBeGreaterThan(SECONDS * 100);
+    // Throughput is a benchmark's business (bench/), not this test's: what matters is that the
+    // timing rules were exercised in every completed era, however slow the machine is.
+    for (const era of eras.slice(1, -1)) {
+      expect(era.judged.current, 'current-password requests judged in an era').toBeGreaterThanOrEqual(5);
+      expect(era.judged.previous, 'previous-password requests judged in an era').toBeGreaterThanOrEqual(1);
+    }
     // The heap after a full collection is the leak signal; rss moves with V8's and malloc's own sizing.
     if (gc) expect(heapGrowthMiB).toBeLessThan(10);
     expect(growthMiB).toBeLessThan(150);

@@ -2,7 +2,7 @@
 // a fault switch on the SDK client (a middleware that fails chosen commands),
 // so step-level behaviour is tested against the real wire protocol.
 import { randomUUID } from 'node:crypto';
-import { SecretsManagerClient, CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient, CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { TestCloud } from './local-cloud.js';
 
 export class RotationHarness {
@@ -65,6 +65,17 @@ export class RotationHarness {
   endRotation(token: string): void {
     const v = this.secret().versions.find((x) => x.versionId === token);
     if (v?.stages.includes('AWSCURRENT')) v.stages = v.stages.filter((x) => x !== 'AWSPENDING');
+    this.t.cloud.store.save();
+  }
+
+  /** What `users add/remove` does meanwhile: a new AWSCURRENT value. */
+  async putCurrent(value: unknown): Promise<void> {
+    await this.t.sm.send(new PutSecretValueCommand({ SecretId: this.name, SecretString: JSON.stringify(value) }));
+  }
+
+  /** What `rotate --now --recover` does first: takes AWSPENDING off an unfinished version. */
+  clearPending(): void {
+    for (const v of this.secret().versions) v.stages = v.stages.filter((x) => x !== 'AWSPENDING');
     this.t.cloud.store.save();
   }
 

@@ -140,6 +140,6 @@ describe.each([
 describe('an edge bundle without baked config', () => {
   it('refuses to start, saying how to build it', async () => {
     const { createRuntimeHandler } = await import('../../handlers/edge-auth/runtime.js');
-    expect(() => createRuntimeHandler(() => async () => undefined)).toThrow(/no configuration was baked into this bundle/);
+    expect(() => createRuntimeHandler(() => ({ fetchVersion: async () => undefined }))).toThrow(/no configuration was baked into this bundle/);
   });
 });

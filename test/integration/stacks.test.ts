@@ -38,6 +38,16 @@ const policy = (p: Json): Json => p.policy && JSON.parse(p.policy.replace(/^\$\{
 // Policies are jsonencode() of HCL objects that hold references; read them as
 // text with HCL's `" = ` and `, ` folded to JSON's `":` and `,`.
 const policyText = (p: Json): string => String(p.policy).replace(/" = /g, '":').replace(/, /g, ',');
+/** A policy's statements, Terraform references kept as strings ("aws_….arn", "replace(…)"). */
+const statementsOf = (p: Json): Json[] => {
+  const text = policyText(p)
+    .replace(/^\$\{jsonencode\(/, '')
+    .replace(/\)\}$/, '')
+    .replace(/\$\{[^}]*\}/g, (m) => m.replace(/"/g, "'").replace(/[,:[]/g, '~'))
+    .replace(/replace\([^)]*\)/g, (m) => JSON.stringify(m))
+    .replace(/([:[,])(aws_[a-z0-9_]+\.[A-Za-z0-9_]+\.[a-z_]+)/g, (_m, before: string, ref: string) => `${before}"${ref}"`);
+  return (JSON.parse(text) as { Statement: Json[] }).Statement.map((st) => ({ policy: p.name, ...st }));
+};
 
 describe('synthesized stack (create mode)', () => {
   let json: Json;
@@ -109,8 +119,40 @@ describe('synthesized stack (attach mode and options)', () => {
     const { json } = await synth({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } });
     expect(json.resource.aws_cloudfront_distribution).toBeUndefined();
     expect(json.output.distribution_id.value).toBe('E2QWRUHAPOMQZL');
-    expect(policyText((Object.values(json.resource.aws_iam_policy) as Json[])[0]!)).toContain('arn:aws:cloudfront::*:distribution/E2QWRUHAPOMQZL');
+    // the distribution is named with the deploying account, not a wildcard one
+    const readers = policyText((Object.values(json.resource.aws_iam_policy) as Json[])[0]!);
+    expect(readers).toMatch(/arn:aws:cloudfront::\$\{element\(split\(":",aws_secretsmanager_secret\.secret_D2F9FB97\.arn\),4\)\}:distribution\/E2QWRUHAPOMQZL/);
+    expect(readers).not.toContain('cloudfront::*');
     expect(normalize(json)).toMatchSnapshot();
+  });
+
+  it('scopes every policy statement to its resources: KMS through Secrets Manager for this secret only, DescribeSecret only with a grace period', async () => {
+    const kms = 'arn:aws:kms:eu-west-1:123456789012:key/abc';
+    const statements = (json: Json) => [...(Object.values(json.resource.aws_iam_role_policy) as Json[]), ...(Object.values(json.resource.aws_iam_policy) as Json[])].flatMap(statementsOf);
+    const plain = statements((await synth({})).json);
+    // "*" only where IAM accepts nothing else (GetRandomPassword acts on no resource) and for Lambda@Edge's per-region log groups
+    for (const st of plain) {
+      const resources = ([] as string[]).concat(st.Resource as string | string[]);
+      const wide = resources.filter((r) => r === '*' || /:\*:/.test(r));
+      if (st.Sid === 'GeneratePasswords') expect(resources).toEqual(['*']);
+      else if (st.Sid === 'WriteOwnLogs') expect(resources.every((r) => r.includes('/aws/lambda/') || r.includes('aws_cloudwatch_log_group.')), JSON.stringify(resources)).toBe(true);
+      else expect(wide, `${st.policy}/${st.Sid}`).toEqual([]);
+    }
+    expect(plain.find((st) => st.Sid === 'ReadThisSecret')!.Action).toBe('secretsmanager:GetSecretValue');
+    const withKms = statements((await synth({ secret: { kmsKeyId: kms }, edge: { graceSeconds: 60 } })).json);
+    expect(withKms.find((st) => st.Sid === 'ReadThisSecret')!.Action).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
+    const keyStatements = withKms.filter((st) => JSON.stringify(st.Action).includes('kms:'));
+    expect(keyStatements.map((st) => `${st.policy}/${st.Sid}`).sort()).toEqual(['read-this-secret/DecryptSecret', 'rotate-this-secret/UseSecretKey', 'staging-basicauth-operators/DecryptSecret', 'staging-basicauth-readers/DecryptSecret']);
+    for (const st of keyStatements) {
+      expect(st.Resource).toBe(kms);
+      expect(st.Condition).toMatchObject({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' }, StringLike: { 'kms:EncryptionContext:SecretARN': expect.stringContaining('aws_secretsmanager_secret.') } });
+    }
+  });
+
+  it('serves your own host names with an ACM certificate and TLSv1.2_2021, and refuses one without the other', async () => {
+    const { json } = await synth({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, aliases: ['staging.example.com'], certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f' } });
+    expect(only(json, 'aws_cloudfront_distribution')).toMatchObject({ aliases: ['staging.example.com'], viewer_certificate: { acm_certificate_arn: expect.stringMatching(/^arn:aws:acm:us-east-1:/), ssl_support_method: 'sni-only', minimum_protocol_version: 'TLSv1.2_2021' } });
+    await expect(synth({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, aliases: ['staging.example.com'] } })).rejects.toThrow(/aliases and certificateArn go together/);
   });
 
   it('replicates the secret and lets the edge read every replica', async () => {

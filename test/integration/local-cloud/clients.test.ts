@@ -28,7 +28,8 @@ const aws = async (...args: string[]) => {
 };
 
 describe.skipIf(!haveCli)('the AWS CLI v2', () => {
-  it('speaks AWS JSON (Secrets Manager, CloudWatch Logs)', async () => {
+  // each AWS CLI run starts Python and botocore: seconds apiece on a loaded machine
+  it('speaks AWS JSON (Secrets Manager, CloudWatch Logs)', { timeout: 300_000 }, async () => {
     const created = await aws('secretsmanager', 'create-secret', '--name', 'cli/one', '--secret-string', '{"username":"a","password":"b"}');
     expect(created.code, created.stderr).toBe(0);
     expect(created.json().ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:cli\/one-/);
@@ -44,7 +45,7 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     expect((await aws('logs', 'describe-destinations')).error).toBe('UnknownOperationException');
   });
 
-  it('speaks REST-JSON (Lambda) and REST-XML (CloudFront, S3)', async () => {
+  it('speaks REST-JSON (Lambda) and REST-XML (CloudFront, S3)', { timeout: 300_000 }, async () => {
     expect((await aws('lambda', 'get-function', '--function-name', 'nope')).error).toBe('ResourceNotFoundException');
     expect((await aws('lambda', 'list-functions')).json()).toEqual({ Functions: [] });
     expect((await aws('lambda', 'list-layers')).error).toBe('UnknownOperationException');
@@ -56,7 +57,7 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     expect((await aws('s3api', 'get-bucket-policy', '--bucket', 'cli-bucket')).error).toBe('NoSuchBucketPolicy');
   });
 
-  it('speaks query (IAM, STS)', async () => {
+  it('speaks query (IAM, STS)', { timeout: 300_000 }, async () => {
     expect((await aws('sts', 'get-caller-identity')).json()).toMatchObject({ Account: '000000000000' });
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
     const role = await aws('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust, '--tags', 'Key=team,Value=web');

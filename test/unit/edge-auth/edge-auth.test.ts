@@ -12,7 +12,7 @@ function setup(config: Partial<EdgeAuthConfigInput> = {}, initial: Record<string
   const logs: EdgeLogEvent[] = [];
   const edge = createEdgeAuth(
     resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }),
-    { fetchVersion: secrets.fetch, now: secrets.clock, log: (e) => logs.push(e) },
+    { fetchVersion: secrets.fetch, lastRotated: secrets.lastRotated, now: secrets.clock, log: (e) => logs.push(e) },
   );
   const status = async (shape: RequestShape) => {
     const result = await edge.handle(viewerRequest(shape));
@@ -99,23 +99,69 @@ describe('edge-auth cache', () => {
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
   });
 
-  it('costs at most one fetch per interval under a flood of wrong passwords', async () => {
-    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 5 });
+  it('never refetches for a credential that already failed against this version, however often it repeats', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
-    for (let second = 0; second < 60; second++) {
-      for (let i = 0; i < 50; i++) expect(await status({ authorization: basic('admin', `guess-${second}-${i}`) })).toBe(401);
-      secrets.advance(SECOND);
+    secrets.advance(2 * SECOND);
+    for (let i = 0; i < 500; i++) {
+      expect(await status({ authorization: basic('admin', 'stale-browser-password') })).toBe(401);
+      secrets.advance(100);
     }
-    // 60 s of flood at one fetch per 5 s at most: 1 cold fetch + <= 12 refreshes
-    expect(secrets.calls.length).toBeGreaterThan(1);
-    expect(secrets.calls.length).toBeLessThanOrEqual(13);
+    // the first miss refetched and confirmed the failure; the 499 repeats cost nothing
+    expect(secrets.calls).toEqual(['AWSCURRENT', 'AWSCURRENT']);
   });
 
-  it('does not refetch on a miss when the cache is younger than the interval', async () => {
+  it('costs at most one fetch per second under a flood of distinct wrong passwords', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    for (let second = 0; second < 60; second++) {
+      for (let i = 0; i < 50; i++) {
+        expect(await status({ authorization: basic('admin', `guess-${second}-${i}`) })).toBe(401);
+        secrets.advance(20);
+      }
+    }
+    // 60 s of 50 distinct guesses a second: 1 cold fetch + at most one refresh per second
+    expect(secrets.calls.length).toBeGreaterThan(30);
+    expect(secrets.calls.length).toBeLessThanOrEqual(61);
+  });
+
+  it('still takes a new password within the refresh floor while a flood repeats a failed one', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(2 * SECOND);
+    expect(await status({ authorization: basic('admin', 'stale') })).toBe(401); // refetched, remembered
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    const rotatedAt = secrets.now;
+    let acceptedAt: number | undefined;
+    while (acceptedAt === undefined) {
+      for (let i = 0; i < 10; i++) expect(await status({ authorization: basic('admin', 'stale') })).toBe(401);
+      if ((await status({ authorization: basic('admin', 'second-Password-2') })) === 200) acceptedAt = secrets.now;
+      secrets.advance(50);
+    }
+    expect(acceptedAt - rotatedAt).toBeLessThanOrEqual(1000);
+  });
+
+  it('forgets the failed credentials on a new version and on a TTL refresh', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 60, refreshMinIntervalSeconds: 1 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.advance(2 * SECOND);
+    expect(await status({ authorization: basic('admin', 'later-Password-3') })).toBe(401); // fails, remembered
+    secrets.advance(60 * SECOND); // TTL refresh: forgotten
+    secrets.changeUsers({ username: 'admin', password: 'later-Password-3' });
+    secrets.advance(2 * SECOND);
+    // the TTL refresh (at the next request) learnt nothing new yet, but the remembered failure is gone: the miss refetches
+    expect(await status({ authorization: basic('admin', 'later-Password-3') })).toBe(200);
+  });
+
+  it('does not refetch on a miss when the last attempt is younger than the floor', async () => {
     const { status, secrets } = setup({ refreshMinIntervalSeconds: 5 });
     expect(await status({ authorization: basic('admin', 'wrong-one') })).toBe(401);
     expect(await status({ authorization: basic('admin', 'wrong-two') })).toBe(401);
     expect(secrets.calls).toEqual(['AWSCURRENT']);
+  });
+
+  it('refuses a refresh floor below 1 s', () => {
+    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', refreshMinIntervalSeconds: 0 })).toThrow(/refreshMinIntervalSeconds is 0; expected a whole number from 1 to 3600/);
   });
 
   it('keeps the old password working until the TTL when it is not refetched (no grace)', async () => {
@@ -180,11 +226,12 @@ describe('edge-auth when Secrets Manager fails', () => {
 });
 
 describe('edge-auth grace period for the previous password', () => {
-  it('accepts the previous password only within the grace period after the rotation', async () => {
+  it('accepts the previous password only within the grace period after the rotation finished', async () => {
     const { status, secrets } = setup({ graceSeconds: 120, cacheTtlSeconds: 30 });
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
     secrets.advance(60 * SECOND);
-    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    // a rotation whose new version was created an hour before it finished (stuck, then recovered): grace runs from the finish
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' }, { createdAgoMs: 3600 * SECOND });
     expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
     secrets.advance(119 * SECOND);
@@ -206,7 +253,68 @@ describe('edge-auth grace period for the previous password', () => {
     const { status, secrets } = setup({ graceSeconds: 60 });
     secrets.advance(61 * SECOND);
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
-    expect(secrets.calls).toEqual(['AWSCURRENT']);
+    expect(secrets.reads()).toEqual(['AWSCURRENT']);
+  });
+
+  it('revokes a removed user at the next refresh, grace or not', async () => {
+    const { status, secrets } = setup({ graceSeconds: 3600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } });
+    secrets.advance(10 * SECOND);
+    secrets.rotate({ users: { alice: 'alice-Password-2', bob: 'bob-Password-2' } });
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(200); // in grace
+    secrets.changeUsers({ users: { bob: 'bob-Password-2' } }); // users remove alice
+    secrets.advance(31 * SECOND);
+    expect(await status({ authorization: basic('alice', 'alice-Password-2') })).toBe(401);
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(401); // her replaced password is gone too
+    expect(await status({ authorization: basic('bob', 'bob-Password-1') })).toBe(200); // bob keeps his grace
+  });
+
+  it('keeps a rotation\'s grace when users are added after it', async () => {
+    const { status, secrets } = setup({ graceSeconds: 600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1' } });
+    secrets.advance(10 * SECOND);
+    secrets.rotate({ users: { alice: 'alice-Password-2' } });
+    secrets.advance(5 * SECOND);
+    secrets.changeUsers({ users: { alice: 'alice-Password-2', carol: 'carol-Password-1' } }); // users add carol
+    secrets.advance(31 * SECOND);
+    expect(await status({ authorization: basic('carol', 'carol-Password-1') })).toBe(200);
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(200);
+  });
+
+  it('reads AWSPREVIOUS again on every refresh: a label taken away stops working', async () => {
+    const { status, secrets } = setup({ graceSeconds: 600, cacheTtlSeconds: 30 });
+    secrets.advance(10 * SECOND);
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    secrets.setPrevious(undefined);
+    secrets.advance(31 * SECOND);
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(401);
+  });
+
+  it('treats an unusable AWSPREVIOUS as no previous: the site stays up, the log names the stage', async () => {
+    const { status, secrets, logs } = setup({ graceSeconds: 600 });
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    secrets.setPrevious('{not json');
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
+    expect(logs).toContainEqual({ event: 'secret.previous-unusable', stage: 'AWSPREVIOUS', error: 'SecretValueError: secret value is not JSON' });
+  });
+
+  it('loads the current and the previous version under one deadline', async () => {
+    const config = resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', graceSeconds: 600, fetchTimeoutMs: 300 });
+    const seen: AbortSignal[] = [];
+    const version = { versionId: 'v2', secretString: JSON.stringify({ username: 'admin', password: 'p-2' }), createdDate: Date.now() };
+    const edge = createEdgeAuth(config, {
+      fetchVersion: async (stage, signal) => {
+        seen.push(signal);
+        if (stage === 'AWSCURRENT') return version;
+        // AWSPREVIOUS hangs: the load's single deadline cuts it off
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted by the deadline'))));
+      },
+      lastRotated: async (signal) => (seen.push(signal), Date.now()),
+    });
+    const started = Date.now();
+    const result = await edge.handle(viewerRequest({ authorization: basic('admin', 'p-2') }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect('status' in result ? result.status : '200').toBe('503'); // nothing could be loaded within the budget: fail closed
+    expect(new Set(seen).size).toBe(1);
   });
 });
 
@@ -240,13 +348,29 @@ describe('edge-auth exemptions', () => {
     expect(await status({ clientIp: 'not-an-ip' })).toBe(401);
   });
 
-  it('passes CORS preflights only when enabled and only when they are preflights', async () => {
-    const preflight = { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' } };
-    expect(await setup().status(preflight)).toBe(401);
-    const { status } = setup({ corsPreflight: true });
-    expect(await status(preflight)).toBe(200);
-    expect(await status({ method: 'OPTIONS', headers: { Origin: 'https://app.example' } })).toBe(401);
+  it('answers CORS preflights at the edge when configured, never forwarding them', async () => {
+    const preflight = { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'Content-Type, X-Trace' } };
+    expect(await setup().status(preflight)).toBe(401); // not configured: a request like any other
+    const { edge, secrets } = setup({ cors: { allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type', 'x-trace'], maxAgeSeconds: 300, allowCredentials: true } });
+    const answer = (await edge.handle(viewerRequest(preflight))) as CloudFrontResultResponse;
+    expect(answer.status).toBe('204');
+    expect(answer.headers['access-control-allow-origin']).toEqual([{ key: 'Access-Control-Allow-Origin', value: 'https://app.example' }]);
+    expect(answer.headers['access-control-allow-methods']?.[0]?.value).toBe('GET, POST');
+    expect(answer.headers['access-control-allow-headers']?.[0]?.value).toBe('content-type, x-trace');
+    expect(answer.headers['access-control-allow-credentials']?.[0]?.value).toBe('true');
+    const refused = async (headers: Record<string, string>) => ((await edge.handle(viewerRequest({ method: 'OPTIONS', headers }))) as CloudFrontResultResponse).status;
+    expect(await refused({ ...preflight.headers, Origin: 'https://evil.example' })).toBe('403');
+    expect(await refused({ ...preflight.headers, 'Access-Control-Request-Method': 'DELETE' })).toBe('403');
+    expect(await refused({ ...preflight.headers, 'Access-Control-Request-Headers': 'authorization' })).toBe('403');
+    expect(await refused({ Origin: '', 'Access-Control-Request-Method': '' })).toBe('403'); // empty values: answered, not forwarded
+    expect(secrets.calls).toEqual([]);
+    const { status } = setup({ cors: { allowOrigins: ['*'], allowMethods: ['GET'] } });
+    expect(await status({ method: 'OPTIONS', headers: { Origin: 'https://app.example' } })).toBe(401); // no requested method: not a preflight
     expect(await status({ method: 'GET', headers: preflight.headers })).toBe(401);
+  });
+
+  it('names the migration from corsPreflight', () => {
+    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', corsPreflight: true } as never)).toThrow(/corsPreflight is replaced by cors/);
   });
 });
 

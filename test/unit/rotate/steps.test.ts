@@ -163,16 +163,36 @@ describe('rotation handler', () => {
     sm.setPendingValue(token, { users: { alice: `${'x'.repeat(31)}@` } });
     await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending password of "alice" contains an excluded character$/);
     sm.setPendingValue(token, { users: { alice: 'x'.repeat(32) } });
-    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending value drops user\(s\) bob/);
+    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/testSecret: the users changed during the rotation \(added bob\)/);
     expect(JSON.stringify(logs)).not.toContain('short-Secret-1');
   });
 
-  it('refuses to rotate an unusable current value instead of dropping its users', async () => {
+  it('replaces an unusable current value with a fresh one for the configured users (the recovery path), printing no value', async () => {
     await sm.create({ user: 'admin', pass: 'typo-Password-1' });
+    deps.settings = readSettings({ BASICAUTH_USERNAMES: '["admin","ops"]' });
+    await rotateFully();
+    const value = (await sm.valueOf('AWSCURRENT')) as { users: Record<string, string> };
+    expect(Object.keys(value.users)).toEqual(['admin', 'ops']);
+    const text = JSON.stringify(logs);
+    expect(text).toMatch(/step.replacing-unusable-current.*secret value needs \\"username\\" and \\"password\\"/);
+    expect(text).not.toContain('typo-Password-1');
+    for (const password of Object.values(value.users)) expect(text).not.toContain(password);
+  });
+
+  it('refuses to promote a pending version when the users changed during the rotation, and never an unusable one', async () => {
+    await sm.create({ users: { alice: 'alice-Password-12345678901234567', bob: 'bob-Password-123456789012345678' } });
     const token = sm.startRotation();
-    const failure = runStep(event('createSecret', token), deps);
-    await expect(failure).rejects.toThrow(/AWSCURRENT value of .* is unusable: secret value needs "username" and "password"/);
-    await expect(failure).rejects.not.toThrow(/typo-Password-1/);
+    await runStep(event('createSecret', token), deps);
+    await runStep(event('setSecret', token), deps);
+    await runStep(event('testSecret', token), deps);
+    // users remove bob, between testSecret and finishSecret
+    await sm.putCurrent({ users: { alice: 'alice-Password-12345678901234567' } });
+    await expect(runStep(event('finishSecret', token), deps)).rejects.toThrow(/finishSecret: the users changed during the rotation \(removed bob\); promoting the pending version would undo that/);
+    expect(await sm.versionWith('AWSCURRENT')).not.toBe(token);
+    sm.clearPending();
+    const broken = sm.startRotation();
+    sm.setPendingValue(broken, '{not json' as never);
+    await expect(runStep(event('finishSecret', broken), deps)).rejects.toThrow(/AWSPENDING value of .* is unusable/);
   });
 
   it('notifies after finishSecret with no password, and a failing notification does not fail the rotation', async () => {
