@@ -150,6 +150,16 @@ describe('verify', () => {
     const wrong = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password', 'nope', '--json']);
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.stdout).checks[2]).toMatchObject({ ok: false, status: 401 });
+    // from standard input: out of ps and shell history
+    const piped = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password-stdin', '--json'], { input: `${password}\n` });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect((await runCli(['verify', dev.info.edgeUrl, '--password', 'x', '--password-stdin'], { input: 'x' })).code).toBe(2);
+  });
+
+  it('refuses to send credentials over plain http:// to another host unless asked', async () => {
+    const r = await runCli(['verify', 'http://staging.example.invalid/', '--user', 'admin', '--password', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refusing to send credentials over plain http:\/\/ to staging\.example\.invalid: anyone on the way can read them\n.*fix: use https:\/\/staging\.example\.invalid\/, or pass --allow-http/);
   });
 });
 
@@ -193,7 +203,9 @@ describe('users', () => {
     const list = await json('users', 'list');
     expect(list.body.map((u: { username: string }) => u.username)).toEqual(['admin', 'alice']);
     expect((await cli('users', 'add', 'alice')).stderr).toMatch(/already exists/);
-    expect((await cli('users', 'add', 'a:b')).stderr).toMatch(/contains a colon/);
+    const colon = await cli('users', 'add', 'a:b');
+    expect(colon.code).toBe(2);
+    expect(colon.stderr).toMatch(/username "a:b" is not letters, digits, ".", "_" and "-"/);
     const removed = await json('users', 'remove', 'alice');
     expect(removed.body.users).toEqual(['admin']);
     await roundsUntil(alice, 0, Date.now(), TTL + SLACK, 'removed user');
