@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,6 @@ export default defineConfig({
     // Most of the suite waits (on terraform's fixed delays, dev processes,
     // TTLs); files run side by side so the waits overlap on a 2-core machine.
     maxWorkers: 4,
+    sequence: { sequencer: LongestFirst },
   },
 });

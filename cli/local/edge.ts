@@ -165,21 +165,35 @@ export class LocalEdge {
 
     const send = origin.protocol === 'https' ? httpsRequest : httpRequest;
     const path = `${origin.originPath}${request.uri}${request.querystring ? `?${request.querystring}` : ''}`;
-    const upstream = send(
-      { host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] },
-      (answer) => {
-        const out: string[] = [];
-        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-          if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-        answer.pipe(res);
-        answer.on('error', () => res.destroy());
-      },
-    );
-    upstream.on('error', () => errorPage(res, 502, 'Error', "CloudFront wasn't able to connect to the origin."));
-    req.pipe(upstream);
-    req.on('error', () => upstream.destroy());
+    const hasBody = Boolean(req.headers['content-length'] && req.headers['content-length'] !== '0') || Boolean(req.headers['transfer-encoding']);
+    const attempt = (left: number): void => {
+      const upstream = send(
+        { host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] },
+        (answer) => {
+          const out: string[] = [];
+          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+            if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+          answer.pipe(res);
+          answer.on('error', () => res.destroy());
+        },
+      );
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the origin closed as it was reused is no answer: like
+        // CloudFront (ConnectionAttempts), try again on a fresh one when nothing was sent yet.
+        const retriable = upstream.reusedSocket && !res.headersSent && !hasBody && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        if (retriable && left > 1) return attempt(left - 1);
+        errorPage(res, 502, 'Error', "CloudFront wasn't able to connect to the origin.");
+      });
+      if (hasBody) {
+        req.pipe(upstream);
+        req.on('error', () => upstream.destroy());
+      } else {
+        upstream.end();
+      }
+    };
+    attempt(origin.connectionAttempts);
   }
 }
 

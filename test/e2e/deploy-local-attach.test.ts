@@ -32,7 +32,11 @@ beforeAll(async () => {
   origin = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`));
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   // the user's distribution exists before basicauth is set up: start dev on an empty project first
-  project = await startProject('gate', { region: 'us-east-1', distribution: { mode: 'attach', distributionId: 'EPLACEHOLDER000', leaveUnprotected: ['/static/*'] } });
+  project = await startProject('gate', {
+    region: 'us-east-1',
+    rotation: { schedule: 'rate(7 days)', window: '3h' },
+    distribution: { mode: 'attach', distributionId: 'EPLACEHOLDER000', leaveUnprotected: ['/static/*'] },
+  });
   cf = new CloudFrontClient({ region: 'us-east-1', endpoint: project.dev.info.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   const created = await cf.send(
     new CreateDistributionCommand({

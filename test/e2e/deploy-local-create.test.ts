@@ -23,6 +23,8 @@ beforeAll(async () => {
   const port = (origin.address() as AddressInfo).port;
   project = await startProject('staging', {
     region: 'ap-northeast-1',
+    // a replica in us-east-1, the region the local edge runs in: the edge reads the nearest copy
+    secret: { replicaRegions: ['us-east-1'] },
     distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port }, pathPatterns: ['/api/*'] },
   });
 });

@@ -51,26 +51,18 @@ async function plan(name: string, input: ConfigInput) {
 const PLAN_BUDGET = 240_000;
 
 describe.skipIf(!terraform)('terraform offline', () => {
-  it('plans the create mode (custom origin, a path pattern, replica)', { timeout: PLAN_BUDGET }, async () => {
+  // The deploy --local tests apply the create, attach and S3 modes for real; this plan covers
+  // what the local cloud cannot hold: a customer KMS key and an ACM certificate for aliases.
+  it('plans the create mode with a KMS key, a replica, aliases and an ACM certificate', { timeout: PLAN_BUDGET }, async () => {
     const planned = await plan('create', {
       name: 'staging',
       region: 'eu-west-1',
-      secret: { replicaRegions: ['us-east-1'] },
-      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, pathPatterns: ['/api/*'] },
+      secret: { replicaRegions: ['us-east-1'], kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789' },
+      edge: { graceSeconds: 300 },
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, pathPatterns: ['/api/*'], aliases: ['staging.example.com'], certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789' },
     });
     expect(planned.summary).toEqual({ add: 13, change: 0, remove: 0 });
     expect(planned.planned.every((c) => c.action === 'create')).toBe(true);
     expect(planned.planned.map((c) => c.address)).toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
-  });
-
-  it('plans the attach mode (no distribution) in us-east-1 with a schedule and a window', { timeout: PLAN_BUDGET }, async () => {
-    const planned = await plan('attach', { name: 'prod-gate', region: 'us-east-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' }, rotation: { schedule: 'rate(7 days)', window: '3h' } });
-    expect(planned.summary).toEqual({ add: 12, change: 0, remove: 0 });
-    expect(planned.planned.map((c) => c.address)).not.toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
-  });
-
-  it('plans an S3 origin behind origin access control', { timeout: PLAN_BUDGET }, async () => {
-    const planned = await plan('s3', { name: 'docs', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 's3', bucket: 'docs-site-bucket', bucketRegion: 'ap-northeast-1' } } });
-    expect(planned.summary).toEqual({ add: 14, change: 0, remove: 0 });
   });
 });

@@ -1,6 +1,7 @@
 // Clients we did not write against the local cloud: the AWS CLI v2 (Debian's
 // /usr/bin/aws, by explicit path) and boto3, on every protocol the local
-// services speak. Good calls answer; bad input and operations the local cloud
+// services speak (a success, an error and an unknown operation each: every
+// AWS CLI run costs a Python start). Good calls answer; bad input and operations the local cloud
 // does not implement get AWS's error shape for that protocol, which these
 // clients turn into their usual "An error occurred (Code)" / ClientError.
 import { existsSync } from 'node:fs';
@@ -33,28 +34,22 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     const created = await aws('secretsmanager', 'create-secret', '--name', 'cli/one', '--secret-string', '{"username":"a","password":"b"}');
     expect(created.code, created.stderr).toBe(0);
     expect(created.json().ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:cli\/one-/);
-    expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/one')).json().SecretString).toBe('{"username":"a","password":"b"}');
     expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/none')).error).toBe('ResourceNotFoundException');
-    expect((await aws('secretsmanager', 'create-secret', '--name', 'bad name!')).error).toBe('InvalidParameterException');
     const unknown = await aws('secretsmanager', 'validate-resource-policy', '--resource-policy', '{}');
     expect(unknown.error).toBe('UnknownOperationException');
     expect(unknown.stderr).toMatch(/does not implement secretsmanager ValidateResourcePolicy/);
     expect((await aws('logs', 'create-log-group', '--log-group-name', '/cli/group')).code).toBe(0);
     expect((await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0]).toMatchObject({ logGroupName: '/cli/group', arn: expect.stringMatching(/:log-group:\/cli\/group:\*$/) });
-    expect((await aws('logs', 'put-retention-policy', '--log-group-name', '/cli/group', '--retention-in-days', '8')).error).toBe('InvalidParameterException');
     expect((await aws('logs', 'describe-destinations')).error).toBe('UnknownOperationException');
   });
 
   it('speaks REST-JSON (Lambda) and REST-XML (CloudFront, S3)', { timeout: 300_000 }, async () => {
     expect((await aws('lambda', 'get-function', '--function-name', 'nope')).error).toBe('ResourceNotFoundException');
-    expect((await aws('lambda', 'list-functions')).json()).toEqual({ Functions: [] });
     expect((await aws('lambda', 'list-layers')).error).toBe('UnknownOperationException');
     expect((await aws('cloudfront', 'get-distribution', '--id', 'ENOSUCHTHING00')).error).toBe('NoSuchDistribution');
-    expect((await aws('cloudfront', 'list-distributions', '--no-paginate')).json().DistributionList).toMatchObject({ Quantity: 0 });
     expect((await aws('cloudfront', 'list-cache-policies')).error).toBe('UnknownOperationException');
     expect((await aws('s3api', 'create-bucket', '--bucket', 'cli-bucket')).code).toBe(0);
     expect((await aws('s3api', 'get-object', '--bucket', 'cli-bucket', '--key', 'none', '/dev/null')).error).toBe('NoSuchKey');
-    expect((await aws('s3api', 'get-bucket-policy', '--bucket', 'cli-bucket')).error).toBe('NoSuchBucketPolicy');
   });
 
   it('speaks query (IAM, STS)', { timeout: 300_000 }, async () => {
@@ -66,7 +61,6 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     // IAM hands documents back URL-encoded; the CLI decodes them
     expect((await aws('iam', 'get-role', '--role-name', 'cli-role')).json().Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
     expect((await aws('iam', 'get-role', '--role-name', 'nope')).error).toBe('NoSuchEntity');
-    expect((await aws('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust)).error).toBe('EntityAlreadyExists');
     expect((await aws('iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'p', '--policy-document', 'not json')).error).toBe('MalformedPolicyDocument');
     expect((await aws('iam', 'list-users')).error).toBe('InvalidAction');
   });

@@ -198,6 +198,8 @@ export interface EdgeOrigin {
   /** an S3 origin (reached with origin access control when originAccessControlId is set) */
   s3: boolean;
   originAccessControlId: string;
+  /** how often CloudFront tries to connect before answering 502 */
+  connectionAttempts: number;
 }
 
 export interface EdgeBehavior {
@@ -246,6 +248,7 @@ export function routingOf(config: Node): EdgeRouting {
       customHeaders: itemsOf(o.CustomHeaders, 'OriginCustomHeader').map((h) => [text(h, 'HeaderName') ?? '', text(h, 'HeaderValue') ?? '']),
       s3: !custom,
       originAccessControlId: text(o, 'OriginAccessControlId') ?? '',
+      connectionAttempts: Number(text(o, 'ConnectionAttempts') ?? 3),
     };
   });
   const defaultBehavior = behaviorOf(config.DefaultCacheBehavior as Node);
