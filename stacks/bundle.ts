@@ -3,6 +3,7 @@
 // No CDKTF here: synth only needs the zip paths and hashes this returns.
 
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +12,16 @@ import { deterministicZip } from './zip.js';
 
 export type HandlerName = 'edge-auth' | 'rotate';
 
-/** The package root, found from this file whether it runs from source (stacks/) or from dist/stacks/. */
+/** The package root: the nearest directory above this file (source, or the bundled CLI in dist/) with basicauth's package.json. */
 export const PACKAGE_ROOT = (() => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return here.endsWith(join('dist', 'stacks')) ? resolve(here, '../..') : resolve(here, '..');
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = resolve(dir, '..')) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'basicauth') return dir;
+    } catch {
+      // not here
+    }
+    if (dir === resolve(dir, '..')) throw new Error('basicauth: cannot find its own package.json above ' + fileURLToPath(import.meta.url));
+  }
 })();
 
 export const HANDLER_ENTRIES: Record<HandlerName, string> = {

@@ -4,6 +4,7 @@
 // apply to every plugin alike. A library with start()/stop(), used by
 // `basicauth dev` and by the tests; it imports nothing from the CLI.
 
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -26,11 +27,12 @@ import { StateStore } from './state.js';
 
 export { FunctionError };
 
-/** The package's node_modules: bundles leave the AWS SDK to the runtime, and locally the runtime's SDK is ours. */
+/** The nearest node_modules holding the AWS SDK: bundles leave the SDK to the runtime, and locally the runtime's SDK is ours. */
 const PACKAGE_NODE_MODULES = (() => {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = here.includes(`${join('dist', 'cli', 'local')}`) ? resolve(here, '../../..') : resolve(here, '../..');
-  return join(root, 'node_modules');
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== resolve(dir, '..'); dir = resolve(dir, '..')) {
+    if (existsSync(join(dir, 'node_modules', '@aws-sdk', 'client-secrets-manager'))) return join(dir, 'node_modules');
+  }
+  return join(process.cwd(), 'node_modules');
 })();
 
 export interface LocalCloudOptions {
