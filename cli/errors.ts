@@ -44,10 +44,53 @@ export function reportError(error: unknown): ErrorReport {
   if (error instanceof CliError) {
     return { exitCode: error.exitCode, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   }
+  const network = networkFailure(error);
+  if (network) return { exitCode: EXIT.failure, ...network };
+  if (isAwsError(error)) return { exitCode: EXIT.failure, ...awsFailure(error) };
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return {
     exitCode: EXIT.unexpected,
     message: `unexpected error: ${text}`,
     hint: 'this is a bug in basicauth; rerun with BASICAUTH_DEBUG=1 for the stack trace and report it',
   };
+}
+
+/** Connection failures a user fixes (network, endpoint, a dev that is not running), found on the error or its causes. */
+const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+
+function networkFailure(error: unknown): { message: string; hint: string } | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { code, hostname, address, port } = e as Error & { code?: string; hostname?: string; address?: string; port?: number };
+    if (!code || !NETWORK_CODES.has(code)) continue;
+    const where = hostname ?? (address ? `${address}${port ? `:${port}` : ''}` : undefined);
+    return {
+      message: `could not reach ${where ?? 'the endpoint'} (${code})`,
+      hint: code === 'ECONNREFUSED' && /^(127\.|::1|localhost)/.test(where ?? '')
+        ? 'nothing is listening there: start `basicauth dev` (or check AWS_ENDPOINT_URL)'
+        : 'check the network connection and the endpoint (AWS_ENDPOINT_URL, the region), then run the command again',
+    };
+  }
+  return undefined;
+}
+
+interface AwsError extends Error {
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** An error from an AWS service (the SDK marks them with $metadata), or the SDK's "no credentials". */
+function isAwsError(error: unknown): error is AwsError {
+  return error instanceof Error && ('$metadata' in error || error.name === 'CredentialsProviderError');
+}
+
+function awsFailure(error: AwsError): { message: string; hint: string } {
+  const message = `AWS refused the call: ${error.name}: ${error.message}`;
+  if (error.name === 'CredentialsProviderError' || /UnrecognizedClient|InvalidClientTokenId|ExpiredToken|InvalidSignature/.test(error.name)) {
+    return { message, hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`' };
+  }
+  if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) {
+    return { message, hint: 'the AWS identity in use lacks this permission: use a profile allowed to make the call, or ask for the permission' };
+  }
+  if (error.$fault === 'server') return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
+  return { message, hint: 'fix what AWS names above, then run the command again' };
 }
