@@ -40,6 +40,8 @@ export interface EdgeAuthDeps extends SecretSource {
 export interface EdgeAuth {
   decide(request: CloudFrontRequest): Promise<Decision>;
   handle(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult>;
+  /** starts fetching the secret before the first request needs it */
+  prefetch(): void;
 }
 
 export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): EdgeAuth {
@@ -108,5 +110,5 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     return request;
   }
 
-  return { decide, handle };
+  return { decide, handle, prefetch: () => cache.prefetch() };
 }

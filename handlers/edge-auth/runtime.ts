@@ -26,5 +26,7 @@ function logLine(event: EdgeLogEvent): void {
 export function createRuntimeHandler(makeClient: SecretsClientFactory) {
   const config = bakedConfig();
   const edge = createEdgeAuth(config, { ...makeClient(config, process.env), log: logLine });
+  // Init runs before the first event is handed over: the secret's round trip overlaps that.
+  edge.prefetch();
   return (event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> => edge.handle(event);
 }

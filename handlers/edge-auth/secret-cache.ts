@@ -100,6 +100,19 @@ export class SecretCache {
   }
 
   /**
+   * Starts the first load now (at container init, so that it overlaps the
+   * runtime handing over the first event). Its failure does not hold the
+   * first request back: that one tries again at once.
+   */
+  prefetch(): void {
+    if (this.snapshot || this.inFlight) return;
+    this.refresh('cold').catch(() => {
+      this.lastAttemptFailed = false;
+      this.lastAttemptAt = -Infinity;
+    });
+  }
+
+  /**
    * Called after `digest` failed against `seen`: refetches when that can
    * teach something, and returns the snapshot to check again, or undefined
    * when nothing new can be learnt now.

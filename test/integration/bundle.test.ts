@@ -96,8 +96,9 @@ describe.each([
   ['AWS SDK v3', join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts')],
 ])('the edge bundle on %s', (_name, entry) => {
   it('answers 401 without and 200 with the credential, reading the secret over the wire', async () => {
-    const handler = await load(await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1' } }));
-    endpoint.calls.length = 0;
+    const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1' } });
+    endpoint.calls.length = 0; // loading it may start the fetch (the shipped handler prefetches at init)
+    const handler = await load(bundle);
     expect(status(await handler(viewerRequest()))).toBe(401);
     expect(status(await handler(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(200);
     expect(status(await handler(viewerRequest({ authorization: basic('admin', 'wrong') })))).toBe(401);
@@ -109,14 +110,15 @@ describe.each([
     const previousRegion = process.env.AWS_REGION;
     process.env.AWS_REGION = 'eu-west-3';
     try {
-      const handler = await load(await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: config }));
+      const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: config });
       endpoint.calls.length = 0;
+      const handler = await load(bundle);
       expect(status(await handler(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(200);
       expect(endpoint.calls.map((c) => c.region)).toEqual(['eu-central-1']);
 
-      const coldInFrance = await load(await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: config }));
-      endpoint.calls.length = 0;
       endpoint.downRegions.add('eu-central-1');
+      endpoint.calls.length = 0;
+      const coldInFrance = await load(bundle);
       expect(status(await coldInFrance(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(200);
       expect(endpoint.calls.map((c) => c.region)).toEqual(['eu-central-1', 'us-east-1']);
     } finally {
@@ -126,9 +128,10 @@ describe.each([
   });
 
   it('fails closed with 503 when the endpoint is unreachable', async () => {
-    const handler = await load(await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', fetchTimeoutMs: 500 } }));
+    const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', fetchTimeoutMs: 500 } });
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = 'http://127.0.0.1:1';
     try {
+      const handler = await load(bundle);
       const result = await handler(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') }));
       expect(status(result)).toBe(503);
     } finally {

@@ -217,6 +217,23 @@ describe('edge-auth when Secrets Manager fails', () => {
     expect(secrets.calls.length).toBe(2);
   });
 
+  it('prefetches at init: the first request uses that load, and a failed prefetch does not hold it back', async () => {
+    const ok = setup();
+    ok.edge.prefetch();
+    ok.edge.prefetch(); // one load, however often asked
+    expect(ok.secrets.calls).toEqual(['AWSCURRENT']);
+    expect(await ok.status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(ok.secrets.calls).toEqual(['AWSCURRENT']);
+
+    const down = setup({ refreshMinIntervalSeconds: 5 });
+    down.secrets.failing = true;
+    down.edge.prefetch();
+    await new Promise((resolve) => setImmediate(resolve));
+    down.secrets.failing = false;
+    expect(await down.status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    expect(down.secrets.calls).toEqual(['AWSCURRENT', 'AWSCURRENT']);
+  });
+
   it('treats an unparseable secret value like a failed fetch and logs no value', async () => {
     const { status, logs } = setup({}, { username: 'admin', password: '' });
     expect(await status({ authorization: basic('admin', '') })).toBe(503);

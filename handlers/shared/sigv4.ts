@@ -1,0 +1,86 @@
+// AWS Signature Version 4 for the one kind of request our light clients send:
+// a POST of a JSON body to an AWS JSON-protocol endpoint (Secrets Manager's
+// GetSecretValue and DescribeSecret). Written here rather than taken from
+// aws4 because that library is general (query signing, S3, its own LRU
+// cache) and reaches node:url and node:querystring through CommonJS require:
+// 40% of the edge bundle's code for what takes a page here.
+// test/unit/shared/sigv4.test.ts checks every signature against the AWS SDK's
+// own signer.
+//
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+
+import { createHash, createHmac } from 'node:crypto';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+export interface JsonPost {
+  url: URL;
+  region: string;
+  service: string;
+  /** `x-amz-target`, e.g. `secretsmanager.GetSecretValue` */
+  target: string;
+  body: string;
+  /** the signing time; now when absent */
+  date?: Date;
+}
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+// The signing key changes once a day per region and service: the last one is kept.
+let lastKey: { id: string; key: Buffer } | undefined;
+function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
+  const id = `${secretAccessKey}\n${day}\n${region}\n${service}`;
+  if (lastKey?.id !== id) lastKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request') };
+  return lastKey.key;
+}
+
+/** RFC 3986 unreserved characters stay; everything else is %XX with upper-case hex. */
+function escapeUri(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The headers to send with the request: the ones signed, content-length and authorization. */
+export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Record<string, string> {
+  const amzDate = (request.date ?? new Date()).toISOString().replace(/[:-]|\.\d{3}/g, ''); // 20261129T170000Z
+  const day = amzDate.slice(0, 8);
+  const signed: Record<string, string> = {
+    'content-type': CONTENT_TYPE,
+    host: request.url.host,
+    'x-amz-date': amzDate,
+    ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
+    'x-amz-target': request.target,
+  };
+  const names = Object.keys(signed).sort();
+  const signedHeaders = names.join(';');
+  // Every service but S3 encodes each path segment once more than it is sent.
+  const canonicalPath = request.url.pathname.split('/').map(escapeUri).join('/') || '/';
+  const canonicalQuery = [...request.url.searchParams]
+    .map(([k, v]) => [escapeUri(k), escapeUri(v)] as const)
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalRequest = [
+    'POST',
+    canonicalPath,
+    canonicalQuery,
+    names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''),
+    signedHeaders,
+    sha256Hex(request.body),
+  ].join('\n');
+  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
+  const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, request.region, request.service)).update(stringToSign, 'utf8').digest('hex');
+  return {
+    ...signed,
+    'content-length': String(Buffer.byteLength(request.body, 'utf8')),
+    authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+  };
+}
