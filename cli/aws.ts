@@ -6,6 +6,7 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_CREDENTIALS } from './local/credentials.js';
+import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
 
 export interface AwsTarget {
   region: string;
@@ -18,6 +19,8 @@ export interface AwsClients {
   secretsManager(): Promise<SecretsManagerClient>;
   lambda(region?: string): Promise<LambdaClient>;
   cloudfront(): Promise<CloudFrontClient>;
+  /** the secret reads of show-creds: without the SDK against the local cloud */
+  secretReads(): SecretReads;
 }
 
 export function createAwsClients(target: AwsTarget): AwsClients {
@@ -36,6 +39,11 @@ export function createAwsClients(target: AwsTarget): AwsClients {
       once('sm', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ region: target.region, ...base() })),
     // Lambda@Edge functions live in us-east-1 whatever the home region is.
     lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
+    secretReads() {
+      if (!target.endpoint) return sdkSecretReads(this.secretsManager);
+      const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials });
+    },
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
   };
 }

@@ -63,8 +63,9 @@ export async function requireDev(stateDir = DEFAULT_STATE_DIR): Promise<DevInfo>
     });
   }
   try {
-    const res = await fetch(`${info.endpoint}/_local/health`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const { localRequest } = await import('./local/light-http.js');
+    const res = await localRequest(`${info.endpoint}/_local/health`);
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   } catch (error) {
     throw new CliError(`basicauth dev (pid ${info.pid}) does not answer at ${info.endpoint}: ${(error as Error).message}`, {
       hint: 'restart `npx basicauth dev`',

@@ -50,8 +50,7 @@ export function localTerraformEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** The loopback URL the local edge serves a distribution on. */
 export async function localSiteUrl(dev: Pick<DevInfo, 'endpoint'>, distributionId: string): Promise<string | undefined> {
-  const res = await fetch(`${dev.endpoint}/_local/sites`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-  if (!res?.ok) return undefined;
-  const sites = (await res.json()) as Array<{ distributionId: string; url: string }>;
-  return sites.find((s) => s.distributionId === distributionId)?.url;
+  const { localJson } = await import('./local/light-http.js');
+  const sites = await localJson<Array<{ distributionId: string; url: string }>>(`${dev.endpoint}/_local/sites`);
+  return sites?.find((s) => s.distributionId === distributionId)?.url;
 }

@@ -51,8 +51,8 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       functionName: flags.function ?? deployed?.edgeFunctionName ?? dev.edgeFunctionName,
       distributionId,
       rotationProbe: async () => {
-        const res = await fetch(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`).catch(() => undefined);
-        return res?.ok ? ((await res.json()) as RotationProbe) : undefined;
+        const { localJson } = await import('./local/light-http.js');
+        return localJson<RotationProbe>(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`);
       },
       leaveUnprotected: deployed ? await leftUnprotected() : [],
       passwordPolicy: deployed ? await passwordPolicy() : {},

@@ -61,6 +61,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
     try {
       target = await resolveTarget(flags, ctx.env);
     } catch (error) {
+      if (!url && (flags.local || flags.stateDir)) throw error; // e.g. no `basicauth dev` running: say that
       if (!url) throw new CliError('no URL to verify', { hint: 'pass the URL, or --local to verify the running `basicauth dev`' });
       if (!password) throw new CliError('no credentials to verify with', { hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret', cause: error });
       throw error;
@@ -113,6 +114,9 @@ function refusePlainHttp(url: string, allowed: boolean): void {
     parsed = new URL(url);
   } catch {
     throw new UsageError(`${url} is not a URL`, 'pass it as https://host/path');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new UsageError(`${url}: verify speaks https:// and http://, not ${parsed.protocol}//`, `pass it as https://${parsed.host || 'host'}${parsed.pathname.startsWith('/') ? parsed.pathname : '/'}`);
   }
   if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !allowed) {
     throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, { hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours` });

@@ -16,11 +16,10 @@ export interface Credentials {
 }
 
 export async function readCredentials(target: Target, options: { previous?: boolean; user?: string }): Promise<Credentials> {
-  const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-  const sm = await target.clients.secretsManager();
+  const reads = target.clients.secretReads();
   const stage = options.previous ? 'AWSPREVIOUS' : 'AWSCURRENT';
   const [value, described] = await Promise.all([
-    sm.send(new GetSecretValueCommand({ SecretId: target.secretId, VersionStage: stage })).catch((error: { name?: string }) => {
+    reads.getSecretValue(target.secretId, stage).catch((error: { name?: string }) => {
       if (error.name === 'ResourceNotFoundException') {
         throw new CliError(options.previous ? 'the secret has no previous password yet (it has not rotated since it was created)' : 'the secret has no password yet', {
           hint: options.previous ? 'drop --previous' : 'enable rotation (basicauth deploy / basicauth dev) to create the first one',
@@ -28,9 +27,9 @@ export async function readCredentials(target: Target, options: { previous?: bool
       }
       return explainAwsError(error, `secret ${target.secretId}`);
     }),
-    sm.send(new DescribeSecretCommand({ SecretId: target.secretId })).catch((error) => explainAwsError(error, `secret ${target.secretId}`)),
+    reads.describeSecret(target.secretId).catch((error) => explainAwsError(error, `secret ${target.secretId}`)),
   ]);
-  const text = value.SecretString ?? (value.SecretBinary ? Buffer.from(value.SecretBinary).toString('utf8') : '');
+  const text = value.secretString ?? '';
   let users: Array<{ username: string; password: string }>;
   try {
     users = [...parseSecretValue(text).users].map(([username, password]) => ({ username, password }));
@@ -44,11 +43,11 @@ export async function readCredentials(target: Target, options: { previous?: bool
   }
   return {
     site: target.siteUrl,
-    secretId: described.ARN ?? target.secretId,
-    versionId: value.VersionId ?? '',
+    secretId: described.arn ?? target.secretId,
+    versionId: value.versionId ?? '',
     stage,
-    setAt: value.CreatedDate?.toISOString(),
-    nextRotation: stage === 'AWSCURRENT' && described.RotationEnabled ? described.NextRotationDate?.toISOString() : undefined,
+    setAt: value.createdDate?.toISOString(),
+    nextRotation: stage === 'AWSCURRENT' && described.rotationEnabled ? described.nextRotationDate?.toISOString() : undefined,
     users,
   };
 }

@@ -1,5 +1,7 @@
 // rotate, verify, publish, status, users, attach/detach end to end through
 // the CLI binary against `basicauth dev` (free ports, own state directory).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +162,50 @@ describe('verify', () => {
     const r = await runCli(['verify', 'http://staging.example.invalid/', '--user', 'admin', '--password', 'x']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refusing to send credentials over plain http:\/\/ to staging\.example\.invalid: anyone on the way can read them\n.*fix: use https:\/\/staging\.example\.invalid\/, or pass --allow-http/);
+  });
+});
+
+describe('verify names why a request failed', () => {
+  it('refused, DNS, an unsupported scheme (usage, exit 2) and no dev running', async () => {
+    const refused = await runCli(['verify', 'http://127.0.0.1:1/', '--user', 'a', '--password', 'b']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('connection refused by 127.0.0.1:1');
+    const dns = await runCli(['verify', 'https://no-such-host.invalid/', '--user', 'a', '--password', 'b', '--json']);
+    expect(dns.code).toBe(1);
+    expect(JSON.parse(dns.stdout).checks[0].reason).toBe('DNS: no such host no-such-host.invalid');
+    const ftp = await runCli(['verify', 'ftp://files.example.com/x', '--user', 'a', '--password', 'b']);
+    expect(ftp.code).toBe(2);
+    expect(ftp.stderr).toMatch(/verify speaks https:\/\/ and http:\/\/, not ftp:\/\/\n.*fix: pass it as https:\/\/files\.example\.com\/x/);
+    const noDev = await runCli(['verify', '--local', '--state-dir', join(tmpdir(), 'basicauth-no-dev-here')]);
+    expect(noDev.code).toBe(1);
+    expect(noDev.stderr).toMatch(/no running `basicauth dev` found/);
+  });
+
+  it('follows redirects when asked, without carrying credentials to another origin', async () => {
+    const seen: Array<string | undefined> = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://localhost:${(other.address() as AddressInfo).port}/landing`;
+    const site = createServer((req, res) => {
+      if (!req.headers.authorization) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end();
+      if (req.headers.authorization !== `Basic ${Buffer.from('a:right').toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end();
+      res.writeHead(302, { location: otherUrl }).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+      const unfollowed = await runCli(['verify', url, '--user', 'a', '--password', 'right', '--expect', '3xx', '--json']);
+      expect(unfollowed.code, unfollowed.stdout).toBe(0);
+      const followed = await runCli(['verify', url, '--user', 'a', '--password', 'right', '--follow-redirects', '--json']);
+      expect(followed.code, followed.stdout).toBe(0);
+      expect(seen).toEqual([undefined]);
+    } finally {
+      site.close();
+      other.close();
+    }
   });
 });
 
