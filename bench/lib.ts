@@ -1,5 +1,5 @@
 // Small helpers shared by the benchmarks: statistics, child processes, the machine line.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { runProcess } from '../test/helpers/run-cli.js';
 
 export function median(values: number[]): number {
@@ -25,3 +25,44 @@ export function machine(): string {
 
 export const ms = (n: number) => `${n.toFixed(1)} ms`;
 export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+/** Median and range of a sample, for "median (min–max)" columns. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function spread(values: number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+}
+
+/** "12.3 (11.0–15.2)" with `digits` decimals and an optional unit after the median. */
+export function fmt(s: Spread, digits = 1, unit = ''): string {
+  if (s.n === 0) return '—';
+  const f = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return s.n === 1 ? `${f(s.median)}${unit}` : `${f(s.median)}${unit} (${f(s.min)}–${f(s.max)})`;
+}
+
+/** The 1-minute load average now, as a note for a table ("load 1.9 on 2 cores"). */
+export function load(): string {
+  return `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
+}
+
+/**
+ * A/B/… interleaved: each round runs every variant once, in turn, so every
+ * variant sees the same machine; the first `warmup` rounds are dropped.
+ */
+export async function interleaved<K extends string>(rounds: number, variants: Record<K, () => Promise<number>>, warmup = 1): Promise<Record<K, number[]>> {
+  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < rounds + warmup; round++) {
+    for (const key of Object.keys(variants) as K[]) {
+      const value = await variants[key]();
+      if (round >= warmup) samples[key].push(value);
+    }
+  }
+  return samples;
+}
+
+export const met = (ok: boolean) => (ok ? 'met' : '**not met**');

@@ -8,6 +8,14 @@
 //   keyed digest, a bounded set per version) never refetches again, so a
 //   browser repeating a stale password costs nothing while a new password
 //   still gets through within `minRefresh`;
+// - back-off: while misses keep teaching nothing (a flood of distinct wrong
+//   passwords, each refetch finding the same version), the floor doubles after
+//   the third such refetch in a row, up to 8 × `minRefresh`; a new version,
+//   a miss that turns out right, or a pause of twice the floor resets it. A
+//   guessing attack then costs one call per 8 s per instance instead of one
+//   per second, and delays a rotation on the instances it floods by at most
+//   that much (bench/RESULTS.md, sections 3 and 4). Repeated credentials and
+//   occasional typos never back off;
 // - stale-if-error: when a refresh fails the old value keeps serving until
 //   `ttl + staleIfError` after it was loaded; past that, nothing is known
 //   (the caller answers 503) until a load succeeds;
@@ -73,12 +81,18 @@ export interface SecretCacheOptions extends SecretSource {
 
 /** How many failed digests a version remembers before it starts forgetting the oldest. */
 export const FAILED_MEMORY = 1024;
+/** Refetches that found nothing new, in a row, before the floor starts doubling. */
+export const BACKOFF_AFTER = 3;
+/** The floor never grows past this multiple of minRefresh. */
+export const BACKOFF_MAX_FACTOR = 8;
 
 export class SecretCache {
   private snapshot: Snapshot | undefined;
   private inFlight: Promise<Snapshot> | undefined;
   private lastAttemptAt = -Infinity;
   private lastAttemptFailed = false;
+  /** consecutive miss refetches that found the same version and still refused */
+  private uselessMisses = 0;
 
   constructor(private readonly o: SecretCacheOptions) {}
 
@@ -122,16 +136,29 @@ export class SecretCache {
     if (this.snapshot && this.snapshot !== seen) return this.snapshot; // someone refreshed meanwhile
     if (seen.failed.has(key)) return undefined; // this credential already failed against this version
     if (this.inFlight) return this.inFlight.catch(() => undefined);
-    if (this.o.now() - this.lastAttemptAt < this.o.minRefreshMs) return undefined; // not remembered: it may refetch later
+    const sinceLast = this.o.now() - this.lastAttemptAt;
+    if (sinceLast >= 2 * this.missFloor()) this.uselessMisses = 0; // no flood: back to the plain floor
+    if (sinceLast < this.missFloor()) return undefined; // not remembered: it may refetch later
     let next: Snapshot;
     try {
       next = await this.refresh('miss');
     } catch {
       return undefined;
     }
-    // the refetch confirmed the failure: this credential will not cost another one against this version
-    if (next.versionId === seen.versionId && !accepts(next, digest, this.o.now())) remember(next.failed, key);
+    if (next.versionId === seen.versionId && !accepts(next, digest, this.o.now())) {
+      // the refetch confirmed the failure: this credential will not cost another one against this version
+      remember(next.failed, key);
+      this.uselessMisses++;
+    } else {
+      this.uselessMisses = 0;
+    }
     return next;
+  }
+
+  /** The least time between two refetches on a miss: minRefresh, doubled while misses learn nothing. */
+  missFloor(): number {
+    const doublings = Math.max(0, this.uselessMisses - BACKOFF_AFTER + 1);
+    return this.o.minRefreshMs * Math.min(BACKOFF_MAX_FACTOR, 2 ** doublings);
   }
 
   private usableStale(now: number): Snapshot | undefined {
@@ -185,6 +212,7 @@ export class SecretCache {
       };
       this.snapshot = next;
       this.lastAttemptFailed = false;
+      if (changed) this.uselessMisses = 0;
       this.o.log({ event: 'secret.fetch', versionId: next.versionId, ms: this.o.now() - started, cause, changed, previous: previous !== undefined });
       return next;
     } catch (error) {

@@ -27,6 +27,7 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
   const logs: string[] = [];
   const functionLogs: string[] = [];
   const events: LocalEvent[] = [];
+  const { onEvent: listener, ...rest } = options;
   const cloud = await LocalCloud.start({
     port: 0,
     deploySeconds: 1,
@@ -34,8 +35,9 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
       events.push(event);
       if (event.type === 'log') logs.push(event.message);
       else if (event.type === 'function.log') functionLogs.push(`[${event.label}] ${event.line}`);
+      listener?.(event);
     },
-    ...options,
+    ...rest,
     stateDir,
   });
   const config = { region: 'us-east-1', endpoint: cloud.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 };

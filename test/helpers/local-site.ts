@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalEdge } from '../../cli/local/edge.js';
+import type { LocalEvent } from '../../cli/local/events.js';
 import { provisionSite } from '../../cli/local/site.js';
 import { startTestCloud, testBundle, type TestCloud } from './local-cloud.js';
 
@@ -16,7 +17,14 @@ export interface LocalSite {
   stop(): Promise<void>;
 }
 
-export async function startLocalSite(options: { instances?: number; edge?: Record<string, unknown>; value: Record<string, unknown>; rotate?: boolean }): Promise<LocalSite> {
+export async function startLocalSite(options: {
+  instances?: number;
+  edge?: Record<string, unknown>;
+  value: Record<string, unknown>;
+  rotate?: boolean;
+  /** every event of the local cloud (function logs, label moves), as it happens */
+  onEvent?: (event: LocalEvent) => void;
+}): Promise<LocalSite> {
   const originHits = { count: 0 };
   const origin: Server = createServer((req, res) => {
     originHits.count++;
@@ -24,7 +32,7 @@ export async function startLocalSite(options: { instances?: number; edge?: Recor
     res.writeHead(200, { 'content-type': 'text/plain' }).end('origin');
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  const t = await startTestCloud({ instances: options.instances ?? 1, faultInjection: true });
+  const t = await startTestCloud({ instances: options.instances ?? 1, faultInjection: true, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
   const [edgeBundle, rotateBundle] = await Promise.all([testBundle('edge-auth', options.edge), testBundle('rotate')]);
   const site = await provisionSite(t.cloud, {
     secretName: 'basicauth/test',

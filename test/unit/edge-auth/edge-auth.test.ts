@@ -111,18 +111,60 @@ describe('edge-auth cache', () => {
     expect(secrets.calls).toEqual(['AWSCURRENT', 'AWSCURRENT']);
   });
 
-  it('costs at most one fetch per second under a flood of distinct wrong passwords', async () => {
+  it('costs at most one fetch per second under a flood of distinct wrong passwords, then backs off to one per 8 s', async () => {
     const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    const fetchedAt: number[] = [];
+    const start = secrets.now;
     for (let second = 0; second < 60; second++) {
       for (let i = 0; i < 50; i++) {
+        const before = secrets.calls.length;
         expect(await status({ authorization: basic('admin', `guess-${second}-${i}`) })).toBe(401);
+        if (secrets.calls.length > before) fetchedAt.push(secrets.now - start);
         secrets.advance(20);
       }
     }
-    // 60 s of 50 distinct guesses a second: 1 cold fetch + at most one refresh per second
-    expect(secrets.calls.length).toBeGreaterThan(30);
-    expect(secrets.calls.length).toBeLessThanOrEqual(61);
+    const gaps = fetchedAt.slice(1).map((t, i) => t - fetchedAt[i]!);
+    // never more than one a second; three at the plain floor, then 2 s, 4 s, and 8 s from there on
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000);
+    expect(gaps.slice(0, 5)).toEqual([1000, 1000, 2000, 4000, 8000]);
+    expect(gaps.slice(5).every((g) => g === 8000)).toBe(true);
+    expect(fetchedAt.length).toBeLessThanOrEqual(14);
+  });
+
+  it('takes a new password within the backed-off floor during a guessing flood, and at once after it', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    for (let i = 0; i < 1500; i++) {
+      await status({ authorization: basic('admin', `guess-${i}`) });
+      secrets.advance(20); // 30 s of 50 distinct guesses a second
+    }
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    const rotatedAt = secrets.now;
+    let acceptedAt: number | undefined;
+    for (let i = 0; acceptedAt === undefined; i++) {
+      await status({ authorization: basic('admin', `guess-after-${i}`) });
+      if ((await status({ authorization: basic('admin', 'second-Password-2') })) === 200) acceptedAt = secrets.now;
+      secrets.advance(20);
+    }
+    expect(acceptedAt - rotatedAt).toBeLessThanOrEqual(8000);
+    // the new version reset the back-off: the next rotation, with the flood over, is taken at once
+    secrets.advance(20 * SECOND);
+    secrets.rotate({ username: 'admin', password: 'third-Password-3' });
+    expect(await status({ authorization: basic('admin', 'third-Password-3') })).toBe(200);
+  });
+
+  it('never backs off for occasional typos', async () => {
+    const { status, secrets } = setup({ cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 });
+    expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      secrets.advance(3 * SECOND);
+      expect(await status({ authorization: basic('admin', `typo-${i}`) })).toBe(401);
+    }
+    expect(secrets.calls.length).toBe(21); // every typo refetched: none was a flood
+    secrets.advance(1 * SECOND);
+    secrets.rotate({ username: 'admin', password: 'second-Password-2' });
+    expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
   });
 
   it('still takes a new password within the refresh floor while a flood repeats a failed one', async () => {
