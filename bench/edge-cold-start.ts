@@ -1,26 +1,48 @@
 // Edge cold start: from importing the bundle to the first decision (a valid
 // credential, so the secret must be fetched), in fresh Node processes against
-// a Secrets Manager endpoint on 127.0.0.1. Our bundle (aws4 + node:https)
+// a Secrets Manager endpoint on 127.0.0.1. Our bundle (own SigV4 + node:http)
 // against the same handler on aws4fetch and on the AWS SDK v3 client, which
-// the Lambda runtime provides.
+// the Lambda runtime provides, and two controls: the least any handler that
+// reads a secret over HTTP can do (an empty module, node:http and one
+// loopback request), and the same plus loading node:crypto, which anything
+// that signs SigV4 or hashes a credential needs.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleHandler, HANDLER_ENTRIES, PACKAGE_ROOT } from '../stacks/bundle.js';
 import { FakeSecretsEndpoint } from '../test/helpers/fake-secrets-endpoint.js';
-import { median, percentile, run } from './lib.js';
+import { median, percentile, run, spread, type Spread } from './lib.js';
 
 export interface ColdStartFigures {
   variant: string;
+  control: boolean;
   zipBytes: number;
   codeBytes: number;
   importMs: number;
   firstDecisionMs: number;
-  totalMs: number;
+  total: Spread;
   totalP90Ms: number;
   runs: number;
 }
+
+export const COLD_GOAL_RATIO = 1.2;
+
+// The control: what reading a secret over HTTP costs at the least (no signing, no parsing beyond JSON).
+const CONTROL = `
+import { request } from 'node:http';
+export const handler = (event) => new Promise((resolve, reject) => {
+  const req = request(process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' } }, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (c) => (text += c));
+    res.on('end', () => { JSON.parse(text); resolve(event.Records[0].cf.request); });
+  });
+  req.on('error', reject);
+  req.end(JSON.stringify({ SecretId: 'basicauth/bench', VersionStage: 'AWSCURRENT' }));
+});
+`;
+const CONTROL_CRYPTO = `import 'node:crypto';\nexport { handler } from './control.mjs';\n`;
 
 const DRIVER = `
 const t0 = performance.now();
@@ -41,19 +63,25 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   endpoint.rotate({ username: 'admin', password: 'bench-Password-123' });
   const config = { secretId: 'basicauth/bench', secretRegion: 'us-east-1' };
   const variants = [
-    { variant: 'aws4 + node:https (shipped)', entry: HANDLER_ENTRIES['edge-auth'] },
+    { variant: 'shipped: own SigV4 + node:http(s)', entry: HANDLER_ENTRIES['edge-auth'] },
     { variant: 'aws4fetch (fetch)', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts') },
     { variant: 'AWS SDK v3 client', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts') },
   ];
   const driver = join(dir, 'driver.mjs');
   await writeFile(driver, DRIVER);
-  const built = [];
+  await writeFile(join(dir, 'control.mjs'), CONTROL);
+  await writeFile(join(dir, 'control-crypto.mjs'), CONTROL_CRYPTO);
+  const controls = [
+    { variant: 'control: empty module + node:http + one loopback request', url: pathToFileURL(join(dir, 'control.mjs')).href },
+    { variant: 'control + node:crypto (the floor for SigV4)', url: pathToFileURL(join(dir, 'control-crypto.mjs')).href },
+  ].map((c) => ({ ...c, control: true, bundle: undefined, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> }));
+  const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> = [...controls];
   for (const v of variants) {
     const bundle = await bundleHandler({ handler: 'edge-auth', entry: v.entry, edgeConfig: config });
     const file = join(dir, `variant-${built.length}`, 'index.mjs');
     await mkdir(join(file, '..'), { recursive: true });
     await writeFile(file, bundle.code);
-    built.push({ ...v, bundle, url: pathToFileURL(file).href, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> });
+    built.push({ variant: v.variant, control: false, bundle, url: pathToFileURL(file).href, samples: [] });
   }
   const auth = `Basic ${Buffer.from('admin:bench-Password-123').toString('base64')}`;
   const event = {
@@ -69,7 +97,7 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     BENCH_EVENT: JSON.stringify(event),
   };
   const python = await pythonWithBoto3();
-  const article = python ? { variant: "seed article (Python, boto3)", samples: [] as Array<{ importMs: number; firstDecisionMs: number }>, zipBytes: NaN, codeBytes: NaN } : undefined;
+  const article = python ? { variant: 'seed article (Python, boto3)', control: false, bundle: undefined, url: '', samples: [] as Array<{ importMs: number; firstDecisionMs: number }> } : undefined;
   if (!python) process.stderr.write('  (no python3 with boto3 here: the article baseline is skipped)\n');
   try {
     // Interleaved, so that every variant sees the same machine conditions.
@@ -96,11 +124,12 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     const totals = b.samples.map((s) => s.importMs + s.firstDecisionMs);
     return {
       variant: b.variant,
-      zipBytes: 'bundle' in b ? b.bundle.zipBytes : NaN,
-      codeBytes: 'bundle' in b ? b.bundle.codeBytes : NaN,
+      control: b.control,
+      zipBytes: b.bundle ? b.bundle.zipBytes : NaN,
+      codeBytes: b.bundle ? b.bundle.codeBytes : NaN,
       importMs: median(b.samples.map((s) => s.importMs)),
       firstDecisionMs: median(b.samples.map((s) => s.firstDecisionMs)),
-      totalMs: median(totals),
+      total: spread(totals),
       totalP90Ms: percentile(totals, 90),
       runs: b.samples.length,
     };
