@@ -153,8 +153,10 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   } catch (error) {
     await finish().catch(() => undefined);
     if (error instanceof CommanderError) {
-      // help and version are not errors; commander has already printed its message
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return EXIT.ok;
+      // Asked-for help and the version are not errors; help shown because a
+      // command is missing (`basicauth`, `basicauth users`) is a usage error.
+      // Commander has already printed its message.
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return EXIT.usage;
     }
     const report = reportError(error);

@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../main.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
-import { intIn } from './options.js';
+import { intIn, originArg, scheduleArg } from './options.js';
+import type { RotationRules } from '../../handlers/shared/schedule.js';
 
 interface DevFlags {
   origin?: string;
@@ -12,7 +13,7 @@ interface DevFlags {
   fresh?: boolean;
   deploySeconds: number;
   functionUpdateMs: number;
-  rotateEvery?: string;
+  rotateEvery: RotationRules;
   cacheTtl?: number;
   refreshInterval?: number;
   grace?: number;
@@ -27,7 +28,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
   program
     .command('dev')
     .description('run the whole system on this machine: local AWS endpoints and a protected local edge')
-    .option('--origin <url>', 'the site to protect (default: a built-in demo page)')
+    .option('--origin <url>', 'the site to protect (default: a built-in demo page)', originArg('--origin'))
     .option('--port <port>', 'port of the protected site (0: any free port)', intIn('--port', 0, 65535), 8080)
     .option('--api-port <port>', 'port of the local AWS endpoints (0: any free port)', intIn('--api-port', 0, 65535), 4599)
     .option('--instances <n>', 'independent edge instances per function version', intIn('--instances', 1, 64), 1)
@@ -35,7 +36,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--fresh', 'discard the saved state first (new secret, new password)')
     .option('--deploy-seconds <s>', 'how long a distribution change reads InProgress', intIn('--deploy-seconds', 0, 3600), 5)
     .option('--function-update-ms <ms>', 'how long a new or changed function reads Pending/InProgress, as on AWS', intIn('--function-update-ms', 0, 600_000), 500)
-    .option('--rotate-every <expr>', 'rotation schedule: days (30) or rate(4 hours) or cron(...)', '30')
+    .addOption(new Option('--rotate-every <expr>', 'rotation schedule: days, rate(4 hours) or cron(...)').argParser(scheduleArg('--rotate-every')).default({ AutomaticallyAfterDays: 30 }, '30'))
     .option('--cache-ttl <s>', 'edge cache TTL of the secret (default 300)', intIn('--cache-ttl', 1, 86_400))
     .option('--refresh-interval <s>', 'least time between refetches on a failed check (default 1)', intIn('--refresh-interval', 1, 3600))
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default 0)', intIn('--grace', 0, 2_592_000))
@@ -58,8 +59,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
         fromConfig = { edge, rotationEnvironment: env };
       }
       const style = ctx.style();
-      const every = flags.rotateEvery ?? '30';
-      const rotationRules = /^\d+$/.test(every) ? { AutomaticallyAfterDays: Number(every) } : { ScheduleExpression: every };
+      const rotationRules = flags.rotateEvery;
       const session = await startDev(
         {
           stateDir: flags.stateDir,

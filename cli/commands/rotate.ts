@@ -33,16 +33,31 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', 'basicauth rotate --now');
     if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
     if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
-    const [{ resolveTarget }, rotate, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/rotate.js'), import('../ops/verify.js')]);
+    const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError }] = await Promise.all([
+      import('../target.js'),
+      import('../ops/rotate.js'),
+      import('../ops/verify.js'),
+      import('../../handlers/shared/schedule.js'),
+    ]);
+    // every argument is checked before anything is read or changed
+    let rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string } | undefined;
+    if (scheduling) {
+      const flag = flags.days !== undefined ? '--days' : '--schedule';
+      const text = (flags.days ?? flags.schedule) as string;
+      if (flag === '--days' && !/^\d+$/.test(text)) throw new UsageError(`--days ${text} is not a whole number of days`, 'for instance --days 30');
+      if (flag === '--schedule' && /^\d+$/.test(text)) throw new UsageError(`--schedule ${text}: a number of days goes to --days`, `basicauth rotate --days ${text}`);
+      try {
+        rules = parseRotationSchedule(text);
+      } catch (error) {
+        if (error instanceof ScheduleError) throw new UsageError(`${flag}: ${error.message}`, 'for instance --days 30 or --schedule "rate(12 hours)"');
+        throw error;
+      }
+    }
+    const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const target = await resolveTarget(flags, ctx.env);
     const sm = await target.clients.secretsManager();
 
-    if (scheduling) {
-      let rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
-      if (flags.days !== undefined) {
-        if (!/^\d+$/.test(flags.days)) throw new UsageError(`--days ${flags.days} is not a whole number of days`);
-        rules = { AutomaticallyAfterDays: Number(flags.days) };
-      } else rules = { ScheduleExpression: flags.schedule as string };
+    if (rules) {
       const result = await rotate.setSchedule(sm, target.secretId, rules);
       if (flags.json) return ctx.printJson(result);
       return ctx.print(`Rotation schedule of ${result.secretId}: ${rules.ScheduleExpression ?? `every ${rules.AutomaticallyAfterDays} days`}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
@@ -53,7 +68,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       {
         secretId: target.secretId,
         wait: flags.wait,
-        timeoutMs: parseDuration(flags.timeout, '--timeout'),
+        timeoutMs,
         recover: Boolean(flags.recover),
         pollMs: target.local ? 100 : 2000,
         ...(target.rotationProbe ? { probe: target.rotationProbe } : {}),

@@ -53,6 +53,21 @@ function parseOrigin(origin: string): { domainName: string; protocol: 'http' | '
   return { domainName: url.hostname, protocol, port: Number(url.port || (protocol === 'http' ? 80 : 443)) };
 }
 
+/** Fails with the fix when `port` (not 0) cannot be listened on at 127.0.0.1. Racy by nature; the real listen still reports. */
+async function assertPortFree(port: number, what: string, flag: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new CliError(`port ${port} on 127.0.0.1 is in use (${what})`, { hint: `stop what uses it, or pass another ${flag} (0 picks a free one)` }));
+      else if (error.code === 'EACCES') reject(new CliError(`port ${port} on 127.0.0.1 needs privileges (${what})`, { hint: `pass a port above 1023 to ${flag}` }));
+      else reject(error);
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
+  });
+}
+
 export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
   const stateDir = resolve(o.stateDir);
   const running = findDev(stateDir);
@@ -62,6 +77,9 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     });
   }
   const origin = o.origin ? parseOrigin(o.origin) : undefined;
+  // Both ports before anything is created: a busy one must not cost a half set-up.
+  await assertPortFree(o.apiPort, 'local AWS endpoints', '--api-port');
+  await assertPortFree(o.port, 'the protected site', '--port');
   if (o.fresh && existsSync(stateDir)) {
     // --fresh deletes a directory: make sure it is one of ours.
     const entries = readdirSync(stateDir);

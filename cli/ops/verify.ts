@@ -1,7 +1,7 @@
 // `verify <url>`: the smoke test a CI pipeline runs against a protected site.
 
 import { randomBytes } from 'node:crypto';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { escapeXml as xml } from '../xml.js';
 
@@ -223,7 +223,7 @@ export function junitXml(result: VerifyResult): string {
 
 export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new CliError(`${flag} ${text} is not a duration`, { hint: 'use e.g. 30s, 5m, 1h' });
+  if (!m) throw new UsageError(`${flag} ${text} is not a duration`, 'use e.g. 30s, 5m, 1h');
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }

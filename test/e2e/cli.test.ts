@@ -28,6 +28,55 @@ describe('basicauth', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('a missing command is a usage error: help on stderr, exit 2; asked-for help is exit 0', async () => {
+    for (const args of [[], ['users']]) {
+      const r = await runCli(args, { cwd });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/Usage: basicauth/);
+    }
+    for (const args of [['help'], ['help', 'users'], ['users', '--help']]) expect((await runCli(args, { cwd })).code, args.join(' ')).toBe(0);
+  });
+
+  it('checks arguments before doing anything: bad schedules, origins, durations and busy ports', async () => {
+    const state = join(cwd, 'never-created');
+    const cases: Array<[string[], number, RegExp]> = [
+      [['dev', '--rotate-every', '0', '--state-dir', state], 2, /--rotate-every: 0 days is out of range: rotate every 1 to 1000 days/],
+      [['dev', '--rotate-every', 'rate(1 hours)', '--state-dir', state], 2, /too often: Secrets Manager rotates at most every 4 hours/],
+      [['dev', '--rotate-every', 'weekly', '--state-dir', state], 2, /"weekly" is not a schedule/],
+      [['dev', '--origin', 'not-a-url', '--state-dir', state], 2, /--origin not-a-url is not a URL/],
+      [['dev', '--origin', 'https://app.example.com/app', '--state-dir', state], 2, /must not have a path or query: use https:\/\/app\.example\.com/],
+      [['rotate', '--now', '--timeout', 'banana', '--local', '--state-dir', state], 2, /--timeout banana is not a duration/],
+      [['rotate', '--schedule', 'cron(0 4 * *)', '--local', '--state-dir', state], 2, /cron needs six fields/],
+      [['verify', 'not-a-url', '--user', 'a', '--password', 'b'], 2, /not-a-url is not a URL/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await runCli(args, { cwd });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(state)).toBe(false);
+  });
+
+  it('refuses a busy --port or --api-port before creating anything (exit 1, the fix named)', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      for (const flag of ['--port', '--api-port']) {
+        const state = join(cwd, `busy${flag}`);
+        const other = flag === '--port' ? '--api-port' : '--port';
+        const r = await runCli(['dev', flag, port, other, '0', '--state-dir', state], { cwd });
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use[^\\n]*\\n.*fix: stop what uses it, or pass another ${flag}`));
+        expect(existsSync(state)).toBe(false);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
   it('exits 2 on usage errors, with a suggestion', async () => {
     const unknown = await runCli(['biuld'], { cwd });
     expect(unknown.code).toBe(2);
