@@ -52,8 +52,9 @@ export interface CommandContext {
 
 export const VERSION = '0.1.0';
 
+/** The live view (spinners, colours): a terminal, not CI, not a dumb terminal, and colour not turned off (NO_COLOR, --no-color). */
 export function interactive(io: Io): boolean {
-  return Boolean(io.stdout.isTTY) && !io.env.CI && io.env.TERM !== 'dumb';
+  return Boolean(io.stdout.isTTY) && !io.env.CI && io.env.TERM !== 'dumb' && !io.env.NO_COLOR;
 }
 
 export function createProgram(io: Io): { program: Command; finish: () => Promise<void> } {
@@ -85,10 +86,10 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       if (options.live !== false && !options.json && interactive(io) && !liveWanted) {
         liveWanted = true;
         await mountLive();
-        const plain = plainRenderer(io.stderr);
+        const plain = plainRenderer(io.stderr, Date.now, io.env);
         return (event) => (live ? live.emit(event) : plain(event));
       }
-      return plainRenderer(io.stderr);
+      return plainRenderer(io.stderr, Date.now, io.env);
     },
     log: (line) => (live ? live.emit({ type: 'log', level: 'info', message: line }) : void io.stderr.write(`${line}\n`)),
     style: () => styleFor(io.stdout, io.env),
@@ -121,6 +122,10 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
   const program = new Command('basicauth')
     .description('HTTP Basic auth with a self-rotating password for CloudFront sites')
     .version(VERSION, '-v, --version')
+    .option('--no-color', 'no colours and no live progress view (as NO_COLOR=1 does)')
+    .hook('preAction', (root) => {
+      if (root.opts().color === false) io.env.NO_COLOR = '1'; // for this run and what it starts
+    })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

@@ -1,6 +1,6 @@
 // The line renderer for CI logs and pipes (and for now every terminal):
 // one line per finished step on stderr, no spinners, colour only on a TTY
-// without NO_COLOR.
+// without NO_COLOR (https://no-color.org: set and not empty) or --no-color.
 
 import type { Writable } from 'node:stream';
 import type { Emit } from '../events.js';
@@ -14,13 +14,13 @@ export interface Style {
 }
 
 export function styleFor(stream: Writable & { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
-  const on = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
   const wrap = (open: number, close: number) => (text: string) => (on ? `\u001b[${open}m${text}\u001b[${close}m` : text);
   return { dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39), bold: wrap(1, 22) };
 }
 
-export function plainRenderer(stream: Writable & { isTTY?: boolean }, now: () => number = Date.now): Emit {
-  const style = styleFor(stream);
+export function plainRenderer(stream: Writable & { isTTY?: boolean }, now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Emit {
+  const style = styleFor(stream, env);
   const started = new Map<string, { title: string; at: number }>();
   const line = (text: string) => stream.write(`${text}\n`);
   return (event) => {

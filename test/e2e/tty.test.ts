@@ -39,12 +39,28 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function start(args: string): void {
-  const command = `cd ${cwd} && env -u CI BASICAUTH_TERRAFORM=${FAKE} NO_COLOR=1 node ${BIN} ${args}; echo "exit=$?"; sleep 30`;
+function start(args: string, color: 'NO_COLOR=1' | 'colour' = 'NO_COLOR=1'): void {
+  const env = color === 'colour' ? 'env -u CI -u NO_COLOR' : 'env -u CI NO_COLOR=1';
+  const command = `cd ${cwd} && ${env} BASICAUTH_TERRAFORM=${FAKE} node ${BIN} ${args}; echo "exit=$?"; sleep 30`;
   tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', command);
 }
 
 describe.skipIf(!hasTmux)('in a terminal', () => {
+  it('draws colours unless NO_COLOR or --no-color says not to', async () => {
+    const ansi = /\u001b\[[0-9;]*m/;
+    const escapes = () => tmux('capture-pane', '-p', '-e', '-t', session);
+    start('build --out out', 'colour');
+    await waitFor(/exit=0/);
+    expect(escapes()).toMatch(ansi); // the control: colour is on in a terminal
+    for (const [args, color] of [['build --out out', 'NO_COLOR=1'], ['--no-color build --out out', 'colour'], ['build --out out --no-color', 'colour']] as const) {
+      tmux('kill-session', '-t', session);
+      start(args, color);
+      await waitFor(/exit=0/);
+      expect(escapes(), `${args} with ${color}`).not.toMatch(ansi);
+      expect(screen()).toMatch(/✔ bundle/);
+    }
+  });
+
   it('init asks each question with its default and writes the answers', async () => {
     start('init');
     await waitFor(/Name \(prefix of the AWS resources\) \[basicauth-tty-/);
