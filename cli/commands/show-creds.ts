@@ -25,7 +25,7 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   command.addHelpText('after', '\nExamples:\n  $ basicauth show-creds --local\n  $ curl -u "$(basicauth show-creds --local --format curl)" http://127.0.0.1:8080/');
   command.action(async (flags: ShowCredsFlags) => {
-    const [{ resolveTarget }, { readCredentials }, { formatCredentials }] = await Promise.all([
+    const [{ resolveTarget }, { readCredentials }, { formatCredentials, pickedUserNote }] = await Promise.all([
       import('../target.js'),
       import('../ops/show-creds.js'),
       import('../ui/credentials.js'),
@@ -33,7 +33,10 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
     const target = await resolveTarget(flags, ctx.env);
     if (flags.site) target.siteUrl = flags.site;
     const credentials = await readCredentials(target, { ...(flags.previous ? { previous: true } : {}), ...(flags.user ? { user: flags.user } : {}) });
-    const text = formatCredentials(credentials, flags.json ? 'json' : flags.format);
+    const format = flags.json ? 'json' : flags.format;
+    const text = formatCredentials(credentials, format);
+    const note = pickedUserNote(credentials, format);
+    if (note) ctx.log(note);
     if (flags.copy) {
       const { copyToClipboard } = await import('../ui/clipboard.js');
       const tool = await copyToClipboard(text);

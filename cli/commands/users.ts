@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { addTargetOptions, intIn, type TargetOptions } from './options.js';
+import { UsageError } from '../errors.js';
 
 interface UsersFlags extends TargetOptions {
   json?: boolean;
@@ -18,6 +19,10 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     .option('--length <n>', 'password length (default: secret.passwordLength of basicauth.config.json, else 32)', intIn('--length', 12, 4096))
     .option('--json', 'print the result as one JSON document');
   addTargetOptions(add).action(async (name: string, flags: UsersFlags) => {
+    // the name is checked before anything is read: a usage error names the rule
+    const { usernameProblem, USERNAME_RULE } = await import('../../handlers/shared/usernames.js');
+    const problem = usernameProblem(name);
+    if (problem) throw new UsageError(`username ${JSON.stringify(name)} ${problem}`, `use ${USERNAME_RULE}`);
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
     const policy = target.passwordPolicy;

@@ -8,13 +8,21 @@ export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function single(c: Credentials, format: string): { username: string; password: string } {
-  if (c.users.length !== 1) {
-    throw new CliError(`--format ${format} needs one user and the secret has ${c.users.length} (${c.users.map((u) => u.username).join(', ')})`, {
-      hint: 'pick one with --user NAME',
-    });
-  }
+/**
+ * The one user a single-credential format shows: the only one, or, with
+ * several and no --user, the first (the one the secret was created with), so
+ * that an onboarding line keeps working after `users add` (the command says
+ * which one it picked on stderr).
+ */
+function single(c: Credentials, _format: string): { username: string; password: string } {
+  if (c.users.length === 0) throw new CliError('the secret has no users', { hint: 'basicauth users add NAME' });
   return c.users[0]!;
+}
+
+/** The note a command prints when a single-credential format picked one of several users. */
+export function pickedUserNote(c: Credentials, format: CredentialFormat): string | undefined {
+  if (c.users.length < 2 || format === 'json' || format === 'text') return undefined;
+  return `the secret has ${c.users.length} users (${c.users.map((u) => u.username).join(', ')}): showing ${c.users[0]!.username}; pick another with --user NAME`;
 }
 
 function siteOrFail(c: Credentials, format: string): URL {

@@ -49,6 +49,8 @@ describe('basicauth', () => {
       [['rotate', '--now', '--timeout', 'banana', '--local', '--state-dir', state], 2, /--timeout banana is not a duration/],
       [['rotate', '--schedule', 'cron(0 4 * *)', '--local', '--state-dir', state], 2, /cron needs six fields/],
       [['verify', 'not-a-url', '--user', 'a', '--password', 'b'], 2, /not-a-url is not a URL/],
+      [['users', 'add', ' bob ', '--local', '--state-dir', state], 2, /username " bob " is not letters, digits/],
+      [['users', 'add', 'bøb', '--local', '--state-dir', state], 2, /username "bøb" is not letters, digits/],
     ];
     for (const [args, code, message] of cases) {
       const r = await runCli(args, { cwd });
