@@ -4,7 +4,7 @@
 
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
-import { EXIT, reportError, type ExitCode } from './errors.js';
+import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
 import type { Emit } from './events.js';
 import { registerBuild } from './commands/build.js';
 import { plainRenderer, styleFor, type Style } from './ui/plain.js';
@@ -157,19 +157,36 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     return EXIT.ok;
   } catch (error) {
     await finish().catch(() => undefined);
-    if (error instanceof CommanderError) {
-      // Asked-for help and the version are not errors; help shown because a
-      // command is missing (`basicauth`, `basicauth users`) is a usage error.
-      // Commander has already printed its message.
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-      return EXIT.usage;
+    const code = exitCodeOf(error, io);
+    // With --json, a failure is one JSON document on stdout too (as terraform -json does), unless the
+    // command already printed its own (a failed check: verify --json, status --json).
+    if (wantsJson(argv) && code !== EXIT.ok && !(error instanceof ChecksFailed)) {
+      const report = error instanceof CommanderError ? { message: error.message.replace(/^error: /, ''), exitCode: code } : reportError(error);
+      io.stdout.write(`${JSON.stringify({ ok: false, error: { message: report.message, ...('hint' in report && report.hint ? { hint: report.hint } : {}), exitCode: code } }, null, 2)}\n`);
     }
-    const report = reportError(error);
-    if (report.silent) return report.exitCode;
-    const style = styleFor(io.stderr, io.env);
-    io.stderr.write(`${style.red('error:')} ${report.message}\n`);
-    if (report.hint) io.stderr.write(`${style.dim(`  fix: ${report.hint}`)}\n`);
-    if (report.exitCode === EXIT.unexpected && io.env.BASICAUTH_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
-    return report.exitCode;
+    return code;
   }
+}
+
+/** `--json` or `--format json` anywhere on the command line. */
+function wantsJson(argv: string[]): boolean {
+  return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'));
+}
+
+/** Reports `error` on stderr for people and returns the exit code. */
+function exitCodeOf(error: unknown, io: Io): ExitCode {
+  if (error instanceof CommanderError) {
+    // Asked-for help and the version are not errors; help shown because a
+    // command is missing (`basicauth`, `basicauth users`) is a usage error.
+    // Commander has already printed its message.
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
+  }
+  const report = reportError(error);
+  if (report.silent) return report.exitCode;
+  const style = styleFor(io.stderr, io.env);
+  io.stderr.write(`${style.red('error:')} ${report.message}\n`);
+  if (report.hint) io.stderr.write(`${style.dim(`  fix: ${report.hint}`)}\n`);
+  if (report.exitCode === EXIT.unexpected && io.env.BASICAUTH_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+  return report.exitCode;
 }

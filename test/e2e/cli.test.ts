@@ -60,6 +60,19 @@ describe('basicauth', () => {
     expect(existsSync(state)).toBe(false);
   });
 
+  it('with --json, a failure is one JSON document on stdout too, with the exit code', async () => {
+    const noDev = await runCli(['status', '--json', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
+    expect(noDev.code).toBe(1);
+    expect(JSON.parse(noDev.stdout)).toEqual({ ok: false, error: { message: expect.stringMatching(/no running `basicauth dev` found/), hint: expect.stringMatching(/start it with/), exitCode: 1 } });
+    const usage = await runCli(['dev', '--port', 'abc', '--json'], { cwd });
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/--port must be a whole number/), exitCode: 2 } });
+    const format = await runCli(['show-creds', '--format', 'json', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
+    expect(JSON.parse(format.stdout).ok).toBe(false);
+    const text = await runCli(['status', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
+    expect(text.stdout).toBe(''); // without --json, stdout stays clean
+  });
+
   it('refuses a busy --port or --api-port before creating anything (exit 1, the fix named)', async () => {
     const { createServer } = await import('node:net');
     const busy = createServer();
