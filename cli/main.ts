@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
+import { enterProjectRoot } from './project-root.js';
 import type { Emit } from './events.js';
 import { registerBuild } from './commands/build.js';
 import { plainRenderer, styleFor, type Style } from './ui/plain.js';
@@ -150,6 +151,7 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
 
 /** Runs the CLI and returns the exit code; bin/basicauth.js is the only caller that sets it. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<ExitCode> {
+  argv = enterProjectRoot(argv).argv;
   const { program, finish } = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -6,7 +6,7 @@
 // again: they must keep working after every step the session shows.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +37,10 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function sh(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(line: string, dir = cwd): Promise<{ code: number; stdout: string; stderr: string }> {
   const command = line.replaceAll('npx basicauth', `node ${JSON.stringify(BIN)}`).replaceAll('http://127.0.0.1:8080/', dev.info.edgeUrl);
   return new Promise((resolve) => {
-    execFile('sh', ['-c', command], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile('sh', ['-c', command], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -57,5 +57,15 @@ describe('the README session against basicauth dev', () => {
       expect(r.code, `${line}\n${r.stderr}`).toBe(0);
       if (line.startsWith('curl ')) expect(r.stdout, line).toContain('You are in.');
     }
+  });
+
+  it('works from any directory inside the project, like git and wrangler', async () => {
+    const deep = join(cwd, 'site', 'assets');
+    await mkdir(deep, { recursive: true });
+    const r = await sh('npx basicauth show-creds --local --format json > creds.json && npx basicauth verify --local --junit report.xml', deep);
+    expect(r.code, r.stderr).toBe(0);
+    // the paths typed stay where they were typed
+    expect(JSON.parse(readFileSync(join(deep, 'creds.json'), 'utf8')).users.length).toBeGreaterThan(0);
+    expect(readFileSync(join(deep, 'report.xml'), 'utf8')).toMatch(/<testsuite/);
   });
 });
