@@ -104,6 +104,8 @@ export const configSchema = z.strictObject({
   edge: z
     .strictObject({
       realm: z.string().optional(),
+      /** how to get access, on the 401 page */
+      accessHint: z.string().optional(),
       cacheTtlSeconds: z.number().optional(),
       refreshMinIntervalSeconds: z.number().optional(),
       staleIfErrorSeconds: z.number().optional(),
@@ -148,6 +150,34 @@ function at(input: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
 }
 
+const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
+const unit = (origin: string, n: number | bigint) => (origin === 'string' ? ` character${n === 1 ? '' : 's'}` : origin === 'array' ? ` item${n === 1 ? '' : 's'}` : '');
+
+/** What a field should be, in our words (the validator's own wording never reaches a user). */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`;
+    case 'too_small':
+      return `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}${unit(issue.origin, issue.minimum)}`;
+    case 'too_big':
+      return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${unit(issue.origin, issue.maximum)}`;
+    case 'invalid_value':
+      return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union': {
+      // a discriminated union names its allowed tags in `note`-less issues: list what the discriminator may be
+      const tags = (issue as { options?: unknown[] }).options;
+      return Array.isArray(tags) && tags.length ? `one of ${tags.map((v) => JSON.stringify(v)).join(', ')}` : 'one of the documented shapes';
+    }
+    case 'invalid_format':
+    case 'custom':
+      // our schema's own messages ('lowercase letters, digits and -…'); zod's generic ones are replaced
+      return /^Invalid\b/.test(issue.message) ? `a valid ${issue.code === 'invalid_format' ? issue.format : 'value'}` : issue.message;
+    default:
+      return 'a valid value';
+  }
+}
+
 /** Validates a parsed config; the error lists every problem, each naming field, value and what is allowed. */
 export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   const dist = (input as { distribution?: { mode?: unknown; pathPatterns?: unknown } } | undefined)?.distribution;
@@ -172,7 +202,7 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
       const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
       const value = at(input, issue.path);
       if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${issue.message.replace(/^Invalid (input|string): ?/, '') || 'a valid value'}`;
+      return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${expectation(issue)}`;
     });
     throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
   }

@@ -33,19 +33,6 @@ export interface CloudFrontResultResponse {
 
 export type CloudFrontRequestResult = CloudFrontRequest | CloudFrontResultResponse;
 
-export function unauthorized(realm: string): CloudFrontResultResponse {
-  return {
-    status: '401',
-    statusDescription: 'Unauthorized',
-    headers: {
-      'www-authenticate': [{ key: 'WWW-Authenticate', value: `Basic realm="${realm}", charset="UTF-8"` }],
-      'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
-      'content-type': [{ key: 'Content-Type', value: 'text/plain; charset=utf-8' }],
-    },
-    body: 'Unauthorized\n',
-  };
-}
-
 export function unavailable(retryAfterSeconds: number): CloudFrontResultResponse {
   return {
     status: '503',

@@ -4,6 +4,7 @@
 
 import { parseCidrOrUndefined } from './cidr.js';
 import type { CorsConfig } from './cors.js';
+import { DEFAULT_ACCESS_HINT } from './pages.js';
 
 export interface EdgeAuthConfig {
   /** secret name or ARN */
@@ -15,6 +16,8 @@ export interface EdgeAuthConfig {
   /** edge region -> secret region, overriding the nearest-region choice */
   regionOverrides: Record<string, string>;
   realm: string;
+  /** how to get access, on the 401 page (plain text; `code` spans allowed) */
+  accessHint: string;
   /** how long a fetched secret is trusted before it is refetched */
   cacheTtlSeconds: number;
   /** least time between two refetches caused by failed checks or failed fetches (at least 1 s) */
@@ -41,6 +44,7 @@ export const EDGE_AUTH_DEFAULTS = {
   replicaRegions: [] as string[],
   regionOverrides: {} as Record<string, string>,
   realm: 'Restricted',
+  accessHint: DEFAULT_ACCESS_HINT,
   cacheTtlSeconds: 300,
   refreshMinIntervalSeconds: 1,
   staleIfErrorSeconds: 3600,
@@ -80,6 +84,7 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   requireString(c, 'secretId', (v) => v.length > 0 && v.length <= 2048, 'a secret name or ARN');
   requireString(c, 'secretRegion', (v) => REGION.test(v), 'an AWS region such as eu-west-1');
   requireString(c, 'realm', (v) => REALM.test(v), 'printable ASCII without " or \\, 1-128 characters');
+  requireString(c, 'accessHint', (v) => v.length >= 1 && v.length <= 1000 && !/[\u0000-\u001f\u007f]/.test(v), 'text of 1 to 1000 characters without control characters');
   requireArray(c, 'replicaRegions', (v) => REGION.test(v), 'AWS regions');
   requireArray(c, 'bypassPaths', (v) => PATH_PATTERN.test(v), 'path patterns starting with /');
   requireArray(c, 'allowCidrs', (v) => parseCidrOrUndefined(v) !== undefined, 'IPv4 or IPv6 CIDRs such as 203.0.113.0/24');

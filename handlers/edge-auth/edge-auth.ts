@@ -6,7 +6,6 @@ import { parseAuthorization } from './basic-auth.js';
 import { compileAllowlist } from './cidr.js';
 import {
   headerValues,
-  unauthorized,
   unavailable,
   type CloudFrontRequest,
   type CloudFrontRequestEvent,
@@ -15,6 +14,7 @@ import {
 } from './cloudfront.js';
 import type { EdgeAuthConfig } from './config.js';
 import { compileBypass } from './path-patterns.js';
+import { challengeResponder } from './pages.js';
 import { answerPreflight, isPreflight } from './cors.js';
 import { credentialDigest } from './credential-matcher.js';
 import { accepts, describeError, SecretCache, type CacheEvent, type SecretSource } from './secret-cache.js';
@@ -60,6 +60,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
   });
   const isBypassPath = compileBypass(config.bypassPaths);
   const isAllowlisted = compileAllowlist(config.allowCidrs);
+  const challenge = challengeResponder(config.realm, config.accessHint);
 
   async function decide(request: CloudFrontRequest): Promise<Decision> {
     const headers = request.headers;
@@ -90,7 +91,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     const request = event?.Records?.[0]?.cf?.request;
     if (!request || typeof request !== 'object') {
       log({ event: 'request.invalid-event' });
-      return unauthorized(config.realm);
+      return challenge(undefined);
     }
     let decision: Decision;
     try {
@@ -102,7 +103,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     }
     if (!decision.allow) {
       if ('response' in decision) return decision.response;
-      if (decision.status === 401) return unauthorized(config.realm);
+      if (decision.status === 401) return challenge(request.headers);
       log({ event: 'request.unavailable' });
       return unavailable(config.retryAfterSeconds);
     }

@@ -64,6 +64,27 @@ describe('config', () => {
     expect(() => parseConfig(input)).toThrow(message);
   });
 
+  it.each([
+    [withField({ name: 5 }), 'name is 5: expected a string'],
+    [withField({ secret: { usernames: [] } }), 'secret.usernames is []: expected at least 1 item'],
+    [withField({ secret: { passwordLength: 8 } }), 'secret.passwordLength is 8: expected at least 12'],
+    [withField({ secret: { passwordLength: 9999 } }), 'secret.passwordLength is 9999: expected at most 4096'],
+    [withField({ secret: { passwordLength: 12.5 } }), 'secret.passwordLength is 12.5: expected a whole number'],
+    [withField({ backend: { type: 'ftp' } }), 'backend.type is "ftp": expected one of "local", "s3"'],
+    [withField({ edge: { cors: { allowOrigins: ['https://a.example'], allowMethods: ['FETCH'] } } }), 'edge.cors.allowMethods[0] is "FETCH": expected one of "GET", "HEAD"'],
+    [withField({ distribution: 'x' }), 'distribution is "x": expected an object'],
+    [withField({ edge: { stripAuthorization: 'yes' } }), 'edge.stripAuthorization is "yes": expected true or false'],
+  ])('says what is expected in its own words, never the validator\'s (%#)', (input, message) => {
+    let text = '';
+    try {
+      parseConfig(input);
+    } catch (error) {
+      text = (error as Error).message;
+    }
+    expect(text).toContain(message);
+    expect(text).not.toMatch(/expected expected|Too (small|big)|Invalid (input|option|discriminator)|received/);
+  });
+
   it('ships a JSON Schema that matches the zod schema (npm run schema regenerates it)', () => {
     const shipped = JSON.parse(readFileSync(new URL('../../cli/config.schema.json', import.meta.url), 'utf8'));
     expect(shipped).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));

@@ -4,6 +4,7 @@ import { createEdgeAuth, type EdgeLogEvent } from '../../../handlers/edge-auth/e
 import type { CloudFrontRequest, CloudFrontResultResponse } from '../../../handlers/edge-auth/cloudfront.js';
 import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
+import { DEFAULT_ACCESS_HINT } from '../../../handlers/edge-auth/pages.js';
 
 const SECOND = 1000;
 
@@ -42,8 +43,30 @@ describe('edge-auth decisions', () => {
     expect(result.status).toBe('401');
     expect(result.headers['www-authenticate']).toEqual([{ key: 'WWW-Authenticate', value: 'Basic realm="Staging", charset="UTF-8"' }]);
     expect(result.headers['cache-control']).toEqual([{ key: 'Cache-Control', value: 'no-store' }]);
-    expect(result.body.length).toBeLessThan(100);
+    expect(result.body).toBe(`401 Unauthorized: this site is protected. ${DEFAULT_ACCESS_HINT.replace(/`/g, '')}\n`);
+    expect(result.headers['content-type']?.[0]?.value).toBe('text/plain; charset=utf-8');
     expect(secrets.calls).toEqual([]);
+  });
+
+  it('shows a browser a page that says how to get access, in the configured words, and nothing an attacker can use', async () => {
+    const { edge } = setup({ realm: 'Staging', accessHint: 'Ask <Ops> in #help, then run `basicauth show-creds --user you`.' });
+    const browser = (await edge.handle(viewerRequest({ headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } }))) as CloudFrontResultResponse;
+    expect(browser.status).toBe('401');
+    expect(browser.headers['content-type']?.[0]?.value).toBe('text/html; charset=utf-8');
+    expect(browser.headers['www-authenticate']?.[0]?.value).toBe('Basic realm="Staging", charset="UTF-8"');
+    expect(browser.headers['content-security-policy']?.[0]?.value).toMatch(/default-src 'none'/);
+    expect(browser.headers['x-content-type-options']?.[0]?.value).toBe('nosniff');
+    expect(browser.body).toContain('<h1>This site is protected</h1>');
+    expect(browser.body).toContain('Ask &#60;Ops&#62; in #help, then run <code>basicauth show-creds --user you</code>.'); // escaped, code spans kept
+    expect(browser.body).not.toMatch(/<script|basicauth\/test|eu-west-1|version|\d{4}-\d{2}-\d{2}/i); // no secret name, region, version or date
+    expect(Buffer.byteLength(browser.body)).toBeLessThan(40 * 1024); // CloudFront's limit for generated responses
+    const defaults = (await setup().edge.handle(viewerRequest({ headers: { Accept: 'text/html' } }))) as CloudFrontResultResponse;
+    expect(defaults.body).toContain('<code>basicauth show-creds</code>');
+  });
+
+  it('refuses an access hint with control characters or over 1000 characters (the field named)', () => {
+    expect(() => setup({ accessHint: 'line\nbreak' })).toThrow(/accessHint/);
+    expect(() => setup({ accessHint: 'x'.repeat(1001) })).toThrow(/accessHint/);
   });
 
   it('refuses a wrong password, a wrong user and a right password for another user', async () => {

@@ -1,0 +1,64 @@
+// What a person sees when the site asks for credentials and they cancel the
+// prompt (or have none): a short HTML page that says the site is protected
+// and how to get access, in the configured words. Nothing in it helps an
+// attacker: no secret name, no version, no time, no server detail; the realm
+// is already public in WWW-Authenticate. Clients that do not ask for HTML
+// (curl, scripts) get one line of text. Built once per container.
+
+import type { CloudFrontHeaders, CloudFrontResultResponse } from './cloudfront.js';
+import { headerValues } from './cloudfront.js';
+
+export const DEFAULT_ACCESS_HINT = 'Ask your team for the username and password. Anyone allowed to read the secret can print them with `basicauth show-creds`.';
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** `code` spans in the hint become <code>; everything else is text. */
+const inline = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+
+function html(realm: string, hint: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(realm)}: sign-in required</title>
+<style>
+body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f6f7f9;color:#1d2330}
+main{max-width:34rem;margin:1.5rem;padding:2rem 2.25rem;background:#fff;border:1px solid #dde1e7;border-radius:12px;box-shadow:0 1px 3px #0000000d}
+h1{margin:0 0 .5rem;font-size:1.35rem}p{margin:.5rem 0}.lock{font-size:2rem;line-height:1}
+code{font:0.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:.1em .35em;border-radius:4px}
+small{color:#5b6475}
+@media (prefers-color-scheme:dark){body{background:#12151b;color:#e5e8ee}main{background:#1a1f27;border-color:#2b323d}code{background:#262d38}small{color:#9aa3b2}}
+</style></head>
+<body><main>
+<div class="lock" aria-hidden="true">🔒</div>
+<h1>This site is protected</h1>
+<p>${escapeHtml(realm)} asks for a username and password before it shows anything.</p>
+<p>${inline(hint)}</p>
+<p><small>Already have them? Reload the page to get the sign-in prompt again.</small></p>
+</main></body></html>
+`;
+}
+
+const SECURITY_HEADERS: CloudFrontHeaders = {
+  'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+  'content-security-policy': [{ key: 'Content-Security-Policy', value: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" }],
+  'x-content-type-options': [{ key: 'X-Content-Type-Options', value: 'nosniff' }],
+  'referrer-policy': [{ key: 'Referrer-Policy', value: 'no-referrer' }],
+};
+
+/** The 401 for a request: HTML when it accepts text/html, one line of text otherwise. */
+export function challengeResponder(realm: string, accessHint: string): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
+  const page = html(realm, accessHint);
+  const text = `401 Unauthorized: this site is protected. ${accessHint.replace(/`/g, '')}\n`;
+  const challenge = [{ key: 'WWW-Authenticate', value: `Basic realm="${realm}", charset="UTF-8"` }];
+  return (headers) => {
+    const wantsHtml = (headerValues(headers, 'accept') ?? []).some((v) => v.includes('text/html'));
+    return {
+      status: '401',
+      statusDescription: 'Unauthorized',
+      headers: {
+        'www-authenticate': challenge,
+        ...SECURITY_HEADERS,
+        'content-type': [{ key: 'Content-Type', value: wantsHtml ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' }],
+      },
+      body: wantsHtml ? page : text,
+    };
+  };
+}
