@@ -4,6 +4,8 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../main.js';
+import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
+import { usernameProblem } from '../../handlers/shared/usernames.js';
 
 interface InitFlags {
   name?: string;
@@ -45,35 +47,58 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       const { parseConfig } = await import('../config.js');
       const interactive = ctx.stdinIsTTY() && !flags.yes && !flags.json;
       const ask = interactive ? await ctx.prompter() : undefined;
-      const answer = async (question: string, given: string | undefined, fallback: string | undefined, required = false): Promise<string | undefined> => {
-        if (given !== undefined) return given;
-        if (ask) {
-          const value = (await ask(question, fallback)).trim();
-          return value || fallback;
+      /**
+       * One setting: a flag wins; in a terminal each answer is checked as it is
+       * given and asked again when it is wrong (nothing typed is lost); without
+       * a terminal a wrong flag is a usage error naming it.
+       */
+      const answer = async <T>(question: string, flag: string, given: string | undefined, fallback: string | undefined, check: (value: string) => T): Promise<T> => {
+        const attempt = (value: string | undefined): T => {
+          if (value === undefined) throw new UsageError(`init needs ${question.toLowerCase()}`, `pass ${flag} (see basicauth init --help), or run init in a terminal to be asked`);
+          return check(value);
+        };
+        if (given !== undefined || !ask) {
+          try {
+            return attempt(given ?? fallback);
+          } catch (error) {
+            if (error instanceof InitAnswerError) throw new UsageError(`${flag} ${JSON.stringify(given ?? fallback)}: ${error.message}`, error.hint);
+            throw error;
+          }
         }
-        if (required && fallback === undefined) throw new UsageError(`init needs ${question.toLowerCase()}`, 'pass it as a flag (see basicauth init --help), or run init in a terminal to be asked');
-        return fallback;
+        for (;;) {
+          const typed = (await ask(question, fallback)).trim();
+          try {
+            return attempt(typed || fallback);
+          } catch (error) {
+            if (!(error instanceof InitAnswerError) && !(error instanceof UsageError)) throw error;
+            ctx.log(`  ${error.message}${error instanceof InitAnswerError && error.hint ? ` (${error.hint})` : ''}: try again`);
+          }
+        }
       };
       const dirName = basename(process.cwd()).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '') || 'site';
-      const name = await answer('Name (prefix of the AWS resources)', flags.name, dirName.slice(0, 32));
-      const region = await answer('Home region', flags.region, ctx.env.AWS_REGION || 'us-east-1');
+      const name = await answer('Name (prefix of the AWS resources)', '--name', flags.name, dirName.slice(0, 32) || undefined, checkName);
+      const region = await answer('Home region', '--region', flags.region, ctx.env.AWS_REGION || 'us-east-1', checkRegion);
       let distribution: Record<string, unknown>;
-      const distributionId = flags.distributionId ?? (flags.origin ? undefined : await answer('Existing distribution id to protect (empty to create one)', undefined, ''));
+      const distributionId =
+        flags.distributionId !== undefined || !flags.origin
+          ? await answer('Existing distribution id to protect (empty to create one)', '--distribution-id', flags.distributionId, '', checkDistributionId)
+          : '';
       if (distributionId) {
         distribution = { mode: 'attach', distributionId };
       } else {
-        const origin = await answer('Origin to protect (host name, or s3://bucket.region)', flags.origin, undefined, true);
-        const s3 = /^s3:\/\/([^./]+(?:[.][^./]+)*?)\.([a-z]{2}-[a-z]+-\d)\/?$/.exec(origin ?? '');
-        distribution = s3 ? { mode: 'create', origin: { type: 's3', bucket: s3[1], bucketRegion: s3[2] } } : { mode: 'create', origin: { type: 'custom', domainName: origin } };
+        const origin = await answer('Origin to protect (https://host, host name, or s3://bucket.region)', '--origin', flags.origin, undefined, parseOriginAnswer);
+        distribution = { mode: 'create', origin };
       }
-      const users = (await answer('Usernames (comma-separated)', flags.users, 'admin'))!.split(',').map((u) => u.trim()).filter(Boolean);
-      const every = flags.schedule ?? (await answer('Rotate every N days', flags.days, '30'));
+      const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
+      const rotation = flags.schedule !== undefined
+        ? await answer('Rotation schedule', '--schedule', flags.schedule, undefined, checkSchedule)
+        : await answer('Rotate every N days', '--days', flags.days, '30', checkSchedule);
       const draft = {
         $schema: './node_modules/basicauth/cli/config.schema.json',
         name,
         region,
         secret: { usernames: users },
-        rotation: /^\d+$/.test(every ?? '') ? { days: Number(every) } : { schedule: every },
+        rotation,
         distribution,
         backend: flags.stateBucket ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region } : { type: 'local', path: '.basicauth/terraform.tfstate' },
       };
@@ -82,4 +107,70 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       if (flags.json) return ctx.printJson(draft);
       ctx.print(`Wrote ${flags.config}. Next: npx basicauth synth (offline), then npx basicauth deploy.`);
     });
+}
+
+/** A wrong answer: what is wrong, and what would do. */
+class InitAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+function checkName(value: string): string {
+  if (!/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(value)) throw new InitAnswerError('is not lowercase letters, digits and -, 2 to 32 characters, starting with a letter', 'for instance staging');
+  return value;
+}
+
+function checkRegion(value: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new InitAnswerError('is not an AWS region', 'for instance eu-west-1');
+  return value;
+}
+
+function checkDistributionId(value: string): string {
+  if (value !== '' && !/^E[A-Z0-9]{5,}$/.test(value)) throw new InitAnswerError('is not a CloudFront distribution id', 'it looks like E2QWRUHAPOMQZL; leave it empty to create a distribution');
+  return value;
+}
+
+/** What people paste: a host, a URL (https://app.example.com/, http://host:8080), or s3://bucket.region. */
+export function parseOriginAnswer(value: string): Record<string, unknown> {
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.([a-z]{2}-[a-z]+-\d)\/?$/.exec(value);
+  if (s3) return { type: 's3', bucket: s3[1], bucketRegion: s3[2] };
+  if (/^s3:/i.test(value)) throw new InitAnswerError('is not an S3 origin', 'write it as s3://bucket.region, e.g. s3://my-site.eu-west-1');
+  const asUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
+  let url: URL;
+  try {
+    url = new URL(asUrl);
+  } catch {
+    throw new InitAnswerError('is not a host name or URL', 'for instance app.example.com or https://app.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InitAnswerError(`uses ${url.protocol}//: CloudFront reaches origins over https or http`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) throw new InitAnswerError('has a path, query or credentials: the origin is a host', `use ${url.protocol}//${url.host}`);
+  if (!/^[a-z0-9.-]+$/i.test(url.hostname) || !url.hostname.includes('.')) throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
+  const port = url.port ? Number(url.port) : undefined;
+  return url.protocol === 'http:'
+    ? { type: 'custom', domainName: url.hostname, protocol: 'http-only', ...(port ? { httpPort: port } : {}) }
+    : { type: 'custom', domainName: url.hostname, ...(port ? { httpsPort: port } : {}) };
+}
+
+function checkUsers(value: string): string[] {
+  const names = value.split(',').map((u) => u.trim()).filter(Boolean);
+  if (names.length === 0) throw new InitAnswerError('names no user', 'for instance admin or alice,bob');
+  for (const name of names) {
+    const problem = usernameProblem(name);
+    if (problem) throw new InitAnswerError(`"${name}" ${problem}`);
+  }
+  return names;
+}
+
+function checkSchedule(value: string): Record<string, unknown> {
+  try {
+    const rules = parseRotationSchedule(value);
+    return 'AutomaticallyAfterDays' in rules ? { days: rules.AutomaticallyAfterDays } : { schedule: rules.ScheduleExpression };
+  } catch (error) {
+    if (error instanceof ScheduleError) throw new InitAnswerError(error.message);
+    throw error;
+  }
 }

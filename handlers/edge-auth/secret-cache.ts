@@ -9,13 +9,14 @@
 //   browser repeating a stale password costs nothing while a new password
 //   still gets through within `minRefresh`;
 // - back-off: while misses keep teaching nothing (a flood of distinct wrong
-//   passwords, each refetch finding the same version), the floor doubles after
-//   the third such refetch in a row, up to 8 × `minRefresh`; a new version,
-//   a miss that turns out right, or a pause of twice the floor resets it. A
-//   guessing attack then costs one call per 8 s per instance instead of one
-//   per second, and delays a rotation on the instances it floods by at most
-//   that much (bench/RESULTS.md, sections 3 and 4). Repeated credentials and
-//   occasional typos never back off;
+//   passwords, each refetch finding the same version), the floor for a
+//   credential seen for the first time doubles after the third such refetch
+//   in a row, up to 8 × `minRefresh`; a new version, a miss that turns out
+//   right, or a pause of twice the floor resets it. A credential that comes
+//   back (a user retrying a new password; guesses do not repeat) keeps the
+//   plain floor: a guessing attack costs one call per 8 s per instance instead
+//   of one per second, and a rotation still reaches a user's second try within
+//   `minRefresh` (bench/RESULTS.md, sections 3 and 4);
 // - stale-if-error: when a refresh fails the old value keeps serving until
 //   `ttl + staleIfError` after it was loaded; past that, nothing is known
 //   (the caller answers 503) until a load succeeds;
@@ -57,6 +58,8 @@ export interface Snapshot {
   fetchedAt: number;
   /** keyed digests that failed against this version after a refetch confirmed it (bounded) */
   failed: Set<string>;
+  /** keyed digests that missed while the floor held a refetch back: their next try keeps the plain floor (bounded) */
+  unconfirmed: Set<string>;
 }
 
 export type LoadCause = 'cold' | 'ttl' | 'miss';
@@ -138,7 +141,12 @@ export class SecretCache {
     if (this.inFlight) return this.inFlight.catch(() => undefined);
     const sinceLast = this.o.now() - this.lastAttemptAt;
     if (sinceLast >= 2 * this.missFloor()) this.uselessMisses = 0; // no flood: back to the plain floor
-    if (sinceLast < this.missFloor()) return undefined; // not remembered: it may refetch later
+    // a credential that comes back is someone retrying, not a guess: it never waits for the back-off
+    const floor = seen.unconfirmed.has(key) ? this.o.minRefreshMs : this.missFloor();
+    if (sinceLast < floor) {
+      remember(seen.unconfirmed, key); // not refused for good: it may refetch on its next try
+      return undefined;
+    }
     let next: Snapshot;
     try {
       next = await this.refresh('miss');
@@ -209,6 +217,7 @@ export class SecretCache {
         fetchedAt: this.o.now(),
         // a new version, or a TTL refresh, forgets what failed
         failed: !changed && cause === 'miss' && old ? old.failed : new Set(),
+        unconfirmed: !changed && cause === 'miss' && old ? old.unconfirmed : new Set(),
       };
       this.snapshot = next;
       this.lastAttemptFailed = false;

@@ -50,6 +50,9 @@ describe('basicauth', () => {
       [['rotate', '--schedule', 'cron(0 4 * *)', '--local', '--state-dir', state], 2, /cron needs six fields/],
       [['verify', 'not-a-url', '--user', 'a', '--password', 'b'], 2, /not-a-url is not a URL/],
       [['users', 'add', ' bob ', '--local', '--state-dir', state], 2, /username " bob " is not letters, digits/],
+      [['init', '--yes', '--name', 'Bad', '--config', join(state, 'c.json')], 2, /--name "Bad": is not lowercase letters/],
+      [['init', '--yes', '--name', 'ok-name', '--origin', 'ftp://x.example.com', '--config', join(state, 'c.json')], 2, /--origin "ftp:\/\/x\.example\.com": uses ftp:\/\//],
+      [['init', '--yes', '--name', 'ok-name', '--origin', 'app.example.com', '--days', '0', '--config', join(state, 'c.json')], 2, /--days "0": 0 days is out of range/],
       [['users', 'add', 'bøb', '--local', '--state-dir', state], 2, /username "bøb" is not letters, digits/],
     ];
     for (const [args, code, message] of cases) {
@@ -71,6 +74,15 @@ describe('basicauth', () => {
     expect(JSON.parse(format.stdout).ok).toBe(false);
     const text = await runCli(['status', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
     expect(text.stdout).toBe(''); // without --json, stdout stays clean
+  });
+
+  it('init understands an origin given as a URL', async () => {
+    const file = join(cwd, 'from-url.json');
+    const r = await runCli(['init', '--yes', '--name', 'site', '--region', 'eu-west-1', '--origin', 'https://app.example.com/', '--config', file, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).distribution).toEqual({ mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } });
+    const plain = await runCli(['init', '--yes', '--name', 'site', '--origin', 'http://legacy.example.com:8080', '--config', join(cwd, 'http.json'), '--json'], { cwd });
+    expect(JSON.parse(plain.stdout).distribution.origin).toEqual({ type: 'custom', domainName: 'legacy.example.com', protocol: 'http-only', httpPort: 8080 });
   });
 
   it('refuses a busy --port or --api-port before creating anything (exit 1, the fix named)', async () => {

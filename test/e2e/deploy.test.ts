@@ -129,7 +129,8 @@ describe('deploy', () => {
   it('reports what terraform said when apply fails (exit 1), and records nothing', async () => {
     const r = await cli(['deploy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply-failed.jsonl' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
+    // --json: the failure as one document on stdout, the same words on stderr
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^terraform apply failed:/), exitCode: 1 } });
     expect(r.stderr).toMatch(/terraform apply failed:\n {2}creating CloudFront Distribution: InvalidLambdaFunctionAssociation.*\(aws_cloudfront_distribution\.cdn_distribution_0B80AA6B\)/);
     expect(r.stderr).toMatch(/fix: fix the cause and run `basicauth deploy` again/);
     expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);

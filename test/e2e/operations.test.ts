@@ -114,8 +114,8 @@ describe('rotate --now', () => {
     expect(Date.parse(r.body.nextRotation)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     expect(await creds()).toBe(before);
     const bad = await cli('rotate', '--schedule', 'rate(1 hours)');
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/at least 4 hours/);
+    expect(bad.code).toBe(2); // checked before anything is sent, as Secrets Manager would refuse it
+    expect(bad.stderr).toMatch(/too often: Secrets Manager rotates at most every 4 hours/);
     expect((await cli('rotate')).code).toBe(2);
   });
 });

@@ -80,6 +80,34 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     expect(config).toMatchObject({ name: 'my-site', region: 'ap-northeast-1', secret: { usernames: ['alice', 'bob'] }, rotation: { days: 30 }, distribution: { origin: { domainName: 'www.example.org' } } });
   });
 
+  it('init checks each answer as it is given and asks again, keeping the others; a URL is understood as an origin', async () => {
+    start('init');
+    await waitFor(/Name \(prefix of the AWS resources\)/);
+    type('Bad Name');
+    await waitFor(/is not lowercase letters, digits and -[^\n]*: try again/);
+    await waitFor(/Name \(prefix of the AWS resources\)[^\n]*\n[\s\S]*Name \(prefix of the AWS resources\)/);
+    type('good-name');
+    await waitFor(/Home region \[/);
+    type('Ireland');
+    await waitFor(/is not an AWS region/);
+    type('eu-west-1');
+    await waitFor(/Existing distribution id/);
+    type('');
+    await waitFor(/Origin to protect/);
+    type('ftp://files.example.com');
+    await waitFor(/uses ftp:\/\/: CloudFront reaches origins over https or http: try again/);
+    type('https://app.example.com/');
+    await waitFor(/Usernames \(comma-separated\) \[admin\]/);
+    type('');
+    await waitFor(/Rotate every N days \[30\]/);
+    type('0');
+    await waitFor(/0 days is out of range/);
+    type('7');
+    await waitFor(/exit=0/);
+    const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
+    expect(config).toMatchObject({ name: 'good-name', region: 'eu-west-1', rotation: { days: 7 }, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
+  });
+
   it('deploy shows the plan and changes nothing when the answer is no', async () => {
     execFileSync(process.execPath, [BIN, 'init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com'], { cwd });
     start('deploy');
