@@ -20,6 +20,8 @@ export interface DevInfo {
   edgeFunctionName: string;
   rotateFunctionName: string;
   startedAt: string;
+  /** the live dashboard (no passwords) */
+  dashboardUrl?: string;
 }
 
 const infoFile = (stateDir: string) => join(resolve(stateDir), 'dev.json');

@@ -3,6 +3,7 @@ import type { CommandContext } from '../main.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
 import { intIn, originArg, scheduleArg } from './options.js';
 import type { RotationRules } from '../../handlers/shared/schedule.js';
+import type { EdgeRequestLine } from '../local/edge.js';
 
 interface DevFlags {
   origin?: string;
@@ -46,7 +47,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--quiet', 'do not log each request and function log line')
     .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
     .action(async (flags: DevFlags) => {
-      const [{ startDev }, { devReadyText }] = await Promise.all([import('../ops/dev.js'), import('../ui/dev-ready.js')]);
+      const [{ startDev }, { devReadyText }, { formatFunctionLine }] = await Promise.all([import('../ops/dev.js'), import('../ui/dev-ready.js'), import('../ui/function-log.js')]);
       // The project's own settings, when it has a config: what runs locally is what deploys.
       const { existsSync } = await import('node:fs');
       const configFile = flags.config ?? (existsSync('basicauth.config.json') ? 'basicauth.config.json' : undefined);
@@ -82,9 +83,9 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           ...(flags.quiet
             ? {}
             : {
-                functionLog: (label: string, line: string) => ctx.log(style.dim(`[${label}] ${line}`)),
-                requestLog: (r: { method: string; uri: string; status: number; ms: number }) =>
-                  ctx.log(`${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms`)}`),
+                functionLog: (label: string, line: string) => ctx.log(style.dim(formatFunctionLine(label, line, process.stderr.columns))),
+                requestLog: (r: EdgeRequestLine) =>
+                  ctx.log(`${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms${r.outcome ? ` ${r.outcome}` : ''}${r.instance ? ` ${r.instance}` : ''}`)}`),
               }),
         },
         await ctx.progress({ live: false }),

@@ -67,6 +67,7 @@ export class LocalCloud {
   private readonly plugins = new Map<string, ServicePlugin<unknown>>();
   private readonly listeners = new Set<LocalListener>();
   private readonly localRoutes = new Map<string, () => unknown>();
+  private readonly localHandlers: Array<(req: IncomingMessage, res: ServerResponse, pathname: string) => boolean> = [];
   endpoint = '';
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -141,6 +142,11 @@ export class LocalCloud {
     if (!run) throw new Error(`the local cloud has no ${service} ${operation}`);
     const request: LocalRequest = { method: 'POST', path: '/', query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0), region };
     return (await run({ ...input, $request: request })) as T;
+  }
+
+  /** A handler for other /_local/ paths (the dev dashboard): returns whether it answered. */
+  serveLocalHandler(handler: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean): void {
+    this.localHandlers.push(handler);
   }
 
   /** A read-only JSON document under /_local/ (e.g. the sites the local edges serve). */
@@ -245,6 +251,7 @@ export class LocalCloud {
     if (url.pathname === '/_local/health') return json(200, { ok: true, services: this.services(), pid: process.pid });
     const route = this.localRoutes.get(url.pathname);
     if (route) return json(200, route());
+    for (const handler of this.localHandlers) if (handler(req, res, url.pathname)) return;
     if (url.pathname === '/_local/faults') {
       if (!this.options.faultInjection) throw new ServiceError('NotFound', 'fault injection is off: start the local cloud with it (tests and benchmarks only)', 404);
       const body = await readBody(req);

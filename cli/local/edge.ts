@@ -26,12 +26,25 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 // CloudFront refuses generated responses over 40 KB for viewer triggers.
 const MAX_GENERATED_BODY = 40 * 1024;
 
+/** One request as the local edge saw it (never a credential). */
+export interface EdgeRequestLine {
+  method: string;
+  uri: string;
+  status: number;
+  ms: number;
+  distributionId?: string;
+  /** the function instance that decided (function:version#n), when one ran */
+  instance?: string;
+  /** what the edge saw: the function's answer and whether credentials came with the request */
+  outcome?: 'allowed' | 'allowed-without-credentials' | 'challenged' | 'refused' | 'unavailable' | 'answered' | 'not-protected' | 'error';
+}
+
 export interface LocalEdgeOptions {
   cloud: LocalCloud;
   distributionId: string;
   port?: number;
-  /** told about each request (method, uri, status, ms) */
-  onRequest?: (line: { method: string; uri: string; status: number; ms: number }) => void;
+  /** told about each request */
+  onRequest?: (line: EdgeRequestLine) => void;
 }
 
 export class LocalEdge {
@@ -63,7 +76,10 @@ export class LocalEdge {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    res.on('finish', () => this.o.onRequest?.({ method: req.method ?? '', uri: req.url ?? '', status: res.statusCode, ms: performance.now() - started }));
+    const seen: { instance?: string; outcome?: EdgeRequestLine['outcome'] } = {};
+    res.on('finish', () =>
+      this.o.onRequest?.({ method: req.method ?? '', uri: (req.url ?? '').split('?')[0]!, status: res.statusCode, ms: performance.now() - started, distributionId: this.o.distributionId, ...seen }),
+    );
     try {
       const { cloudfront, lambda } = this.o.cloud;
       const distribution = cloudfront.find(this.o.distributionId);
@@ -95,15 +111,23 @@ export class LocalEdge {
         };
         let result: unknown;
         try {
-          result = await lambda.facade.invoke(behavior.viewerRequestArn, event);
+          result = await lambda.facade.invoke(behavior.viewerRequestArn, event, seen);
         } catch (error) {
+          seen.outcome = 'error';
           if (error instanceof FunctionError) return errorPage(res, 503, 'LambdaExecutionError', `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`);
           throw error;
         }
-        if (result && typeof result === 'object' && 'status' in result) return this.sendGenerated(res, result as Record<string, unknown>);
+        const withCredentials = typeof req.headers.authorization === 'string';
+        if (result && typeof result === 'object' && 'status' in result) {
+          const status = Number((result as { status: unknown }).status);
+          seen.outcome = status === 401 ? (withCredentials ? 'refused' : 'challenged') : status === 503 ? 'unavailable' : 'answered';
+          return this.sendGenerated(res, result as Record<string, unknown>);
+        }
+        seen.outcome = withCredentials ? 'allowed' : 'allowed-without-credentials';
         if (!isRequest(result)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid request or response to CloudFront.');
         request = result;
       }
+      seen.outcome ??= 'not-protected';
       const origin = routing.origins.find((o) => o.id === behavior.targetOriginId) as EdgeOrigin;
       if (origin.s3) return this.fromS3(res, request, origin, distribution.arn, routing.defaultRootObject);
       this.forward(req, res, request, origin);

@@ -11,9 +11,14 @@ export interface FunctionVersionInfo {
   runtime: string;
 }
 
+/** Filled in by an invoke: which instance (function:version#n) ran the event. */
+export interface InvokeMeta {
+  instance?: string;
+}
+
 export interface LambdaFacade {
-  /** runs a function (name or ARN, optionally qualified); a function error rejects with FunctionError */
-  invoke(arn: string, event: unknown): Promise<unknown>;
+  /** runs a function (name or ARN, optionally qualified); a function error rejects with FunctionError; `meta.instance` names the instance that ran it */
+  invoke(arn: string, event: unknown, meta?: InvokeMeta): Promise<unknown>;
   /** the version an ARN names, or undefined */
   version(arn: string): FunctionVersionInfo | undefined;
   /** whether the function's resource policy lets `principal` invoke it on behalf of `sourceArn` */

@@ -8,6 +8,8 @@ import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
 import { CliError } from '../errors.js';
 import { step, type Emit } from '../events.js';
 import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../dev-session.js';
+import type { EdgeRequestLine } from '../local/edge.js';
+import type { EdgeSite } from '../local/edges.js';
 
 export const DEV_SECRET_NAME = 'basicauth/dev';
 export const DEV_EDGE_FUNCTION = 'basicauth-dev-edge-auth';
@@ -30,7 +32,7 @@ export interface DevOptions {
   rotationEnvironment?: Record<string, string>;
   functionLog?: (label: string, line: string) => void;
   faultInjection?: boolean;
-  requestLog?: (line: { method: string; uri: string; status: number; ms: number }) => void;
+  requestLog?: (line: EdgeRequestLine) => void;
 }
 
 export interface DevSession extends DevInfo {
@@ -89,12 +91,13 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { provisionSite, SiteError }] = await Promise.all([
+  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { provisionSite, SiteError }, { Dashboard }] = await Promise.all([
     import('../local/cloud.js'),
     import('../local/edges.js'),
     import('../local/demo-origin.js'),
     import('../../stacks/bundle.js'),
     import('../local/site.js'),
+    import('../local/dashboard.js'),
   ]);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -153,8 +156,17 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       }
     }, (s) => `edge version ${s.edgeVersion}`);
 
+    let edgesRef: { sites(): EdgeSite[] } | undefined;
+    const dashboard = new Dashboard(cloud, () => edgesRef?.sites() ?? []);
+    stops.push(async () => dashboard.stop());
+    cloud.serveLocalHandler((req, res, pathname) => dashboard.handle(req, res, pathname));
     const edges = await step(emit, 'edge', 'start the local edge', async () => {
-      const e = new LocalEdges(cloud, { ports: { [site.distributionId]: o.port }, ...(o.requestLog ? { onRequest: o.requestLog } : {}) });
+      const onRequest = (line: EdgeRequestLine) => {
+        dashboard.request(line);
+        o.requestLog?.(line);
+      };
+      const e = new LocalEdges(cloud, { ports: { [site.distributionId]: o.port }, onRequest });
+      edgesRef = e;
       stops.push(() => e.stop());
       await e.start().catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, { hint: 'stop what uses it, or pass another --port (0 picks a free one)' });
@@ -176,6 +188,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       edgeFunctionName: DEV_EDGE_FUNCTION,
       rotateFunctionName: DEV_ROTATE_FUNCTION,
       startedAt: new Date().toISOString(),
+      dashboardUrl: `${cloud.endpoint}/_local/dashboard`,
     };
     writeDevInfo(info);
     stops.unshift(async () => clearDevInfo(stateDir));

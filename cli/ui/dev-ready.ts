@@ -14,6 +14,7 @@ export function devReadyText(s: Omit<DevSession, 'stop'>, style: Style): string 
     row('local AWS', `${s.endpoint}  (AWS_ENDPOINT_URL for the AWS CLI and SDKs)`),
     row('secret', `${s.secretName}, edge function version ${s.edgeVersion}`),
     row('state', s.stateDir),
+    ...(s.dashboardUrl ? [row('dashboard', `${s.dashboardUrl}  (live: secret versions, edge instances, decisions; no passwords)`)] : []),
     '',
     row('credentials', `npx basicauth show-creds --local${stateFlag}`),
     row('try it', `curl -u "$(npx basicauth show-creds --local${stateFlag} --format curl)" ${s.edgeUrl}`),

@@ -21,13 +21,13 @@ function html(realm: string, hint: string): string {
 <style>
 body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f6f7f9;color:#1d2330}
 main{max-width:34rem;margin:1.5rem;padding:2rem 2.25rem;background:#fff;border:1px solid #dde1e7;border-radius:12px;box-shadow:0 1px 3px #0000000d}
-h1{margin:0 0 .5rem;font-size:1.35rem}p{margin:.5rem 0}.lock{font-size:2rem;line-height:1}
+h1{margin:.4rem 0 .5rem;font-size:1.35rem}p{margin:.5rem 0}.lock{display:block;color:#5b6475}
 code{font:0.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:.1em .35em;border-radius:4px}
 small{color:#5b6475}
 @media (prefers-color-scheme:dark){body{background:#12151b;color:#e5e8ee}main{background:#1a1f27;border-color:#2b323d}code{background:#262d38}small{color:#9aa3b2}}
 </style></head>
 <body><main>
-<div class="lock" aria-hidden="true">🔒</div>
+<svg class="lock" aria-hidden="true" width="28" height="28" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><rect x="4" y="11" width="16" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/></svg>
 <h1>This site is protected</h1>
 <p>${escapeHtml(realm)} asks for a username and password before it shows anything.</p>
 <p>${inline(hint)}</p>

@@ -6,7 +6,7 @@ import { BIN } from './run-cli.js';
 
 export interface DevProcess {
   child: ChildProcess;
-  info: { edgeUrl: string; endpoint: string; stateDir: string; secretId: string; distributionId: string; pid: number };
+  info: { edgeUrl: string; endpoint: string; stateDir: string; secretId: string; distributionId: string; pid: number; dashboardUrl?: string };
   stderr(): string;
   exited: Promise<number | null>;
 }

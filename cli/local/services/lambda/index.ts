@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { accountOf, type ServiceHost } from '../../host.js';
 import { definePlugin, invalidParameter, ServiceError, type OperationInput, type RestOutput, type ServicePlugin } from '../../plugin.js';
-import type { LambdaFacade } from '../../services.js';
+import type { InvokeMeta, LambdaFacade } from '../../services.js';
 import { Functions, functionNotFound, type FunctionSettings } from './functions.js';
 import type { FunctionState, LambdaState } from './model.js';
 import { addPermission, allows, policyDocument, removePermission, type PermissionInput } from './permissions.js';
@@ -93,7 +93,7 @@ export class LambdaService {
   }
 
   /** Runs a function version; a function error rejects with FunctionError. */
-  invoke(id: string, event: unknown, region = this.host.store.state.region, qualifier?: string): Promise<unknown> {
+  invoke(id: string, event: unknown, region = this.host.store.state.region, qualifier?: string, meta?: InvokeMeta): Promise<unknown> {
     const { fn, version } = this.functions.resolve(id, region, qualifier);
     if (fn.activeAt !== undefined && this.host.now() < fn.activeAt && version.version === '$LATEST') {
       return Promise.reject(new ServiceError('ResourceConflictException', 'The operation cannot be performed at this time. The function is currently in the following state: Pending', 409));
@@ -117,11 +117,13 @@ export class LambdaService {
         },
       }),
       event,
+      undefined,
+      meta,
     );
   }
 
   readonly facade: LambdaFacade = {
-    invoke: (arn, event) => this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region),
+    invoke: (arn, event, meta) => this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region, undefined, meta),
     version: (arn) => {
       try {
         const { fn, version } = this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region);

@@ -145,7 +145,7 @@ export class LambdaRuntime {
    * over the pool). `spec` is only asked for when an instance has to be
    * created: a cold start.
    */
-  async invoke(key: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number): Promise<unknown> {
+  async invoke(key: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number, meta?: { instance?: string }): Promise<unknown> {
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { instances: [], next: 0 };
@@ -160,6 +160,7 @@ export class LambdaRuntime {
       pool.instances[index] = instance;
     }
     const context = { functionName: instance.spec.functionName, functionVersion: instance.spec.version, awsRequestId: crypto.randomUUID() };
+    if (meta) meta.instance = instance.label;
     return instance.invoke(event, context);
   }
 
@@ -174,9 +175,9 @@ export class LambdaRuntime {
     await Promise.all(stops);
   }
 
-  /** How many instances each running version has (for the dashboard). */
-  instances(): Array<{ key: string; count: number }> {
-    return [...this.pools].map(([key, pool]) => ({ key, count: pool.instances.filter((i) => i && !i.dead).length }));
+  /** The live instances of each running version, by label (function:version#n), for the dashboard. */
+  instances(): Array<{ key: string; labels: string[] }> {
+    return [...this.pools].map(([key, pool]) => ({ key, labels: pool.instances.filter((i) => i && !i.dead).map((i) => i.label) }));
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,229 @@
+// The local dashboard of `basicauth dev`: one page at /_local/dashboard that
+// shows what the system is doing, updated live over server-sent events. The
+// site, the secret's versions and stages with dates, the schedule and the last
+// rotation's result, each edge instance with the secret version it holds and
+// how old that is, and the last decisions. Never a password: it reads version
+// ids, labels and dates from the local cloud, and what the edge instances
+// log (their `secret.fetch` lines carry no value).
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LocalCloud } from './cloud.js';
+import type { EdgeRequestLine } from './edge.js';
+import type { EdgeSite } from './edges.js';
+import type { LocalEvent } from './events.js';
+
+const DECISIONS_KEPT = 40;
+const PUSH_EVERY_MS = 250;
+
+export interface DashboardState {
+  generatedAt: string;
+  sites: EdgeSite[];
+  secrets: Array<{
+    name: string;
+    arn: string;
+    schedule: string | undefined;
+    rotationEnabled: boolean;
+    lastRotated: string | undefined;
+    nextRotation: string | undefined;
+    lastRotation: { token: string; startedAt: string; result: 'running' | 'succeeded' | 'failed'; step: string | undefined; error: string | undefined } | undefined;
+    versions: Array<{ versionId: string; stages: string[]; created: string }>;
+  }>;
+  instances: Array<{ label: string; function: string; version: string; holds: string | undefined; fetchedAt: string | undefined; ageSeconds: number | undefined; lastCause: string | undefined }>;
+  decisions: Array<EdgeRequestLine & { at: string }>;
+}
+
+export class Dashboard {
+  private readonly fetches = new Map<string, { versionId: string; at: number; cause: string | undefined }>();
+  private readonly decisions: Array<EdgeRequestLine & { at: string }> = [];
+  private readonly clients = new Set<ServerResponse>();
+  private pushTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly cloud: LocalCloud,
+    private readonly sites: () => EdgeSite[],
+  ) {
+    this.unsubscribe = cloud.on((event) => this.onEvent(event));
+  }
+
+  /** Each request the local edges answered. */
+  request(line: EdgeRequestLine): void {
+    this.decisions.unshift({ ...line, ms: Math.round(line.ms * 10) / 10, at: new Date().toISOString() });
+    this.decisions.length = Math.min(this.decisions.length, DECISIONS_KEPT);
+    this.changed();
+  }
+
+  private onEvent(event: LocalEvent): void {
+    if (event.type === 'function.log') {
+      // only the edge's own structured fetch lines; anything else a function prints is not read
+      if (!event.line.startsWith('{') || !event.line.includes('"secret.fetch"')) return;
+      try {
+        const line = JSON.parse(event.line) as { event?: string; versionId?: unknown; cause?: unknown };
+        if (line.event === 'secret.fetch' && typeof line.versionId === 'string') {
+          this.fetches.set(event.label, { versionId: line.versionId, at: Date.now(), cause: typeof line.cause === 'string' ? line.cause : undefined });
+        }
+      } catch {
+        return;
+      }
+    }
+    if (event.type === 'function.log' || event.type === 'secret.stage' || event.type === 'rotation' || event.type === 'distribution') this.changed();
+  }
+
+  state(): DashboardState {
+    const now = Date.now();
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const secrets = this.cloud.secretsManager.state.secrets
+      .filter((s) => s.deletedDate === undefined)
+      .map((s) => {
+        const rules = s.rotationRules;
+        const run = s.rotation;
+        return {
+          name: s.name,
+          arn: s.arn,
+          schedule: rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined),
+          rotationEnabled: s.rotationEnabled,
+          lastRotated: iso(s.lastRotatedDate),
+          nextRotation: s.rotationEnabled ? iso(s.nextRotationDate) : undefined,
+          lastRotation: run
+            ? {
+                token: run.token,
+                startedAt: new Date(run.startedAt).toISOString(),
+                result: run.failedStep ? ('failed' as const) : run.endedAt ? ('succeeded' as const) : ('running' as const),
+                step: run.failedStep ?? run.step,
+                error: run.error,
+              }
+            : undefined,
+          versions: [...s.versions].sort((a, b) => b.createdDate - a.createdDate).map((v) => ({ versionId: v.versionId, stages: [...v.stages], created: new Date(v.createdDate).toISOString() })),
+        };
+      });
+    const instances = this.cloud.lambda.runtime
+      .instances()
+      .flatMap((pool) => pool.labels)
+      .map((label) => {
+        const [fn = label, version = ''] = label.split('#')[0]!.split(/:(?=[^:]+$)/);
+        const fetched = this.fetches.get(label);
+        return {
+          label,
+          function: fn,
+          version,
+          holds: fetched?.versionId,
+          fetchedAt: iso(fetched?.at),
+          ageSeconds: fetched ? Math.round((now - fetched.at) / 1000) : undefined,
+          lastCause: fetched?.cause,
+        };
+      })
+      .filter((i) => i.holds !== undefined || !i.function.endsWith('rotate'));
+    return { generatedAt: new Date(now).toISOString(), sites: this.sites(), secrets, instances, decisions: [...this.decisions] };
+  }
+
+  /** Serves /_local/dashboard (the page), /_local/dashboard/state (JSON) and /_local/dashboard/events (SSE). */
+  handle(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+    if (pathname === '/_local/dashboard' || pathname === '/_local/dashboard/') {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+      });
+      res.end(PAGE);
+      return true;
+    }
+    if (pathname === '/_local/dashboard/state') {
+      const text = JSON.stringify(this.state());
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
+      return true;
+    }
+    if (pathname === '/_local/dashboard/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write(`data: ${JSON.stringify(this.state())}\n\n`);
+      this.clients.add(res);
+      req.on('close', () => this.clients.delete(res));
+      this.heartbeat ??= setInterval(() => this.changed(), 5000).unref(); // ages move even when nothing happens
+      return true;
+    }
+    return false;
+  }
+
+  private changed(): void {
+    if (this.clients.size === 0 || this.pushTimer) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      const text = `data: ${JSON.stringify(this.state())}\n\n`;
+      for (const client of this.clients) client.write(text);
+    }, PUSH_EVERY_MS);
+    this.pushTimer.unref();
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const client of this.clients) client.end();
+    this.clients.clear();
+  }
+}
+
+const PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>basicauth dev</title>
+<style>
+:root{--bg:#f6f7f9;--card:#fff;--line:#dde1e7;--text:#1d2330;--dim:#5b6475;--ok:#1a7f37;--bad:#c0362c;--warn:#9a6700;--tag:#eef1f5}
+@media (prefers-color-scheme:dark){:root{--bg:#12151b;--card:#1a1f27;--line:#2b323d;--text:#e5e8ee;--dim:#9aa3b2;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--tag:#262d38}}
+body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
+header{display:flex;gap:1rem;align-items:baseline;padding:1rem 1.5rem;border-bottom:1px solid var(--line);background:var(--card)}
+header h1{font-size:1.1rem;margin:0}header .live{color:var(--dim)}header .live.on::before{content:"● ";color:var(--ok)}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(26rem,1fr));gap:1rem;padding:1rem 1.5rem}
+section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem 1.25rem;overflow:auto}
+section.wide{grid-column:1/-1}h2{font-size:.95rem;margin:0 0 .6rem}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);white-space:nowrap}
+th{color:var(--dim);font-weight:500}td.num{text-align:right;font-variant-numeric:tabular-nums}
+code,.mono{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+.tag{display:inline-block;padding:0 .45em;margin-right:.25em;border-radius:4px;background:var(--tag);font-size:12px}
+.tag.current{background:var(--ok);color:#fff}.tag.pending{background:var(--warn);color:#fff}
+.ok{color:var(--ok)}.bad{color:var(--bad)}.warn{color:var(--warn)}.dim{color:var(--dim)}
+a{color:inherit}
+</style></head>
+<body>
+<header><h1>basicauth dev</h1><span id="site" class="dim"></span><span id="live" class="live">connecting…</span></header>
+<main>
+<section><h2>Secret</h2><div id="secret" class="dim">…</div></section>
+<section><h2>Edge instances</h2><div id="instances" class="dim">…</div></section>
+<section class="wide"><h2>Last decisions</h2><div id="decisions" class="dim">…</div></section>
+</main>
+<script>
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const when = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—';
+const short = (id) => id ? esc(id.slice(0, 8)) : '—';
+function render(s) {
+  $('site').innerHTML = s.sites.map((x) => '<a href="' + esc(x.url) + '">' + esc(x.url) + '</a>').join(' · ');
+  $('secret').classList.remove('dim');
+  $('secret').innerHTML = s.secrets.map((x) => {
+    const r = x.lastRotation;
+    const result = !r ? '<span class="dim">none yet</span>' : r.result === 'succeeded' ? '<span class="ok">succeeded</span>' : r.result === 'failed' ? '<span class="bad">failed at ' + esc(r.step) + ': ' + esc(r.error) + '</span>' : '<span class="warn">running (' + esc(r.step) + ')</span>';
+    return '<p><b>' + esc(x.name) + '</b></p><table>'
+      + '<tr><th>rotation</th><td>' + (x.rotationEnabled ? esc(x.schedule) : '<span class="warn">off</span>') + '</td></tr>'
+      + '<tr><th>last rotated</th><td>' + when(x.lastRotated) + '</td></tr>'
+      + '<tr><th>next</th><td>' + when(x.nextRotation) + '</td></tr>'
+      + '<tr><th>last rotation</th><td>' + result + '</td></tr></table>'
+      + '<table style="margin-top:.6rem"><tr><th>version</th><th>stages</th><th>created</th></tr>'
+      + x.versions.map((v) => '<tr><td class="mono">' + short(v.versionId) + '</td><td>' + v.stages.map((t) => '<span class="tag ' + (t === 'AWSCURRENT' ? 'current' : t === 'AWSPENDING' ? 'pending' : '') + '">' + esc(t) + '</span>').join('') + '</td><td>' + when(v.created) + '</td></tr>').join('')
+      + '</table>';
+  }).join('');
+  const current = new Set(s.secrets.flatMap((x) => x.versions.filter((v) => v.stages.includes('AWSCURRENT')).map((v) => v.versionId)));
+  $('instances').classList.remove('dim');
+  $('instances').innerHTML = s.instances.length ? '<table><tr><th>instance</th><th>holds</th><th>loaded</th><th>why</th></tr>'
+    + s.instances.map((i) => '<tr><td class="mono">' + esc(i.label) + '</td><td class="mono ' + (i.holds && current.has(i.holds) ? 'ok' : 'warn') + '">' + short(i.holds) + (i.holds && !current.has(i.holds) ? ' (old)' : '') + '</td><td class="num">' + (i.ageSeconds === undefined ? '—' : i.ageSeconds + ' s ago') + '</td><td>' + esc(i.lastCause ?? '') + '</td></tr>').join('') + '</table>'
+    : '<span class="dim">no instance has run yet: open the site</span>';
+  $('decisions').classList.remove('dim');
+  $('decisions').innerHTML = s.decisions.length ? '<table><tr><th>time</th><th>status</th><th>what the edge saw</th><th>method</th><th>path</th><th>instance</th><th>ms</th></tr>'
+    + s.decisions.map((d) => '<tr><td>' + esc(d.at.slice(11, 19)) + '</td><td class="' + (d.status < 400 ? 'ok' : d.status >= 500 ? 'bad' : 'warn') + '">' + d.status + '</td><td>' + esc(d.outcome ?? '') + '</td><td>' + esc(d.method) + '</td><td class="mono">' + esc(d.uri) + '</td><td class="mono">' + esc(d.instance ?? '') + '</td><td class="num">' + d.ms + '</td></tr>').join('') + '</table>'
+    : '<span class="dim">no request yet</span>';
+}
+const source = new EventSource('/_local/dashboard/events');
+source.onopen = () => { $('live').textContent = 'live'; $('live').classList.add('on'); };
+source.onerror = () => { $('live').textContent = 'reconnecting…'; $('live').classList.remove('on'); };
+source.onmessage = (e) => render(JSON.parse(e.data));
+</script>
+</body></html>
+`;
