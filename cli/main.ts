@@ -128,6 +128,14 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       if (root.opts().color === false) io.env.NO_COLOR = '1'; // for this run and what it starts
     })
     .showSuggestionAfterError(true)
+    // one way to show a default in help, whoever wrote it: "(default: 8080)", "(default: the recorded one)"
+    .configureHelp({
+      optionDescription(option) {
+        const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== 'object' && !option.negate ? String(option.defaultValue) : undefined);
+        const choices = option.argChoices ? ` (choices: ${option.argChoices.join(', ')})` : '';
+        return `${option.description}${choices}${shown !== undefined && shown !== 'false' ? ` (default: ${shown})` : ''}`;
+      },
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),

@@ -32,7 +32,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--origin <origin>', 'create a distribution in front of this origin: a host name, or s3://bucket.region')
     .option('--distribution-id <id>', 'protect an existing distribution instead (attach mode)')
     .option('--users <names>', 'comma-separated usernames (default: admin)')
-    .option('--days <n>', 'rotate every N days (default 30)')
+    .option('--days <n>', 'rotate every N days (default: 30)')
     .option('--schedule <expression>', 'or rotate on a schedule: rate(7 days), cron(...)')
     .option('--state-bucket <bucket>', 'keep the Terraform state in this S3 bucket (default: a local file)')
     .option('--state-region <region>', 'region of that bucket (default: the home region)')

@@ -53,10 +53,8 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const target = await resolveTarget(flags, ctx.env);
     const result = await ops.listUsers(await target.clients.secretsManager(), target.secretId);
     if (flags.json) return ctx.printJson(result);
+    const { formatWhen } = await import('../ui/dates.js');
     const width = Math.max(8, ...result.map((u) => u.username.length));
-    for (const u of result) {
-      const days = u.passwordSetAt ? Math.floor((Date.now() - Date.parse(u.passwordSetAt)) / 86_400_000) : undefined;
-      ctx.print(`${u.username.padEnd(width)}  password set ${u.passwordSetAt ? `${u.passwordSetAt.slice(0, 10)} (${days} days ago)` : 'unknown'}`);
-    }
+    for (const u of result) ctx.print(`${u.username.padEnd(width)}  password set ${formatWhen(u.passwordSetAt, Date.now(), 'unknown')}`);
   });
 }

@@ -1,6 +1,7 @@
 // The output formats of `basicauth show-creds`.
 
 import { CliError } from '../errors.js';
+import { formatWhen } from './dates.js';
 import type { Credentials } from '../ops/show-creds.js';
 
 export const CREDENTIAL_FORMATS = ['text', 'json', 'env', 'curl', 'netrc', 'url'] as const;
@@ -30,15 +31,7 @@ function siteOrFail(c: Credentials, format: string): URL {
   return new URL(c.site);
 }
 
-function relative(iso: string | undefined, now: number): string {
-  if (!iso) return 'unknown';
-  const minutes = Math.round((Date.parse(iso) - now) / 60_000);
-  const abs = Math.abs(minutes);
-  const text = abs < 1 ? 'now' : abs < 90 ? `${abs} min` : abs < 48 * 60 ? `${Math.round(abs / 60)} h` : `${Math.round(abs / 1440)} days`;
-  return text === 'now' ? text : minutes < 0 ? `${text} ago` : `in ${text}`;
-}
-
-const when = (iso: string | undefined, now: number) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC (${relative(iso, now)})` : 'not scheduled');
+const when = (iso: string | undefined, now: number) => formatWhen(iso, now, 'not scheduled');
 
 export function formatCredentials(c: Credentials, format: CredentialFormat, now = Date.now()): string {
   switch (format) {

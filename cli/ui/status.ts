@@ -1,27 +1,38 @@
 import type { Status } from '../ops/status.js';
 import type { Style } from './plain.js';
+import { formatWhen } from './dates.js';
 
-const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') + ' UTC' : '—');
+const LABEL = 14; // "last rotated" and "distribution" fit, with two spaces
 
-export function statusText(s: Status, style: Style): string {
+/** One labelled row: the label padded before colours are applied, so columns line up. */
+const row = (label: string, value: string) => `  ${label.padEnd(LABEL)}${value}`;
+
+/** Rows of cells, each column as wide as its widest cell (measured without colour codes). */
+function table(rows: string[][], indent: string): string[] {
+  const visible = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const widths = rows.reduce<number[]>((w, cells) => cells.map((c, i) => Math.max(w[i] ?? 0, visible(c))), []);
+  return rows.map((cells) => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ').trimEnd());
+}
+
+export function statusText(s: Status, style: Style, now = Date.now()): string {
   const lines = [
     style.bold('Secret'),
-    `  ${s.secret.name}  ${style.dim(s.secret.arn)}`,
-    `  rotation      ${s.secret.rotationEnabled ? style.green('on') : style.yellow('off')}${s.secret.schedule ? `, ${s.secret.schedule}` : ''}${s.secret.rotationFunction ? style.dim(` by ${s.secret.rotationFunction.split(':').pop()}`) : ''}`,
-    `  last rotated  ${day(s.secret.lastRotated)}`,
-    `  next          ${day(s.secret.nextRotation)}`,
-    '  versions',
-    ...s.secret.versions.map((v) => `    ${v.versionId}  ${v.stages.join(', ').padEnd(24)} ${style.dim(day(v.created))}`),
-    ...(s.secret.replicas.length ? ['  replicas', ...s.secret.replicas.map((r) => `    ${r.region.padEnd(16)} ${r.status ?? 'unknown'}`)] : []),
-  ];
+    row('name', `${s.secret.name}  ${style.dim(s.secret.arn)}`),
+    row('rotation', `${s.secret.rotationEnabled ? style.green('on') : style.yellow('off')}${s.secret.schedule ? `, ${s.secret.schedule}` : ''}${s.secret.rotationFunction ? style.dim(` by ${s.secret.rotationFunction.split(':').pop()}`) : ''}`),
+    row('last rotated', formatWhen(s.secret.lastRotated, now)),
+    row('next', formatWhen(s.secret.nextRotation, now)),
+    row('versions', ''),
+    ...table(s.secret.versions.map((v) => [v.versionId, v.stages.join(', ') || style.dim('(no label)'), style.dim(formatWhen(v.created, now))]), '    '),
+    ...(s.secret.replicas.length ? [row('replicas', ''), ...table(s.secret.replicas.map((r) => [r.region, r.status ?? 'unknown']), '    ')] : []),
+  ].map((line) => line.trimEnd());
   if (s.edge) {
     lines.push(
       '',
       style.bold('Edge'),
-      `  function      ${s.edge.functionArn}  latest version ${s.edge.latestVersion ?? '—'}`,
-      `  distribution  ${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`,
-      ...s.edge.behaviors.map((b) => `    ${b.pathPattern.padEnd(20)} version ${b.version}`),
-      ...s.edge.unprotected.map((p) => `    ${p.padEnd(20)} ${style.red('no password check')}`),
+      row('function', `${s.edge.functionArn}  latest version ${s.edge.latestVersion ?? '—'}`),
+      row('distribution', `${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`),
+      row('behaviors', '').trimEnd(),
+      ...table([...s.edge.behaviors.map((b) => [b.pathPattern, `version ${b.version}`]), ...s.edge.unprotected.map((p) => [p, style.red('no password check')])], '    '),
     );
   }
   lines.push('');

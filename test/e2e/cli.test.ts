@@ -104,6 +104,16 @@ describe('basicauth', () => {
     }
   });
 
+  it('shows every default one way in help: (default: value)', async () => {
+    const texts = await Promise.all(['dev', 'deploy', 'verify', 'show-creds', 'build', 'users add'].map(async (c) => (await runCli([...c.split(' '), '--help'], { cwd })).stdout));
+    const all = texts.join('\n');
+    expect(all).toContain('(default: 8080)');
+    expect(all).toContain('(default: .basicauth/local)');
+    expect(all).toContain('(default: 30)');
+    expect(all).toContain('(default: the recorded one)');
+    expect(all).not.toMatch(/\(default: "|\(default \d/);
+  });
+
   it('exits 2 on usage errors, with a suggestion', async () => {
     const unknown = await runCli(['biuld'], { cwd });
     expect(unknown.code).toBe(2);
