@@ -3,7 +3,7 @@ import LongestFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     setupFiles: ['test/helpers/setup.ts'],
     // budgets for a loaded 2-core machine (CI runs beside other work), not timing rules:
     // what a test asserts about time it measures from the product's own events

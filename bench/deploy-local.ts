@@ -32,7 +32,10 @@ export async function deployLocal(rounds = Number(process.env.BENCH_DEPLOY_ROUND
   ];
   for (let round = 0; round < rounds; round++) {
     const dir = await mkdtemp(join(tmpdir(), 'basicauth-deploy-bench-'));
-    await writeFile(join(dir, 'basicauth.config.json'), JSON.stringify({ name: 'bench', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: 9 } } }));
+    await writeFile(
+      join(dir, 'basicauth.config.json'),
+      JSON.stringify({ name: 'bench', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: 9 } } }),
+    );
     const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir) };
     const dev = await startDevProcess(join(dir, '.basicauth/local'), ['--deploy-seconds', '2'], { cwd: dir });
     try {

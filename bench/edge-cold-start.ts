@@ -75,7 +75,8 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     { variant: 'control: empty module + node:http + one loopback request', url: pathToFileURL(join(dir, 'control.mjs')).href },
     { variant: 'control + node:crypto (the floor for SigV4)', url: pathToFileURL(join(dir, 'control-crypto.mjs')).href },
   ].map((c) => ({ ...c, control: true, bundle: undefined, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> }));
-  const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> = [...controls];
+  const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> =
+    [...controls];
   for (const v of variants) {
     const bundle = await bundleHandler({ handler: 'edge-auth', entry: v.entry, edgeConfig: config });
     const file = join(dir, `variant-${built.length}`, 'index.mjs');
@@ -85,7 +86,14 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   }
   const auth = `Basic ${Buffer.from('admin:bench-Password-123').toString('base64')}`;
   const event = {
-    Records: [{ cf: { config: { eventType: 'viewer-request' }, request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: auth }] } } } }],
+    Records: [
+      {
+        cf: {
+          config: { eventType: 'viewer-request' },
+          request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: auth }] } },
+        },
+      },
+    ],
   };
   const env = {
     ...process.env,

@@ -97,7 +97,10 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
   try {
     const origin = await startProcess(
       process.execPath,
-      ['-e', "const s=require('http').createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':5});r.end('hello')});s.listen(0,'127.0.0.1',()=>console.log('port='+s.address().port))"],
+      [
+        '-e',
+        "const s=require('http').createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':5});r.end('hello')});s.listen(0,'127.0.0.1',()=>console.log('port='+s.address().port))",
+      ],
       /port=(\d+)/,
     );
     stops.push(() => origin.child.kill());
@@ -109,7 +112,10 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
     const authorization = `Basic ${Buffer.from(creds).toString('base64')}`;
 
     const [user, password] = creds.split(/:(.*)/s) as [string, string];
-    for (const [file, flag] of [['htpasswd-apr1', '-m'], ['htpasswd-sha', '-s']] as const) {
+    for (const [file, flag] of [
+      ['htpasswd-apr1', '-m'],
+      ['htpasswd-sha', '-s'],
+    ] as const) {
       const htpasswd = await run('htpasswd', ['-b', '-c', flag, join(dir, file), user, password]);
       if (htpasswd.code !== 0) throw new Error(`htpasswd failed: ${htpasswd.stderr}`);
     }
@@ -137,7 +143,10 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
     ];
     for (const [name, url] of targets) {
       for (let i = 0; ; i++) {
-        const status = await fetch(url, { headers: { authorization } }).then((r) => r.status, () => 0);
+        const status = await fetch(url, { headers: { authorization } }).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status === 200) break;
         if (i > 100) {
           const log = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'error.log'), 'utf8')).catch(() => '');

@@ -34,7 +34,7 @@ function articleHandler(credentials: { username: string; password: string }) {
   return async (e: CloudFrontRequestEvent) => {
     const request = e.Records[0]!.cf.request;
     const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    if (!request.headers.authorization || request.headers.authorization[0]!.value != expected) {
+    if (!request.headers.authorization || request.headers.authorization[0]!.value !== expected) {
       return { status: '401', statusDescription: 'Unauthorized', headers: { 'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Basic' }] }, body: 'Unauthorized' };
     }
     return request;

@@ -57,7 +57,11 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
   let floodFetches = 0;
   try {
     const { sm } = site.t;
-    const get = (authorization: string) => fetch(site.edge.url, { headers: { authorization } }).then((r) => r.status, () => 0);
+    const get = (authorization: string) =>
+      fetch(site.edge.url, { headers: { authorization } }).then(
+        (r) => r.status,
+        () => 0,
+      );
     for (let round = 0; round < rounds; round++) {
       // every instance warm with the current password (requests go round robin)
       for (let i = 0; i < PROPAGATION_INSTANCES * 2; i++) await get(basic('admin', password));

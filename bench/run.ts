@@ -77,7 +77,9 @@ const lines = [
   `| a credential that already failed never refetches against the same version | ${repeated.oursExtra} extra calls an hour for ${REQUESTS.toLocaleString('en-US')} repeats: one per instance per TTL refresh, which forgets | ${met(repeated.oursExtra <= (INSTANCES * 3600) / 300)} |`,
   `| a flood of distinct wrong passwords ≤ 1 call per second per instance | at most ${distinct.oursPeakPerInstanceSecond} in any second, ${(distinct.calls.ours / INSTANCES / 3600).toFixed(2)}/s on average (back-off) | ${met(distinct.oursPeakPerInstanceSecond <= 1)} |`,
   ...(awsCli
-    ? [`| \`show-creds --local\` ≤ 0.35× the AWS CLI v2 reading the same secret | ${ms(showCreds.ms.median)}, ${ratio(showCreds.ms.median, awsCli.ms.median)} | ${met(showCreds.ms.median / awsCli.ms.median <= 0.35)} |`]
+    ? [
+        `| \`show-creds --local\` ≤ 0.35× the AWS CLI v2 reading the same secret | ${ms(showCreds.ms.median)}, ${ratio(showCreds.ms.median, awsCli.ms.median)} | ${met(showCreds.ms.median / awsCli.ms.median <= 0.35)} |`,
+      ]
     : []),
   `| \`basicauth --help\` ≤ 2.5× \`node -e 0\` | ${ms(help.ms.median)}, ${ratio(help.ms.median, nodeBare.ms.median)} | ${met(help.ms.median / nodeBare.ms.median <= 2.5)} |`,
   '',
@@ -88,7 +90,9 @@ const lines = [
   '',
   '| handler | load (median) | first decision (median) | total: median (min–max) | total p90 | zipped | ratio to the control |',
   '|---|---:|---:|---:|---:|---:|---:|',
-  ...cold.map((c) => `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`),
+  ...cold.map(
+    (c) => `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`,
+  ),
   '',
   `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over) and loads node:https only for an https endpoint (AWS's are; on AWS the control would load it too). The gap to the control is node:crypto (SigV4 and the credential digest need it: loading it alone costs the control ${ms(cryptoControl.total.median - control.total.median)}) and the first fetch's signing, parsing and log line.`,
   '',
@@ -121,7 +125,10 @@ const lines = [
   '',
   '| traffic | ours: calls | beyond normal traffic | most calls by one instance in one second | ours: $/month | article: calls | article: $/month |',
   '|---|---:|---:|---:|---:|---:|---:|',
-  ...calls.map((c) => `| ${c.label} | ${c.calls.ours} | ${c.oursExtra} | ${c.oursPeakPerInstanceSecond} | ${dollars(dollarsPerMonth(c.calls.ours))} | ${c.calls.article} | ${dollars(dollarsPerMonth(c.calls.article))} |`),
+  ...calls.map(
+    (c) =>
+      `| ${c.label} | ${c.calls.ours} | ${c.oursExtra} | ${c.oursPeakPerInstanceSecond} | ${dollars(dollarsPerMonth(c.calls.ours))} | ${c.calls.article} | ${dollars(dollarsPerMonth(c.calls.article))} |`,
+  ),
   '',
   `Without the back-off, the distinct flood would cost one call per instance per second: ${(INSTANCES * 3600).toLocaleString('en-US')} calls an hour, ${dollars(dollarsPerMonth(INSTANCES * 3600))}/month. The article is cheapest because it never looks again (and so never sees a rotation).`,
   '',
@@ -146,11 +153,16 @@ const lines = [
   '| command | median (min–max) | ratio |',
   '|---|---:|---|',
   ...cli.rows.map((r) => {
-    const against = r.command === 'basicauth --help' ? `${ratio(r.ms.median, nodeBare.ms.median)} \`node -e 0\`` : r.command.startsWith('basicauth ') && awsCli ? `${ratio(r.ms.median, awsCli.ms.median)} the AWS CLI` : '';
+    const against =
+      r.command === 'basicauth --help'
+        ? `${ratio(r.ms.median, nodeBare.ms.median)} \`node -e 0\``
+        : r.command.startsWith('basicauth ') && awsCli
+          ? `${ratio(r.ms.median, awsCli.ms.median)} the AWS CLI`
+          : '';
     return `| \`${r.command}\` | ${fmt(r.ms, 0, ' ms')} | ${against} |`;
   }),
   '',
-  '`show-creds` and `verify` read the local cloud with a light client (the edge\'s SigV4 over node:http); `status` asks three services through the AWS SDK.',
+  "`show-creds` and `verify` read the local cloud with a light client (the edge's SigV4 over node:http); `status` asks three services through the AWS SDK.",
   '',
   '## 7. Synth and bundles',
   '',

@@ -35,8 +35,7 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     return cache.get(key) as Promise<T>;
   };
   return {
-    secretsManager: () =>
-      once('sm', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ region: target.region, ...base() })),
+    secretsManager: () => once('sm', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ region: target.region, ...base() })),
     // Lambda@Edge functions live in us-east-1 whatever the home region is.
     lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
     secretReads() {

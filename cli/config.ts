@@ -24,31 +24,42 @@ const customOrigin = z.strictObject({
   protocol: z.enum(['https-only', 'http-only', 'match-viewer']).default('https-only'),
   httpPort: z.number().int().min(1).max(65535).default(80),
   httpsPort: z.number().int().min(1).max(65535).default(443),
-  originPath: z.string().regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /app without a trailing slash').default(''),
+  originPath: z
+    .string()
+    .regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /app without a trailing slash')
+    .default(''),
 });
 const s3Origin = z.strictObject({
   type: z.literal('s3'),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
   bucketRegion: region,
-  originPath: z.string().regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /site without a trailing slash').default(''),
+  originPath: z
+    .string()
+    .regex(/^(\/[^/].*[^/])?$/, 'empty, or a path like /site without a trailing slash')
+    .default(''),
 });
 
 const distribution = z.discriminatedUnion('mode', [
-  z.strictObject({
-    mode: z.literal('create'),
-    origin: z.discriminatedUnion('type', [customOrigin, s3Origin]),
-    /** behaviors (besides the default one) that get the function too */
-    pathPatterns: z.array(pathPattern).default([]),
-    priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).default('PriceClass_100'),
-    comment: z.string().max(128).optional(),
-    /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
-    aliases: z.array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com')).default([]),
-    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)').optional(),
-    minimumProtocolVersion: z.enum(['TLSv1.2_2021', 'TLSv1.2_2019', 'TLSv1.2_2018']).default('TLSv1.2_2021'),
-  }).refine((d) => (d.aliases.length > 0) === (d.certificateArn !== undefined), {
-    message: 'aliases and certificateArn go together: CloudFront serves your host names only with a certificate for them',
-    path: ['certificateArn'],
-  }),
+  z
+    .strictObject({
+      mode: z.literal('create'),
+      origin: z.discriminatedUnion('type', [customOrigin, s3Origin]),
+      /** behaviors (besides the default one) that get the function too */
+      pathPatterns: z.array(pathPattern).default([]),
+      priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).default('PriceClass_100'),
+      comment: z.string().max(128).optional(),
+      /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
+      aliases: z.array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com')).default([]),
+      certificateArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)')
+        .optional(),
+      minimumProtocolVersion: z.enum(['TLSv1.2_2021', 'TLSv1.2_2019', 'TLSv1.2_2018']).default('TLSv1.2_2021'),
+    })
+    .refine((d) => d.aliases.length > 0 === (d.certificateArn !== undefined), {
+      message: 'aliases and certificateArn go together: CloudFront serves your host names only with a certificate for them',
+      path: ['certificateArn'],
+    }),
   z.strictObject({
     mode: z.literal('attach'),
     distributionId: z.string().regex(/^E[A-Z0-9]{7,20}$/, 'a CloudFront distribution id such as E2QWRUHAPOMQZL'),
@@ -78,13 +89,19 @@ export const configSchema = z.strictObject({
   region,
   secret: z
     .strictObject({
-      name: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager name (letters, digits, /_+=.@-)').optional(),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager name (letters, digits, /_+=.@-)')
+        .optional(),
       usernames: z.array(username).min(1).default(['admin']),
       passwordLength: z.number().int().min(12).max(4096).default(32),
       excludeCharacters: z.string().default(DEFAULT_EXCLUDE_CHARACTERS),
       replicaRegions: z.array(region).default([]),
       // an ARN: IAM policies name the key by it
-      kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)').optional(),
+      kmsKeyId: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)')
+        .optional(),
       /** days a destroyed secret stays recoverable (and keeps its name); 0 deletes it at once */
       recoveryWindowDays: z
         .number()
@@ -96,8 +113,14 @@ export const configSchema = z.strictObject({
   rotation: z
     .strictObject({
       days: z.number().int().min(1).max(1000).optional(),
-      schedule: z.string().regex(/^(rate|cron)\(.+\)$/, 'rate(N days|hours) or cron(...)').optional(),
-      window: z.string().regex(/^([1-9]|1\d|2[0-4])h$/, 'a duration from 1h to 24h').optional(),
+      schedule: z
+        .string()
+        .regex(/^(rate|cron)\(.+\)$/, 'rate(N days|hours) or cron(...)')
+        .optional(),
+      window: z
+        .string()
+        .regex(/^([1-9]|1\d|2[0-4])h$/, 'a duration from 1h to 24h')
+        .optional(),
     })
     .refine((r) => !(r.days && r.schedule), { message: 'set days or schedule, not both' })
     .default({ days: 30 }),
@@ -199,7 +222,11 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+      const field =
+        issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '') || '(root)';
       const value = at(input, issue.path);
       if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${expectation(issue)}`;

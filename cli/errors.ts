@@ -65,9 +65,10 @@ function networkFailure(error: unknown): { message: string; hint: string } | und
     const where = hostname ?? (address ? `${address}${port ? `:${port}` : ''}` : undefined);
     return {
       message: `could not reach ${where ?? 'the endpoint'} (${code})`,
-      hint: code === 'ECONNREFUSED' && /^(127\.|::1|localhost)/.test(where ?? '')
-        ? 'nothing is listening there: start `basicauth dev` (or check AWS_ENDPOINT_URL)'
-        : 'check the network connection and the endpoint (AWS_ENDPOINT_URL, the region), then run the command again',
+      hint:
+        code === 'ECONNREFUSED' && /^(127\.|::1|localhost)/.test(where ?? '')
+          ? 'nothing is listening there: start `basicauth dev` (or check AWS_ENDPOINT_URL)'
+          : 'check the network connection and the endpoint (AWS_ENDPOINT_URL, the region), then run the command again',
     };
   }
   return undefined;

@@ -70,7 +70,9 @@ export function lightSecretReads(options: { endpoint: string; region: string; cr
       throw new AwsJsonError('InternalFailure', `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`, answer.status);
     }
     if (answer.status < 200 || answer.status >= 300) {
-      const code = String(parsed.__type ?? `Http${answer.status}`).split('#').pop()!;
+      const code = String(parsed.__type ?? `Http${answer.status}`)
+        .split('#')
+        .pop()!;
       throw new AwsJsonError(code, String(parsed.message ?? parsed.Message ?? code), answer.status);
     }
     return parsed;

@@ -64,7 +64,9 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
   if (!region) throw new CliError('no AWS region', { hint: 'set AWS_REGION or pass --region (or --local for basicauth dev)' });
   const secretId = flags.secretId ?? recorded?.secretArn;
   if (!secretId && !options.secretOptional) {
-    throw new CliError('no secret to work on: nothing was deployed from this directory', { hint: 'run `basicauth deploy`, pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`' });
+    throw new CliError('no secret to work on: nothing was deployed from this directory', {
+      hint: 'run `basicauth deploy`, pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`',
+    });
   }
   return {
     clients: createAwsClients({ region, ...(flags.profile ? { profile: flags.profile } : {}) }),

@@ -144,8 +144,6 @@ export function runTerraform(bin: TerraformBinary, args: string[], options: { cw
 /** A failed run as an error: the diagnostics terraform gave, or the end of its output. */
 export function terraformFailure(what: string, run: TerraformRun, hint: string): CliError {
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
-  const body = errors.length
-    ? errors.map((d) => `${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`).join('\n  ')
-    : run.tail.slice(-8).join('\n  ');
+  const body = errors.length ? errors.map((d) => `${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`).join('\n  ') : run.tail.slice(-8).join('\n  ');
   return new CliError(`${what} failed:\n  ${body}`, { hint });
 }

@@ -20,7 +20,7 @@ export const PACKAGE_ROOT = (() => {
     } catch {
       // not here
     }
-    if (dir === resolve(dir, '..')) throw new Error('basicauth: cannot find its own package.json above ' + fileURLToPath(import.meta.url));
+    if (dir === resolve(dir, '..')) throw new Error(`basicauth: cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
   }
 })();
 

@@ -17,7 +17,9 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
   for (const verb of ['attach', 'detach'] as const) {
     const command = program
       .command(verb)
-      .description(verb === 'attach' ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)' : 'remove the edge function from a distribution')
+      .description(
+        verb === 'attach' ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)' : 'remove the edge function from a distribution',
+      )
       .option('--json', 'print the result as one JSON document');
     if (verb === 'attach') {
       command
@@ -52,7 +54,14 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
         verb === 'attach'
           ? await ops.attach(cf, { distributionId: edge.distributionId, functionVersionArn, leaveUnprotected: flags.leaveUnprotected, replace: Boolean(flags.replace) })
           : await ops.detach(cf, { distributionId: edge.distributionId, functionVersionArn, pathPatterns: flags.pathPattern });
-      const out = { action: verb, distributionId: edge.distributionId, function: functionVersionArn, behaviors: result.changed, ...(verb === 'attach' ? { leftUnprotected: flags.leaveUnprotected } : {}), attempts: result.attempts };
+      const out = {
+        action: verb,
+        distributionId: edge.distributionId,
+        function: functionVersionArn,
+        behaviors: result.changed,
+        ...(verb === 'attach' ? { leftUnprotected: flags.leaveUnprotected } : {}),
+        attempts: result.attempts,
+      };
       if (flags.json) return ctx.printJson(out);
       ctx.print(
         result.changed.length === 0

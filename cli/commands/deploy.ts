@@ -86,20 +86,32 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
               ? {
                   attach: async (outputs) => {
                     const { attach } = await import('../ops/attach.js');
-                    await attach(await where.clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, leaveUnprotected: dist.leaveUnprotected, replace: false });
+                    await attach(await where.clients.cloudfront(), {
+                      distributionId: dist.distributionId,
+                      functionVersionArn: outputs.edgeFunctionQualifiedArn,
+                      leaveUnprotected: dist.leaveUnprotected,
+                      replace: false,
+                    });
                   },
                 }
               : {}),
             ...(dist.mode === 'create' && flags.wait ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) } : {}),
             checkProtection: async (outputs) => {
-              const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([import('@aws-sdk/client-cloudfront'), import('../ops/attach.js'), import('../ops/distribution.js')]);
+              const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([
+                import('@aws-sdk/client-cloudfront'),
+                import('../ops/attach.js'),
+                import('../ops/distribution.js'),
+              ]);
               const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
               const version = outputs.edgeFunctionQualifiedArn.split(':').at(-1);
               const gaps = protectionGaps(current.DistributionConfig ?? ({} as never), unqualified(outputs.edgeFunctionQualifiedArn), version, dist.mode === 'attach' ? dist.leaveUnprotected : []);
               if (gaps.length > 0) {
-                throw new CliError(`deployed, but ${gaps.map((g) => `${g.pathPattern} runs ${g.runs === undefined ? 'no version' : `version ${g.runs}`}`).join(', ')} of the edge function instead of version ${version}`, {
-                  hint: 'run `basicauth attach` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then `basicauth status`',
-                });
+                throw new CliError(
+                  `deployed, but ${gaps.map((g) => `${g.pathPattern} runs ${g.runs === undefined ? 'no version' : `version ${g.runs}`}`).join(', ')} of the edge function instead of version ${version}`,
+                  {
+                    hint: 'run `basicauth attach` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then `basicauth status`',
+                  },
+                );
               }
             },
           },
@@ -110,7 +122,12 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         let verification: unknown;
         if (flags.verify && url && result.outputs) {
           const { runVerify } = await import('./verify.js');
-          verification = await runVerify(url, { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region, ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}) }, ctx, { quiet: Boolean(flags.json) });
+          verification = await runVerify(
+            url,
+            { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region, ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}) },
+            ctx,
+            { quiet: Boolean(flags.json) },
+          );
         }
         if (flags.json) return ctx.printJson({ ...result, url, ...(verification ? { verify: verification } : {}) });
         if (result.restoredSecret) ctx.print(`Restored ${result.restoredSecret}, which an earlier destroy had scheduled for deletion.`);
@@ -120,7 +137,8 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           ctx.print(`The bucket ${dist.origin.bucket} must let this distribution read it (origin access control). Add this statement to its bucket policy:`);
           ctx.print(result.outputs.s3BucketPolicy);
         }
-        if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the deploy', { hint: 'CloudFront may still be deploying: basicauth verify --wait 15m' });
+        if (verification && !(verification as { ok: boolean }).ok)
+          throw new CliError('the site failed verification after the deploy', { hint: 'CloudFront may still be deploying: basicauth verify --wait 15m' });
         return;
       }
       const result = await ops.destroy(

@@ -24,7 +24,6 @@ interface DevFlags {
   faultInjection?: boolean;
 }
 
-
 export function registerDev(program: Command, ctx: CommandContext): void {
   program
     .command('dev')
@@ -85,7 +84,9 @@ export function registerDev(program: Command, ctx: CommandContext): void {
             : {
                 functionLog: (label: string, line: string) => ctx.log(style.dim(formatFunctionLine(label, line, process.stderr.columns))),
                 requestLog: (r: EdgeRequestLine) =>
-                  ctx.log(`${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms${r.outcome ? ` ${r.outcome}` : ''}${r.instance ? ` ${r.instance}` : ''}`)}`),
+                  ctx.log(
+                    `${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms${r.outcome ? ` ${r.outcome}` : ''}${r.instance ? ` ${r.instance}` : ''}`)}`,
+                  ),
               }),
         },
         await ctx.progress({ live: false }),

@@ -75,7 +75,11 @@ export function registerInit(program: Command, ctx: CommandContext): void {
           }
         }
       };
-      const dirName = basename(process.cwd()).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '') || 'site';
+      const dirName =
+        basename(process.cwd())
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^[^a-z]+|-+$/g, '') || 'site';
       const name = await answer('Name (prefix of the AWS resources)', '--name', flags.name, dirName.slice(0, 32) || undefined, checkName);
       const region = await answer('Home region', '--region', flags.region, ctx.env.AWS_REGION || 'us-east-1', checkRegion);
       let distribution: Record<string, unknown>;
@@ -90,9 +94,10 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         distribution = { mode: 'create', origin };
       }
       const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
-      const rotation = flags.schedule !== undefined
-        ? await answer('Rotation schedule', '--schedule', flags.schedule, undefined, checkSchedule)
-        : await answer('Rotate every N days', '--days', flags.days, '30', checkSchedule);
+      const rotation =
+        flags.schedule !== undefined
+          ? await answer('Rotation schedule', '--schedule', flags.schedule, undefined, checkSchedule)
+          : await answer('Rotate every N days', '--days', flags.days, '30', checkSchedule);
       const draft = {
         $schema: './node_modules/basicauth/cli/config.schema.json',
         name,
@@ -100,7 +105,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         secret: { usernames: users },
         rotation,
         distribution,
-        backend: flags.stateBucket ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region } : { type: 'local', path: '.basicauth/terraform.tfstate' },
+        backend: flags.stateBucket
+          ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region }
+          : { type: 'local', path: '.basicauth/terraform.tfstate' },
       };
       parseConfig(draft, 'the answers'); // refuse to write what would not load
       await writeFile(path, `${JSON.stringify(draft, null, 2)}\n`);
@@ -147,7 +154,8 @@ export function parseOriginAnswer(value: string): Record<string, unknown> {
     throw new InitAnswerError('is not a host name or URL', 'for instance app.example.com or https://app.example.com');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InitAnswerError(`uses ${url.protocol}//: CloudFront reaches origins over https or http`);
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) throw new InitAnswerError('has a path, query or credentials: the origin is a host', `use ${url.protocol}//${url.host}`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username)
+    throw new InitAnswerError('has a path, query or credentials: the origin is a host', `use ${url.protocol}//${url.host}`);
   if (!/^[a-z0-9.-]+$/i.test(url.hostname) || !url.hostname.includes('.')) throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
   const port = url.port ? Number(url.port) : undefined;
   return url.protocol === 'http:'
@@ -156,7 +164,10 @@ export function parseOriginAnswer(value: string): Record<string, unknown> {
 }
 
 function checkUsers(value: string): string[] {
-  const names = value.split(',').map((u) => u.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InitAnswerError('names no user', 'for instance admin or alice,bob');
   for (const name of names) {
     const problem = usernameProblem(name);

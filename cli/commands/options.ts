@@ -29,24 +29,28 @@ export const intIn = (name: string, min: number, max: number) => (value: string)
 };
 
 /** A commander parser for rotation schedules (days, rate(...), cron(...)): a usage error before anything runs. */
-export const scheduleArg = (name: string) => (value: string): RotationRules => {
-  try {
-    return parseRotationSchedule(value);
-  } catch (error) {
-    if (error instanceof ScheduleError) throw new InvalidArgumentError(`${name}: ${error.message}.`);
-    throw error;
-  }
-};
+export const scheduleArg =
+  (name: string) =>
+  (value: string): RotationRules => {
+    try {
+      return parseRotationSchedule(value);
+    } catch (error) {
+      if (error instanceof ScheduleError) throw new InvalidArgumentError(`${name}: ${error.message}.`);
+      throw error;
+    }
+  };
 
 /** A commander parser for http(s) URLs without path or query (an origin). */
-export const originArg = (name: string) => (value: string): string => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`${name} ${value} is not a URL: pass it as http://host:port or https://host.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${name} ${value} must be http:// or https://.`);
-  if (url.pathname !== '/' || url.search) throw new InvalidArgumentError(`${name} ${value} must not have a path or query: use ${url.origin}.`);
-  return value;
-};
+export const originArg =
+  (name: string) =>
+  (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`${name} ${value} is not a URL: pass it as http://host:port or https://host.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${name} ${value} must be http:// or https://.`);
+    if (url.pathname !== '/' || url.search) throw new InvalidArgumentError(`${name} ${value} must not have a path or query: use ${url.origin}.`);
+    return value;
+  };

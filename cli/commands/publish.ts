@@ -33,6 +33,8 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     );
     if (flags.json) return ctx.printJson(result);
     const moved = result.behaviors.map((b) => `${b.pathPattern}: ${b.from} → ${b.to}`).join(', ');
-    ctx.print(`Published version ${result.version} of ${result.functionArn} (${moved}); distribution ${result.distributionId} is ${result.status ?? 'updating'}${result.waitedMs !== undefined ? ` after ${(result.waitedMs / 1000).toFixed(1)} s` : ''}.`);
+    ctx.print(
+      `Published version ${result.version} of ${result.functionArn} (${moved}); distribution ${result.distributionId} is ${result.status ?? 'updating'}${result.waitedMs !== undefined ? ` after ${(result.waitedMs / 1000).toFixed(1)} s` : ''}.`,
+    );
   });
 }

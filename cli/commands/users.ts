@@ -34,11 +34,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     ctx.print(`Added ${name} (${result.users.length} users). Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`);
   });
 
-  const remove = users
-    .command('remove')
-    .argument('<name>', 'username')
-    .description('revoke one user without rotating the others')
-    .option('--json', 'print the result as one JSON document');
+  const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').option('--json', 'print the result as one JSON document');
   addTargetOptions(remove).action(async (name: string, flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);

@@ -63,7 +63,11 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
     } catch (error) {
       if (!url && (flags.local || flags.stateDir)) throw error; // e.g. no `basicauth dev` running: say that
       if (!url) throw new CliError('no URL to verify', { hint: 'pass the URL, or --local to verify the running `basicauth dev`' });
-      if (!password) throw new CliError('no credentials to verify with', { hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret', cause: error });
+      if (!password)
+        throw new CliError('no credentials to verify with', {
+          hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret',
+          cause: error,
+        });
       throw error;
     }
   }
@@ -97,7 +101,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
 
 /** The first line of standard input: a password piped in stays out of ps and shell history. */
 async function readStdinPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, and standard input is a terminal', "pipe it: printf %s \"$PASSWORD\" | basicauth verify … --password-stdin");
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, and standard input is a terminal', 'pipe it: printf %s "$PASSWORD" | basicauth verify … --password-stdin');
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const password = text.split(/\r?\n/)[0] ?? '';
@@ -116,9 +120,14 @@ function refusePlainHttp(url: string, allowed: boolean): void {
     throw new UsageError(`${url} is not a URL`, 'pass it as https://host/path');
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(`${url}: verify speaks https:// and http://, not ${parsed.protocol}//`, `pass it as https://${parsed.host || 'host'}${parsed.pathname.startsWith('/') ? parsed.pathname : '/'}`);
+    throw new UsageError(
+      `${url}: verify speaks https:// and http://, not ${parsed.protocol}//`,
+      `pass it as https://${parsed.host || 'host'}${parsed.pathname.startsWith('/') ? parsed.pathname : '/'}`,
+    );
   }
   if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !allowed) {
-    throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, { hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours` });
+    throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, {
+      hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours`,
+    });
   }
 }

@@ -215,7 +215,8 @@ export class LocalCloud {
     try {
       // Only this machine's clients: no other Host (DNS rebinding), no browser page of another origin.
       if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) throw new ServiceError('AccessDenied', 'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.', 403);
-      if (req.headers.origin && !isSameOrigin(String(req.headers.origin), String(req.headers.host))) throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer cross-origin browser requests.', 403);
+      if (req.headers.origin && !isSameOrigin(String(req.headers.origin), String(req.headers.host)))
+        throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer cross-origin browser requests.', 403);
       if (url.pathname.startsWith('/_local/')) return await this.handleLocal(req, url, res);
       const scope = credentialScope(req, url);
       request.body = await readBody(req);
@@ -237,7 +238,10 @@ export class LocalCloud {
       const output = await run(input);
       sendResult(plugin, operation, output, res);
     } catch (error) {
-      const e = error instanceof ServiceError ? error : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
+      const e =
+        error instanceof ServiceError
+          ? error
+          : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
       if (e.status >= 500 && !(error instanceof ServiceError)) this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
       sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res, plugin?.xmlErrors);
     }

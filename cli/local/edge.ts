@@ -191,18 +191,15 @@ export class LocalEdge {
     const path = `${origin.originPath}${request.uri}${request.querystring ? `?${request.querystring}` : ''}`;
     const hasBody = Boolean(req.headers['content-length'] && req.headers['content-length'] !== '0') || Boolean(req.headers['transfer-encoding']);
     const attempt = (left: number): void => {
-      const upstream = send(
-        { host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] },
-        (answer) => {
-          const out: string[] = [];
-          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-            if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
-          }
-          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-          answer.pipe(res);
-          answer.on('error', () => res.destroy());
-        },
-      );
+      const upstream = send({ host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] }, (answer) => {
+        const out: string[] = [];
+        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+          if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+      });
       upstream.on('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive connection the origin closed as it was reused is no answer: like
         // CloudFront (ConnectionAttempts), try again on a fresh one when nothing was sent yet.
@@ -230,7 +227,9 @@ function viewerHeaders(req: IncomingMessage): HeaderMap {
   const headers: HeaderMap = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const key = req.rawHeaders[i]!;
-    (headers[key.toLowerCase()] ??= []).push({ key, value: req.rawHeaders[i + 1]! });
+    const name = key.toLowerCase();
+    headers[name] ??= [];
+    headers[name].push({ key, value: req.rawHeaders[i + 1]! });
   }
   return headers;
 }

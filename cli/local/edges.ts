@@ -59,9 +59,7 @@ export class LocalEdges {
   }
 
   sites(): EdgeSite[] {
-    return this.cloud.cloudfront.state.distributions
-      .filter((d) => this.edges.has(d.id))
-      .map((d) => ({ distributionId: d.id, domainName: d.domainName, url: `${this.edges.get(d.id)!.url}/` }));
+    return this.cloud.cloudfront.state.distributions.filter((d) => this.edges.has(d.id)).map((d) => ({ distributionId: d.id, domainName: d.domainName, url: `${this.edges.get(d.id)!.url}/` }));
   }
 
   urlOf(distributionId: string): string | undefined {

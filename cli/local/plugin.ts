@@ -51,12 +51,13 @@ export interface RestOutput {
   raw?: Buffer | string;
 }
 
-export type Operation<S = unknown> = (input: OperationInput) => unknown;
+export type Operation<_S = unknown> = (input: OperationInput) => unknown;
 // S names the plugin's state slice for readers; operations reach it through their service.
 export type StateOf<P> = P extends ServicePlugin<infer S> ? S : never;
 
 /** json/query: the decoded input; rest: path parameters plus the request. */
-export type OperationInput = Record<string, any> & { $request: LocalRequest }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
+export type OperationInput = Record<string, any> & { $request: LocalRequest };
 
 export interface ServicePlugin<S = unknown> {
   /** the SigV4 credential-scope service name */
@@ -78,7 +79,6 @@ export interface ServicePlugin<S = unknown> {
 }
 
 export const definePlugin = <S>(plugin: ServicePlugin<S>): ServicePlugin<S> => plugin;
-
 
 // Errors shared by several services.
 export const notFound = (message: string) => new ServiceError('ResourceNotFoundException', message, 400);

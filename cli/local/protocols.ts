@@ -157,13 +157,26 @@ export function sendError(protocol: Protocol, namespace: string | undefined, err
   const id = requestId();
   switch (protocol) {
     case 'json':
-      return send(res, error.status, JSON.stringify({ __type: error.code, message: error.message }), { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': error.code, 'x-amzn-requestid': id });
+      return send(res, error.status, JSON.stringify({ __type: error.code, message: error.message }), {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': error.code,
+        'x-amzn-requestid': id,
+      });
     case 'rest-json':
-      return send(res, error.status, JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', Message: error.message }), { 'content-type': 'application/json', 'x-amzn-errortype': error.code, 'x-amzn-requestid': id });
+      return send(res, error.status, JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', Message: error.message }), {
+        'content-type': 'application/json',
+        'x-amzn-errortype': error.code,
+        'x-amzn-requestid': id,
+      });
     case 'rest-xml':
     case 'query': {
       if (xmlErrors === 'bare') {
-        return send(res, error.status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message><RequestId>${id}</RequestId></Error>`, { 'content-type': 'application/xml', 'x-amz-request-id': id });
+        return send(
+          res,
+          error.status,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message><RequestId>${id}</RequestId></Error>`,
+          { 'content-type': 'application/xml', 'x-amz-request-id': id },
+        );
       }
       const ns = namespace ? ` xmlns="${namespace}"` : '';
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse${ns}><Error><Type>${error.type}</Type><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`;

@@ -39,13 +39,25 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
   // Lambda@Edge functions live in us-east-1; both are created (and become Active) side by side.
   const [rotate, { fn: edge }] = await Promise.all([
     spec.rotateFunction
-      ? cloud.lambda.putFunction({ name: spec.rotateFunction.name, zip: spec.rotateFunction.zip, timeout: 30, description: `basicauth rotation of ${spec.secretName}`, environment: spec.rotateFunction.environment ?? {}, region })
+      ? cloud.lambda.putFunction({
+          name: spec.rotateFunction.name,
+          zip: spec.rotateFunction.zip,
+          timeout: 30,
+          description: `basicauth rotation of ${spec.secretName}`,
+          environment: spec.rotateFunction.environment ?? {},
+          region,
+        })
       : undefined,
     cloud.lambda.putFunction({ name: spec.edgeFunction.name, zip: spec.edgeFunction.zip, timeout: 5, description: 'basicauth edge auth', environment: {}, region: 'us-east-1' }),
   ]);
   const rotateArn = rotate?.fn.arn;
   if (rotate && !rotate.fn.policy?.some((s) => s.Sid === 'SecretsManagerRotates')) {
-    await cloud.call('lambda', 'AddPermission', { FunctionName: rotate.fn.arn, StatementId: 'SecretsManagerRotates', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' }, region);
+    await cloud.call(
+      'lambda',
+      'AddPermission',
+      { FunctionName: rotate.fn.arn, StatementId: 'SecretsManagerRotates', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' },
+      region,
+    );
   }
   const edgeVersion = cloud.lambda.functions.publish(edge).version;
 

@@ -6,7 +6,7 @@
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 export function normalizedPath(uri: string): string {
-  const decoded = uri.replace(/%([0-9a-fA-F]{2})/g, (whole, hex: string) => {
+  const decoded = uri.replace(/%([0-9a-fA-F]{2})/g, (_whole, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(c) ? c : `%${hex.toUpperCase()}`;
   });

@@ -48,7 +48,9 @@ export async function attach(cf: CloudFrontClient, input: AttachInput): Promise<
       const existing = items.find((a) => a.EventType === 'viewer-request');
       if (existing?.LambdaFunctionARN === input.functionVersionArn) continue;
       if (existing && unqualified(existing.LambdaFunctionARN ?? '') !== unqualified(input.functionVersionArn) && !input.replace) {
-        throw new CliError(`behavior ${pathPattern} already runs viewer-request function ${existing.LambdaFunctionARN}`, { hint: 'detach it first, pass --replace, or name it with --leave-unprotected' });
+        throw new CliError(`behavior ${pathPattern} already runs viewer-request function ${existing.LambdaFunctionARN}`, {
+          hint: 'detach it first, pass --replace, or name it with --leave-unprotected',
+        });
       }
       const others = items.filter((a) => a.EventType !== 'viewer-request');
       const next = [...others, { EventType: 'viewer-request' as const, LambdaFunctionARN: input.functionVersionArn, IncludeBody: false }];

@@ -72,12 +72,19 @@ function ensure(run: TerraformRun, what: string, hint: string): TerraformRun {
   return run;
 }
 
-const INIT_HINT = 'check the backend settings in basicauth.config.json; if the provider could not be installed, let terraform reach registry.terraform.io or set TF_CLI_CONFIG_FILE to a CLI config with a provider mirror';
+const INIT_HINT =
+  'check the backend settings in basicauth.config.json; if the provider could not be installed, let terraform reach registry.terraform.io or set TF_CLI_CONFIG_FILE to a CLI config with a provider mirror';
 
 async function synthAndInit(input: DeployInput, emit: Emit) {
   const { synthesize } = await import('../../stacks/synth.js');
   const started = performance.now();
-  const synth = await step(emit, 'synth', 'bundle and synthesize', () => synthesize(input.config, input.outdir), (s) => `${s.resources.length} resources in ${relative('.', s.file)}`);
+  const synth = await step(
+    emit,
+    'synth',
+    'bundle and synthesize',
+    () => synthesize(input.config, input.outdir),
+    (s) => `${s.resources.length} resources in ${relative('.', s.file)}`,
+  );
   const synthMs = performance.now() - started;
   // an import block from an earlier run that did not finish goes; this run decides afresh
   await rm(join(synth.stackDir, IMPORT_FILE), { force: true });
@@ -132,7 +139,13 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
  * cannot be created meanwhile (on AWS as here). Offer to restore it and take
  * it back under Terraform; the same for one that exists outside the state.
  */
-async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: string; name: string }>, stackDir: string, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<string | undefined> {
+async function adoptExistingSecret(
+  input: DeployInput,
+  resources: Array<{ type: string; name: string }>,
+  stackDir: string,
+  tf: (args: string[]) => Promise<TerraformRun>,
+  emit: Emit,
+): Promise<string | undefined> {
   const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
   if (!resource || !input.findSecret) return undefined;
   const address = `${resource.type}.${resource.name}`;
@@ -142,9 +155,13 @@ async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: 
   const name = secretNameOf(input.config);
   const existing = await input.findSecret(name);
   if (!existing) return undefined;
-  const until = existing.recoverableUntil ? new Date(existing.recoverableUntil).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : undefined;
+  const until = existing.recoverableUntil ? `${new Date(existing.recoverableUntil).toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined;
   if (existing.deletedAt !== undefined) {
-    emit({ type: 'log', level: 'warn', message: `the secret ${name} was deleted by an earlier destroy and keeps its name until ${until ?? 'its recovery window ends'}: a new one cannot be created meanwhile` });
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `the secret ${name} was deleted by an earlier destroy and keeps its name until ${until ?? 'its recovery window ends'}: a new one cannot be created meanwhile`,
+    });
     if (!(await input.ask(`Restore ${name} (its passwords come back, the next rotation replaces them) and deploy?`))) {
       throw new CliError(`${name} is scheduled for deletion, so deploy cannot create it`, {
         hint: `answer yes to restore it, set secret.name in basicauth.config.json to another name, or wait until ${until ?? 'the recovery window ends'}`,
@@ -152,7 +169,9 @@ async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: 
     }
     await step(emit, 'restore', `restore ${name}`, () => input.restoreSecret!(existing.arn));
   } else if (!(await input.ask(`A secret named ${name} exists but this deploy's Terraform state does not hold it. Take it under management?`))) {
-    throw new CliError(`a secret named ${name} already exists outside this deploy's Terraform state`, { hint: 'answer yes to take it under management, or set secret.name in basicauth.config.json to another name' });
+    throw new CliError(`a secret named ${name} already exists outside this deploy's Terraform state`, {
+      hint: 'answer yes to take it under management, or set secret.name in basicauth.config.json to another name',
+    });
   }
   // Terraform's import block: the plan and apply that follow take it under management in the same run.
   await writeFile(join(stackDir, IMPORT_FILE), `${JSON.stringify({ import: [{ to: address, id: existing.arn }] }, null, 2)}\n`);
@@ -216,9 +235,10 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
   }
   const { secretNameOf } = await import('../config.js');
   const days = input.config.secret.recoveryWindowDays;
-  const secret = plan.changes.some((c) => c.address.startsWith('aws_secretsmanager_secret.')) && days > 0
-    ? { name: secretNameOf(input.config), recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() }
-    : undefined;
+  const secret =
+    plan.changes.some((c) => c.address.startsWith('aws_secretsmanager_secret.')) && days > 0
+      ? { name: secretNameOf(input.config), recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() }
+      : undefined;
   if (applied.code === 0) {
     await clearOutputs(input.outputsFile);
     return { status: 'destroyed', plan, retained: [], ...(secret ? { secret } : {}) };

@@ -105,76 +105,92 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     stops.length = 0;
   };
   try {
-    const cloud = await step(emit, 'cloud', 'start the local AWS endpoints', async () => {
-      const c = await LocalCloud.start({
-        stateDir,
-        port: o.apiPort,
-        instances: o.instances,
-        deploySeconds: o.deploySeconds,
-        functionUpdateMs: o.functionUpdateMs,
-        faultInjection: Boolean(o.faultInjection),
-        onEvent: (event) => {
-          if (event.type === 'log') emit({ type: 'log', level: event.level, message: event.message });
-          else if (event.type === 'unknown-operation') emit({ type: 'log', level: 'warn', message: `not implemented by the local cloud: ${event.service} ${event.operation}` });
-          else if (event.type === 'function.log') o.functionLog?.(event.label, event.line);
-        },
-      }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.apiPort} on 127.0.0.1 is in use (local AWS endpoints)`, { hint: 'stop what uses it, or pass another --api-port (0 picks a free one)' });
-        throw error;
-      });
-      stops.push(() => c.stop());
-      return c;
-    }, (c) => c.endpoint);
+    const cloud = await step(
+      emit,
+      'cloud',
+      'start the local AWS endpoints',
+      async () => {
+        const c = await LocalCloud.start({
+          stateDir,
+          port: o.apiPort,
+          instances: o.instances,
+          deploySeconds: o.deploySeconds,
+          functionUpdateMs: o.functionUpdateMs,
+          faultInjection: Boolean(o.faultInjection),
+          onEvent: (event) => {
+            if (event.type === 'log') emit({ type: 'log', level: event.level, message: event.message });
+            else if (event.type === 'unknown-operation') emit({ type: 'log', level: 'warn', message: `not implemented by the local cloud: ${event.service} ${event.operation}` });
+            else if (event.type === 'function.log') o.functionLog?.(event.label, event.line);
+          },
+        }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE')
+            throw new CliError(`port ${o.apiPort} on 127.0.0.1 is in use (local AWS endpoints)`, { hint: 'stop what uses it, or pass another --api-port (0 picks a free one)' });
+          throw error;
+        });
+        stops.push(() => c.stop());
+        return c;
+      },
+      (c) => c.endpoint,
+    );
     const region = cloud.store.state.region;
 
     const [edgeBundle, rotateBundle] = await step(emit, 'bundle', 'bundle the handlers', () =>
-      Promise.all([
-        bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge } }),
-        bundleHandler({ handler: 'rotate' }),
-      ]),
+      Promise.all([bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge } }), bundleHandler({ handler: 'rotate' })]),
     );
 
     const originServer = origin ? undefined : await DemoOrigin.start();
     if (originServer) stops.push(() => originServer.stop());
     const originUrl = o.origin ?? (originServer as { url: string }).url;
 
-    const site = await step(emit, 'site', 'set up the secret, its first password, the functions and the distribution', async () => {
-      try {
-        return await provisionSite(cloud, {
-          secretName: DEV_SECRET_NAME,
-          secretDescription: `basicauth dev credentials (rotated by ${DEV_ROTATE_FUNCTION})`,
-          edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip },
-          rotateFunction: { name: DEV_ROTATE_FUNCTION, zip: rotateBundle.zip, ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}) },
-          rotationRules: o.rotationRules,
-          callerReference: CALLER_REFERENCE,
-          comment: 'basicauth dev',
-          origin: origin ?? parseOrigin(originUrl),
-        });
-      } catch (error) {
-        if (error instanceof SiteError) throw new CliError(error.message, { hint: 'run again with --fresh; if it persists, report it' });
-        throw error;
-      }
-    }, (s) => `edge version ${s.edgeVersion}`);
+    const site = await step(
+      emit,
+      'site',
+      'set up the secret, its first password, the functions and the distribution',
+      async () => {
+        try {
+          return await provisionSite(cloud, {
+            secretName: DEV_SECRET_NAME,
+            secretDescription: `basicauth dev credentials (rotated by ${DEV_ROTATE_FUNCTION})`,
+            edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip },
+            rotateFunction: { name: DEV_ROTATE_FUNCTION, zip: rotateBundle.zip, ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}) },
+            rotationRules: o.rotationRules,
+            callerReference: CALLER_REFERENCE,
+            comment: 'basicauth dev',
+            origin: origin ?? parseOrigin(originUrl),
+          });
+        } catch (error) {
+          if (error instanceof SiteError) throw new CliError(error.message, { hint: 'run again with --fresh; if it persists, report it' });
+          throw error;
+        }
+      },
+      (s) => `edge version ${s.edgeVersion}`,
+    );
 
     let edgesRef: { sites(): EdgeSite[] } | undefined;
     const dashboard = new Dashboard(cloud, () => edgesRef?.sites() ?? []);
     stops.push(async () => dashboard.stop());
     cloud.serveLocalHandler((req, res, pathname) => dashboard.handle(req, res, pathname));
-    const edges = await step(emit, 'edge', 'start the local edge', async () => {
-      const onRequest = (line: EdgeRequestLine) => {
-        dashboard.request(line);
-        o.requestLog?.(line);
-      };
-      const e = new LocalEdges(cloud, { ports: { [site.distributionId]: o.port }, onRequest });
-      edgesRef = e;
-      stops.push(() => e.stop());
-      await e.start().catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, { hint: 'stop what uses it, or pass another --port (0 picks a free one)' });
-        throw error;
-      });
-      cloud.serveLocal('/_local/sites', () => e.sites());
-      return e;
-    }, (e) => e.urlOf(site.distributionId));
+    const edges = await step(
+      emit,
+      'edge',
+      'start the local edge',
+      async () => {
+        const onRequest = (line: EdgeRequestLine) => {
+          dashboard.request(line);
+          o.requestLog?.(line);
+        };
+        const e = new LocalEdges(cloud, { ports: { [site.distributionId]: o.port }, onRequest });
+        edgesRef = e;
+        stops.push(() => e.stop());
+        await e.start().catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, { hint: 'stop what uses it, or pass another --port (0 picks a free one)' });
+          throw error;
+        });
+        cloud.serveLocal('/_local/sites', () => e.sites());
+        return e;
+      },
+      (e) => e.urlOf(site.distributionId),
+    );
 
     const info: DevInfo = {
       pid: process.pid,

@@ -6,10 +6,8 @@ import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, Distributio
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../errors.js';
 
-export interface ConfigEdit {
-  /** edits the config in place; returns false when nothing needed to change */
-  (config: DistributionConfig): boolean;
-}
+/** Edits the config in place; returns false when nothing needed to change. */
+export type ConfigEdit = (config: DistributionConfig) => boolean;
 
 export interface UpdateResult {
   changed: boolean;
@@ -58,10 +56,7 @@ export function pointViewerRequest(functionArn: string, qualifiedArn: string): C
   const target = unqualified(functionArn);
   return (config) => {
     let changed = false;
-    const behaviors: Array<DefaultCacheBehavior | CacheBehavior> = [
-      ...(config.DefaultCacheBehavior ? [config.DefaultCacheBehavior] : []),
-      ...(config.CacheBehaviors?.Items ?? []),
-    ];
+    const behaviors: Array<DefaultCacheBehavior | CacheBehavior> = [...(config.DefaultCacheBehavior ? [config.DefaultCacheBehavior] : []), ...(config.CacheBehaviors?.Items ?? [])];
     for (const behavior of behaviors) {
       for (const association of behavior.LambdaFunctionAssociations?.Items ?? []) {
         if (association.EventType === 'viewer-request' && association.LambdaFunctionARN && unqualified(association.LambdaFunctionARN) === target && association.LambdaFunctionARN !== qualifiedArn) {

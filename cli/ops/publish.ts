@@ -101,7 +101,9 @@ export async function waitFunctionUpdated(lambda: LambdaClient, functionName: st
     check: async () => {
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
       if (config.LastUpdateStatus === 'Failed') {
-        throw new CliError(`the last update of ${functionName} failed: ${config.LastUpdateStatusReason ?? config.LastUpdateStatusReasonCode ?? 'no reason given'}`, { hint: 'fix the function (deploy again), then publish' });
+        throw new CliError(`the last update of ${functionName} failed: ${config.LastUpdateStatusReason ?? config.LastUpdateStatusReasonCode ?? 'no reason given'}`, {
+          hint: 'fix the function (deploy again), then publish',
+        });
       }
       const busy = config.State === 'Pending' || config.LastUpdateStatus === 'InProgress';
       return busy ? { done: false, state: `${config.State}, ${config.LastUpdateStatus}` } : { done: true, value: config };
@@ -110,7 +112,8 @@ export async function waitFunctionUpdated(lambda: LambdaClient, functionName: st
     timeoutMs: o.timeoutMs,
     emit,
     ...(o.now ? { now: o.now } : {}),
-    onTimeout: (state) => new CliError(`function ${functionName} is still updating (${state}) after ${Math.round(o.timeoutMs / 1000)} s`, { hint: 'Lambda is slow to apply the change: run publish again in a minute' }),
+    onTimeout: (state) =>
+      new CliError(`function ${functionName} is still updating (${state}) after ${Math.round(o.timeoutMs / 1000)} s`, { hint: 'Lambda is slow to apply the change: run publish again in a minute' }),
   });
   return value;
 }

@@ -100,7 +100,16 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
     return explainAwsError(error, `secret ${input.secretId}`);
   }
   emit({ type: 'step.done', id: 'start', detail: `version ${token.slice(0, 8)}` });
-  const result: RotateResult = { secretId: before.ARN ?? input.secretId, status: 'started', versionId: token, previousVersionId, clearedPendingVersionId, startedAt: new Date(startedAt).toISOString(), finishedAt: undefined, durationMs: undefined };
+  const result: RotateResult = {
+    secretId: before.ARN ?? input.secretId,
+    status: 'started',
+    versionId: token,
+    previousVersionId,
+    clearedPendingVersionId,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: undefined,
+    durationMs: undefined,
+  };
   if (!input.wait) return result;
 
   const fn = before.RotationLambdaARN.split(':').pop();
@@ -110,7 +119,12 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
   for (;;) {
     const current = (await describe()).VersionIdsToStages?.[token] ?? [];
     if (!created) {
-      const hasValue = current.includes('AWSCURRENT') || (await sm.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionId: token })).then(() => true, () => false));
+      const hasValue =
+        current.includes('AWSCURRENT') ||
+        (await sm.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionId: token })).then(
+          () => true,
+          () => false,
+        ));
       if (hasValue) {
         created = true;
         emit({ type: 'step.done', id: 'create' });

@@ -34,7 +34,10 @@ export async function readCredentials(target: Target, options: { previous?: bool
   try {
     users = [...parseSecretValue(text).users].map(([username, password]) => ({ username, password }));
   } catch (error) {
-    if (error instanceof SecretValueError) throw new CliError(`the secret's value is unusable: ${error.message}`, { hint: 'run `basicauth rotate --now`: the rotation replaces an unusable value with new passwords for the configured users' });
+    if (error instanceof SecretValueError)
+      throw new CliError(`the secret's value is unusable: ${error.message}`, {
+        hint: 'run `basicauth rotate --now`: the rotation replaces an unusable value with new passwords for the configured users',
+      });
     throw error;
   }
   if (options.user) {

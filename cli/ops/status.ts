@@ -105,7 +105,11 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
     const probe = await input.probe?.();
     const age = pending.created ? now() - Date.parse(pending.created) : Infinity;
     if (probe?.failedStep && probe.token === pending.versionId) {
-      problems.push({ severity: 'error', message: `the rotation of version ${pending.versionId} failed at ${probe.failedStep}: ${probe.error}`, fix: 'fix the cause, then basicauth rotate --now --recover' });
+      problems.push({
+        severity: 'error',
+        message: `the rotation of version ${pending.versionId} failed at ${probe.failedStep}: ${probe.error}`,
+        fix: 'fix the cause, then basicauth rotate --now --recover',
+      });
     } else if (age > STUCK_AFTER_MS) {
       problems.push({ severity: 'error', message: `version ${pending.versionId} has been AWSPENDING since ${pending.created}: the rotation is stuck`, fix: 'basicauth rotate --now --recover' });
     } else {
@@ -131,17 +135,24 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
     const behaviors = versionsInUse(config, functionArn);
     const leftOut = input.leaveUnprotected ?? [];
     const gaps = protectionGaps(config, functionArn, latestVersion, leftOut);
-    const unprotected = allBehaviors(config).map((b) => b.pathPattern).filter((p) => !behaviors.some((b) => b.pathPattern === p));
+    const unprotected = allBehaviors(config)
+      .map((b) => b.pathPattern)
+      .filter((p) => !behaviors.some((b) => b.pathPattern === p));
     edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors, unprotected };
     for (const gap of gaps) {
       problems.push(
         gap.runs === undefined
-          ? { severity: 'error', message: `cache behavior ${gap.pathPattern} runs no version of ${fn.FunctionName}: its requests skip the password check`, fix: 'basicauth attach (or name it in distribution.leaveUnprotected if that is on purpose)' }
+          ? {
+              severity: 'error',
+              message: `cache behavior ${gap.pathPattern} runs no version of ${fn.FunctionName}: its requests skip the password check`,
+              fix: 'basicauth attach (or name it in distribution.leaveUnprotected if that is on purpose)',
+            }
           : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.FunctionName}; the current one is ${latestVersion}`, fix: 'basicauth publish' },
       );
     }
     const onPurpose = unprotected.filter((p) => leftOut.includes(p));
-    if (onPurpose.length > 0) problems.push({ severity: 'warning', message: `left unprotected on purpose (distribution.leaveUnprotected): ${onPurpose.join(', ')}`, fix: 'nothing, if anyone may read them' });
+    if (onPurpose.length > 0)
+      problems.push({ severity: 'warning', message: `left unprotected on purpose (distribution.leaveUnprotected): ${onPurpose.join(', ')}`, fix: 'nothing, if anyone may read them' });
   }
   return { secret, edge, problems };
 }

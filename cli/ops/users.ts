@@ -26,10 +26,9 @@ interface CurrentValue {
 
 async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<CurrentValue> {
   const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-  const [current, described] = await Promise.all([
-    sm.send(new GetSecretValueCommand({ SecretId: secretId })),
-    sm.send(new DescribeSecretCommand({ SecretId: secretId })),
-  ]).catch((error) => explainAwsError(error, `secret ${secretId}`));
+  const [current, described] = await Promise.all([sm.send(new GetSecretValueCommand({ SecretId: secretId })), sm.send(new DescribeSecretCommand({ SecretId: secretId }))]).catch((error) =>
+    explainAwsError(error, `secret ${secretId}`),
+  );
   const pending = unfinishedPending(described.VersionIdsToStages);
   return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending, stages: described.VersionIdsToStages ?? {} };
 }
@@ -59,9 +58,7 @@ async function write(sm: SecretsManagerClient, secretId: string, next: Record<st
   const [oldCurrent, previous] = [holder('AWSCURRENT'), holder('AWSPREVIOUS')];
   const out = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next) }));
   if (oldCurrent && previous !== oldCurrent) {
-    await sm.send(
-      new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: oldCurrent, ...(previous ? { MoveToVersionId: previous } : {}) }),
-    );
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: oldCurrent, ...(previous ? { MoveToVersionId: previous } : {}) }));
   }
   return out.VersionId as string;
 }
@@ -69,10 +66,18 @@ async function write(sm: SecretsManagerClient, secretId: string, next: Record<st
 function refuseDuringRotation(pending: string | undefined): void {
   // finishSecret would make the pending version (built from the value before
   // this change) current, and the change would be lost.
-  if (pending) throw new CliError(`a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`, { hint: 'wait for it (basicauth status), or clear a stuck one with basicauth rotate --now --recover' });
+  if (pending)
+    throw new CliError(`a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`, {
+      hint: 'wait for it (basicauth status), or clear a stuck one with basicauth rotate --now --recover',
+    });
 }
 
-export async function addUser(sm: SecretsManagerClient, secretId: string, name: string, options: { passwordLength: number; excludeCharacters?: string }): Promise<{ versionId: string; username: string; users: string[] }> {
+export async function addUser(
+  sm: SecretsManagerClient,
+  secretId: string,
+  name: string,
+  options: { passwordLength: number; excludeCharacters?: string },
+): Promise<{ versionId: string; username: string; users: string[] }> {
   const problem = usernameProblem(name);
   if (problem) throw new CliError(`username ${JSON.stringify(name)} ${problem}`, { hint: `use ${USERNAME_RULE}`, exitCode: 2 });
   const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
@@ -80,7 +85,9 @@ export async function addUser(sm: SecretsManagerClient, secretId: string, name: 
   const { value } = current;
   refuseDuringRotation(current.pending);
   if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: 'to give them a new password, remove and add them again, or rotate everyone with basicauth rotate --now' });
-  const generated = await sm.send(new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }));
+  const generated = await sm.send(
+    new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }),
+  );
   const users = Object.fromEntries([...value.users, [name, generated.RandomPassword as string]]);
   const { username: _u, password: _p, ...rest } = value.raw;
   const next = { ...rest, users, [SET_AT]: { ...((value.raw[SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };

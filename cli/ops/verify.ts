@@ -40,7 +40,10 @@ export interface VerifyResult {
 
 /** "200", "2xx,3xx", "200,204,301-308" -> a status test. */
 export function statusMatcher(spec: string): (status: number) => boolean {
-  const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const tests = parts.map((part) => {
     let m = /^([1-5])xx$/i.exec(part);
     if (m) return (s: number) => Math.floor(s / 100) === Number(m![1]);
@@ -204,7 +207,14 @@ export async function verifySite(input: VerifyInput, emit: Emit): Promise<Verify
     if (attempt === 1 || performance.now() - lastReport >= 10_000) {
       lastReport = performance.now();
       const left = Math.max(0, Math.round((deadline - lastReport) / 1000));
-      emit({ type: 'log', level: 'info', message: `attempt ${attempt}: ${checks.filter((c) => !c.ok).map((c) => c.reason).join('; ')}; retrying for up to ${left} s` });
+      emit({
+        type: 'log',
+        level: 'info',
+        message: `attempt ${attempt}: ${checks
+          .filter((c) => !c.ok)
+          .map((c) => c.reason)
+          .join('; ')}; retrying for up to ${left} s`,
+      });
     }
     await new Promise((r) => setTimeout(r, input.retryDelayMs));
   }

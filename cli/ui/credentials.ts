@@ -60,9 +60,7 @@ export function formatCredentials(c: Credentials, format: CredentialFormat, now 
       const width = Math.max(8, ...c.users.map((u) => u.username.length));
       const rows = [
         ...(c.site ? [`site      ${c.site}`] : []),
-        ...(c.users.length === 1
-          ? [`username  ${c.users[0]!.username}`, `password  ${c.users[0]!.password}`]
-          : ['users', ...c.users.map((u) => `  ${u.username.padEnd(width)}  ${u.password}`)]),
+        ...(c.users.length === 1 ? [`username  ${c.users[0]!.username}`, `password  ${c.users[0]!.password}`] : ['users', ...c.users.map((u) => `  ${u.username.padEnd(width)}  ${u.password}`)]),
         `set       ${when(c.setAt, now)}${c.stage === 'AWSPREVIOUS' ? '  (previous password)' : ''}`,
         ...(c.stage === 'AWSCURRENT' ? [`rotates   ${when(c.nextRotation, now)}`] : []),
       ];

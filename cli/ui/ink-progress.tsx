@@ -55,12 +55,17 @@ export function Progress({ subscribe }: { subscribe: (listener: (event: OpEvent)
   }, [running]);
   return (
     <>
-      <Static items={model.logs}>{(log) => <Text key={log.key} color={log.level === 'warn' ? 'yellow' : undefined}>{log.message}</Text>}</Static>
+      <Static items={model.logs}>
+        {(log) => (
+          <Text key={log.key} color={log.level === 'warn' ? 'yellow' : undefined}>
+            {log.message}
+          </Text>
+        )}
+      </Static>
       <Box flexDirection="column">
         {model.steps.map((s) => (
           <Text key={s.id}>
-            {s.state === 'running' ? <Text color="cyan">{FRAMES[frame]}</Text> : s.state === 'done' ? <Text color="green">✔</Text> : <Text color="red">✖</Text>}{' '}
-            {s.title}
+            {s.state === 'running' ? <Text color="cyan">{FRAMES[frame]}</Text> : s.state === 'done' ? <Text color="green">✔</Text> : <Text color="red">✖</Text>} {s.title}
             {s.detail ? <Text dimColor> {s.detail}</Text> : null}
             {s.ms !== undefined ? <Text dimColor> ({formatDuration(s.ms)})</Text> : null}
           </Text>

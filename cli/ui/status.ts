@@ -11,19 +11,40 @@ const row = (label: string, value: string) => `  ${label.padEnd(LABEL)}${value}`
 function table(rows: string[][], indent: string): string[] {
   const visible = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
   const widths = rows.reduce<number[]>((w, cells) => cells.map((c, i) => Math.max(w[i] ?? 0, visible(c))), []);
-  return rows.map((cells) => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ').trimEnd());
+  return rows.map(
+    (cells) =>
+      indent +
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c))))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function statusText(s: Status, style: Style, now = Date.now()): string {
   const lines = [
     style.bold('Secret'),
     row('name', `${s.secret.name}  ${style.dim(s.secret.arn)}`),
-    row('rotation', `${s.secret.rotationEnabled ? style.green('on') : style.yellow('off')}${s.secret.schedule ? `, ${s.secret.schedule}` : ''}${s.secret.rotationFunction ? style.dim(` by ${s.secret.rotationFunction.split(':').pop()}`) : ''}`),
+    row(
+      'rotation',
+      `${s.secret.rotationEnabled ? style.green('on') : style.yellow('off')}${s.secret.schedule ? `, ${s.secret.schedule}` : ''}${s.secret.rotationFunction ? style.dim(` by ${s.secret.rotationFunction.split(':').pop()}`) : ''}`,
+    ),
     row('last rotated', formatWhen(s.secret.lastRotated, now)),
     row('next', formatWhen(s.secret.nextRotation, now)),
     row('versions', ''),
-    ...table(s.secret.versions.map((v) => [v.versionId, v.stages.join(', ') || style.dim('(no label)'), style.dim(formatWhen(v.created, now))]), '    '),
-    ...(s.secret.replicas.length ? [row('replicas', ''), ...table(s.secret.replicas.map((r) => [r.region, r.status ?? 'unknown']), '    ')] : []),
+    ...table(
+      s.secret.versions.map((v) => [v.versionId, v.stages.join(', ') || style.dim('(no label)'), style.dim(formatWhen(v.created, now))]),
+      '    ',
+    ),
+    ...(s.secret.replicas.length
+      ? [
+          row('replicas', ''),
+          ...table(
+            s.secret.replicas.map((r) => [r.region, r.status ?? 'unknown']),
+            '    ',
+          ),
+        ]
+      : []),
   ].map((line) => line.trimEnd());
   if (s.edge) {
     lines.push(

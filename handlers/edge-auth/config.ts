@@ -108,9 +108,7 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   const secretRegions = new Set([c.secretRegion, ...c.replicaRegions]);
   for (const [edgeRegion, secretRegion] of Object.entries(overrides)) {
     if (!REGION.test(edgeRegion) || typeof secretRegion !== 'string' || !secretRegions.has(secretRegion)) {
-      throw new EdgeConfigError(
-        `edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`,
-      );
+      throw new EdgeConfigError(`edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`);
     }
   }
   const { corsPreflight: _removed, ...rest } = c as EdgeAuthConfig & { corsPreflight?: unknown };
@@ -165,15 +163,26 @@ function checkCors(cors: unknown): CorsConfig {
     throw new EdgeConfigError(`edge config: cors.${what}`);
   };
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new EdgeConfigError('edge config: cors must be an object: {"allowOrigins": [...], "allowMethods": [...], "allowHeaders": [...]}');
-  for (const key of Object.keys(c)) if (!['allowOrigins', 'allowMethods', 'allowHeaders', 'maxAgeSeconds', 'allowCredentials'].includes(key)) fail(`${key} is not a field; allowed: allowOrigins, allowMethods, allowHeaders, maxAgeSeconds, allowCredentials`);
+  for (const key of Object.keys(c))
+    if (!['allowOrigins', 'allowMethods', 'allowHeaders', 'maxAgeSeconds', 'allowCredentials'].includes(key))
+      fail(`${key} is not a field; allowed: allowOrigins, allowMethods, allowHeaders, maxAgeSeconds, allowCredentials`);
   if (!Array.isArray(c.allowOrigins) || c.allowOrigins.length === 0 || !c.allowOrigins.every((o) => o === '*' || (typeof o === 'string' && ORIGIN.test(o)))) {
     fail(`allowOrigins is ${describe(c.allowOrigins)}; expected origins such as "https://app.example.com" (scheme, host, optional port; no path), or "*"`);
   }
-  if (!Array.isArray(c.allowMethods) || c.allowMethods.length === 0 || !c.allowMethods.every((m) => METHODS.includes(m))) fail(`allowMethods is ${describe(c.allowMethods)}; expected some of ${METHODS.join(', ')}`);
-  if (c.allowHeaders !== undefined && (!Array.isArray(c.allowHeaders) || !c.allowHeaders.every((h) => h === '*' || (typeof h === 'string' && TOKEN.test(h))))) fail(`allowHeaders is ${describe(c.allowHeaders)}; expected lowercase header names, or "*"`);
-  if (c.maxAgeSeconds !== undefined && (!Number.isInteger(c.maxAgeSeconds) || c.maxAgeSeconds < 0 || c.maxAgeSeconds > 86_400)) fail(`maxAgeSeconds is ${describe(c.maxAgeSeconds)}; expected a whole number from 0 to 86400`);
+  if (!Array.isArray(c.allowMethods) || c.allowMethods.length === 0 || !c.allowMethods.every((m) => METHODS.includes(m)))
+    fail(`allowMethods is ${describe(c.allowMethods)}; expected some of ${METHODS.join(', ')}`);
+  if (c.allowHeaders !== undefined && (!Array.isArray(c.allowHeaders) || !c.allowHeaders.every((h) => h === '*' || (typeof h === 'string' && TOKEN.test(h)))))
+    fail(`allowHeaders is ${describe(c.allowHeaders)}; expected lowercase header names, or "*"`);
+  if (c.maxAgeSeconds !== undefined && (!Number.isInteger(c.maxAgeSeconds) || c.maxAgeSeconds < 0 || c.maxAgeSeconds > 86_400))
+    fail(`maxAgeSeconds is ${describe(c.maxAgeSeconds)}; expected a whole number from 0 to 86400`);
   if (c.allowCredentials !== undefined && typeof c.allowCredentials !== 'boolean') fail(`allowCredentials is ${describe(c.allowCredentials)}; expected true or false`);
   const allowOrigins = c.allowOrigins as string[];
   if (c.allowCredentials && allowOrigins.includes('*')) fail('allowOrigins may not be "*" with allowCredentials: browsers refuse it; list the origins');
-  return { allowOrigins, allowMethods: c.allowMethods as string[], allowHeaders: (c.allowHeaders ?? []).map((h) => h.toLowerCase()), maxAgeSeconds: c.maxAgeSeconds ?? 600, allowCredentials: c.allowCredentials ?? false };
+  return {
+    allowOrigins,
+    allowMethods: c.allowMethods as string[],
+    allowHeaders: (c.allowHeaders ?? []).map((h) => h.toLowerCase()),
+    maxAgeSeconds: c.maxAgeSeconds ?? 600,
+    allowCredentials: c.allowCredentials ?? false,
+  };
 }

@@ -39,10 +39,7 @@ export function answerPreflight(cors: CorsConfig, headers: CloudFrontHeaders): C
     .filter(Boolean);
   const anyOrigin = cors.allowOrigins.includes('*');
   const allowed =
-    origin !== '' &&
-    (anyOrigin || cors.allowOrigins.includes(origin)) &&
-    cors.allowMethods.includes(method) &&
-    (cors.allowHeaders.includes('*') || asked.every((h) => cors.allowHeaders.includes(h)));
+    origin !== '' && (anyOrigin || cors.allowOrigins.includes(origin)) && cors.allowMethods.includes(method) && (cors.allowHeaders.includes('*') || asked.every((h) => cors.allowHeaders.includes(h)));
   if (!allowed) {
     return { status: '403', statusDescription: 'Forbidden', headers: { 'cache-control': header('Cache-Control', 'no-store'), vary: header('Vary', 'Origin') }, body: '' };
   }

@@ -23,9 +23,7 @@ crypto.randomFillSync(scratch, 0, KEY_BYTES);
 
 // crypto.hash (Node ≥ 20.12) skips the Hash object; older runtimes get the same digest the long way.
 const sha256: (data: Buffer) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('sha256', data, 'buffer') as unknown as Buffer
-    : (data) => crypto.createHash('sha256').update(data).digest();
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') as unknown as Buffer : (data) => crypto.createHash('sha256').update(data).digest();
 
 /** A credential as this container compares it: never the credential itself. */
 export type CredentialDigest = Buffer;

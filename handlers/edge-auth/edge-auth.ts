@@ -4,14 +4,7 @@
 
 import { parseAuthorization } from './basic-auth.js';
 import { compileAllowlist } from './cidr.js';
-import {
-  headerValues,
-  unavailable,
-  type CloudFrontRequest,
-  type CloudFrontRequestEvent,
-  type CloudFrontRequestResult,
-  type CloudFrontResultResponse,
-} from './cloudfront.js';
+import { headerValues, unavailable, type CloudFrontRequest, type CloudFrontRequestEvent, type CloudFrontRequestResult, type CloudFrontResultResponse } from './cloudfront.js';
 import type { EdgeAuthConfig } from './config.js';
 import { compileBypass } from './path-patterns.js';
 import { challengeResponder } from './pages.js';
@@ -26,11 +19,7 @@ export type Decision =
   /** a CORS preflight, answered here (never forwarded: it carries no credentials) */
   | { allow: false; status: 204 | 403; reason: 'cors-preflight'; response: CloudFrontResultResponse };
 
-export type EdgeLogEvent =
-  | CacheEvent
-  | { event: 'request.unavailable' }
-  | { event: 'request.invalid-event' }
-  | { event: 'request.error'; error: string };
+export type EdgeLogEvent = CacheEvent | { event: 'request.unavailable' } | { event: 'request.invalid-event' } | { event: 'request.error'; error: string };
 
 export interface EdgeAuthDeps extends SecretSource {
   now?: () => number;

@@ -10,7 +10,10 @@
 
 /** A CloudFront path pattern as a regular expression body (anchor it yourself). */
 export function pathPatternSource(pattern: string): string {
-  return pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
 }
 
 // Unreserved characters, the sub-delimiters but ";" (a path parameter to

@@ -20,13 +20,15 @@ export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): 
     return client;
   };
 
-  return regionalSource(config, env, { get: async (region, secretId, stage, signal) => {
-    const response = await clientFor(region).fetch(secretsManagerEndpoint(region, env), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
-      body: JSON.stringify({ SecretId: secretId, VersionStage: stage }),
-      signal,
-    });
-    return parseGetSecretValue(region, response.status, await response.text());
-  } });
+  return regionalSource(config, env, {
+    get: async (region, secretId, stage, signal) => {
+      const response = await clientFor(region).fetch(secretsManagerEndpoint(region, env), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+        body: JSON.stringify({ SecretId: secretId, VersionStage: stage }),
+        signal,
+      });
+      return parseGetSecretValue(region, response.status, await response.text());
+    },
+  });
 }

@@ -19,12 +19,14 @@ export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): Secret
     return client;
   };
 
-  return regionalSource(config, env, { get: async (region, secretId, stage, signal) => {
-    const out = await clientFor(region).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), {
-      abortSignal: signal,
-    });
-    const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
-    if (!out.VersionId || secretString === undefined) throw new Error('GetSecretValue answered without VersionId or value');
-    return { versionId: out.VersionId, secretString, createdDate: out.CreatedDate?.getTime() ?? 0 };
-  } });
+  return regionalSource(config, env, {
+    get: async (region, secretId, stage, signal) => {
+      const out = await clientFor(region).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), {
+        abortSignal: signal,
+      });
+      const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+      if (!out.VersionId || secretString === undefined) throw new Error('GetSecretValue answered without VersionId or value');
+      return { versionId: out.VersionId, secretString, createdDate: out.CreatedDate?.getTime() ?? 0 };
+    },
+  });
 }

@@ -20,8 +20,12 @@ interface Transport {
 let plain: Transport | undefined;
 let tls: Promise<Transport> | undefined;
 function transportFor(protocol: string): Transport | Promise<Transport> {
-  if (protocol === 'http:') return (plain ??= { request: http.request, agent: new http.Agent({ keepAlive: true }) });
-  return (tls ??= import('node:https').then((m: typeof https) => ({ request: m.request as typeof http.request, agent: new m.Agent({ keepAlive: true }) })));
+  if (protocol === 'http:') {
+    plain ??= { request: http.request, agent: new http.Agent({ keepAlive: true }) };
+    return plain;
+  }
+  tls ??= import('node:https').then((m: typeof https) => ({ request: m.request as typeof http.request, agent: new m.Agent({ keepAlive: true }) }));
+  return tls;
 }
 
 interface Answer {

@@ -92,9 +92,7 @@ interface StepContext {
 
 async function readValue(ctx: StepContext, stage: string, versionId?: string): Promise<SecretValue | undefined> {
   try {
-    const out = await ctx.deps.client.send(
-      new GetSecretValueCommand({ SecretId: ctx.arn, VersionStage: stage, ...(versionId ? { VersionId: versionId } : {}) }),
-    );
+    const out = await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.arn, VersionStage: stage, ...(versionId ? { VersionId: versionId } : {}) }));
     const text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) return undefined;
     return parseSecretValue(text);

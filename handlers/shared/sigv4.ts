@@ -67,17 +67,14 @@ export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Re
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalRequest = [
-    'POST',
-    canonicalPath,
-    canonicalQuery,
-    names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''),
-    signedHeaders,
-    sha256Hex(request.body),
-  ].join('\n');
+  const canonicalRequest = ['POST', canonicalPath, canonicalQuery, names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''), signedHeaders, sha256Hex(request.body)].join(
+    '\n',
+  );
   const scope = `${day}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, request.region, request.service)).update(stringToSign, 'utf8').digest('hex');
+  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, request.region, request.service))
+    .update(stringToSign, 'utf8')
+    .digest('hex');
   return {
     ...signed,
     'content-length': String(Buffer.byteLength(request.body, 'utf8')),

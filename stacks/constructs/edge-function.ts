@@ -45,7 +45,12 @@ export class EdgeFunction extends Construct {
       policy: Fn.jsonencode({
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'ReadThisSecret', Effect: 'Allow', Action: p.readsRotationDate ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : 'secretsmanager:GetSecretValue', Resource: secretArns },
+          {
+            Sid: 'ReadThisSecret',
+            Effect: 'Allow',
+            Action: p.readsRotationDate ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : 'secretsmanager:GetSecretValue',
+            Resource: secretArns,
+          },
           // Lambda@Edge logs in the region that ran it, to /aws/lambda/us-east-1.<name>.
           {
             Sid: 'WriteOwnLogs',

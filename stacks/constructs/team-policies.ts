@@ -48,7 +48,12 @@ export class TeamPolicies extends Construct {
           { Sid: 'RotateAndManageUsers', Effect: 'Allow', Action: ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutSecretValue'], Resource: p.secretArn },
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
           // Associating a Lambda@Edge version with a distribution needs these on the function.
-          { Sid: 'PublishEdgeFunction', Effect: 'Allow', Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication'], Resource: functionArns },
+          {
+            Sid: 'PublishEdgeFunction',
+            Effect: 'Allow',
+            Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication'],
+            Resource: functionArns,
+          },
           { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: p.distributionArn },
           {
             Sid: 'LambdaEdgeServiceRole',

@@ -44,7 +44,10 @@ beforeAll(async () => {
         CallerReference: 'their-app',
         Comment: 'the team app',
         Enabled: true,
-        Origins: { Quantity: 1, Items: [{ Id: 'app', DomainName: 'localhost', CustomOriginConfig: { HTTPPort: (origin.address() as AddressInfo).port, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' } }] },
+        Origins: {
+          Quantity: 1,
+          Items: [{ Id: 'app', DomainName: 'localhost', CustomOriginConfig: { HTTPPort: (origin.address() as AddressInfo).port, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' } }],
+        },
         DefaultCacheBehavior: behavior(),
         CacheBehaviors: { Quantity: 2, Items: [{ ...behavior(), PathPattern: '/api/*' } as CacheBehavior, { ...behavior(), PathPattern: '/static/*' } as CacheBehavior] },
       },

@@ -39,7 +39,11 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
   it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
-    expect(deployed.body).toMatchObject({ status: 'applied', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), outputs: { name: 'staging', region: 'ap-northeast-1', secretName: 'basicauth/staging' } });
+    expect(deployed.body).toMatchObject({
+      status: 'applied',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
+      outputs: { name: 'staging', region: 'ap-northeast-1', secretName: 'basicauth/staging' },
+    });
     expect(deployed.body.outputs.secretArn).toMatch(/^arn:aws:secretsmanager:ap-northeast-1:/);
     expect(deployed.body.outputs.edgeFunctionQualifiedArn).toMatch(/^arn:aws:lambda:us-east-1:\d{12}:function:staging-edge-auth:1$/);
     expect(deployed.stderr).not.toMatch(/password/i);
@@ -59,7 +63,13 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     expect((await project.cli('show-creds', '--format', 'curl')).stdout.trim()).not.toBe(creds);
     const published = await project.json('publish');
     expect(published.code, published.stderr).toBe(0);
-    expect(published.body).toMatchObject({ version: '2', behaviors: [{ pathPattern: '*', to: '2' }, { pathPattern: '/api/*', to: '2' }] });
+    expect(published.body).toMatchObject({
+      version: '2',
+      behaviors: [
+        { pathPattern: '*', to: '2' },
+        { pathPattern: '/api/*', to: '2' },
+      ],
+    });
     expect(statuses((await project.json('verify', '--wait', '30s')).body)).toEqual([401, 401, 200]);
     const status = await project.json('status');
     expect(status.body.problems).toEqual([]);

@@ -17,7 +17,10 @@ let project: LocalProject;
 /** A signed S3 request to the local cloud, path style. */
 async function s3(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
   const url = new URL(path, project.dev.info.endpoint);
-  const signed = aws4.sign({ host: url.host, path: url.pathname + url.search, method, service: 's3', region: 'ap-northeast-1', headers, ...(body !== undefined ? { body } : {}) }, { accessKeyId: 'a', secretAccessKey: 'b' });
+  const signed = aws4.sign(
+    { host: url.host, path: url.pathname + url.search, method, service: 's3', region: 'ap-northeast-1', headers, ...(body !== undefined ? { body } : {}) },
+    { accessKeyId: 'a', secretAccessKey: 'b' },
+  );
   return fetch(url, { method, headers: signed.headers as Record<string, string>, ...(body !== undefined ? { body } : {}) });
 }
 
@@ -36,7 +39,12 @@ describe.skipIf(!terraform)('deploy --local, S3 origin', () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
     const policy = JSON.parse(deployed.body.outputs.s3BucketPolicy);
-    expect(policy.Statement[0]).toMatchObject({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { StringEquals: { 'AWS:SourceArn': expect.stringMatching(/^arn:aws:cloudfront::\d{12}:distribution\/E/) } } });
+    expect(policy.Statement[0]).toMatchObject({
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+      Condition: { StringEquals: { 'AWS:SourceArn': expect.stringMatching(/^arn:aws:cloudfront::\d{12}:distribution\/E/) } },
+    });
     // the bucket does not trust the distribution yet: authenticated requests get S3's 403
     const refused = await project.json('verify');
     expect(refused.code).toBe(1);

@@ -33,9 +33,11 @@ beforeAll(async () => {
     `${pattern ? `<PathPattern>${pattern}</PathPattern>` : ''}<TargetOriginId>origin</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy><LambdaFunctionAssociations><Quantity>${runs ? 1 : 0}</Quantity>${runs ? `<Items><LambdaFunctionAssociation><LambdaFunctionARN>${FUNCTION}</LambdaFunctionARN><EventType>viewer-request</EventType></LambdaFunctionAssociation></Items>` : ''}</LambdaFunctionAssociations>`;
   cloudfront = createServer((req, res) => {
     if (req.url !== '/2020-05-31/distribution/E2QWRUHAPOMQZL/config') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/xml', etag: 'E1' }).end(
-      `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><CallerReference>r</CallerReference><DefaultCacheBehavior>${behavior(undefined, true)}</DefaultCacheBehavior><CacheBehaviors><Quantity>1</Quantity><Items><CacheBehavior>${behavior('/api/*', apiRunsFunction)}</CacheBehavior></Items></CacheBehaviors><Comment></Comment><Enabled>true</Enabled></DistributionConfig>`,
-    );
+    res
+      .writeHead(200, { 'content-type': 'text/xml', etag: 'E1' })
+      .end(
+        `<DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><CallerReference>r</CallerReference><DefaultCacheBehavior>${behavior(undefined, true)}</DefaultCacheBehavior><CacheBehaviors><Quantity>1</Quantity><Items><CacheBehavior>${behavior('/api/*', apiRunsFunction)}</CacheBehavior></Items></CacheBehaviors><Comment></Comment><Enabled>true</Enabled></DistributionConfig>`,
+      );
   });
   await new Promise<void>((r) => cloudfront.listen(0, '127.0.0.1', r));
 });
@@ -43,7 +45,11 @@ afterAll(() => new Promise((r) => cloudfront.close(r)));
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   runCli(args, { cwd, env: { BASICAUTH_TERRAFORM: FAKE, FAKE_TF_LOG: log, AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`, ...env } });
-const calls = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).args as string[]);
+const calls = () =>
+  readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).args as string[]);
 const init = () => cli(['init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com']);
 
 describe('init and synth', () => {
@@ -63,9 +69,30 @@ describe('init and synth', () => {
   });
 
   it('takes the attach mode, S3 origins and an S3 state bucket from flags', async () => {
-    const attach = await cli(['init', '--yes', '--name', 'gate', '--region', 'us-east-1', '--distribution-id', 'E2QWRUHAPOMQZL', '--users', 'alice,bob', '--schedule', 'rate(7 days)', '--state-bucket', 'team-state', '--json']);
+    const attach = await cli([
+      'init',
+      '--yes',
+      '--name',
+      'gate',
+      '--region',
+      'us-east-1',
+      '--distribution-id',
+      'E2QWRUHAPOMQZL',
+      '--users',
+      'alice,bob',
+      '--schedule',
+      'rate(7 days)',
+      '--state-bucket',
+      'team-state',
+      '--json',
+    ]);
     expect(attach.code, attach.stderr).toBe(0);
-    expect(JSON.parse(attach.stdout)).toMatchObject({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' }, secret: { usernames: ['alice', 'bob'] }, rotation: { schedule: 'rate(7 days)' }, backend: { type: 's3', bucket: 'team-state', region: 'us-east-1' } });
+    expect(JSON.parse(attach.stdout)).toMatchObject({
+      distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' },
+      secret: { usernames: ['alice', 'bob'] },
+      rotation: { schedule: 'rate(7 days)' },
+      backend: { type: 's3', bucket: 'team-state', region: 'us-east-1' },
+    });
     const s3 = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'eu-west-1', '--origin', 's3://docs-bucket.eu-west-1']);
     expect(s3.code, s3.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.origin).toEqual({ type: 's3', bucket: 'docs-bucket', bucketRegion: 'eu-west-1' });
@@ -105,7 +132,13 @@ describe('deploy', () => {
     expect(r.stdout).toMatch(/Deployed\. Site: https:\/\/d111111abcdef8\.cloudfront\.net\//);
     expect(r.stderr).toMatch(/✔ check that every cache behavior runs the new version/);
     const outputs = JSON.parse(readFileSync(join(cwd, '.basicauth/outputs.json'), 'utf8'));
-    expect(outputs).toMatchObject({ name: 'staging', region: 'eu-west-1', distributionId: 'E2QWRUHAPOMQZL', edgeFunctionName: 'staging-edge-auth', secretArn: expect.stringContaining(':secret:basicauth/staging') });
+    expect(outputs).toMatchObject({
+      name: 'staging',
+      region: 'eu-west-1',
+      distributionId: 'E2QWRUHAPOMQZL',
+      edgeFunctionName: 'staging-edge-auth',
+      secretArn: expect.stringContaining(':secret:basicauth/staging'),
+    });
   });
 
   it('fails (exit 1) when a cache behavior does not run the new version afterwards, and names it', async () => {
@@ -151,7 +184,10 @@ describe('destroy', () => {
     const r = await cli(['destroy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply.jsonl' });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'destroyed', plan: { remove: 13 } });
-    expect(calls().slice(-2)).toEqual([['state', 'list', '-no-color'], ['apply', '-destroy', '-auto-approve', '-input=false', '-json']]);
+    expect(calls().slice(-2)).toEqual([
+      ['state', 'list', '-no-color'],
+      ['apply', '-destroy', '-auto-approve', '-input=false', '-json'],
+    ]);
     expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
   });
 

@@ -57,10 +57,12 @@ describe('basicauth dev', () => {
     expect(d.stderr()).not.toContain(creds.split(':')[1]);
   });
 
-  it('names an operation the local cloud does not implement in its log, once, and answers with the protocol\'s error', async () => {
+  it("names an operation the local cloud does not implement in its log, once, and answers with the protocol's error", async () => {
     const d = await dev();
     const { ValidateResourcePolicyCommand } = await import('@aws-sdk/client-secrets-manager');
-    const error = await sm(d.info.endpoint).send(new ValidateResourcePolicyCommand({ ResourcePolicy: '{}' })).catch((e: Error) => e);
+    const error = await sm(d.info.endpoint)
+      .send(new ValidateResourcePolicyCommand({ ResourcePolicy: '{}' }))
+      .catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'UnknownOperationException' });
     await until(() => d.stderr().includes('not implemented by the local cloud: secretsmanager ValidateResourcePolicy'), 5000, 'the log line');
     expect(d.stderr().split('not implemented by the local cloud: secretsmanager ValidateResourcePolicy').length - 1).toBe(1);
@@ -68,7 +70,9 @@ describe('basicauth dev', () => {
     const withHost = (host: string) =>
       new Promise<number>((resolve, reject) => {
         const url = new URL(`${d.info.endpoint}/_local/health`);
-        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end();
+        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => resolve(res.statusCode ?? 0))
+          .on('error', reject)
+          .end();
       });
     expect(await withHost('evil.example:80')).toBe(403);
     expect(await withHost(`localhost:${new URL(d.info.endpoint).port}`)).toBe(200);
@@ -130,14 +134,23 @@ describe('basicauth dev', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(
       join(projectDir, 'basicauth.config.json'),
-      JSON.stringify({ name: 'team-site', region: 'eu-west-1', secret: { usernames: ['alice', 'bob'], passwordLength: 20 }, edge: { bypassPaths: ['/healthz'] }, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } }),
+      JSON.stringify({
+        name: 'team-site',
+        region: 'eu-west-1',
+        secret: { usernames: ['alice', 'bob'], passwordLength: 20 },
+        edge: { bypassPaths: ['/healthz'] },
+        distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+      }),
     );
     const d = await dev();
     const anonymous = await fetch(d.info.edgeUrl);
     expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="team-site", charset="UTF-8"');
     expect((await fetch(`${d.info.edgeUrl}healthz`)).status).toBe(200);
     const shown = JSON.parse((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json'])).stdout);
-    expect(shown.users.map((u: { username: string; password: string }) => [u.username, u.password.length])).toEqual([['alice', 20], ['bob', 20]]);
+    expect(shown.users.map((u: { username: string; password: string }) => [u.username, u.password.length])).toEqual([
+      ['alice', 20],
+      ['bob', 20],
+    ]);
   });
 
   it('will not let --fresh delete a directory that is not a state directory', async () => {
@@ -182,10 +195,14 @@ describe('basicauth dev', () => {
     expect(pending.stages).toEqual(['AWSPENDING']);
     const again = await dev();
     const client = sm(again.info.endpoint);
-    await until(async () => {
-      const stages = (await client.send(new DescribeSecretCommand({ SecretId: again.info.secretId }))).VersionIdsToStages ?? {};
-      return stages[rotation.VersionId!]?.includes('AWSCURRENT') && !Object.values(stages).flat().includes('AWSPENDING');
-    }, 15_000, 'the interrupted rotation to complete');
+    await until(
+      async () => {
+        const stages = (await client.send(new DescribeSecretCommand({ SecretId: again.info.secretId }))).VersionIdsToStages ?? {};
+        return stages[rotation.VersionId!]?.includes('AWSCURRENT') && !Object.values(stages).flat().includes('AWSPENDING');
+      },
+      15_000,
+      'the interrupted rotation to complete',
+    );
     const after = await credentials();
     expect(after).not.toBe(before);
     const current = await client.send(new GetSecretValueCommand({ SecretId: again.info.secretId }));

@@ -132,7 +132,7 @@ describe('verify', () => {
 
   it('fails for the right reason: an unprotected origin, a wrong realm, a wrong expected status', async () => {
     // the local endpoint's health page stands in for a site without Basic auth
-    const unprotected = await runCli(['verify', 'http://127.0.0.1:' + new URL(dev.info.endpoint).port + '/_local/health', '--json', ...local()]);
+    const unprotected = await runCli(['verify', `http://127.0.0.1:${new URL(dev.info.endpoint).port}/_local/health`, '--json', ...local()]);
     expect(unprotected.code).toBe(1);
     expect(JSON.parse(unprotected.stdout).checks[0].reason).toMatch(/got 200, expected 401: the site is not protected/);
     const realm = await json('verify', '--realm', 'Production');
@@ -161,7 +161,9 @@ describe('verify', () => {
   it('refuses to send credentials over plain http:// to another host unless asked', async () => {
     const r = await runCli(['verify', 'http://staging.example.invalid/', '--user', 'admin', '--password', 'x']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refusing to send credentials over plain http:\/\/ to staging\.example\.invalid: anyone on the way can read them\n.*fix: use https:\/\/staging\.example\.invalid\/, or pass --allow-http/);
+    expect(r.stderr).toMatch(
+      /refusing to send credentials over plain http:\/\/ to staging\.example\.invalid: anyone on the way can read them\n.*fix: use https:\/\/staging\.example\.invalid\/, or pass --allow-http/,
+    );
   });
 });
 

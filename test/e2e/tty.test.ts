@@ -52,7 +52,11 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     start('build --out out', 'colour');
     await waitFor(/exit=0/);
     expect(escapes()).toMatch(ansi); // the control: colour is on in a terminal
-    for (const [args, color] of [['build --out out', 'NO_COLOR=1'], ['--no-color build --out out', 'colour'], ['build --out out --no-color', 'colour']] as const) {
+    for (const [args, color] of [
+      ['build --out out', 'NO_COLOR=1'],
+      ['--no-color build --out out', 'colour'],
+      ['build --out out --no-color', 'colour'],
+    ] as const) {
       tmux('kill-session', '-t', session);
       start(args, color);
       await waitFor(/exit=0/);
@@ -77,7 +81,13 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     type('');
     await waitFor(/exit=0/);
     const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
-    expect(config).toMatchObject({ name: 'my-site', region: 'ap-northeast-1', secret: { usernames: ['alice', 'bob'] }, rotation: { days: 30 }, distribution: { origin: { domainName: 'www.example.org' } } });
+    expect(config).toMatchObject({
+      name: 'my-site',
+      region: 'ap-northeast-1',
+      secret: { usernames: ['alice', 'bob'] },
+      rotation: { days: 30 },
+      distribution: { origin: { domainName: 'www.example.org' } },
+    });
   });
 
   it('init checks each answer as it is given and asks again, keeping the others; a URL is understood as an origin', async () => {

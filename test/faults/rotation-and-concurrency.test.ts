@@ -82,10 +82,14 @@ describe('concurrency', () => {
     const refused = await cli('users', 'add', 'carol');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/a rotation is in progress .* changing users now would be undone by it/);
-    await until(async () => {
-      const probe = (await (await fetch(`${dev.info.endpoint}/_local/rotation?secretId=${encodeURIComponent(dev.info.secretId)}`)).json()) as { token?: string; endedAt?: number };
-      return probe.token === started.body.versionId && probe.endedAt !== undefined;
-    }, 30_000, 'the rotation to end');
+    await until(
+      async () => {
+        const probe = (await (await fetch(`${dev.info.endpoint}/_local/rotation?secretId=${encodeURIComponent(dev.info.secretId)}`)).json()) as { token?: string; endedAt?: number };
+        return probe.token === started.body.versionId && probe.endedAt !== undefined;
+      },
+      30_000,
+      'the rotation to end',
+    );
     const added = await json('users', 'add', 'carol');
     expect(added.code, added.stderr).toBe(0);
     expect(added.body.users).toContain('carol');

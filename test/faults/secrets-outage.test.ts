@@ -74,7 +74,11 @@ describe('Secrets Manager down', () => {
     const slow = await get(PASSWORD);
     expect(slow.status).toBe(503);
     // the edge's own account of the fetch: given up at the budget, not at the 2 s the endpoint takes
-    const failed = site.t.functionLogs.map((l) => /\{.*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!)).find((e) => e.event === 'secret.fetch-failed');
+    const failed = site.t.functionLogs
+      .map((l) => /\{.*\}/.exec(l)?.[0])
+      .filter(Boolean)
+      .map((l) => JSON.parse(l!))
+      .find((e) => e.event === 'secret.fetch-failed');
     expect(failed?.error).toMatch(/did not answer within 400 ms/);
     expect(failed.ms).toBeGreaterThanOrEqual(390);
     expect(failed.ms).toBeLessThan(1500);

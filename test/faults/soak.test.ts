@@ -112,7 +112,9 @@ describe('soak', () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const growthMiB = (mean(last) - mean(warm)) / 2 ** 20;
     const heapGrowthMiB = (mean(heap.slice(-6)) - mean(heap.slice(4, 10))) / 2 ** 20;
-    console.info(`soak: ${counts.requests} requests (${counts.allowed} allowed, ${counts.refused} refused), ${counts.rotations} rotations; between the first and last seconds: rss ${growthMiB.toFixed(1)} MiB, heap after GC ${heapGrowthMiB.toFixed(1)} MiB`);
+    console.info(
+      `soak: ${counts.requests} requests (${counts.allowed} allowed, ${counts.refused} refused), ${counts.rotations} rotations; between the first and last seconds: rss ${growthMiB.toFixed(1)} MiB, heap after GC ${heapGrowthMiB.toFixed(1)} MiB`,
+    );
     expect(failures.slice(0, 10)).toEqual([]);
     expect(counts.rotations).toBeGreaterThanOrEqual(Math.floor(SECONDS / (ROTATE_EVERY / 1000)) - 2);
     // Throughput is a benchmark's business (bench/), not this test's: what matters is that the

@@ -72,7 +72,8 @@ export function testBundle(handler: 'edge-auth' | 'rotate', edgeConfig?: Record<
 export async function putRotationFunction(t: TestCloud, name: string, environment?: Record<string, string>): Promise<string> {
   const bundle = await testBundle('rotate');
   const { fn } = await t.cloud.lambda.putFunction({ name, zip: bundle.zip, timeout: 30, environment: environment ?? {} });
-  if (!fn.policy?.length) await t.cloud.call('lambda', 'AddPermission', { FunctionName: fn.arn, StatementId: 'SecretsManager', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' });
+  if (!fn.policy?.length)
+    await t.cloud.call('lambda', 'AddPermission', { FunctionName: fn.arn, StatementId: 'SecretsManager', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' });
   return fn.arn;
 }
 

@@ -16,11 +16,13 @@ export interface LocalProject {
   env: NodeJS.ProcessEnv;
   /** the CLI in the project directory, against the running dev */
   cli(...args: string[]): Promise<CliResult>;
-  json(...args: string[]): Promise<CliResult & { body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
+  json(...args: string[]): Promise<CliResult & { body: any }>;
   /** plain terraform in the directory `deploy --local` synthesized into */
   terraform(...args: string[]): Promise<CliResult>;
   /** the local cloud's persisted state */
-  cloudState(): { services: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
+  cloudState(): { services: Record<string, any> };
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,8 @@ export function leftovers(project: LocalProject, name: string) {
     logGroups: (s.logs?.groups ?? []).map((g: { name: string }) => g.name).filter((n: string) => n.includes(`/${name}-`)),
     distributions: (s.cloudfront?.distributions ?? []).filter((d: { config: { Comment?: string } }) => d.config.Comment === `${name} (basicauth)`).map((d: { id: string }) => d.id),
     originAccessControls: (s.cloudfront?.originAccessControls ?? []).map((o: { name: string }) => o.name).filter((n: string) => n.startsWith(`${name}-`)),
-    liveSecrets: (s.secretsmanager?.secrets ?? []).filter((x: { name: string; deletedDate?: number }) => x.name === `basicauth/${name}` && x.deletedDate === undefined).map((x: { name: string }) => x.name),
+    liveSecrets: (s.secretsmanager?.secrets ?? [])
+      .filter((x: { name: string; deletedDate?: number }) => x.name === `basicauth/${name}` && x.deletedDate === undefined)
+      .map((x: { name: string }) => x.name),
   };
 }

@@ -14,7 +14,11 @@ export interface CliResult {
 /** Runs a command to its end and collects what it printed. */
 export function runProcess(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    }) as ChildProcessWithoutNullStreams;
     if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
@@ -26,7 +30,11 @@ export function runProcess(command: string, args: string[], options: { cwd?: str
 }
 
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
-  return runProcess(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PACKAGE_ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}) });
+  return runProcess(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? PACKAGE_ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    ...(options.input !== undefined ? { input: options.input } : {}),
+  });
 }
 
 /** The CLI aimed at one running `basicauth dev` (its state directory read at each call). */

@@ -78,9 +78,7 @@ describe('handler bundles', () => {
     const edge = await bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 'baked/secret-name', secretRegion: 'eu-west-1', realm: 'Baked Realm' } });
     expect(edge.code.toString()).toContain('baked/secret-name');
     expect(edge.code.toString()).not.toContain('process.env.BASICAUTH');
-    await expect(bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: -1 } })).rejects.toThrow(
-      /cacheTtlSeconds is -1/,
-    );
+    await expect(bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: -1 } })).rejects.toThrow(/cacheTtlSeconds is -1/);
   });
 
   it('leave the AWS SDK to the rotation Lambda runtime', async () => {

@@ -9,7 +9,8 @@ import { parseConfig, type ConfigInput } from '../../cli/config.js';
 import { synthesize } from '../../stacks/synth.js';
 import { bundleHandler, type Bundle } from '../../stacks/bundle.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
+type Json = Record<string, any>;
 
 let dir: string;
 let rotate: Bundle;
@@ -75,7 +76,9 @@ describe('synthesized stack (create mode)', () => {
 
   it('limits the rotation role to this secret plus GetRandomPassword', () => {
     const p = policyText((Object.values(json.resource.aws_iam_role_policy) as Json[]).find((x) => x.name === 'rotate-this-secret')!);
-    expect(p).toContain('"Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue","secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":aws_secretsmanager_secret.secret_D2F9FB97.arn}');
+    expect(p).toContain(
+      '"Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue","secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":aws_secretsmanager_secret.secret_D2F9FB97.arn}',
+    );
     expect(p.match(/"Resource":"\*"/g)).toHaveLength(1);
     expect(p).toContain('"Action":"secretsmanager:GetRandomPassword","Resource":"*"');
     const permission = only(json, 'aws_lambda_permission');
@@ -103,8 +106,16 @@ describe('synthesized stack (create mode)', () => {
     const readers = policyText(policies.find((p) => p.name.endsWith('readers'))!);
     expect(readers).not.toMatch(/RotateSecret|PutSecretValue|UpdateDistribution|PublishVersion/);
     expect(Object.keys(json.output).sort()).toEqual([
-      'distribution_domain_name', 'distribution_id', 'edge_function_name', 'edge_function_qualified_arn', 'edge_function_version',
-      'operators_policy_arn', 'readers_policy_arn', 'rotation_function_name', 'secret_arn', 'secret_name',
+      'distribution_domain_name',
+      'distribution_id',
+      'edge_function_name',
+      'edge_function_qualified_arn',
+      'edge_function_version',
+      'operators_policy_arn',
+      'readers_policy_arn',
+      'rotation_function_name',
+      'secret_arn',
+      'secret_name',
     ]);
     expect(json.terraform.backend.local.path).toMatch(/\.basicauth\/terraform\.tfstate$/);
   });
@@ -135,24 +146,48 @@ describe('synthesized stack (attach mode and options)', () => {
       const resources = ([] as string[]).concat(st.Resource as string | string[]);
       const wide = resources.filter((r) => r === '*' || /:\*:/.test(r));
       if (st.Sid === 'GeneratePasswords') expect(resources).toEqual(['*']);
-      else if (st.Sid === 'WriteOwnLogs') expect(resources.every((r) => r.includes('/aws/lambda/') || r.includes('aws_cloudwatch_log_group.')), JSON.stringify(resources)).toBe(true);
+      else if (st.Sid === 'WriteOwnLogs')
+        expect(
+          resources.every((r) => r.includes('/aws/lambda/') || r.includes('aws_cloudwatch_log_group.')),
+          JSON.stringify(resources),
+        ).toBe(true);
       else expect(wide, `${st.policy}/${st.Sid}`).toEqual([]);
     }
     expect(plain.find((st) => st.Sid === 'ReadThisSecret')!.Action).toBe('secretsmanager:GetSecretValue');
     const withKms = statements((await synth({ secret: { kmsKeyId: kms }, edge: { graceSeconds: 60 } })).json);
     expect(withKms.find((st) => st.Sid === 'ReadThisSecret')!.Action).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
     const keyStatements = withKms.filter((st) => JSON.stringify(st.Action).includes('kms:'));
-    expect(keyStatements.map((st) => `${st.policy}/${st.Sid}`).sort()).toEqual(['read-this-secret/DecryptSecret', 'rotate-this-secret/UseSecretKey', 'staging-basicauth-operators/DecryptSecret', 'staging-basicauth-readers/DecryptSecret']);
+    expect(keyStatements.map((st) => `${st.policy}/${st.Sid}`).sort()).toEqual([
+      'read-this-secret/DecryptSecret',
+      'rotate-this-secret/UseSecretKey',
+      'staging-basicauth-operators/DecryptSecret',
+      'staging-basicauth-readers/DecryptSecret',
+    ]);
     for (const st of keyStatements) {
       expect(st.Resource).toBe(kms);
-      expect(st.Condition).toMatchObject({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' }, StringLike: { 'kms:EncryptionContext:SecretARN': expect.stringContaining('aws_secretsmanager_secret.') } });
+      expect(st.Condition).toMatchObject({
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:SecretARN': expect.stringContaining('aws_secretsmanager_secret.') },
+      });
     }
   });
 
   it('serves your own host names with an ACM certificate and TLSv1.2_2021, and refuses one without the other', async () => {
-    const { json } = await synth({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, aliases: ['staging.example.com'], certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f' } });
-    expect(only(json, 'aws_cloudfront_distribution')).toMatchObject({ aliases: ['staging.example.com'], viewer_certificate: { acm_certificate_arn: expect.stringMatching(/^arn:aws:acm:us-east-1:/), ssl_support_method: 'sni-only', minimum_protocol_version: 'TLSv1.2_2021' } });
-    await expect(synth({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, aliases: ['staging.example.com'] } })).rejects.toThrow(/aliases and certificateArn go together/);
+    const { json } = await synth({
+      distribution: {
+        mode: 'create',
+        origin: { type: 'custom', domainName: 'app.example.com' },
+        aliases: ['staging.example.com'],
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f',
+      },
+    });
+    expect(only(json, 'aws_cloudfront_distribution')).toMatchObject({
+      aliases: ['staging.example.com'],
+      viewer_certificate: { acm_certificate_arn: expect.stringMatching(/^arn:aws:acm:us-east-1:/), ssl_support_method: 'sni-only', minimum_protocol_version: 'TLSv1.2_2021' },
+    });
+    await expect(synth({ distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, aliases: ['staging.example.com'] } })).rejects.toThrow(
+      /aliases and certificateArn go together/,
+    );
   });
 
   it('replicates the secret and lets the edge read every replica', async () => {

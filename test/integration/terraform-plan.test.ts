@@ -19,7 +19,14 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'basicauth-plan-'));
-  env = { ...process.env, TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir), AWS_ACCESS_KEY_ID: 'AKIDOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_EC2_METADATA_DISABLED: 'true', TF_PLUGIN_CACHE_DIR: '' };
+  env = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir),
+    AWS_ACCESS_KEY_ID: 'AKIDOFFLINE',
+    AWS_SECRET_ACCESS_KEY: 'offline',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    TF_PLUGIN_CACHE_DIR: '',
+  };
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -59,7 +66,13 @@ describe.skipIf(!terraform)('terraform offline', () => {
       region: 'eu-west-1',
       secret: { replicaRegions: ['us-east-1'], kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789' },
       edge: { graceSeconds: 300 },
-      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, pathPatterns: ['/api/*'], aliases: ['staging.example.com'], certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789' },
+      distribution: {
+        mode: 'create',
+        origin: { type: 'custom', domainName: 'app.example.com' },
+        pathPatterns: ['/api/*'],
+        aliases: ['staging.example.com'],
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+      },
     });
     expect(planned.summary).toEqual({ add: 13, change: 0, remove: 0 });
     expect(planned.planned.every((c) => c.action === 'create')).toBe(true);

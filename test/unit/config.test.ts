@@ -16,7 +16,13 @@ describe('config', () => {
   });
 
   it('maps to the edge settings and the rotation environment, with no secret in either', () => {
-    const c = parseConfig(withField({ edge: { graceSeconds: 60, bypassPaths: ['/healthz'] }, secret: { usernames: ['alice', 'bob'], replicaRegions: ['us-west-2'] }, notifications: { webhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/webhook-AbCdEf' } }));
+    const c = parseConfig(
+      withField({
+        edge: { graceSeconds: 60, bypassPaths: ['/healthz'] },
+        secret: { usernames: ['alice', 'bob'], replicaRegions: ['us-west-2'] },
+        notifications: { webhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/webhook-AbCdEf' },
+      }),
+    );
     expect(edgeConfigFor(c)).toMatchObject({ secretId: 'basicauth/staging', secretRegion: 'eu-west-1', replicaRegions: ['us-west-2'], realm: 'staging', graceSeconds: 60, bypassPaths: ['/healthz'] });
     expect(rotationEnvironment(c)).toEqual({
       BASICAUTH_PASSWORD_LENGTH: '32',
@@ -51,7 +57,10 @@ describe('config', () => {
     [withField({ secret: { usernames: ['x'.repeat(65)] } }), /secret\.usernames\[0\] is "xxx/],
     [withField({ distribution: { mode: 'mirror' } }), /distribution\.mode is "mirror"/],
     [withField({ distribution: { mode: 'attach', distributionId: 'nope' } }), /distribution\.distributionId is "nope": expected a CloudFront distribution id/],
-    [withField({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL', pathPatterns: ['/api/*'] } }), /distribution\.pathPatterns is not an attach-mode field: attach now protects every cache behavior/],
+    [
+      withField({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL', pathPatterns: ['/api/*'] } }),
+      /distribution\.pathPatterns is not an attach-mode field: attach now protects every cache behavior/,
+    ],
     [withField({ distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL', leaveUnprotected: ['public/*'] } }), /distribution\.leaveUnprotected\[0\] is "public\/\*"/],
     [withField({ secret: { recoveryWindowDays: 3 } }), /secret\.recoveryWindowDays is 3: expected 0 \(delete at once\) or 7 to 30 days/],
     [withField({ distribution: { mode: 'create', origin: { type: 's3', bucket: 'B', bucketRegion: 'eu-west-1' } } }), /distribution\.origin\.bucket is "B": expected an S3 bucket name/],
@@ -74,7 +83,7 @@ describe('config', () => {
     [withField({ edge: { cors: { allowOrigins: ['https://a.example'], allowMethods: ['FETCH'] } } }), 'edge.cors.allowMethods[0] is "FETCH": expected one of "GET", "HEAD"'],
     [withField({ distribution: 'x' }), 'distribution is "x": expected an object'],
     [withField({ edge: { stripAuthorization: 'yes' } }), 'edge.stripAuthorization is "yes": expected true or false'],
-  ])('says what is expected in its own words, never the validator\'s (%#)', (input, message) => {
+  ])("says what is expected in its own words, never the validator's (%#)", (input, message) => {
     let text = '';
     try {
       parseConfig(input);

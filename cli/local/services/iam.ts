@@ -71,7 +71,8 @@ function policyJson(text: unknown, what = 'policy document'): string {
 }
 
 const name = (value: unknown, what: string) => {
-  if (typeof value !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(value)) throw validation(`The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
+  if (typeof value !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(value))
+    throw validation(`The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
   return value;
 };
 const path = (value: unknown) => {
@@ -245,7 +246,10 @@ export class IamService {
           save();
           return undefined;
         },
-        ListInstanceProfilesForRole: (i) => (this.role(i.RoleName), { InstanceProfiles: [], IsTruncated: false }),
+        ListInstanceProfilesForRole: (i) => {
+          this.role(i.RoleName); // NoSuchEntity when it does not exist
+          return { InstanceProfiles: [], IsTruncated: false };
+        },
         ListRoleTags: (i) => ({ Tags: this.role(i.RoleName).tags, IsTruncated: false }),
         TagRole: (i) => {
           const role = this.role(i.RoleName);
@@ -304,7 +308,8 @@ export class IamService {
         },
         CreatePolicyVersion: (i) => {
           const policy = this.policy(i.PolicyArn);
-          if (policy.versions.length >= 5) throw new ServiceError('LimitExceeded', 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.', 409);
+          if (policy.versions.length >= 5)
+            throw new ServiceError('LimitExceeded', 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.', 409);
           const number = policy.versions.reduce((n, v) => Math.max(n, Number(v.id.slice(1))), 0) + 1;
           const version = { id: `v${number}`, document: policyJson(i.PolicyDocument), created: this.host.now() };
           policy.versions.push(version);

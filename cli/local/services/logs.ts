@@ -59,7 +59,8 @@ export class LogsService {
       operations: {
         CreateLogGroup: (i) => {
           const name = String(i.logGroupName ?? '');
-          if (!/^[\w/.#-]{1,512}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
+          if (!/^[\w/.#-]{1,512}$/.test(name))
+            throw invalid(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
           if (this.state.groups.some((g) => g.name === name && g.region === i.$request.region)) {
             throw new ServiceError('ResourceAlreadyExistsException', 'The specified log group already exists');
           }
@@ -83,9 +84,7 @@ export class LogsService {
         DescribeLogGroups: (i) => {
           const prefix = typeof i.logGroupNamePrefix === 'string' ? i.logGroupNamePrefix : '';
           const pattern = typeof i.logGroupNamePattern === 'string' ? i.logGroupNamePattern : '';
-          const all = this.state.groups
-            .filter((g) => g.region === i.$request.region && g.name.startsWith(prefix) && g.name.includes(pattern))
-            .sort((a, b) => (a.name < b.name ? -1 : 1));
+          const all = this.state.groups.filter((g) => g.region === i.$request.region && g.name.startsWith(prefix) && g.name.includes(pattern)).sort((a, b) => (a.name < b.name ? -1 : 1));
           const start = typeof i.nextToken === 'string' ? Number(i.nextToken) : 0;
           const limit = typeof i.limit === 'number' ? i.limit : 50;
           const page = all.slice(start, start + limit);
@@ -106,7 +105,10 @@ export class LogsService {
         },
         PutRetentionPolicy: (i) => {
           const g = this.group(i);
-          if (!RETENTION_DAYS.has(Number(i.retentionInDays))) throw invalid(`1 validation error detected: Value '${String(i.retentionInDays)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...RETENTION_DAYS].join(', ')}]`);
+          if (!RETENTION_DAYS.has(Number(i.retentionInDays)))
+            throw invalid(
+              `1 validation error detected: Value '${String(i.retentionInDays)}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...RETENTION_DAYS].join(', ')}]`,
+            );
           g.retentionInDays = Number(i.retentionInDays);
           save();
           return {};

@@ -44,7 +44,13 @@ interface PolicyStatement {
 }
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+const glob = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(value);
 
 export class S3Service {
   readonly state: S3State;
@@ -83,7 +89,8 @@ export class S3Service {
     if (!this.allows(bucket, 's3:GetObject', `arn:aws:s3:::${bucket.name}/${key}`, caller)) return error(403, 'AccessDenied', 'Access Denied');
     const object = bucket.objects.find((o) => o.key === key);
     // as S3: without s3:ListBucket a missing key is indistinguishable from a forbidden one
-    if (!object) return this.allows(bucket, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`, caller) ? error(404, 'NoSuchKey', 'The specified key does not exist.') : error(403, 'AccessDenied', 'Access Denied');
+    if (!object)
+      return this.allows(bucket, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`, caller) ? error(404, 'NoSuchKey', 'The specified key does not exist.') : error(403, 'AccessDenied', 'Access Denied');
     return {
       status: 200,
       headers: { 'content-type': object.contentType, etag: object.etag, 'last-modified': new Date(object.lastModified).toUTCString() },
@@ -132,7 +139,9 @@ export class S3Service {
       initialState: () => ({ buckets: [] }),
       operations: {
         ListBuckets: () =>
-          xml(`<ListAllMyBucketsResult xmlns="${S3_NS}"><Owner><ID>local</ID></Owner><Buckets>${s.buckets.map((b) => `<Bucket><Name>${b.name}</Name><CreationDate>${new Date(b.created).toISOString()}</CreationDate></Bucket>`).join('')}</Buckets></ListAllMyBucketsResult>`),
+          xml(
+            `<ListAllMyBucketsResult xmlns="${S3_NS}"><Owner><ID>local</ID></Owner><Buckets>${s.buckets.map((b) => `<Bucket><Name>${b.name}</Name><CreationDate>${new Date(b.created).toISOString()}</CreationDate></Bucket>`).join('')}</Buckets></ListAllMyBucketsResult>`,
+          ),
         CreateBucket: (i) => {
           const name = String(i.Bucket);
           if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new ServiceError('InvalidBucketName', 'The specified bucket is not valid.');
@@ -142,7 +151,7 @@ export class S3Service {
           save();
           return { status: 200, headers: { location: `/${name}` } };
         },
-        HeadBucket: (i) => (this.bucket(i.Bucket), { status: 200, headers: { 'x-amz-bucket-region': this.bucket(i.Bucket).region } }),
+        HeadBucket: (i) => ({ status: 200, headers: { 'x-amz-bucket-region': this.bucket(i.Bucket).region } }),
         DeleteBucket: (i) => {
           const b = this.bucket(i.Bucket);
           if (b.objects.length) throw new ServiceError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
@@ -155,8 +164,15 @@ export class S3Service {
           const b = this.bucket(i.Bucket);
           const prefix = i.$request.query.get('prefix') ?? '';
           const objects = b.objects.filter((o) => o.key.startsWith(prefix)).sort((x, y) => (x.key < y.key ? -1 : 1));
-          const contents = objects.map((o) => `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${escapeXml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
-          return xml(`<ListBucketResult xmlns="${S3_NS}"><Name>${b.name}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${objects.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+          const contents = objects
+            .map(
+              (o) =>
+                `<Contents><Key>${escapeXml(o.key)}</Key><LastModified>${new Date(o.lastModified).toISOString()}</LastModified><ETag>${escapeXml(o.etag)}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+            )
+            .join('');
+          return xml(
+            `<ListBucketResult xmlns="${S3_NS}"><Name>${b.name}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${objects.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+          );
         },
         PutObject: (i) => {
           const b = this.bucket(i.Bucket);
@@ -164,7 +180,10 @@ export class S3Service {
           const body = i.$request.body;
           const etag = `"${createHash('md5').update(body).digest('hex')}"`;
           writeFileSync(this.file(b.name, key), body);
-          b.objects = [...b.objects.filter((o) => o.key !== key), { key, etag, size: body.length, contentType: String(i.$request.headers['content-type'] ?? 'binary/octet-stream'), lastModified: this.host.now() }];
+          b.objects = [
+            ...b.objects.filter((o) => o.key !== key),
+            { key, etag, size: body.length, contentType: String(i.$request.headers['content-type'] ?? 'binary/octet-stream'), lastModified: this.host.now() },
+          ];
           save();
           return { status: 200, headers: { etag } };
         },
@@ -183,7 +202,7 @@ export class S3Service {
           try {
             JSON.parse(policy);
           } catch {
-            throw new ServiceError('MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+            throw new ServiceError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
           }
           b.policy = policy;
           save();

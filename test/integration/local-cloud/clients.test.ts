@@ -22,7 +22,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const env = () => ({ PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'AKIDCLIENT', AWS_SECRET_ACCESS_KEY: 'client', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' });
+const env = () => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  AWS_ACCESS_KEY_ID: 'AKIDCLIENT',
+  AWS_SECRET_ACCESS_KEY: 'client',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_PAGER: '',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+});
 const aws = async (...args: string[]) => {
   const r = await runProcess(AWS_V2, [...args, '--endpoint-url', t.cloud.endpoint, '--output', 'json'], { env: env() });
   return { ...r, json: () => JSON.parse(r.stdout), error: /An error occurred \(([^)]+)\)/.exec(r.stderr)?.[1] };
@@ -39,7 +48,10 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     expect(unknown.error).toBe('UnknownOperationException');
     expect(unknown.stderr).toMatch(/does not implement secretsmanager ValidateResourcePolicy/);
     expect((await aws('logs', 'create-log-group', '--log-group-name', '/cli/group')).code).toBe(0);
-    expect((await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0]).toMatchObject({ logGroupName: '/cli/group', arn: expect.stringMatching(/:log-group:\/cli\/group:\*$/) });
+    expect((await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0]).toMatchObject({
+      logGroupName: '/cli/group',
+      arn: expect.stringMatching(/:log-group:\/cli\/group:\*$/),
+    });
     expect((await aws('logs', 'describe-destinations')).error).toBe('UnknownOperationException');
   });
 

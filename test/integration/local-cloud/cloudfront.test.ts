@@ -59,13 +59,13 @@ describe('local CloudFront', () => {
     await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: before.ETag, DistributionConfig: config }))).rejects.toBeInstanceOf(PreconditionFailed);
     await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, DistributionConfig: config }))).rejects.toBeInstanceOf(InvalidIfMatchVersion);
     const current = await t.cf.send(new GetDistributionConfigCommand({ Id: id }));
-    await expect(
-      t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig!, CallerReference: 'other' } })),
-    ).rejects.toBeInstanceOf(IllegalUpdate);
+    await expect(t.cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: { ...current.DistributionConfig!, CallerReference: 'other' } }))).rejects.toBeInstanceOf(
+      IllegalUpdate,
+    );
   });
 
   it('requires Lambda@Edge associations to name an existing numbered version', async () => {
-    for (const arn of [FN, `${FN}:$LATEST`, `${FN}:7`, FN.replace('us-east-1', 'eu-west-1') + ':1']) {
+    for (const arn of [FN, `${FN}:$LATEST`, `${FN}:7`, `${FN.replace('us-east-1', 'eu-west-1')}:1`]) {
       const current = await t.cf.send(new GetDistributionConfigCommand({ Id: id }));
       const config = current.DistributionConfig!;
       config.DefaultCacheBehavior!.LambdaFunctionAssociations!.Items![0]!.LambdaFunctionARN = arn;

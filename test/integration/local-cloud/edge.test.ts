@@ -71,7 +71,8 @@ describe('local edge', () => {
   it('gives the function the documented viewer-request event', async () => {
     const res = await fetch(`${edge.url}/echo?a=1&b=two`, { headers: { 'X-Custom-Header': 'v1', Accept: 'text/html' } });
     expect(res.status).toBe(200);
-    const event = (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
+    const event = (await res.json()) as any;
     const { config, request } = event.Records[0].cf;
     expect(config).toMatchObject({ distributionId: t.cloud.cloudfront.state.distributions[0]!.id, eventType: 'viewer-request' });
     expect(config.distributionDomainName).toMatch(/\.cloudfront\.net$/);
@@ -120,7 +121,13 @@ describe('local edge', () => {
     // only /api/* runs version 2: a path-pattern behavior
     config.CacheBehaviors = {
       Quantity: 1,
-      Items: [{ ...structuredClone(config.DefaultCacheBehavior!), PathPattern: '/api/*', LambdaFunctionAssociations: { Quantity: 1, Items: [{ EventType: 'viewer-request', LambdaFunctionARN: `${FN}:${v2.Version}`, IncludeBody: false }] } }],
+      Items: [
+        {
+          ...structuredClone(config.DefaultCacheBehavior!),
+          PathPattern: '/api/*',
+          LambdaFunctionAssociations: { Quantity: 1, Items: [{ EventType: 'viewer-request', LambdaFunctionARN: `${FN}:${v2.Version}`, IncludeBody: false }] },
+        },
+      ],
     };
     await t.cf.send(new UpdateDistributionCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id, IfMatch: current.ETag, DistributionConfig: config }));
     const api = (await (await fetch(`${edge.url}/api/instance`)).json()) as { instance: string; version: string };

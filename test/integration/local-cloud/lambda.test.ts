@@ -39,7 +39,11 @@ describe('local Lambda', () => {
     expect(out.Configuration?.FunctionArn).toBe('arn:aws:lambda:us-east-1:000000000000:function:echo');
     const zip = await fetch(out.Code!.Location!);
     expect(zip.status).toBe(200);
-    expect(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      Buffer.from(await zip.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
     await expect(t.lambda.send(new GetFunctionCommand({ FunctionName: 'nope' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 

@@ -88,6 +88,10 @@ describe('rotation through the local Secrets Manager', () => {
     t.cloud.secretsManager.state.secrets.find((s) => s.name === 'site/d')!.nextRotationDate = Date.now() - 1;
     await until(async () => (await t.sm.send(new ListSecretVersionIdsCommand({ SecretId: 'site/d' }))).Versions!.length > before, 10_000, 'a scheduled rotation');
     await t.cloud.secretsManager.settled();
-    expect(Object.values((await describe_('site/d')).VersionIdsToStages!).flat().sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+    expect(
+      Object.values((await describe_('site/d')).VersionIdsToStages!)
+        .flat()
+        .sort(),
+    ).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
   });
 });

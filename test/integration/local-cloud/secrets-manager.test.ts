@@ -57,9 +57,9 @@ describe('local Secrets Manager', () => {
     await t.sm.send(new PutSecretValueCommand({ SecretId: 'app/stages', SecretString: 'two', ClientRequestToken: put.VersionId }));
     await expect(t.sm.send(new PutSecretValueCommand({ SecretId: 'app/stages', SecretString: 'other', ClientRequestToken: put.VersionId }))).rejects.toBeInstanceOf(ResourceExistsException);
     const pending = await t.sm.send(new PutSecretValueCommand({ SecretId: 'app/stages', SecretString: 'three', VersionStages: ['AWSPENDING'] }));
-    await expect(
-      t.sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'app/stages', VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId })),
-    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(t.sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'app/stages', VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
     await t.sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'app/stages', VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: put.VersionId }));
     stages = (await t.sm.send(new DescribeSecretCommand({ SecretId: 'app/stages' }))).VersionIdsToStages;
     expect(stages).toEqual({ [put.VersionId!]: ['AWSPREVIOUS'], [pending.VersionId!]: ['AWSPENDING', 'AWSCURRENT'] });
@@ -85,9 +85,9 @@ describe('local Secrets Manager', () => {
     for (const re of [/[a-z]/, /[A-Z]/, /\d/, /[^a-zA-Z\d ]/]) expect(spaced.RandomPassword).toMatch(re);
     await expect(t.sm.send(new GetRandomPasswordCommand({ PasswordLength: 0 }))).rejects.toBeInstanceOf(InvalidParameterException);
     await expect(t.sm.send(new GetRandomPasswordCommand({ PasswordLength: 3 }))).rejects.toThrow(/at least 4/);
-    await expect(
-      t.sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true })),
-    ).rejects.toThrow(/every character type is excluded/);
+    await expect(t.sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludeNumbers: true, ExcludePunctuation: true }))).rejects.toThrow(
+      /every character type is excluded/,
+    );
   });
 
   it('refuses RotateSecret without a rotation function, and CancelRotateSecret turns rotation off', async () => {

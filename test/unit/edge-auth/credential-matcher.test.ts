@@ -31,7 +31,12 @@ describe('credential digests', () => {
 });
 
 describe('CredentialMatcher', () => {
-  const matcher = new CredentialMatcher(new Map([['alice', 'pw-a'], ['bob', 'pw-b']]));
+  const matcher = new CredentialMatcher(
+    new Map([
+      ['alice', 'pw-a'],
+      ['bob', 'pw-b'],
+    ]),
+  );
 
   it('accepts each user with their own password only', () => {
     expect(matcher.matches(credentialDigest('alice:pw-a'))).toBe(true);

@@ -11,10 +11,12 @@ const SECOND = 1000;
 function setup(config: Partial<EdgeAuthConfigInput> = {}, initial: Record<string, unknown> | null = { username: 'admin', password: 'first-Password-1' }) {
   const secrets = new FakeSecretVersions(initial ?? undefined);
   const logs: EdgeLogEvent[] = [];
-  const edge = createEdgeAuth(
-    resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }),
-    { fetchVersion: secrets.fetch, lastRotated: secrets.lastRotated, now: secrets.clock, log: (e) => logs.push(e) },
-  );
+  const edge = createEdgeAuth(resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }), {
+    fetchVersion: secrets.fetch,
+    lastRotated: secrets.lastRotated,
+    now: secrets.clock,
+    log: (e) => logs.push(e),
+  });
   const status = async (shape: RequestShape) => {
     const result = await edge.handle(viewerRequest(shape));
     return 'status' in result ? Number(result.status) : 200;
@@ -351,7 +353,7 @@ describe('edge-auth grace period for the previous password', () => {
     expect(await status({ authorization: basic('bob', 'bob-Password-1') })).toBe(200); // bob keeps his grace
   });
 
-  it('keeps a rotation\'s grace when users are added after it', async () => {
+  it("keeps a rotation's grace when users are added after it", async () => {
     const { status, secrets } = setup({ graceSeconds: 600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1' } });
     secrets.advance(10 * SECOND);
     secrets.rotate({ users: { alice: 'alice-Password-2' } });
@@ -391,7 +393,10 @@ describe('edge-auth grace period for the previous password', () => {
         // AWSPREVIOUS hangs: the load's single deadline cuts it off
         return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted by the deadline'))));
       },
-      lastRotated: async (signal) => (seen.push(signal), Date.now()),
+      lastRotated: async (signal) => {
+        seen.push(signal);
+        return Date.now();
+      },
     });
     const started = Date.now();
     const result = await edge.handle(viewerRequest({ authorization: basic('admin', 'p-2') }));
@@ -434,7 +439,9 @@ describe('edge-auth exemptions', () => {
   it('answers CORS preflights at the edge when configured, never forwarding them', async () => {
     const preflight = { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'Content-Type, X-Trace' } };
     expect(await setup().status(preflight)).toBe(401); // not configured: a request like any other
-    const { edge, secrets } = setup({ cors: { allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type', 'x-trace'], maxAgeSeconds: 300, allowCredentials: true } });
+    const { edge, secrets } = setup({
+      cors: { allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type', 'x-trace'], maxAgeSeconds: 300, allowCredentials: true },
+    });
     const answer = (await edge.handle(viewerRequest(preflight))) as CloudFrontResultResponse;
     expect(answer.status).toBe('204');
     expect(answer.headers['access-control-allow-origin']).toEqual([{ key: 'Access-Control-Allow-Origin', value: 'https://app.example' }]);

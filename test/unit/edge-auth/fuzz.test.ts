@@ -14,9 +14,18 @@ const PASSWORD = 'Correct-Horse-9:battery';
 
 const nearMiss = fc.oneof(
   // right user, password off by a little
-  fc.string({ maxLength: 40 }).filter((p) => p !== PASSWORD).map((p) => basic(USER, p)),
-  fc.string({ maxLength: 40 }).map((s) => basic(USER, PASSWORD + s)).filter((h) => h !== basic(USER, PASSWORD)),
-  fc.string({ maxLength: 8 }).filter((s) => s !== USER).map((u) => basic(u, PASSWORD)),
+  fc
+    .string({ maxLength: 40 })
+    .filter((p) => p !== PASSWORD)
+    .map((p) => basic(USER, p)),
+  fc
+    .string({ maxLength: 40 })
+    .map((s) => basic(USER, PASSWORD + s))
+    .filter((h) => h !== basic(USER, PASSWORD)),
+  fc
+    .string({ maxLength: 8 })
+    .filter((s) => s !== USER)
+    .map((u) => basic(u, PASSWORD)),
   fc.constant(basic(USER.toUpperCase(), PASSWORD)),
 );
 const garbage = fc.oneof(
@@ -25,15 +34,11 @@ const garbage = fc.oneof(
   fc.base64String({ maxLength: 200 }).map((s) => `basic ${s}`),
   fc.uint8Array({ maxLength: 120 }).map((b) => `Basic ${Buffer.from(b).toString('base64')}`),
   fc.uint8Array({ maxLength: 120 }).map((b) => `Basic ${Buffer.from(b).toString('base64url')}`),
-  fc.tuple(fc.constantFrom('Basic', 'BASIC', ' basic', 'Bearer', 'Digest', ''), fc.string({ maxLength: 20 }), fc.string({ maxLength: 100 }))
-    .map(([scheme, ws, rest]) => `${scheme}${ws}${rest}`),
+  fc.tuple(fc.constantFrom('Basic', 'BASIC', ' basic', 'Bearer', 'Digest', ''), fc.string({ maxLength: 20 }), fc.string({ maxLength: 100 })).map(([scheme, ws, rest]) => `${scheme}${ws}${rest}`),
   fc.integer({ min: 4000, max: 20_000 }).map((n) => `Basic ${'QUFB'.repeat(Math.ceil(n / 4))}`),
 );
 const headerValue = fc.oneof(nearMiss, garbage);
-const headerList = fc.oneof(
-  { weight: 8, arbitrary: headerValue.map((v) => [v]) },
-  { weight: 1, arbitrary: fc.array(headerValue, { minLength: 0, maxLength: 3 }) },
-);
+const headerList = fc.oneof({ weight: 8, arbitrary: headerValue.map((v) => [v]) }, { weight: 1, arbitrary: fc.array(headerValue, { minLength: 0, maxLength: 3 }) });
 
 describe('edge-auth against generated Authorization headers', () => {
   const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });

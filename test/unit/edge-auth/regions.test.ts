@@ -26,9 +26,7 @@ describe('secretRegionsFor', () => {
 
 describe('secretIdIn', () => {
   it('swaps the region of an ARN and leaves names alone', () => {
-    expect(secretIdIn('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:basicauth-AbCdEf', 'us-east-1')).toBe(
-      'arn:aws:secretsmanager:us-east-1:123456789012:secret:basicauth-AbCdEf',
-    );
+    expect(secretIdIn('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:basicauth-AbCdEf', 'us-east-1')).toBe('arn:aws:secretsmanager:us-east-1:123456789012:secret:basicauth-AbCdEf');
     expect(secretIdIn('basicauth/staging', 'us-east-1')).toBe('basicauth/staging');
   });
 });

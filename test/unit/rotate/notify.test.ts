@@ -5,7 +5,9 @@ import { noticeText, postNotice } from '../../../handlers/rotate/notify.js';
 
 const notice = { secretName: 'basicauth/staging', versionId: '0123456789abcdef', siteUrl: 'https://staging.example.com' };
 const servers: Array<{ close(): void }> = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
 
 async function webhook(status: number): Promise<{ url: string; bodies: unknown[] }> {
   const bodies: unknown[] = [];

@@ -4,7 +4,13 @@ import { formatWhen } from '../../../cli/ui/dates.js';
 import { statusText } from '../../../cli/ui/status.js';
 
 const plain = { dim: (t: string) => t, red: (t: string) => t, yellow: (t: string) => t, green: (t: string) => t, bold: (t: string) => t };
-const colour = { dim: (t: string) => `\u001b[2m${t}\u001b[22m`, red: (t: string) => `\u001b[31m${t}\u001b[39m`, yellow: (t: string) => `\u001b[33m${t}\u001b[39m`, green: (t: string) => `\u001b[32m${t}\u001b[39m`, bold: (t: string) => t };
+const colour = {
+  dim: (t: string) => `\u001b[2m${t}\u001b[22m`,
+  red: (t: string) => `\u001b[31m${t}\u001b[39m`,
+  yellow: (t: string) => `\u001b[33m${t}\u001b[39m`,
+  green: (t: string) => `\u001b[32m${t}\u001b[39m`,
+  bold: (t: string) => t,
+};
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 
 const status: Status = {

@@ -146,7 +146,15 @@ export function normalizeDistributionConfig(config: Node | undefined): Node {
     ['CacheBehaviors', { Quantity: String(behaviors.length), ...(behaviors.length ? { Items: { CacheBehavior: behaviors } } : {}) }],
     ['CustomErrorResponses', list(config.CustomErrorResponses, 'CustomErrorResponse', 'CustomErrorResponses')],
     ['Comment', ''],
-    ['Logging', ordered(logging, [['Enabled', 'false'], ['IncludeCookies', 'false'], ['Bucket', ''], ['Prefix', '']])],
+    [
+      'Logging',
+      ordered(logging, [
+        ['Enabled', 'false'],
+        ['IncludeCookies', 'false'],
+        ['Bucket', ''],
+        ['Prefix', ''],
+      ]),
+    ],
     ['PriceClass', 'PriceClass_All'],
     ['Enabled', undefined],
     ['ViewerCertificate', viewerCertificate(config.ViewerCertificate as Node | undefined)],
@@ -264,7 +272,9 @@ export function routingOf(config: Node): EdgeRouting {
     callerReference: text(config, 'CallerReference') ?? '',
     defaultRootObject: text(config, 'DefaultRootObject') ?? '',
     lambdaArns,
-    originAccessControlIds: itemsOf(config.Origins, 'Origin').map((o) => text(o, 'OriginAccessControlId') ?? '').filter(Boolean),
+    originAccessControlIds: itemsOf(config.Origins, 'Origin')
+      .map((o) => text(o, 'OriginAccessControlId') ?? '')
+      .filter(Boolean),
   };
 }
 

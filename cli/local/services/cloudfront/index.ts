@@ -37,7 +37,23 @@ const xmlOut = (body: string, etag?: string, status = 200, extra: Record<string,
 const D = '/2020-05-31/distribution';
 
 // Top-level DistributionConfig elements a DistributionSummary repeats.
-const SUMMARY_FIELDS = ['Aliases', 'Origins', 'OriginGroups', 'DefaultCacheBehavior', 'CacheBehaviors', 'CustomErrorResponses', 'Comment', 'PriceClass', 'Enabled', 'ViewerCertificate', 'Restrictions', 'WebACLId', 'HttpVersion', 'IsIPV6Enabled', 'Staging'];
+const SUMMARY_FIELDS = [
+  'Aliases',
+  'Origins',
+  'OriginGroups',
+  'DefaultCacheBehavior',
+  'CacheBehaviors',
+  'CustomErrorResponses',
+  'Comment',
+  'PriceClass',
+  'Enabled',
+  'ViewerCertificate',
+  'Restrictions',
+  'WebACLId',
+  'HttpVersion',
+  'IsIPV6Enabled',
+  'Staging',
+];
 
 export class CloudFrontService {
   readonly state: CloudFrontState;
@@ -237,7 +253,8 @@ export class CloudFrontService {
   private definePlugin(): ServicePlugin<CloudFrontState> {
     const body = (i: OperationInput) => i.$request.body.toString('utf8');
     const created = (d: DistributionState) => xmlOut(this.distributionXml(d), d.etag, 201, { location: `https://cloudfront.amazonaws.com${D}/${d.id}` });
-    const tagsXml = (tags: DistributionState['tags']) => `<Tags xmlns="${CLOUDFRONT_NS}"><Items>${tags.map((t) => `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`).join('')}</Items></Tags>`;
+    const tagsXml = (tags: DistributionState['tags']) =>
+      `<Tags xmlns="${CLOUDFRONT_NS}"><Items>${tags.map((t) => `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`).join('')}</Items></Tags>`;
     return definePlugin<CloudFrontState>({
       name: 'cloudfront',
       protocol: 'rest-xml',

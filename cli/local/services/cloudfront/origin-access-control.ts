@@ -117,7 +117,10 @@ export class OriginAccessControls {
         )
         .join('');
       const n = this.state.originAccessControls.length;
-      return { status: 200, body: `<OriginAccessControlList xmlns="${CLOUDFRONT_NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${n}</Quantity>${n ? `<Items>${items}</Items>` : ''}</OriginAccessControlList>` };
+      return {
+        status: 200,
+        body: `<OriginAccessControlList xmlns="${CLOUDFRONT_NS}"><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>${n}</Quantity>${n ? `<Items>${items}</Items>` : ''}</OriginAccessControlList>`,
+      };
     },
   };
 }

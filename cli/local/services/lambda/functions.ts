@@ -82,7 +82,8 @@ export class Functions {
   }
 
   create(name: string, region: string, zip: Buffer, settings: FunctionSettings, options: { tags?: Record<string, string>; publish?: boolean; checkRole?: boolean } = {}): FunctionState {
-    if (!FUNCTION_NAME.test(name)) throw invalidValue(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+    if (!FUNCTION_NAME.test(name))
+      throw invalidValue(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
     if (this.state.functions.some((f) => f.name === name && f.region === region)) {
       throw conflict(`Function already exist: ${name}`);
     }
@@ -91,7 +92,9 @@ export class Functions {
     if (options.checkRole !== false) this.checkRole(role);
     const runtime = settings.runtime ?? 'nodejs22.x';
     if (!CREATABLE_RUNTIMES.has(runtime)) {
-      throw invalidValue(`The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`);
+      throw invalidValue(
+        `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
+      );
     }
     const now = this.host.now();
     const latest: FunctionVersionState = {
@@ -109,7 +112,14 @@ export class Functions {
       lastModified: lambdaTime(now),
       revisionId: randomUUID(),
     };
-    const fn: FunctionState = { name, region, arn: `arn:aws:lambda:${region}:${account}:function:${name}`, latest, versions: [], ...(options.tags && Object.keys(options.tags).length ? { tags: options.tags } : {}) };
+    const fn: FunctionState = {
+      name,
+      region,
+      arn: `arn:aws:lambda:${region}:${account}:function:${name}`,
+      latest,
+      versions: [],
+      ...(options.tags && Object.keys(options.tags).length ? { tags: options.tags } : {}),
+    };
     this.storeCode(fn, zip);
     fn.activeAt = now + this.updateMs;
     this.state.functions.push(fn);
@@ -180,7 +190,9 @@ export class Functions {
     const versions = qualifier ? fn.versions.filter((v) => v.version === qualifier) : fn.versions;
     const replicated = versions.find((v) => inUse.has(`${fn.arn}:${v.version}`));
     if (replicated) {
-      throw invalidValue(`Lambda was unable to delete ${fn.arn}:${replicated.version} because it is a replicated function. Please see our documentation for Deleting Lambda@Edge Functions and Replicas.`);
+      throw invalidValue(
+        `Lambda was unable to delete ${fn.arn}:${replicated.version} because it is a replicated function. Please see our documentation for Deleting Lambda@Edge Functions and Replicas.`,
+      );
     }
     if (qualifier && qualifier !== '$LATEST') {
       if (!fn.versions.some((v) => v.version === qualifier)) throw functionNotFound(`${fn.arn}:${qualifier}`);
@@ -206,13 +218,19 @@ export class Functions {
 
   private assertRevision(fn: FunctionState, revisionId: string | undefined): void {
     if (revisionId !== undefined && revisionId !== fn.latest.revisionId) {
-      throw new ServiceError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id', 412);
+      throw new ServiceError(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+        412,
+      );
     }
   }
 
   private checkRole(role: string): void {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(role)) {
-      throw invalidValue(`1 validation error detected: Value '${role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`);
+      throw invalidValue(
+        `1 validation error detected: Value '${role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`,
+      );
     }
     if (!this.host.services.iam.roleTrusts(role, 'lambda.amazonaws.com')) {
       throw invalidValue('The role defined for the function cannot be assumed by Lambda.');
@@ -221,7 +239,7 @@ export class Functions {
 
   /** Unpacks the zip into $LATEST's directory (what runs is what was uploaded). */
   private storeCode(fn: FunctionState, zip: Buffer): void {
-    let entries;
+    let entries: ReturnType<typeof readZip>;
     try {
       entries = readZip(zip);
     } catch (error) {
@@ -249,11 +267,11 @@ export class Functions {
 }
 
 function validTimeout(t: number): number {
-  if (!Number.isInteger(t) || t < 1 || t > 900) throw invalidValue('1 validation error detected: Value at \'timeout\' failed to satisfy constraint: Member must have value between 1 and 900');
+  if (!Number.isInteger(t) || t < 1 || t > 900) throw invalidValue("1 validation error detected: Value at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900");
   return t;
 }
 
 function validMemory(m: number): number {
-  if (!Number.isInteger(m) || m < 128 || m > 10240) throw invalidValue('1 validation error detected: Value at \'memorySize\' failed to satisfy constraint: Member must have value between 128 and 10240');
+  if (!Number.isInteger(m) || m < 128 || m > 10240) throw invalidValue("1 validation error detected: Value at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240");
   return m;
 }

@@ -175,7 +175,10 @@ export class LambdaService {
         CreateFunction: (i) => {
           const code = i.Code as { ZipFile?: string; S3Bucket?: string } | undefined;
           if (!code?.ZipFile) throw invalidParameter(code?.S3Bucket ? 'The basicauth local cloud takes function code as ZipFile only (no S3).' : 'Code.ZipFile is required.');
-          const fn = fns.create(String(i.FunctionName ?? ''), i.$request.region, Buffer.from(code.ZipFile, 'base64'), settingsOf(i), { tags: i.Tags as Record<string, string> | undefined, publish: i.Publish === true });
+          const fn = fns.create(String(i.FunctionName ?? ''), i.$request.region, Buffer.from(code.ZipFile, 'base64'), settingsOf(i), {
+            tags: i.Tags as Record<string, string> | undefined,
+            publish: i.Publish === true,
+          });
           return ok(fns.configuration(fn, i.Publish === true ? fn.versions.at(-1)! : fn.latest), 201);
         },
         GetFunction: (i) => {
@@ -206,7 +209,11 @@ export class LambdaService {
         },
         PublishVersion: (i) => {
           const { fn } = resolve(i);
-          const v = fns.publish(fn, { ...(typeof i.Description === 'string' ? { description: i.Description } : {}), ...(typeof i.CodeSha256 === 'string' ? { codeSha256: i.CodeSha256 } : {}), ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}) });
+          const v = fns.publish(fn, {
+            ...(typeof i.Description === 'string' ? { description: i.Description } : {}),
+            ...(typeof i.CodeSha256 === 'string' ? { codeSha256: i.CodeSha256 } : {}),
+            ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}),
+          });
           return ok(fns.configuration(fn, v), 201);
         },
         ListVersionsByFunction: (i) => {

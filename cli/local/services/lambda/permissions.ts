@@ -19,15 +19,19 @@ const invalidValue = (message: string) => new ServiceError('InvalidParameterValu
 
 export function addPermission(fn: FunctionState, input: PermissionInput): PolicyStatement {
   const sid = input.StatementId;
-  if (!sid || !/^[a-zA-Z0-9-_]{1,100}$/.test(sid)) throw invalidValue('1 validation error detected: Value at \'statementId\' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)');
+  if (!sid || !/^[a-zA-Z0-9-_]{1,100}$/.test(sid))
+    throw invalidValue("1 validation error detected: Value at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
   if (!input.Action || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(input.Action)) throw invalidValue(`The action ${String(input.Action)} is not valid.`);
   if (!input.Principal) throw invalidValue('The principal is required.');
   if ((fn.policy ?? []).some((s) => s.Sid === sid)) {
     throw new ServiceError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
   }
-  const principal = input.Principal.endsWith('.amazonaws.com') || input.Principal === '*'
-    ? input.Principal === '*' ? { AWS: '*' } : { Service: input.Principal }
-    : { AWS: /^\d{12}$/.test(input.Principal) ? `arn:aws:iam::${input.Principal}:root` : input.Principal };
+  const principal =
+    input.Principal.endsWith('.amazonaws.com') || input.Principal === '*'
+      ? input.Principal === '*'
+        ? { AWS: '*' }
+        : { Service: input.Principal }
+      : { AWS: /^\d{12}$/.test(input.Principal) ? `arn:aws:iam::${input.Principal}:root` : input.Principal };
   const condition: Record<string, Record<string, string>> = {};
   if (input.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': input.SourceAccount };
   if (input.PrincipalOrgID) condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': input.PrincipalOrgID };
@@ -69,6 +73,11 @@ export function allows(fn: FunctionState, principal: string, sourceArn: string):
 }
 
 function arnMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\?/g, '.')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\?/g, '.'))
+      .join('.*')}$`,
+  );
   return re.test(arn);
 }

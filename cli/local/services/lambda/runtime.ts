@@ -130,9 +130,7 @@ class Instance {
 export class LambdaRuntime {
   private readonly pools = new Map<string, { instances: Instance[]; next: number }>();
 
-  constructor(
-    private readonly options: { instances: number; onLog: (label: string, line: string) => void; packageNodeModules: string; rootDir: string },
-  ) {
+  constructor(private readonly options: { instances: number; onLog: (label: string, line: string) => void; packageNodeModules: string; rootDir: string }) {
     // Bundles leave the AWS SDK to the runtime; in the local cloud the
     // runtime's SDK is basicauth's own, reachable through this link.
     mkdirSync(options.rootDir, { recursive: true });

@@ -109,7 +109,7 @@ export class SecretsManagerService {
     let versionId: string | undefined;
     if (i.SecretString !== undefined || i.SecretBinary !== undefined) {
       versionId = str(i, 'ClientRequestToken') ?? randomUUID();
-      secret.versions.push({ versionId, ...valueOf(i), stages: [CURRENT], createdDate: now });
+      secret.versions.push({ versionId, ...secretValueOf(i), stages: [CURRENT], createdDate: now });
     }
     this.state.secrets.push(secret);
     this.save();
@@ -146,7 +146,7 @@ export class SecretsManagerService {
 
   private resolveVersion(s: SecretState, versionId: string | undefined, stage: string | undefined): SecretVersionState {
     const byId = versionId ? s.versions.find((v) => v.versionId === versionId) : undefined;
-    if (versionId && !byId) throw notFound("Secrets Manager can't find the specified secret value for VersionId: " + versionId);
+    if (versionId && !byId) throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
     const byStage = stage ? withStage(s, stage) : undefined;
     if (stage && !byStage) throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage}`);
     if (byId && byStage && byId !== byStage) throw invalidParameter(`You provided a VersionStage that is not associated to the provided VersionId.`);
@@ -174,7 +174,7 @@ export class SecretsManagerService {
 
   private putSecretValue(i: OperationInput) {
     const s = this.find(required(i, 'SecretId'), i.$request.region, { write: true });
-    const value = valueOf(i);
+    const value = secretValueOf(i);
     if (value.secretString === undefined && value.secretBinary === undefined) throw invalidParameter('You must provide either SecretString or SecretBinary.');
     const versionId = str(i, 'ClientRequestToken') ?? randomUUID();
     const stages = Array.isArray(i.VersionStages) ? (i.VersionStages as string[]) : [CURRENT];
@@ -209,7 +209,7 @@ export class SecretsManagerService {
     let versionId: string | undefined;
     if (i.SecretString !== undefined || i.SecretBinary !== undefined) {
       versionId = str(i, 'ClientRequestToken') ?? randomUUID();
-      const version: SecretVersionState = { versionId, ...valueOf(i), stages: [], createdDate: this.host.now() };
+      const version: SecretVersionState = { versionId, ...secretValueOf(i), stages: [], createdDate: this.host.now() };
       s.versions.push(version);
       this.move(s, CURRENT, version);
       dropUnlabelled(s);
@@ -255,7 +255,9 @@ export class SecretsManagerService {
     return {
       ARN: arnIn(s, region),
       Name: s.name,
-      Versions: all.slice(start, start + max).map((v) => ({ VersionId: v.versionId, VersionStages: v.stages, CreatedDate: epochSeconds(v.createdDate), LastAccessedDate: epochSeconds(v.lastAccessedDate) })),
+      Versions: all
+        .slice(start, start + max)
+        .map((v) => ({ VersionId: v.versionId, VersionStages: v.stages, CreatedDate: epochSeconds(v.createdDate), LastAccessedDate: epochSeconds(v.lastAccessedDate) })),
       ...(next ? { NextToken: next } : {}),
     };
   }
@@ -269,7 +271,10 @@ export class SecretsManagerService {
     const lambda = this.host.services.lambda;
     if (!lambda.version(lambdaArn)) throw invalidRequest(`Secrets Manager cannot invoke the specified Lambda function. The function ${lambdaArn} does not exist.`);
     if (!lambda.allowsInvoke(lambdaArn, 'secretsmanager.amazonaws.com', s.arn)) {
-      throw new ServiceError('AccessDeniedException', 'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.');
+      throw new ServiceError(
+        'AccessDeniedException',
+        'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+      );
     }
     const pending = withStage(s, PENDING);
     if (pending && !pending.stages.includes(CURRENT)) {
@@ -309,7 +314,7 @@ export class SecretsManagerService {
     if (s.replicas?.length) throw invalidRequest(`You can't delete secret ${s.name} that still has replica regions [${s.replicas.map((r) => r.region).join(', ')}]. Remove the replicas first.`);
     const days = i.RecoveryWindowInDays === undefined ? 30 : Number(i.RecoveryWindowInDays);
     if (!force && (!Number.isInteger(days) || days < 7 || days > 30)) throw invalidParameter('RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
-    const deletionDate = force ? this.host.now() : s.deletedDate ?? this.host.now() + days * 86_400_000;
+    const deletionDate = force ? this.host.now() : (s.deletedDate ?? this.host.now() + days * 86_400_000);
     if (force) this.state.secrets = this.state.secrets.filter((x) => x !== s);
     else s.deletedDate = deletionDate;
     this.save();
@@ -341,7 +346,10 @@ export class SecretsManagerService {
         UpdateSecretVersionStage: (i) => this.updateSecretVersionStage(i),
         ListSecretVersionIds: (i) => this.listSecretVersionIds(i),
         ListSecrets: (i) => ({
-          SecretList: this.state.secrets.filter((s) => s.region === i.$request.region || isReplicaIn(s, i.$request.region)).filter((s) => s.deletedDate === undefined).map((s) => ({ ARN: arnIn(s, i.$request.region), Name: s.name, ...(s.description ? { Description: s.description } : {}), RotationEnabled: s.rotationEnabled, PrimaryRegion: s.region })),
+          SecretList: this.state.secrets
+            .filter((s) => s.region === i.$request.region || isReplicaIn(s, i.$request.region))
+            .filter((s) => s.deletedDate === undefined)
+            .map((s) => ({ ARN: arnIn(s, i.$request.region), Name: s.name, ...(s.description ? { Description: s.description } : {}), RotationEnabled: s.rotationEnabled, PrimaryRegion: s.region })),
         }),
         GetRandomPassword: (i) => ({ RandomPassword: randomPassword(i) }),
         RotateSecret: (i) => this.rotateSecret(i),
@@ -406,7 +414,7 @@ export class SecretsManagerService {
   }
 }
 
-function valueOf(i: OperationInput): { secretString?: string; secretBinary?: string } {
+function secretValueOf(i: OperationInput): { secretString?: string; secretBinary?: string } {
   if (i.SecretString !== undefined && i.SecretBinary !== undefined) throw invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
   if (i.SecretString !== undefined) return { secretString: str(i, 'SecretString') as string };
   if (i.SecretBinary !== undefined) return { secretBinary: str(i, 'SecretBinary') as string };
