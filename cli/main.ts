@@ -5,50 +5,16 @@
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
+import type { CommandContext } from './context.js';
 import { enterProjectRoot } from './project-root.js';
-import type { Emit } from './events.js';
-import { registerBuild } from './commands/build.js';
-import { plainRenderer, styleFor, type Style } from './ui/plain.js';
+import { COMMANDS } from './commands/index.js';
+import { plainRenderer, styleFor } from './ui/plain.js';
 import type { InkProgress } from './ui/ink-progress.js';
-import { registerDev } from './commands/dev.js';
-import { registerShowCreds } from './commands/show-creds.js';
-import { registerRotate } from './commands/rotate.js';
-import { registerVerify } from './commands/verify.js';
-import { registerPublish } from './commands/publish.js';
-import { registerAttach } from './commands/attach.js';
-import { registerStatus } from './commands/status.js';
-import { registerUsers } from './commands/users.js';
-import { registerInit } from './commands/init.js';
-import { registerSynthAndDeploy } from './commands/deploy.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
-}
-
-/** What every command gets: where data and progress go. */
-export interface CommandContext {
-  env: NodeJS.ProcessEnv;
-  /** one line of data on stdout */
-  print(line: string): void;
-  /** the one JSON document of a --json run, on stdout */
-  printJson(value: unknown): void;
-  /**
-   * Progress and logs, on stderr: a live ink view when stdout is a terminal
-   * (not in CI, not with --json, not for long-running commands), plain lines otherwise.
-   */
-  progress(options?: { json?: boolean | undefined; live?: boolean }): Promise<Emit>;
-  /** one line of progress or log, on stderr */
-  log(line: string): void;
-  /** colours for stderr/stdout text, off without a TTY or with NO_COLOR */
-  style(): Style;
-  stdoutIsTTY(): boolean;
-  stdinIsTTY(): boolean;
-  /** asks one question on the terminal; only when stdin is a TTY */
-  prompter(): Promise<(question: string, fallback: string | undefined) => Promise<string>>;
-  /** resolves on SIGINT or SIGTERM (long-running commands) */
-  untilSignal(): Promise<NodeJS.Signals>;
 }
 
 export const VERSION = '0.1.0';
@@ -141,17 +107,7 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       writeOut: (text) => void io.stdout.write(text),
       writeErr: (text) => void io.stderr.write(text),
     });
-  registerInit(program, ctx);
-  registerSynthAndDeploy(program, ctx);
-  registerBuild(program, ctx);
-  registerDev(program, ctx);
-  registerShowCreds(program, ctx);
-  registerRotate(program, ctx);
-  registerVerify(program, ctx);
-  registerPublish(program, ctx);
-  registerStatus(program, ctx);
-  registerUsers(program, ctx);
-  registerAttach(program, ctx);
+  for (const command of COMMANDS) command.register(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const command of all(program)) command.exitOverride();
   return { program, finish };

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
 
 interface AttachFlags extends TargetOptions {
@@ -37,19 +36,7 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
       const edge = requireEdge(target);
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();
-      let functionVersionArn: string;
-      if (flags.functionVersion) {
-        const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
-        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName, Qualifier: flags.functionVersion }))).FunctionArn as string;
-      } else if (verb === 'attach') {
-        const { publishedVersions } = await import('../ops/distribution.js');
-        const latest = (await publishedVersions(lambda, edge.functionName)).at(-1);
-        if (!latest) throw new CliError(`function ${edge.functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
-        functionVersionArn = latest.arn;
-      } else {
-        const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
-        functionVersionArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: edge.functionName }))).FunctionArn as string;
-      }
+      const functionVersionArn = await ops.pickFunctionVersion(lambda, edge.functionName, { version: flags.functionVersion, verb });
       const result =
         verb === 'attach'
           ? await ops.attach(cf, { distributionId: edge.distributionId, functionVersionArn, leaveUnprotected: flags.leaveUnprotected, replace: Boolean(flags.replace) })

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import type { DeployInput, PlanSummary } from '../ops/deploy.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
 
@@ -121,7 +121,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         const url = result.outputs ? await where.siteUrl(result.outputs) : undefined;
         let verification: unknown;
         if (flags.verify && url && result.outputs) {
-          const { runVerify } = await import('./verify.js');
+          const { runVerify } = await import('../ops/verify-run.js');
           verification = await runVerify(
             url,
             { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region, ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}) },

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
 import { intIn, originArg, scheduleArg } from './options.js';
 import type { RotationRules } from '../../handlers/shared/schedule.js';

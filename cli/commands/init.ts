@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
 

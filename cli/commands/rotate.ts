@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
 
 interface RotateFlags extends TargetOptions {
@@ -77,7 +77,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     );
     let verification: unknown;
     if (flags.verify) {
-      const { runVerify } = await import('./verify.js');
+      const { runVerify } = await import('../ops/verify-run.js');
       verification = await runVerify(flags.verify, { ...flags, expect: '200', followRedirects: false, wait: '30s' }, ctx, { quiet: Boolean(flags.json), target });
     }
     if (flags.json) return ctx.printJson(verification === undefined ? result : { ...result, verify: verification });

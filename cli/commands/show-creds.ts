@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from '../ui/credentials.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ChecksFailed } from '../errors.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
 
 export function registerStatus(program: Command, ctx: CommandContext): void {

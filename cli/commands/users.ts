@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { addTargetOptions, intIn, type TargetOptions } from './options.js';
 import { UsageError } from '../errors.js';
 

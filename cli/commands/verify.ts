@@ -1,23 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ChecksFailed, CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../main.js';
-import type { Target } from '../target.js';
-import { addTargetOptions, type TargetOptions } from './options.js';
-
-interface VerifyFlags extends TargetOptions {
-  user?: string;
-  password?: string;
-  passwordStdin?: boolean;
-  allowHttp?: boolean;
-  expect: string;
-  realm?: string;
-  previous?: boolean;
-  followRedirects?: boolean;
-  wait?: string;
-  junit?: string;
-  json?: boolean;
-}
+import { ChecksFailed } from '../errors.js';
+import type { CommandContext } from '../context.js';
+import type { VerifyFlags } from '../ops/verify-run.js';
+import { addTargetOptions } from './options.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   const command = program
@@ -38,96 +23,9 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   command.addHelpText('after', '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx');
   command.action(async (url: string | undefined, flags: VerifyFlags) => {
+    const { runVerify } = await import('../ops/verify-run.js');
     const result = await runVerify(url, flags, ctx, { quiet: false });
     if (flags.json) ctx.printJson(result);
     if (!result.ok) throw new ChecksFailed('verification failed');
   });
-}
-
-/** Shared with `rotate --now --verify`. Prints the table unless quiet or --json; returns the result. */
-export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx: CommandContext, options: { quiet: boolean; target?: Target }) {
-  const [{ verifySite, junitXml, parseDuration }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
-    import('../ops/verify.js'),
-    import('../target.js'),
-    import('../ops/show-creds.js'),
-    import('../ui/verify-table.js'),
-  ]);
-  const user = flags.user ?? ctx.env.BASICAUTH_USER;
-  if (flags.password !== undefined && flags.passwordStdin) throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
-  const password = flags.passwordStdin ? await readStdinPassword() : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
-  let target = options.target;
-  const needTarget = !password || flags.previous || !url;
-  if (needTarget && !target) {
-    try {
-      target = await resolveTarget(flags, ctx.env);
-    } catch (error) {
-      if (!url && (flags.local || flags.stateDir)) throw error; // e.g. no `basicauth dev` running: say that
-      if (!url) throw new CliError('no URL to verify', { hint: 'pass the URL, or --local to verify the running `basicauth dev`' });
-      if (!password)
-        throw new CliError('no credentials to verify with', {
-          hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret',
-          cause: error,
-        });
-      throw error;
-    }
-  }
-  const siteUrl = url ?? target?.siteUrl;
-  if (!siteUrl) throw new CliError('no URL to verify', { hint: 'pass the URL as the first argument' });
-  refusePlainHttp(siteUrl, Boolean(flags.allowHttp));
-  const pick = async (previous: boolean) => {
-    const creds = await readCredentials(target as Target, { previous, ...(user ? { user } : {}) });
-    return { username: creds.users[0]!.username, password: creds.users[0]!.password };
-  };
-  const current = password ? { username: user ?? 'admin', password } : await pick(false);
-  const previous = flags.previous ? await pick(true) : undefined;
-  const result = await verifySite(
-    {
-      url: siteUrl,
-      current,
-      previous,
-      expect: flags.expect,
-      realm: flags.realm,
-      followRedirects: Boolean(flags.followRedirects),
-      waitMs: flags.wait ? parseDuration(flags.wait, '--wait') : 0,
-      requestTimeoutMs: 10_000,
-      retryDelayMs: target?.local ? 250 : 2000,
-    },
-    await ctx.progress({ json: flags.json || options.quiet }),
-  );
-  if (flags.junit) await writeFile(flags.junit, junitXml(result));
-  if (!flags.json && !options.quiet) ctx.print(verifyTable(result, ctx.style()));
-  return result;
-}
-
-/** The first line of standard input: a password piped in stays out of ps and shell history. */
-async function readStdinPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, and standard input is a terminal', 'pipe it: printf %s "$PASSWORD" | basicauth verify … --password-stdin');
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  const password = text.split(/\r?\n/)[0] ?? '';
-  if (!password) throw new UsageError('--password-stdin read an empty password', 'pipe the password in, without a leading blank line');
-  return password;
-}
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-/** Basic credentials over plain http:// to another machine can be read on the way: refuse unless asked. */
-function refusePlainHttp(url: string, allowed: boolean): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${url} is not a URL`, 'pass it as https://host/path');
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new UsageError(
-      `${url}: verify speaks https:// and http://, not ${parsed.protocol}//`,
-      `pass it as https://${parsed.host || 'host'}${parsed.pathname.startsWith('/') ? parsed.pathname : '/'}`,
-    );
-  }
-  if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !allowed) {
-    throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, {
-      hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours`,
-    });
-  }
 }

@@ -4,6 +4,7 @@
 // unprotected: an ordered behavior such as /api/* is as reachable as the default.
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../errors.js';
 import { unqualified, updateDistributionConfig } from './distribution.js';
 
@@ -100,4 +101,21 @@ export function protectionGaps(config: DistributionConfig, functionArn: string, 
       return { pathPattern, runs: arn ? arn.slice(target.length + 1) : undefined };
     })
     .filter((b) => b.runs === undefined || (latestVersion !== undefined && b.runs !== latestVersion));
+}
+
+/**
+ * The function version attach or detach works with: the one asked for, the
+ * latest published (attach), or the unqualified function (detach: every
+ * version of it).
+ */
+export async function pickFunctionVersion(lambda: LambdaClient, functionName: string, options: { version?: string | undefined; verb: 'attach' | 'detach' }): Promise<string> {
+  const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+  if (options.version) return (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: options.version }))).FunctionArn as string;
+  if (options.verb === 'attach') {
+    const { publishedVersions } = await import('./distribution.js');
+    const latest = (await publishedVersions(lambda, functionName)).at(-1);
+    if (!latest) throw new CliError(`function ${functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
+    return latest.arn;
+  }
+  return (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).FunctionArn as string;
 }

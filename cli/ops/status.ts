@@ -3,6 +3,7 @@
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CliError } from '../errors.js';
 import { explainAwsError } from '../target.js';
 import { allBehaviors, protectionGaps } from './attach.js';
 import { publishedVersions, versionsInUse } from './distribution.js';
@@ -127,10 +128,18 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
   if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
     const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
     const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
-    const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName }));
+    const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })).catch((error: { name?: string }) => {
+      if (error.name === 'ResourceNotFoundException')
+        throw new CliError(`no function named ${input.functionName} in us-east-1`, { hint: 'check --function (the edge function, by name or ARN), or deploy first', cause: error });
+      throw error;
+    });
     const functionArn = fn.FunctionArn as string;
     const latestVersion = (await publishedVersions(clients.lambda, input.functionName)).at(-1)?.version;
-    const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId }));
+    const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId })).catch((error: { name?: string }) => {
+      if (error.name === 'NoSuchDistribution')
+        throw new CliError(`no distribution ${input.distributionId}`, { hint: 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first', cause: error });
+      throw error;
+    });
     const config = d.Distribution?.DistributionConfig ?? ({} as never);
     const behaviors = versionsInUse(config, functionArn);
     const leftOut = input.leaveUnprotected ?? [];

@@ -2,12 +2,11 @@
 
 import { CliError } from '../errors.js';
 import { formatWhen } from './dates.js';
+import { shellQuote } from './shell.js';
 import type { Credentials } from '../ops/show-creds.js';
 
 export const CREDENTIAL_FORMATS = ['text', 'json', 'env', 'curl', 'netrc', 'url'] as const;
 export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The one user a single-credential format shows: the only one, or, with

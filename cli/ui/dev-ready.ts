@@ -1,9 +1,10 @@
 import type { DevSession } from '../ops/dev.js';
 import type { Style } from './plain.js';
+import { shellArg } from './shell.js';
 
 /** What `basicauth dev` prints once it serves: where things are and how to get in. */
 export function devReadyText(s: Omit<DevSession, 'stop'>, style: Style): string {
-  const stateFlag = s.stateDir.endsWith('.basicauth/local') ? '' : ` --state-dir ${s.stateDir}`;
+  const stateFlag = s.stateDir.endsWith('.basicauth/local') ? '' : ` --state-dir ${shellArg(s.stateDir)}`;
   const row = (name: string, value: string) => `  ${name.padEnd(16)}${value}`;
   return [
     '',

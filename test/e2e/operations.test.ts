@@ -167,6 +167,17 @@ describe('verify', () => {
   });
 });
 
+describe('status names what does not exist', () => {
+  it('a function or a distribution that is not there: exit 1, named, with the fix', async () => {
+    const fn = await cli('status', '--function', 'nope');
+    expect(fn.code).toBe(1);
+    expect(fn.stderr).toMatch(/no function named nope in us-east-1\n.*fix: check --function/);
+    const dist = await cli('status', '--distribution', 'ENOPE');
+    expect(dist.code).toBe(1);
+    expect(dist.stderr).toMatch(/no distribution ENOPE\n.*fix: check --distribution/);
+  });
+});
+
 describe('verify names why a request failed', () => {
   it('refused, DNS, an unsupported scheme (usage, exit 2) and no dev running', async () => {
     const refused = await runCli(['verify', 'http://127.0.0.1:1/', '--user', 'a', '--password', 'b']);
