@@ -1,11 +1,12 @@
 // Like git and wrangler, basicauth works from any directory inside a project:
 // the project root is the nearest directory up with basicauth.config.json or
 // a .basicauth/ directory (what `deploy`, `dev` and `npm start` leave), not
-// past a repository's root. Commands then run from there, so the config, the
+// past a repository's root, the home directory or the temporary directory. Commands then run from there, so the config, the
 // recorded outputs and `--local`'s default state directory are found, while
 // the paths a user types stay relative to where they typed them.
 
 import { existsSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 export const PROJECT_MARKERS = ['basicauth.config.json', '.basicauth'] as const;
@@ -13,10 +14,14 @@ export const PROJECT_MARKERS = ['basicauth.config.json', '.basicauth'] as const;
 /** Options whose value is a path the user typed (relative to their directory). */
 const PATH_OPTIONS = new Set(['--config', '--out', '--state-dir', '--edge-config', '--junit']);
 
-export function findProjectRoot(from: string): string | undefined {
+/** Never a project root, and never walked past: the home directory, the temporary directory, the filesystem root. */
+const BOUNDARIES = [homedir(), tmpdir()].map((d) => resolve(d));
+
+export function findProjectRoot(from: string, boundaries: readonly string[] = BOUNDARIES): string | undefined {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (boundaries.includes(dir) || dirname(dir) === dir) return undefined;
     if (PROJECT_MARKERS.some((marker) => existsSync(join(dir, marker)))) return dir;
-    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) return undefined;
+    if (existsSync(join(dir, '.git'))) return undefined;
   }
 }
 

@@ -19,6 +19,14 @@ describe('the project root', () => {
     expect(findProjectRoot(join(demo, 'public'))).toBe(demo);
   });
 
+  it('is never the home or the temporary directory, and does not walk past them', () => {
+    const top = mkdtempSync(join(tmpdir(), 'basicauth-root-'));
+    mkdirSync(join(top, '.basicauth'));
+    mkdirSync(join(top, 'a', 'b'), { recursive: true });
+    expect(findProjectRoot(join(top, 'a', 'b'))).toBe(top);
+    expect(findProjectRoot(join(top, 'a', 'b'), [top])).toBeUndefined(); // as if `top` were the temporary directory
+  });
+
   it('keeps the paths a user typed relative to where they typed them', () => {
     expect(absolutePathOptions(['verify', '--junit', 'out/report.xml', '--local', '--state-dir=s', '--user', 'bob', '--config', '/abs/c.json'], '/home/me/site/src')).toEqual([
       'verify',
