@@ -14,7 +14,7 @@ export interface PollOptions<T> {
   reportEveryMs?: number;
   now?: () => number;
   /** the error to throw at the deadline (given the last state seen) */
-  onTimeout: (lastState: string | undefined, waitedMs: number) => Error;
+  onTimeout: (lastState: string | undefined, waitedMs: number) => Error | Promise<Error>;
 }
 
 export async function pollUntil<T>(o: PollOptions<T>): Promise<{ value: T; waitedMs: number }> {
@@ -25,7 +25,7 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<{ value: T; waite
     const answer = await o.check();
     if (answer.done) return { value: answer.value, waitedMs: now() - started };
     const waited = now() - started;
-    if (waited > o.timeoutMs) throw o.onTimeout(answer.state, waited);
+    if (waited > o.timeoutMs) throw await o.onTimeout(answer.state, waited);
     if (now() - reported >= (o.reportEveryMs ?? 10_000)) {
       reported = now();
       o.emit({ type: 'log', level: 'info', message: `still waiting for ${o.what}${answer.state ? ` (${answer.state})` : ''} after ${Math.round(waited / 1000)} s` });

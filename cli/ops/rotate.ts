@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CliError } from '../errors.js';
+import { pollUntil } from './poll.js';
 import type { Emit } from '../events.js';
 import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
@@ -51,7 +52,6 @@ const stillWorks = async (sm: SecretsManagerClient, secretId: string) =>
   (await currentWorks(sm, secretId)) ? 'the current password still works' : 'the current value is unusable (every request gets 503) until a rotation finishes';
 
 const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, emit: Emit): Promise<RotateResult> {
   const now = input.now ?? Date.now;
@@ -113,44 +113,49 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
   if (!input.wait) return result;
 
   const fn = before.RotationLambdaARN.split(':').pop();
-  const deadline = startedAt + input.timeoutMs;
   let created = false;
   emit({ type: 'step.start', id: 'create', title: 'create and test the new password' });
-  for (;;) {
-    const current = (await describe()).VersionIdsToStages?.[token] ?? [];
-    if (!created) {
-      const hasValue =
-        current.includes('AWSCURRENT') ||
-        (await sm.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionId: token })).then(
-          () => true,
-          () => false,
-        ));
-      if (hasValue) {
-        created = true;
-        emit({ type: 'step.done', id: 'create' });
-        emit({ type: 'step.start', id: 'finish', title: 'make it current' });
+  const { value: finished } = await pollUntil<number>({
+    what: `the rotation of ${input.secretId} (version ${token.slice(0, 8)})`,
+    everyMs: input.pollMs,
+    // one deadline from the start of the rotation, whatever the set-up took
+    timeoutMs: input.timeoutMs - (now() - startedAt),
+    now,
+    emit,
+    check: async () => {
+      const current = (await describe()).VersionIdsToStages?.[token] ?? [];
+      if (!created) {
+        const hasValue =
+          current.includes('AWSCURRENT') ||
+          (await sm.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionId: token })).then(
+            () => true,
+            () => false,
+          ));
+        if (hasValue) {
+          created = true;
+          emit({ type: 'step.done', id: 'create' });
+          emit({ type: 'step.start', id: 'finish', title: 'make it current' });
+        }
       }
-    }
-    if (current.includes('AWSCURRENT')) {
-      const finished = now();
-      emit({ type: 'step.done', id: 'finish' });
-      return { ...result, status: 'rotated', finishedAt: new Date(finished).toISOString(), durationMs: finished - startedAt };
-    }
-    const probe = await input.probe?.();
-    if (probe?.token === token && probe.failedStep) {
-      emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: probe.failedStep });
-      throw new CliError(`the rotation failed at ${probe.failedStep}: ${probe.error}`, {
-        hint: `${await stillWorks(sm, input.secretId)}; fix the cause, then run \`basicauth rotate --now --recover\``,
-      });
-    }
-    if (now() > deadline) {
+      if (current.includes('AWSCURRENT')) return { done: true, value: now() };
+      const probe = await input.probe?.();
+      if (probe?.token === token && probe.failedStep) {
+        emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: probe.failedStep });
+        throw new CliError(`the rotation failed at ${probe.failedStep}: ${probe.error}`, {
+          hint: `${await stillWorks(sm, input.secretId)}; fix the cause, then run \`basicauth rotate --now --recover\``,
+        });
+      }
+      return { done: false, state: created ? 'created, not yet current' : 'creating' };
+    },
+    onTimeout: async () => {
       emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: 'timed out' });
-      throw new CliError(`the rotation did not finish within ${ago(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
+      return new CliError(`the rotation did not finish within ${ago(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
         hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`basicauth rotate --now --recover\``,
       });
-    }
-    await sleep(input.pollMs);
-  }
+    },
+  });
+  emit({ type: 'step.done', id: 'finish' });
+  return { ...result, status: 'rotated', finishedAt: new Date(finished).toISOString(), durationMs: finished - startedAt };
 }
 
 export interface ScheduleResult {
