@@ -80,6 +80,20 @@ describe('basicauth dev', () => {
     expect((await fetch(`${d.info.endpoint}/_local/health`)).status).toBe(200);
   });
 
+  it('show-creds reads the same through the AWS SDK (the path real AWS takes) as through the light local client', async () => {
+    const d = await dev();
+    const light = JSON.parse((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json'])).stdout);
+    // not --local: the target is "AWS", reached at the dev's endpoint through AWS_ENDPOINT_URL, as a user of the AWS CLI would
+    const env = { AWS_ENDPOINT_URL: d.info.endpoint, AWS_ACCESS_KEY_ID: 'AKIDSDKPATH', AWS_SECRET_ACCESS_KEY: 'sdk-path', AWS_REGION: 'us-east-1' };
+    const sdk = await runCli(['show-creds', '--secret-id', 'basicauth/dev', '--json'], { env, cwd: stateDir });
+    expect(sdk.code, sdk.stderr).toBe(0);
+    const parsed = JSON.parse(sdk.stdout);
+    expect(parsed).toEqual({ ...light, site: undefined });
+    const missing = await runCli(['show-creds', '--secret-id', 'basicauth/nope', '--json'], { env, cwd: stateDir });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error.message).toMatch(/secret basicauth\/nope not found/);
+  });
+
   it('show-creds speaks every format and explains what it cannot do', async () => {
     const d = await dev();
     const json = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json']);
