@@ -83,6 +83,23 @@ const path = (value: unknown) => {
 const tagsOf = (i: OperationInput): Tag[] => ((i.Tags as Tag[] | undefined) ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
 const mergeTags = (current: Tag[], add: Tag[]) => [...current.filter((t) => !add.some((a) => a.Key === t.Key)), ...add];
 
+/** TagRole/TagPolicy and UntagRole/UntagPolicy: the same on any tagged resource, then saved. */
+const tagging = (find: (i: OperationInput) => { tags: Tag[] }, save: () => void) => ({
+  tag: (i: OperationInput) => {
+    const resource = find(i);
+    resource.tags = mergeTags(resource.tags, tagsOf(i));
+    save();
+    return undefined;
+  },
+  untag: (i: OperationInput) => {
+    const resource = find(i);
+    const keys = (i.TagKeys as string[] | undefined) ?? [];
+    resource.tags = resource.tags.filter((t) => !keys.includes(t.Key));
+    save();
+    return undefined;
+  },
+});
+
 export class IamService {
   readonly state: IamState;
   readonly plugin: ServicePlugin<IamState>;
@@ -153,6 +170,8 @@ export class IamService {
   private definePlugin(): ServicePlugin<IamState> {
     const save = () => this.host.store.save();
     const s = this.state;
+    const roleTags = tagging((i) => this.role(i.RoleName), save);
+    const policyTags = tagging((i) => this.policy(i.PolicyArn), save);
     return definePlugin<IamState>({
       name: 'iam',
       protocol: 'query',
@@ -251,19 +270,8 @@ export class IamService {
           return { InstanceProfiles: [], IsTruncated: false };
         },
         ListRoleTags: (i) => ({ Tags: this.role(i.RoleName).tags, IsTruncated: false }),
-        TagRole: (i) => {
-          const role = this.role(i.RoleName);
-          role.tags = mergeTags(role.tags, tagsOf(i));
-          save();
-          return undefined;
-        },
-        UntagRole: (i) => {
-          const role = this.role(i.RoleName);
-          const keys = (i.TagKeys as string[] | undefined) ?? [];
-          role.tags = role.tags.filter((t) => !keys.includes(t.Key));
-          save();
-          return undefined;
-        },
+        TagRole: roleTags.tag,
+        UntagRole: roleTags.untag,
         CreatePolicy: (i) => {
           const policyName = name(i.PolicyName, 'policyName');
           const p = path(i.Path);
@@ -339,19 +347,8 @@ export class IamService {
           return { PolicyGroups: [], PolicyUsers: [], PolicyRoles: roles, IsTruncated: false };
         },
         ListPolicyTags: (i) => ({ Tags: this.policy(i.PolicyArn).tags, IsTruncated: false }),
-        TagPolicy: (i) => {
-          const policy = this.policy(i.PolicyArn);
-          policy.tags = mergeTags(policy.tags, tagsOf(i));
-          save();
-          return undefined;
-        },
-        UntagPolicy: (i) => {
-          const policy = this.policy(i.PolicyArn);
-          const keys = (i.TagKeys as string[] | undefined) ?? [];
-          policy.tags = policy.tags.filter((t) => !keys.includes(t.Key));
-          save();
-          return undefined;
-        },
+        TagPolicy: policyTags.tag,
+        UntagPolicy: policyTags.untag,
       },
     });
   }

@@ -75,6 +75,17 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
     expect((await aws('iam', 'get-role', '--role-name', 'nope')).error).toBe('NoSuchEntity');
     expect((await aws('iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'p', '--policy-document', 'not json')).error).toBe('MalformedPolicyDocument');
     expect((await aws('iam', 'list-users')).error).toBe('InvalidAction');
+    // tags on roles and policies, as the Terraform provider sets them
+    expect((await aws('iam', 'tag-role', '--role-name', 'cli-role', '--tags', 'Key=team,Value=edge', 'Key=env,Value=dev')).code).toBe(0);
+    expect((await aws('iam', 'untag-role', '--role-name', 'cli-role', '--tag-keys', 'env')).code).toBe(0);
+    expect((await aws('iam', 'list-role-tags', '--role-name', 'cli-role')).json().Tags).toEqual([{ Key: 'team', Value: 'edge' }]);
+    const policy = (
+      await aws('iam', 'create-policy', '--policy-name', 'cli-policy', '--policy-document', trust.replace('sts:AssumeRole', 'logs:CreateLogGroup').replace(/"Principal":\{[^}]*\},/, '"Resource":"*",'))
+    ).json().Policy;
+    expect((await aws('iam', 'tag-policy', '--policy-arn', policy.Arn, '--tags', 'Key=a,Value=1', 'Key=b,Value=2')).code).toBe(0);
+    expect((await aws('iam', 'untag-policy', '--policy-arn', policy.Arn, '--tag-keys', 'a')).code).toBe(0);
+    expect((await aws('iam', 'list-policy-tags', '--policy-arn', policy.Arn)).json().Tags).toEqual([{ Key: 'b', Value: '2' }]);
+    expect((await aws('iam', 'tag-role', '--role-name', 'nope', '--tags', 'Key=a,Value=1')).error).toBe('NoSuchEntity');
   });
 });
 
