@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
 import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../handlers/rotate/settings.js';
+import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../handlers/shared/patterns.js';
 import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../handlers/shared/usernames.js';
 import { CliError } from './errors.js';
 
@@ -14,8 +15,8 @@ export const CONFIG_FILE = 'basicauth.config.json';
 /** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
 export const RECOVERY_WINDOW_DAYS = 7;
 
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as eu-west-1');
-const pathPattern = z.string().regex(/^\/[\x21-\x7e]*$/, 'a path pattern starting with /');
+const region = z.string().regex(REGION_PATTERN, 'an AWS region such as eu-west-1');
+const pathPattern = z.string().regex(PATH_PATTERN, 'a path pattern starting with /');
 const username = z.string().refine((v) => usernameProblem(v) === undefined, { message: USERNAME_RULE });
 
 const customOrigin = z.strictObject({
@@ -84,7 +85,7 @@ const backend = z.discriminatedUnion('type', [
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   /** prefix of every resource name */
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'lowercase letters, digits and -, 2-32 characters, starting with a letter'),
+  name: z.string().regex(RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE),
   /** home region: the secret and the rotation function */
   region,
   secret: z

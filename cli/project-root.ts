@@ -50,9 +50,8 @@ export function absolutePathOptions(argv: readonly string[], cwd: string): strin
  * parse and the root it moved to, if it did.
  */
 export function enterProjectRoot(argv: readonly string[], cwd = process.cwd()): { argv: string[]; movedTo: string | undefined } {
-  if (argv[0] === 'init' || PROJECT_MARKERS.some((marker) => existsSync(join(cwd, marker)))) return { argv: [...argv], movedTo: undefined };
-  const root = findProjectRoot(cwd);
-  if (!root) return { argv: [...argv], movedTo: undefined };
+  const root = argv[0] === 'init' ? undefined : findProjectRoot(cwd);
+  if (!root || root === resolve(cwd)) return { argv: [...argv], movedTo: undefined };
   const absolute = absolutePathOptions(argv, cwd);
   process.chdir(root);
   return { argv: absolute, movedTo: root };

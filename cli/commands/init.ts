@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
+import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
 
 interface InitFlags {
@@ -127,12 +128,12 @@ class InitAnswerError extends Error {
 }
 
 function checkName(value: string): string {
-  if (!/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(value)) throw new InitAnswerError('is not lowercase letters, digits and -, 2 to 32 characters, starting with a letter', 'for instance staging');
+  if (!RESOURCE_NAME_PATTERN.test(value)) throw new InitAnswerError(`is not ${RESOURCE_NAME_RULE}`, 'for instance staging');
   return value;
 }
 
 function checkRegion(value: string): string {
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new InitAnswerError('is not an AWS region', 'for instance eu-west-1');
+  if (!REGION_PATTERN.test(value)) throw new InitAnswerError('is not an AWS region', 'for instance eu-west-1');
   return value;
 }
 

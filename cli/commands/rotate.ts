@@ -33,7 +33,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', 'basicauth rotate --now');
     if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
     if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
-    const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError }] = await Promise.all([
+    const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError, describeRotationRules }] = await Promise.all([
       import('../target.js'),
       import('../ops/rotate.js'),
       import('../ops/verify.js'),
@@ -60,7 +60,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (rules) {
       const result = await rotate.setSchedule(sm, target.secretId, rules);
       if (flags.json) return ctx.printJson(result);
-      return ctx.print(`Rotation schedule of ${result.secretId}: ${rules.ScheduleExpression ?? `every ${rules.AutomaticallyAfterDays} days`}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
+      return ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
     }
 
     const result = await rotate.rotateNow(

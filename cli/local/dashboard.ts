@@ -7,6 +7,7 @@
 // log (their `secret.fetch` lines carry no value).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeRotationRules } from '../../handlers/shared/schedule.js';
 import type { LocalCloud } from './cloud.js';
 import type { EdgeRequestLine } from './edge.js';
 import type { EdgeSite } from './edges.js';
@@ -81,7 +82,7 @@ export class Dashboard {
         return {
           name: s.name,
           arn: s.arn,
-          schedule: rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined),
+          schedule: describeRotationRules(rules),
           rotationEnabled: s.rotationEnabled,
           lastRotated: iso(s.lastRotatedDate),
           nextRotation: s.rotationEnabled ? iso(s.nextRotationDate) : undefined,

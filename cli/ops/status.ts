@@ -3,6 +3,7 @@
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { describeRotationRules } from '../../handlers/shared/schedule.js';
 import { CliError } from '../errors.js';
 import { explainAwsError } from '../target.js';
 import { allBehaviors, protectionGaps } from './attach.js';
@@ -87,7 +88,7 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
     arn: described.ARN ?? input.secretId,
     name: described.Name ?? input.secretId,
     rotationEnabled: Boolean(described.RotationEnabled),
-    schedule: rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined),
+    schedule: describeRotationRules(rules),
     rotationFunction: described.RotationLambdaARN,
     lastRotated: described.LastRotatedDate?.toISOString(),
     nextRotation: described.NextRotationDate?.toISOString(),

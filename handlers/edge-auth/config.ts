@@ -5,6 +5,7 @@
 import { parseCidrOrUndefined } from './cidr.js';
 import type { CorsConfig } from './cors.js';
 import { DEFAULT_ACCESS_HINT } from './pages.js';
+import { PATH_PATTERN, REGION_PATTERN } from '../shared/patterns.js';
 
 export interface EdgeAuthConfig {
   /** secret name or ARN */
@@ -64,10 +65,8 @@ export class EdgeConfigError extends Error {
   override name = 'EdgeConfigError';
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 // Printable ASCII without the characters a quoted-string would need to escape.
 const REALM = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
-const PATH_PATTERN = /^\/[\x21-\x7e]*$/;
 
 /** Validates the input and fills defaults. Errors name the field, the value and what is allowed. */
 export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
@@ -82,10 +81,10 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   const c = merged as EdgeAuthConfig;
 
   requireString(c, 'secretId', (v) => v.length > 0 && v.length <= 2048, 'a secret name or ARN');
-  requireString(c, 'secretRegion', (v) => REGION.test(v), 'an AWS region such as eu-west-1');
+  requireString(c, 'secretRegion', (v) => REGION_PATTERN.test(v), 'an AWS region such as eu-west-1');
   requireString(c, 'realm', (v) => REALM.test(v), 'printable ASCII without " or \\, 1-128 characters');
   requireString(c, 'accessHint', (v) => v.length >= 1 && v.length <= 1000 && !/[\u0000-\u001f\u007f]/.test(v), 'text of 1 to 1000 characters without control characters');
-  requireArray(c, 'replicaRegions', (v) => REGION.test(v), 'AWS regions');
+  requireArray(c, 'replicaRegions', (v) => REGION_PATTERN.test(v), 'AWS regions');
   requireArray(c, 'bypassPaths', (v) => PATH_PATTERN.test(v), 'path patterns starting with /');
   requireArray(c, 'allowCidrs', (v) => parseCidrOrUndefined(v) !== undefined, 'IPv4 or IPv6 CIDRs such as 203.0.113.0/24');
   requireInt(c, 'cacheTtlSeconds', 1, 86_400);
@@ -107,7 +106,7 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
   }
   const secretRegions = new Set([c.secretRegion, ...c.replicaRegions]);
   for (const [edgeRegion, secretRegion] of Object.entries(overrides)) {
-    if (!REGION.test(edgeRegion) || typeof secretRegion !== 'string' || !secretRegions.has(secretRegion)) {
+    if (!REGION_PATTERN.test(edgeRegion) || typeof secretRegion !== 'string' || !secretRegions.has(secretRegion)) {
       throw new EdgeConfigError(`edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`);
     }
   }

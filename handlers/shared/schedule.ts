@@ -36,7 +36,7 @@ export function parseRotationSchedule(text: string): RotationRules {
   throw new ScheduleError(`"${text}" is not a schedule: use a number of days (30), rate(N hours|days) or cron(...)`);
 }
 
-/** How a schedule reads in one line: "every 30 days", "rate(12 hours)". */
-export function describeRotationRules(rules: RotationRules): string {
-  return 'AutomaticallyAfterDays' in rules ? `every ${rules.AutomaticallyAfterDays} days` : rules.ScheduleExpression;
+/** How a schedule reads in one line: "every 30 days", "rate(12 hours)"; undefined without one. */
+export function describeRotationRules(rules: { AutomaticallyAfterDays?: number | undefined; ScheduleExpression?: string | undefined } | undefined): string | undefined {
+  return rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined);
 }
