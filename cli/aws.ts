@@ -3,6 +3,7 @@
 // region and credentials: the local cloud, AWS_ENDPOINT_URL, or real AWS.
 
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_CREDENTIALS } from './local/credentials.js';
@@ -19,6 +20,8 @@ export interface AwsClients {
   secretsManager(): Promise<SecretsManagerClient>;
   lambda(region?: string): Promise<LambdaClient>;
   cloudfront(): Promise<CloudFrontClient>;
+  /** the KeyValueStore data plane (SigV4A), for the CloudFront Functions engine */
+  keyValueStore(): Promise<CloudFrontKeyValueStoreClient>;
   /** the secret reads of show-creds: without the SDK against the local cloud */
   secretReads(): SecretReads;
 }
@@ -44,5 +47,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
       return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials });
     },
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
+    keyValueStore: () => once('kvs', async () => (await import('../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
   };
 }

@@ -12,6 +12,8 @@ import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../handlers/sha
 import { CliError } from './errors.js';
 
 export const CONFIG_FILE = 'basicauth.config.json';
+export const EDGE_ENGINES = ['lambda-edge', 'cloudfront-function'] as const;
+export type EdgeEngineName = (typeof EDGE_ENGINES)[number];
 /** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
 export const RECOVERY_WINDOW_DAYS = 7;
 
@@ -127,6 +129,8 @@ export const configSchema = z.strictObject({
     .default({ days: 30 }),
   edge: z
     .strictObject({
+      /** which edge engine checks credentials: Lambda@Edge reading Secrets Manager, or a CloudFront function reading digests from a KeyValueStore */
+      engine: z.enum(EDGE_ENGINES).optional(),
       realm: z.string().optional(),
       /** how to get access, on the 401 page */
       accessHint: z.string().optional(),
@@ -266,12 +270,15 @@ export async function loadConfig(path = CONFIG_FILE): Promise<Config> {
 
 export const secretNameOf = (c: Config) => c.secret.name ?? `basicauth/${c.name}`;
 
-/** What the edge bundle bakes in. */
+export const engineOf = (c: Config): EdgeEngineName => c.edge.engine ?? 'lambda-edge';
+
+/** What the edge bundle bakes in (either engine's). */
 export function edgeConfigFor(c: Config): EdgeAuthConfig {
+  const { engine: _engine, ...edge } = c.edge;
   return resolveEdgeAuthConfig({
     ...EDGE_AUTH_DEFAULTS,
     realm: c.name,
-    ...Object.fromEntries(Object.entries(c.edge).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(Object.entries(edge).filter(([, v]) => v !== undefined)),
     secretId: secretNameOf(c),
     secretRegion: c.region,
     replicaRegions: c.secret.replicaRegions,

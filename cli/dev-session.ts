@@ -22,6 +22,10 @@ export interface DevInfo {
   startedAt: string;
   /** the live dashboard (no passwords) */
   dashboardUrl?: string;
+  /** the edge engine (absent: lambda-edge, as before engines) */
+  engine?: 'lambda-edge' | 'cloudfront-function';
+  /** the CloudFront Functions engine's store of digests */
+  keyValueStoreArn?: string;
 }
 
 const infoFile = (stateDir: string) => join(resolve(stateDir), 'dev.json');

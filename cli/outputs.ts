@@ -19,6 +19,10 @@ export interface DeployOutputs {
   operatorsPolicyArn: string | undefined;
   /** S3 origins: the statement the bucket policy needs so the distribution can read it */
   s3BucketPolicy?: string;
+  /** absent: lambda-edge */
+  engine?: 'lambda-edge' | 'cloudfront-function';
+  /** the CloudFront Functions engine's store of digests */
+  keyValueStoreArn?: string;
   deployedAt: string;
 }
 
@@ -60,6 +64,7 @@ export function fromTerraform(name: string, region: string, o: Record<string, un
     readersPolicyArn: s('readers_policy_arn'),
     operatorsPolicyArn: s('operators_policy_arn'),
     ...(s('s3_bucket_policy') ? { s3BucketPolicy: s('s3_bucket_policy') } : {}),
+    ...(s('key_value_store_arn') ? { engine: 'cloudfront-function' as const, keyValueStoreArn: s('key_value_store_arn') } : {}),
     deployedAt: new Date().toISOString(),
   };
 }

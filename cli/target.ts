@@ -34,6 +34,11 @@ export interface Target {
   leaveUnprotected: string[];
   /** the password policy this directory's config sets (what the rotation function uses), where there is one */
   passwordPolicy: { length?: number; excludeCharacters?: string };
+  /** which edge engine checks credentials */
+  engine: 'lambda-edge' | 'cloudfront-function';
+  /** the CloudFront Functions engine: the store of digests, and the grace period the config sets (else the store's own) */
+  keyValueStoreArn: string | undefined;
+  graceSeconds: number | undefined;
 }
 
 export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
@@ -56,6 +61,9 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       },
       leaveUnprotected: deployed ? await leftUnprotected() : [],
       passwordPolicy: deployed ? await passwordPolicy() : {},
+      engine: deployed ? (deployed.engine ?? 'lambda-edge') : (dev.engine ?? 'lambda-edge'),
+      keyValueStoreArn: deployed ? deployed.keyValueStoreArn : dev.keyValueStoreArn,
+      graceSeconds: deployed ? await graceSeconds() : undefined,
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -78,6 +86,9 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     rotationProbe: undefined,
     leaveUnprotected: recorded ? await leftUnprotected() : [],
     passwordPolicy: await passwordPolicy(),
+    engine: recorded?.engine ?? 'lambda-edge',
+    keyValueStoreArn: recorded?.keyValueStoreArn,
+    graceSeconds: recorded ? await graceSeconds() : undefined,
   };
 }
 
@@ -106,7 +117,9 @@ export function explainAwsError(error: unknown, what: string): never {
 }
 
 /** This directory's config as written (not validated: commands that only read need not pay for the schema). */
-async function rawConfig(): Promise<{ name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown }; secret?: { passwordLength?: unknown; excludeCharacters?: unknown } } | undefined> {
+async function rawConfig(): Promise<
+  { name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown }; secret?: { passwordLength?: unknown; excludeCharacters?: unknown }; edge?: { graceSeconds?: unknown } } | undefined
+> {
   const { readFile } = await import('node:fs/promises');
   try {
     return JSON.parse(await readFile(CONFIG_FILE, 'utf8')) as { name?: unknown };
@@ -121,6 +134,21 @@ async function passwordPolicy(): Promise<Target['passwordPolicy']> {
     ...(typeof secret?.passwordLength === 'number' ? { length: secret.passwordLength } : {}),
     ...(typeof secret?.excludeCharacters === 'string' ? { excludeCharacters: secret.excludeCharacters } : {}),
   };
+}
+
+async function graceSeconds(): Promise<number | undefined> {
+  const grace = (await rawConfig())?.edge?.graceSeconds;
+  return typeof grace === 'number' ? grace : undefined;
+}
+
+/** The KeyValueStore of the CloudFront Functions engine, or an error that says this target has none. */
+export function requireStore(target: Target): string {
+  if (target.engine !== 'cloudfront-function' || !target.keyValueStoreArn) {
+    throw new CliError('this site runs the lambda-edge engine: it has no key value store to sync', {
+      hint: 'sync is for edge.engine "cloudfront-function"; the Lambda@Edge engine reads Secrets Manager itself',
+    });
+  }
+  return target.keyValueStoreArn;
 }
 
 async function leftUnprotected(): Promise<string[]> {

@@ -40,7 +40,9 @@ export interface BundleOptions {
   entry?: string;
   /**
    * Bundle the AWS SDK instead of relying on the one in the Lambda runtime
-   * (for running a bundle where node_modules is not reachable).
+   * (for running a bundle where node_modules is not reachable). The rotation
+   * function always bundles its own: it needs the KeyValueStore client and the
+   * SigV4A signer, whose versions must agree with the rest of the SDK.
    */
   bundleAwsSdk?: boolean;
   minify?: boolean;
@@ -72,7 +74,7 @@ export async function bundleHandler(options: BundleOptions): Promise<Bundle> {
     minify: options.minify ?? true,
     legalComments: 'none',
     charset: 'utf8',
-    external: options.bundleAwsSdk ? [] : ['@aws-sdk/*', '@smithy/*'],
+    external: (options.bundleAwsSdk ?? options.handler === 'rotate') ? [] : ['@aws-sdk/*', '@smithy/*'],
     define: edgeConfig ? { __BASICAUTH_EDGE_CONFIG__: JSON.stringify(edgeConfig) } : {},
     // Some CommonJS dependencies (the SDK, when bundled) call require() for built-ins.
     banner: { js: "import { createRequire as __basicauthRequire } from 'node:module'; const require = __basicauthRequire(import.meta.url);" },

@@ -6,6 +6,7 @@ import type { RotationRules } from '../../handlers/shared/schedule.js';
 import type { EdgeRequestLine } from '../local/edge.js';
 
 interface DevFlags {
+  engine?: 'lambda-edge' | 'cloudfront-function';
   origin?: string;
   port: number;
   apiPort: number;
@@ -28,6 +29,12 @@ export function registerDev(program: Command, ctx: CommandContext): void {
   program
     .command('dev')
     .description('run the whole system on this machine: local AWS endpoints and a protected local edge')
+    .addOption(
+      new Option('--engine <engine>', "edge engine: lambda-edge, or cloudfront-function (digests in a KeyValueStore) (default: the config's edge.engine, else lambda-edge)").choices([
+        'lambda-edge',
+        'cloudfront-function',
+      ]),
+    )
     .option('--origin <url>', 'the site to protect (default: a built-in demo page)', originArg('--origin'))
     .option('--port <port>', 'port of the protected site (0: any free port)', intIn('--port', 0, 65535), 8080)
     .option('--api-port <port>', 'port of the local AWS endpoints (0: any free port)', intIn('--api-port', 0, 65535), 4599)
@@ -50,19 +57,20 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       // The project's own settings, when it has a config: what runs locally is what deploys.
       const { existsSync } = await import('node:fs');
       const configFile = flags.config ?? (existsSync('basicauth.config.json') ? 'basicauth.config.json' : undefined);
-      let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string> } | undefined;
+      let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string>; engine: 'lambda-edge' | 'cloudfront-function' } | undefined;
       if (configFile) {
-        const { loadConfig, edgeConfigFor, rotationEnvironment } = await import('../config.js');
+        const { loadConfig, edgeConfigFor, rotationEnvironment, engineOf } = await import('../config.js');
         const config = await loadConfig(configFile);
         const { secretId: _s, secretRegion: _r, replicaRegions: _p, regionOverrides: _o, ...edge } = edgeConfigFor(config);
         const { BASICAUTH_WEBHOOK_SECRET_ARN: _w, ...env } = rotationEnvironment(config); // no notifications from a laptop
-        fromConfig = { edge, rotationEnvironment: env };
+        fromConfig = { edge, rotationEnvironment: env, engine: engineOf(config) };
       }
       const style = ctx.style();
       const rotationRules = flags.rotateEvery;
       const session = await startDev(
         {
           stateDir: flags.stateDir,
+          engine: flags.engine ?? fromConfig?.engine ?? 'lambda-edge',
           port: flags.port,
           apiPort: flags.apiPort,
           instances: flags.instances,

@@ -14,6 +14,7 @@ import { registerPublish } from './publish.js';
 import { registerRotate } from './rotate.js';
 import { registerShowCreds } from './show-creds.js';
 import { registerStatus } from './status.js';
+import { registerSync } from './sync.js';
 import { registerUsers } from './users.js';
 import { registerVerify } from './verify.js';
 
@@ -34,5 +35,6 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['publish'], register: registerPublish },
   { names: ['status'], register: registerStatus },
   { names: ['users'], register: registerUsers },
+  { names: ['sync'], register: registerSync },
   { names: ['attach', 'detach'], register: registerAttach },
 ];

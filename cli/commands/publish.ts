@@ -25,6 +25,20 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);
     const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
     const edge = requireEdge(target);
+    if (target.engine === 'cloudfront-function' && target.keyValueStoreArn) {
+      const { publishFunction } = await import('../ops/function-engine.js');
+      const clients = { sm: await target.clients.secretsManager(), kvs: await target.clients.keyValueStore() };
+      const r = await publishFunction(
+        await target.clients.cloudfront(),
+        clients,
+        { functionName: edge.functionName, secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds },
+        await ctx.progress({ json: flags.json }),
+      );
+      if (flags.json) return ctx.printJson(r);
+      return ctx.print(
+        `${r.changed ? 'Published' : 'Already LIVE:'} ${r.functionArn}${r.changed ? ' to LIVE' : ''}; CloudFront functions have no cold start to force. The key value store ${r.store.written + r.store.deleted ? `was brought in step (${r.store.written} written, ${r.store.deleted} removed)` : 'was in step'} with version ${r.store.versionId}.`,
+      );
+    }
     const result = await publish(
       await target.clients.lambda(),
       await target.clients.cloudfront(),

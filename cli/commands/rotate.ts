@@ -75,16 +75,33 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       },
       await ctx.progress({ json: flags.json }),
     );
+    // The CloudFront Functions engine: the password works at the edge once the store holds its digests.
+    let store: { waitedMs: number } | undefined;
+    if (result.status === 'rotated' && result.versionId && target.engine === 'cloudfront-function' && target.keyValueStoreArn) {
+      const [{ waitForStore }, { step }] = await Promise.all([import('../ops/function-engine.js'), import('../events.js')]);
+      const emit = await ctx.progress({ json: flags.json });
+      const clients = { sm, kvs: await target.clients.keyValueStore() };
+      const storeTarget = { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds };
+      store = await step(
+        emit,
+        'store',
+        'publish the digests to the key value store',
+        () => waitForStore(clients, storeTarget, result.versionId as string, emit, timeoutMs),
+        (s) => `${s.waitedMs} ms after it became current`,
+      );
+    }
     let verification: unknown;
     if (flags.verify) {
       const { runVerify } = await import('../ops/verify-run.js');
       verification = await runVerify(flags.verify, { ...flags, expect: '200', followRedirects: false, wait: '30s' }, ctx, { quiet: Boolean(flags.json), target });
     }
-    if (flags.json) return ctx.printJson(verification === undefined ? result : { ...result, verify: verification });
+    if (flags.json) return ctx.printJson({ ...result, ...(store ? { storeWaitedMs: store.waitedMs } : {}), ...(verification === undefined ? {} : { verify: verification }) });
     ctx.print(
-      result.status === 'rotated'
-        ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it within their refresh interval and refuse the old password once their cache TTL (plus any grace period) has passed.`
-        : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`basicauth status\`.`,
+      result.status === 'rotated' && store
+        ? `Rotated ${result.secretId}: version ${result.versionId} is current and its digests are in the key value store (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Every edge location reads them within seconds; the old password stops working with them (or when the grace period ends).`
+        : result.status === 'rotated'
+          ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it within their refresh interval and refuse the old password once their cache TTL (plus any grace period) has passed.`
+          : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`basicauth status\`.`,
     );
     if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');
   });

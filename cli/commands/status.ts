@@ -14,12 +14,22 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
     const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../target.js'), import('../ops/status.js'), import('../ui/status.js')]);
     const target = await resolveTarget(flags, ctx.env);
     const edgeKnown = Boolean(target.functionName && target.distributionId);
+    const functionEngine = target.engine === 'cloudfront-function';
     const status = await readStatus(
       {
         sm: await target.clients.secretsManager(),
-        ...(edgeKnown ? { lambda: await target.clients.lambda(), cf: await target.clients.cloudfront() } : {}),
+        ...(edgeKnown ? { cf: await target.clients.cloudfront(), ...(functionEngine ? { kvs: await target.clients.keyValueStore() } : { lambda: await target.clients.lambda() }) } : {}),
       },
-      { secretId: target.secretId, functionName: target.functionName, distributionId: target.distributionId, probe: target.rotationProbe, leaveUnprotected: target.leaveUnprotected },
+      {
+        secretId: target.secretId,
+        functionName: target.functionName,
+        distributionId: target.distributionId,
+        probe: target.rotationProbe,
+        leaveUnprotected: target.leaveUnprotected,
+        engine: target.engine,
+        keyValueStoreArn: target.keyValueStoreArn,
+        graceSeconds: target.graceSeconds,
+      },
     );
     if (flags.json) ctx.printJson(status);
     else ctx.print(statusText(status, ctx.style()));

@@ -11,6 +11,13 @@ interface UsersFlags extends TargetOptions {
 export function registerUsers(program: Command, ctx: CommandContext): void {
   const users = program.command('users').description('per-person credentials: add, remove and list users of the secret');
   const load = () => Promise.all([import('../target.js'), import('../ops/users.js')]);
+  /** The CloudFront Functions engine reads digests, not the secret: a users change is published at once. */
+  const publish = async (target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>) => {
+    if (target.engine !== 'cloudfront-function' || !target.keyValueStoreArn) return undefined;
+    const { syncStore } = await import('../ops/function-engine.js');
+    const clients = { sm: await target.clients.secretsManager(), kvs: await target.clients.keyValueStore() };
+    return syncStore(clients, { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds });
+  };
 
   const add = users
     .command('add')
@@ -30,8 +37,11 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
       passwordLength: flags.length ?? policy.length ?? 32,
       ...(policy.excludeCharacters !== undefined ? { excludeCharacters: policy.excludeCharacters } : {}),
     });
-    if (flags.json) return ctx.printJson(result);
-    ctx.print(`Added ${name} (${result.users.length} users). Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`);
+    const synced = await publish(target);
+    if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, written: synced.written } } : {}) });
+    ctx.print(
+      `Added ${name} (${result.users.length} users)${synced ? '; the key value store holds their digest' : ''}. Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`,
+    );
   });
 
   const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').option('--json', 'print the result as one JSON document');
@@ -39,8 +49,13 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
     const result = await ops.removeUser(await target.clients.secretsManager(), target.secretId, name);
-    if (flags.json) return ctx.printJson(result);
-    ctx.print(`Removed ${name} (${result.users.length} left). Edges stop accepting them, grace period or not, when their cache next refreshes: within the cache TTL (5 min by default).`);
+    const synced = await publish(target);
+    if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, deleted: synced.deleted } } : {}) });
+    ctx.print(
+      synced
+        ? `Removed ${name} (${result.users.length} left). Their digest is gone from the key value store: every edge location refuses them within seconds, grace period or not.`
+        : `Removed ${name} (${result.users.length} left). Edges stop accepting them, grace period or not, when their cache next refreshes: within the cache TTL (5 min by default).`,
+    );
   });
 
   const list = users.command('list').description('list users and the age of their passwords').option('--json', 'print the users as one JSON document');

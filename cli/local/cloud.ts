@@ -18,6 +18,7 @@ import { decodeRequest, protocolOf, sendError, sendResult, unknownOperation } fr
 import type { Services } from './services.js';
 import { CloudFrontService } from './services/cloudfront/index.js';
 import { IamService } from './services/iam.js';
+import { keyValueStoreDataPlugin } from './services/key-value-store-data.js';
 import { FunctionError, LambdaService } from './services/lambda/index.js';
 import { LogsService } from './services/logs.js';
 import { SecretsManagerService } from './services/secrets-manager/index.js';
@@ -53,7 +54,8 @@ export interface LocalCloudOptions {
   onEvent?: LocalListener;
 }
 
-const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+// *.localhost too: the KeyValueStore client puts the account in front of the endpoint's host (RFC 6761 loopback names).
+const LOOPBACK_HOST = /^(127\.0\.0\.1|(?:[a-z0-9-]+\.)?localhost|\[::1\])(:\d+)?$/i;
 
 export class LocalCloud {
   readonly store: StateStore;
@@ -105,7 +107,16 @@ export class LocalCloud {
     });
     this.cloudfront = new CloudFrontService(host, options.deploySeconds ?? 5);
     Object.assign(host.services, { lambda: this.lambda.facade, iam: this.iam.facade, cloudfront: this.cloudfront.facade } satisfies Services);
-    for (const plugin of [this.secretsManager.plugin, this.lambda.plugin, this.cloudfront.plugin, this.iam.plugin, this.logs.plugin, this.s3.plugin, stsPlugin(host)]) {
+    for (const plugin of [
+      this.secretsManager.plugin,
+      this.lambda.plugin,
+      this.cloudfront.plugin,
+      this.iam.plugin,
+      this.logs.plugin,
+      this.s3.plugin,
+      stsPlugin(host),
+      keyValueStoreDataPlugin(host, this.cloudfront.functions),
+    ]) {
       this.register(plugin as ServicePlugin<unknown>);
     }
     // versions no distribution runs any more stop; other functions (rotation) stay
@@ -293,6 +304,14 @@ export function credentialScope(req: IncomingMessage, url: URL): { region: strin
   const auth = req.headers.authorization;
   const match = auth ? /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) : null;
   if (match) return { region: match[1]!, service: match[2]! };
+  // SigV4A (AWS4-ECDSA-P256-SHA256): the scope names no region; the request says which it is for
+  const v4a = auth ? /^AWS4-ECDSA-P256-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/aws4_request/.exec(auth) : null;
+  if (v4a) {
+    const set = String(req.headers['x-amz-region-set'] ?? '*')
+      .split(',')[0]!
+      .trim();
+    return { region: set === '*' || set === '' ? 'us-east-1' : set, service: v4a[1]! };
+  }
   const presigned = url.searchParams.get('X-Amz-Credential')?.split('/');
   if (presigned && presigned.length >= 4) return { region: presigned[2]!, service: presigned[3]! };
   return undefined;

@@ -8,6 +8,8 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LocalCloud } from './cloud.js';
+import { CloudFrontFunctionError, type CloudFrontFunction } from './cloudfront-functions.js';
+import { functionEvent, requestFromFunction, responseFromFunction } from './function-event.js';
 import type { EdgeOrigin } from './services/cloudfront/config.js';
 import { FunctionError } from './services/lambda/runtime.js';
 import { normalizedPath } from './uri.js';
@@ -33,8 +35,10 @@ export interface EdgeRequestLine {
   status: number;
   ms: number;
   distributionId?: string;
-  /** the function instance that decided (function:version#n), when one ran */
+  /** the function instance that decided (function:version#n, or the CloudFront function's name), when one ran */
   instance?: string;
+  /** a CloudFront function's time inside its runtime, ms */
+  computeMs?: number;
   /** what the edge saw: the function's answer and whether credentials came with the request */
   outcome?: 'allowed' | 'allowed-without-credentials' | 'challenged' | 'refused' | 'unavailable' | 'answered' | 'not-protected' | 'error';
 }
@@ -76,7 +80,7 @@ export class LocalEdge {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const seen: { instance?: string; outcome?: EdgeRequestLine['outcome'] } = {};
+    const seen: Pick<EdgeRequestLine, 'instance' | 'outcome' | 'computeMs'> = {};
     res.on('finish', () =>
       this.o.onRequest?.({ method: req.method ?? '', uri: (req.url ?? '').split('?')[0]!, status: res.statusCode, ms: performance.now() - started, distributionId: this.o.distributionId, ...seen }),
     );
@@ -117,15 +121,39 @@ export class LocalEdge {
           if (error instanceof FunctionError) return errorPage(res, 503, 'LambdaExecutionError', `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`);
           throw error;
         }
-        const withCredentials = typeof req.headers.authorization === 'string';
         if (result && typeof result === 'object' && 'status' in result) {
-          const status = Number((result as { status: unknown }).status);
-          seen.outcome = status === 401 ? (withCredentials ? 'refused' : 'challenged') : status === 503 ? 'unavailable' : 'answered';
+          seen.outcome = outcomeOf(req, Number((result as { status: unknown }).status));
           return this.sendGenerated(res, result as Record<string, unknown>);
         }
-        seen.outcome = withCredentials ? 'allowed' : 'allowed-without-credentials';
+        seen.outcome = outcomeOf(req, undefined);
         if (!isRequest(result)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid request or response to CloudFront.');
         request = result;
+      }
+      if (behavior.viewerRequestFunctionArn) {
+        const context = { distributionDomainName: distribution.domainName, distributionId: distribution.id, requestId: randomBytes(42).toString('base64url') };
+        const name = behavior.viewerRequestFunctionArn.slice(behavior.viewerRequestFunctionArn.lastIndexOf('/') + 1);
+        seen.instance = name;
+        let run: ReturnType<CloudFrontFunction['run']>;
+        try {
+          run = cloudfront.functions.live(behavior.viewerRequestFunctionArn).run(functionEvent(req, request, context));
+        } catch (error) {
+          if (!(error instanceof CloudFrontFunctionError)) throw error;
+          seen.outcome = 'error';
+          this.o.cloud.emit({ type: 'function.log', label: name, line: `${error.code}: ${error.message}` });
+          return errorPage(res, error.code === 'FunctionValidationError' ? 502 : 503, error.code, `The CloudFront function associated with the CloudFront distribution failed: ${error.code}.`);
+        }
+        seen.computeMs = run.computeMs;
+        for (const line of run.logs) this.o.cloud.emit({ type: 'function.log', label: name, line });
+        if ('statusCode' in run.result) {
+          const answer = responseFromFunction(run.result);
+          seen.outcome = outcomeOf(req, answer.status);
+          if (answer.body.length > MAX_GENERATED_BODY) return errorPage(res, 502, 'FunctionValidationError', 'The CloudFront function returned a body larger than CloudFront allows.');
+          if (answer.description) res.statusMessage = answer.description;
+          res.writeHead(answer.status, [...answer.headers.flat(), 'content-length', String(answer.body.length)]);
+          return void res.end(answer.body);
+        }
+        seen.outcome = outcomeOf(req, undefined);
+        request = requestFromFunction(run.result, request.clientIp);
       }
       seen.outcome ??= 'not-protected';
       const origin = routing.origins.find((o) => o.id === behavior.targetOriginId) as EdgeOrigin;
@@ -216,6 +244,13 @@ export class LocalEdge {
     };
     attempt(origin.connectionAttempts);
   }
+}
+
+/** What the edge saw: the function's status (undefined: it let the request through) and whether credentials came with it. */
+function outcomeOf(req: IncomingMessage, status: number | undefined): EdgeRequestLine['outcome'] {
+  const withCredentials = typeof req.headers.authorization === 'string';
+  if (status === undefined) return withCredentials ? 'allowed' : 'allowed-without-credentials';
+  return status === 401 ? (withCredentials ? 'refused' : 'challenged') : status === 503 ? 'unavailable' : 'answered';
 }
 
 function clientIp(req: IncomingMessage): string {

@@ -14,7 +14,10 @@ export interface SiteSpec {
   secretDescription?: string;
   /** a first value instead of the first rotation (tests) */
   initialValue?: Record<string, unknown>;
-  edgeFunction: { name: string; zip: Buffer };
+  /** the Lambda@Edge engine's function */
+  edgeFunction?: { name: string; zip: Buffer };
+  /** the CloudFront Functions engine's function and the store its digests live in */
+  cloudFrontFunction?: { name: string; code: string; keyValueStoreName: string; graceSeconds: number };
   rotateFunction?: { name: string; zip: Buffer; environment?: Record<string, string> };
   rotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
   callerReference: string;
@@ -25,9 +28,12 @@ export interface SiteSpec {
 }
 
 export interface Site {
+  engine: 'lambda-edge' | 'cloudfront-function';
   secretArn: string;
   edgeFunctionArn: string;
+  /** the Lambda version the distribution runs, or LIVE for a CloudFront function */
   edgeVersion: string;
+  keyValueStoreArn: string | undefined;
   rotateFunctionArn: string | undefined;
   distributionId: string;
 }
@@ -36,19 +42,26 @@ export class SiteError extends Error {}
 
 export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<Site> {
   const region = cloud.store.state.region;
+  const cff = spec.cloudFrontFunction;
+  if (!cff === !spec.edgeFunction) throw new SiteError('a site runs exactly one edge engine: a Lambda@Edge function or a CloudFront function');
+  // The CloudFront Functions engine: the store first, since the rotation function publishes to it.
+  const store = cff ? cloud.cloudfront.functions.ensureStore(cff.keyValueStoreName, `basicauth: credential digests of ${spec.secretName}`) : undefined;
+  const rotateEnvironment = { ...(spec.rotateFunction?.environment ?? {}), ...(store && cff ? { BASICAUTH_KVS_ARN: store.arn, BASICAUTH_GRACE_SECONDS: String(cff.graceSeconds) } : {}) };
   // Lambda@Edge functions live in us-east-1; both are created (and become Active) side by side.
-  const [rotate, { fn: edge }] = await Promise.all([
+  const [rotate, edge] = await Promise.all([
     spec.rotateFunction
       ? cloud.lambda.putFunction({
           name: spec.rotateFunction.name,
           zip: spec.rotateFunction.zip,
           timeout: 30,
           description: `basicauth rotation of ${spec.secretName}`,
-          environment: spec.rotateFunction.environment ?? {},
+          environment: rotateEnvironment,
           region,
         })
       : undefined,
-    cloud.lambda.putFunction({ name: spec.edgeFunction.name, zip: spec.edgeFunction.zip, timeout: 5, description: 'basicauth edge auth', environment: {}, region: 'us-east-1' }),
+    spec.edgeFunction
+      ? cloud.lambda.putFunction({ name: spec.edgeFunction.name, zip: spec.edgeFunction.zip, timeout: 5, description: 'basicauth edge auth', environment: {}, region: 'us-east-1' }).then((r) => r.fn)
+      : undefined,
   ]);
   const rotateArn = rotate?.fn.arn;
   if (rotate && !rotate.fn.policy?.some((s) => s.Sid === 'SecretsManagerRotates')) {
@@ -59,22 +72,53 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
       region,
     );
   }
-  const edgeVersion = cloud.lambda.functions.publish(edge).version;
+  const edgeVersion = edge ? cloud.lambda.functions.publish(edge).version : 'LIVE';
+  const fn = cff && store ? cloud.cloudfront.functions.putAndPublish(cff.name, cff.code, store.arn, 'basicauth edge auth (digests in a KeyValueStore)') : undefined;
 
   const secretArn = await ensureSecret(cloud, spec, region, rotateArn);
+  // The first rotation published the digests; a secret that already had a value (or a store emptied by hand) gets them now.
+  if (store && cff) await publishLocally(cloud, secretArn, store.arn, cff.graceSeconds, region);
 
-  const qualifiedArn = `${edge.arn}:${edgeVersion}`;
+  const association = edge ? { viewerRequestArn: `${edge.arn}:${edgeVersion}` } : { viewerRequestFunctionArn: fn!.arn };
   const existing = cloud.cloudfront.state.distributions.find((d) => cloud.cloudfront.routing(d).callerReference === spec.callerReference);
-  const xml = distributionConfigXml({ callerReference: spec.callerReference, comment: spec.comment ?? '', origin: spec.origin, viewerRequestArn: qualifiedArn });
+  const xml = distributionConfigXml({ callerReference: spec.callerReference, comment: spec.comment ?? '', origin: spec.origin, ...association });
   let distributionId: string;
   if (!existing) {
     distributionId = cloud.cloudfront.createDistribution(xml).id;
   } else {
     distributionId = existing.id;
-    const config = repointed(existing.config, edge.arn, qualifiedArn, spec.origin);
+    const config = repointed(existing.config, association, spec.origin);
     if (JSON.stringify(config) !== JSON.stringify(existing.config)) cloud.cloudfront.updateConfig(existing.id, existing.etag, config);
   }
-  return { secretArn, edgeFunctionArn: edge.arn, edgeVersion, rotateFunctionArn: rotateArn, distributionId };
+  return {
+    engine: edge ? 'lambda-edge' : 'cloudfront-function',
+    secretArn,
+    edgeFunctionArn: edge?.arn ?? fn!.arn,
+    edgeVersion,
+    keyValueStoreArn: store?.arn,
+    rotateFunctionArn: rotateArn,
+    distributionId,
+  };
+}
+
+/** What `basicauth sync` does, through the same SDK clients, against this cloud. */
+async function publishLocally(cloud: LocalCloud, secretArn: string, kvsArn: string, graceSeconds: number, region: string): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const [{ SecretsManagerClient }, { createKvsClient }, { publishDigests }, { LOCAL_CREDENTIALS }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../../handlers/shared/kvs-client.js'),
+    import('../../handlers/shared/kvs-publisher.js'),
+    import('./credentials.js'),
+  ]);
+  const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+  const secrets = new SecretsManagerClient({ region, endpoint: cloud.endpoint, credentials });
+  const kvs = createKvsClient({ endpoint: cloud.endpoint, credentials });
+  try {
+    await publishDigests({ secrets, kvs, secretId: secretArn, kvsArn, graceSeconds });
+  } finally {
+    secrets.destroy();
+    kvs.destroy();
+  }
 }
 
 async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, rotateArn: string | undefined): Promise<string> {
@@ -112,14 +156,24 @@ async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, r
   }
 }
 
-/** The config with every association of the function on `qualifiedArn`, and the first origin at `origin`; the rest as it was. */
-function repointed(current: Node, functionArn: string, qualifiedArn: string, origin: SiteSpec['origin']): Node {
+/**
+ * The config with the site's engine on its default behavior (a Lambda version, or a CloudFront
+ * function: switching engines replaces the other one), and the first origin at `origin`; the rest as it was.
+ */
+function repointed(current: Node, association: { viewerRequestArn?: string; viewerRequestFunctionArn?: string }, origin: SiteSpec['origin']): Node {
   const config = structuredClone(current);
-  for (const behavior of [config.DefaultCacheBehavior as Node, ...itemsOf(config.CacheBehaviors, 'CacheBehavior')]) {
-    for (const association of itemsOf(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation')) {
-      if (String(association.LambdaFunctionARN).startsWith(`${functionArn}:`)) association.LambdaFunctionARN = qualifiedArn;
-    }
-  }
+  const behavior = config.DefaultCacheBehavior as Node;
+  const others = (list: unknown, member: string) => itemsOf(list, member).filter((a) => a.EventType !== 'viewer-request');
+  const lambdas = [
+    ...others(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation'),
+    ...(association.viewerRequestArn ? [{ LambdaFunctionARN: association.viewerRequestArn, EventType: 'viewer-request', IncludeBody: 'false' }] : []),
+  ];
+  const functions = [
+    ...others(behavior.FunctionAssociations, 'FunctionAssociation'),
+    ...(association.viewerRequestFunctionArn ? [{ FunctionARN: association.viewerRequestFunctionArn, EventType: 'viewer-request' }] : []),
+  ];
+  behavior.LambdaFunctionAssociations = { Quantity: String(lambdas.length), ...(lambdas.length ? { Items: { LambdaFunctionAssociation: lambdas } } : {}) };
+  behavior.FunctionAssociations = { Quantity: String(functions.length), ...(functions.length ? { Items: { FunctionAssociation: functions } } : {}) };
   const first = itemsOf(config.Origins, 'Origin')[0];
   const custom = first?.CustomOriginConfig as Node | undefined;
   if (first && custom) {

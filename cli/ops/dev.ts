@@ -14,10 +14,15 @@ import type { EdgeSite } from '../local/edges.js';
 export const DEV_SECRET_NAME = 'basicauth/dev';
 export const DEV_EDGE_FUNCTION = 'basicauth-dev-edge-auth';
 export const DEV_ROTATE_FUNCTION = 'basicauth-dev-rotate';
+export const DEV_KEY_VALUE_STORE = 'basicauth-dev-digests';
+
+export type EdgeEngine = 'lambda-edge' | 'cloudfront-function';
 const CALLER_REFERENCE = 'basicauth-dev';
 
 export interface DevOptions {
   stateDir: string;
+  /** which edge engine checks the credentials (default lambda-edge) */
+  engine?: EdgeEngine;
   port: number;
   apiPort: number;
   instances: number;
@@ -91,11 +96,13 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { provisionSite, SiteError }, { Dashboard }] = await Promise.all([
+  const engine = o.engine ?? 'lambda-edge';
+  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { bundleFunction }, { provisionSite, SiteError }, { Dashboard }] = await Promise.all([
     import('../local/cloud.js'),
     import('../local/edges.js'),
     import('../local/demo-origin.js'),
     import('../../stacks/bundle.js'),
+    import('../../stacks/function-bundle.js'),
     import('../local/site.js'),
     import('../local/dashboard.js'),
   ]);
@@ -134,8 +141,9 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     );
     const region = cloud.store.state.region;
 
-    const [edgeBundle, rotateBundle] = await step(emit, 'bundle', 'bundle the handlers', () =>
-      Promise.all([bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge } }), bundleHandler({ handler: 'rotate' })]),
+    const edgeConfig = { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge };
+    const [edgeBundle, rotateBundle] = await step(emit, 'bundle', engine === 'lambda-edge' ? 'bundle the handlers' : 'bundle the CloudFront function and the rotation handler', () =>
+      Promise.all([engine === 'lambda-edge' ? bundleHandler({ handler: 'edge-auth', edgeConfig }) : bundleFunction(edgeConfig), bundleHandler({ handler: 'rotate' })]),
     );
 
     const originServer = origin ? undefined : await DemoOrigin.start();
@@ -151,7 +159,9 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
           return await provisionSite(cloud, {
             secretName: DEV_SECRET_NAME,
             secretDescription: `basicauth dev credentials (rotated by ${DEV_ROTATE_FUNCTION})`,
-            edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip },
+            ...('zip' in edgeBundle
+              ? { edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip } }
+              : { cloudFrontFunction: { name: DEV_EDGE_FUNCTION, code: edgeBundle.code, keyValueStoreName: DEV_KEY_VALUE_STORE, graceSeconds: edgeBundle.edgeConfig.graceSeconds } }),
             rotateFunction: { name: DEV_ROTATE_FUNCTION, zip: rotateBundle.zip, ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}) },
             rotationRules: o.rotationRules,
             callerReference: CALLER_REFERENCE,
@@ -163,7 +173,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
           throw error;
         }
       },
-      (s) => `edge version ${s.edgeVersion}`,
+      (s) => (s.engine === 'lambda-edge' ? `edge version ${s.edgeVersion}` : 'CloudFront function LIVE, digests in the key value store'),
     );
 
     let edgesRef: { sites(): EdgeSite[] } | undefined;
@@ -203,6 +213,8 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       distributionId: site.distributionId,
       edgeFunctionName: DEV_EDGE_FUNCTION,
       rotateFunctionName: DEV_ROTATE_FUNCTION,
+      engine,
+      ...(site.keyValueStoreArn ? { keyValueStoreArn: site.keyValueStoreArn } : {}),
       startedAt: new Date().toISOString(),
       dashboardUrl: `${cloud.endpoint}/_local/dashboard`,
     };

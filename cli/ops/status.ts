@@ -2,6 +2,7 @@
 
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeRotationRules } from '../../handlers/shared/schedule.js';
 import { CliError } from '../errors.js';
@@ -17,6 +18,10 @@ export interface StatusInput {
   probe?: (() => Promise<RotationProbe | undefined>) | undefined;
   /** behaviors the config leaves unprotected on purpose */
   leaveUnprotected?: string[];
+  /** the CloudFront Functions engine: its store of digests (and the grace period, when the config says) */
+  engine?: 'lambda-edge' | 'cloudfront-function';
+  keyValueStoreArn?: string | undefined;
+  graceSeconds?: number | undefined;
   now?: () => number;
 }
 
@@ -48,6 +53,9 @@ export interface Status {
         behaviors: Array<{ pathPattern: string; version: string }>;
         /** behaviors that run no version of the function */
         unprotected: string[];
+        engine?: 'lambda-edge' | 'cloudfront-function';
+        /** the CloudFront Functions engine: whether its store holds the digests of AWSCURRENT */
+        store?: import('./function-engine.js').StoreState;
       }
     | undefined;
   problems: Problem[];
@@ -75,7 +83,7 @@ async function unusableValues(sm: SecretsManagerClient, secretId: string, versio
   return problems;
 }
 
-export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: LambdaClient; cf?: CloudFrontClient }, input: StatusInput): Promise<Status> {
+export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: LambdaClient; cf?: CloudFrontClient; kvs?: CloudFrontKeyValueStoreClient }, input: StatusInput): Promise<Status> {
   const now = input.now ?? Date.now;
   const { DescribeSecretCommand, ListSecretVersionIdsCommand } = await import('@aws-sdk/client-secrets-manager');
   const [described, versions] = await Promise.all([
@@ -126,7 +134,24 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
   }
 
   let edge: Status['edge'];
-  if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
+  if (input.engine === 'cloudfront-function' && input.functionName && input.distributionId && clients.cf) {
+    const engine = await import('./function-engine.js');
+    const e = await engine.readFunctionEdge(clients.cf, input.functionName, input.distributionId);
+    const store =
+      input.keyValueStoreArn && clients.kvs
+        ? await engine.readStoreState({ sm: clients.sm, kvs: clients.kvs }, { secretId: input.secretId, keyValueStoreArn: input.keyValueStoreArn, graceSeconds: input.graceSeconds }, now())
+        : undefined;
+    edge = { ...e, latestVersion: 'LIVE', distributionId: input.distributionId, engine: 'cloudfront-function', ...(store ? { store } : {}) };
+    if (store) problems.push(...engine.storeProblems(store));
+    const leftOut = input.leaveUnprotected ?? [];
+    for (const p of e.unprotected.filter((x) => !leftOut.includes(x))) {
+      problems.push({
+        severity: 'error',
+        message: `cache behavior ${p} does not run the CloudFront function ${input.functionName}: its requests skip the password check`,
+        fix: 'associate the function with it, or name it in distribution.leaveUnprotected if that is on purpose',
+      });
+    }
+  } else if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
     const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
     const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
     const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })).catch((error: { name?: string }) => {

@@ -47,13 +47,27 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
       : []),
   ].map((line) => line.trimEnd());
   if (s.edge) {
+    const store = s.edge.store;
     lines.push(
       '',
       style.bold('Edge'),
-      row('function', `${s.edge.functionArn}  latest version ${s.edge.latestVersion ?? '—'}`),
+      s.edge.engine === 'cloudfront-function'
+        ? row('function', `${s.edge.functionArn}  ${style.dim('CloudFront function, LIVE')}`)
+        : row('function', `${s.edge.functionArn}  latest version ${s.edge.latestVersion ?? '—'}`),
+      ...(store
+        ? [
+            row(
+              'key store',
+              `${store.inStep ? style.green('in step') : style.red('out of step')}: digests of ${store.publishedVersion ?? style.red('nothing')}, ${store.users} user${store.users === 1 ? '' : 's'}${store.publishedAt ? style.dim(`, published ${formatWhen(store.publishedAt, now)}`) : ''}`,
+            ),
+          ]
+        : []),
       row('distribution', `${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`),
       row('behaviors', '').trimEnd(),
-      ...table([...s.edge.behaviors.map((b) => [b.pathPattern, `version ${b.version}`]), ...s.edge.unprotected.map((p) => [p, style.red('no password check')])], '    '),
+      ...table(
+        [...s.edge.behaviors.map((b) => [b.pathPattern, b.version === 'LIVE' ? 'the function (LIVE)' : `version ${b.version}`]), ...s.edge.unprotected.map((p) => [p, style.red('no password check')])],
+        '    ',
+      ),
     );
   }
   lines.push('');

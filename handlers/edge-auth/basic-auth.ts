@@ -9,8 +9,9 @@ export type AuthorizationProblem = 'missing' | 'multiple' | 'oversized' | 'not-b
 export const MAX_AUTHORIZATION_LENGTH = 4096;
 
 // Scheme, then one token68 in strict, padded, canonical base64 (RFC 4648 §4).
-const BASIC = /^[ \t]*basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Shared with the CloudFront function (which imports this module for the pattern alone: the decoder is marked pure).
+export const BASIC = /^[ \t]*basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+const utf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function parseAuthorization(values: readonly string[] | undefined): ParsedAuthorization {
   if (!values || values.length === 0) return { ok: false, reason: 'missing' };

@@ -1,40 +1,45 @@
-// IPv4/IPv6 allowlist. Addresses are 128-bit integers; IPv4 lives in the
-// IPv4-mapped range ::ffff:0:0/96 so that `::ffff:203.0.113.7` and
+// IPv4/IPv6 allowlist. An address is its eight 16-bit groups; IPv4 lives in
+// the IPv4-mapped range ::ffff:0:0/96 so that `::ffff:203.0.113.7` and
 // `203.0.113.7` match the same rules.
+//
+// Shared with the CloudFront Functions engine, whose runtime (cloudfront-js-2.0)
+// has neither BigInt nor for-of nor Set: plain loops over number arrays.
+
+/** eight 16-bit groups */
+export type Address = number[];
 
 export interface Cidr {
-  network: bigint;
-  mask: bigint;
+  network: Address;
+  /** prefix length in the 128-bit (IPv4-mapped) space */
+  prefix: number;
 }
 
-const ALL_ONES = (1n << 128n) - 1n;
-const V4_MAPPED = 0xffffn << 32n;
 const V4_PART = /^(0|[1-9]\d{0,2})$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
-export function parseIp(text: string): bigint | undefined {
-  if (text.length === 0 || text.length > 45) return undefined;
-  return text.includes(':') ? parseV6(text) : mapV4(parseV4(text));
+export function parseIp(text: string): Address | undefined {
+  if (typeof text !== 'string' || text.length === 0 || text.length > 45) return undefined;
+  if (text.indexOf(':') !== -1) return parseV6(text);
+  const v4 = parseV4(text);
+  return v4 === undefined ? undefined : [0, 0, 0, 0, 0, 0xffff, v4[0] as number, v4[1] as number];
 }
 
-function mapV4(v4: bigint | undefined): bigint | undefined {
-  return v4 === undefined ? undefined : V4_MAPPED | v4;
-}
-
-function parseV4(text: string): bigint | undefined {
+/** The two 16-bit groups of a dotted IPv4 address. */
+function parseV4(text: string): number[] | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
+  const bytes: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i] as string;
     if (!V4_PART.test(part)) return undefined;
     const n = Number(part);
     if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
+    bytes.push(n);
   }
-  return value;
+  return [(bytes[0] as number) * 256 + (bytes[1] as number), (bytes[2] as number) * 256 + (bytes[3] as number)];
 }
 
-function parseV6(text: string): bigint | undefined {
+function parseV6(text: string): Address | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
   const compressed = halves.length === 2;
@@ -43,23 +48,24 @@ function parseV6(text: string): bigint | undefined {
   if (head === undefined || tail === undefined) return undefined;
   const count = head.length + tail.length;
   if (compressed ? count > 7 : count !== 8) return undefined;
-  const groups = [...head, ...Array<bigint>(8 - count).fill(0n), ...tail];
-  return groups.reduce((acc, g) => (acc << 16n) | g, 0n);
+  const groups = head.slice();
+  for (let i = count; i < 8; i++) groups.push(0);
+  return groups.concat(tail);
 }
 
 // A colon-separated run of hex groups; the last group of the address may be dotted IPv4.
-function parseGroups(text: string, endsAddress: boolean): bigint[] | undefined {
+function parseGroups(text: string, endsAddress: boolean): number[] | undefined {
   if (text === '') return [];
   const parts = text.split(':');
-  const groups: bigint[] = [];
+  const groups: number[] = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
-    if (endsAddress && i === parts.length - 1 && part.includes('.')) {
+    if (endsAddress && i === parts.length - 1 && part.indexOf('.') !== -1) {
       const v4 = parseV4(part);
       if (v4 === undefined) return undefined;
-      groups.push(v4 >> 16n, v4 & 0xffffn);
+      groups.push(v4[0] as number, v4[1] as number);
     } else if (HEX_GROUP.test(part)) {
-      groups.push(BigInt(parseInt(part, 16)));
+      groups.push(parseInt(part, 16));
     } else {
       return undefined;
     }
@@ -70,7 +76,7 @@ function parseGroups(text: string, endsAddress: boolean): bigint[] | undefined {
 export function parseCidrOrUndefined(text: string): Cidr | undefined {
   const slash = text.indexOf('/');
   const addressText = slash === -1 ? text : text.slice(0, slash);
-  const isV6 = addressText.includes(':');
+  const isV6 = addressText.indexOf(':') !== -1;
   const bits = isV6 ? 128 : 32;
   let prefix = bits;
   if (slash !== -1) {
@@ -81,9 +87,23 @@ export function parseCidrOrUndefined(text: string): Cidr | undefined {
   }
   const address = parseIp(addressText);
   if (address === undefined) return undefined;
-  const mappedPrefix = isV6 ? prefix : 96 + prefix;
-  const mask = mappedPrefix === 0 ? 0n : (ALL_ONES << BigInt(128 - mappedPrefix)) & ALL_ONES;
-  return { network: address & mask, mask };
+  const mapped = isV6 ? prefix : 96 + prefix;
+  return { network: masked(address, mapped), prefix: mapped };
+}
+
+function masked(address: Address, prefix: number): Address {
+  const out: Address = [];
+  for (let i = 0; i < 8; i++) {
+    const bits = Math.max(0, Math.min(16, prefix - i * 16));
+    out.push(bits === 0 ? 0 : (address[i] as number) & ((0xffff << (16 - bits)) & 0xffff));
+  }
+  return out;
+}
+
+export function inCidr(address: Address, rule: Cidr): boolean {
+  const m = masked(address, rule.prefix);
+  for (let i = 0; i < 8; i++) if (m[i] !== rule.network[i]) return false;
+  return true;
 }
 
 /** Compiles the allowlist once; the returned test never throws, whatever the input. */
@@ -93,10 +113,16 @@ export function compileAllowlist(cidrs: readonly string[]): (clientIp: string) =
     if (!rule) throw new Error(`invalid CIDR ${c}`);
     return rule;
   });
+  return allowlistOf(rules);
+}
+
+/** The test for rules already parsed (the CloudFront function gets them baked in). */
+export function allowlistOf(rules: readonly Cidr[]): (clientIp: string) => boolean {
   if (rules.length === 0) return () => false;
   return (clientIp) => {
     const ip = parseIp(clientIp);
     if (ip === undefined) return false;
-    return rules.some((r) => (ip & r.mask) === r.network);
+    for (let i = 0; i < rules.length; i++) if (inCidr(ip, rules[i] as Cidr)) return true;
+    return false;
   };
 }

@@ -3,6 +3,11 @@
 // would reach the origin unauthenticated; instead the edge answers it from
 // the configuration: 204 with the CORS headers when the origin, method and
 // headers asked for are allowed, 403 without them otherwise.
+//
+// The decision (`preflight`) reads headers through a function and answers
+// name/value pairs, so both engines share it: Lambda@Edge's header lists and
+// CloudFront Functions' header objects (whose runtime lacks Array#includes
+// and object spread, hence indexOf and push).
 
 import { headerValues, type CloudFrontHeaders, type CloudFrontResultResponse } from './cloudfront.js';
 
@@ -16,45 +21,72 @@ export interface CorsConfig {
   allowCredentials: boolean;
 }
 
+/** The values of a request header (lowercase name), or undefined when absent. */
+export type HeaderReader = (name: string) => string[] | undefined;
+
+export interface PreflightAnswer {
+  status: 204 | 403;
+  headers: Array<[string, string]>;
+}
+
 /** A header sent exactly once, trimmed; undefined when absent, empty or repeated (ambiguous). */
-function single(headers: CloudFrontHeaders, name: string): string | undefined {
-  const values = headerValues(headers, name);
-  const value = values?.length === 1 ? values[0]!.trim() : undefined;
+function single(get: HeaderReader, name: string): string | undefined {
+  const values = get(name);
+  const value = values && values.length === 1 ? (values[0] as string).trim() : undefined;
   return value ? value : undefined;
 }
 
-export function isPreflight(method: string, headers: CloudFrontHeaders): boolean {
-  return method === 'OPTIONS' && headerValues(headers, 'origin') !== undefined && headerValues(headers, 'access-control-request-method') !== undefined;
+export function isPreflightRequest(method: string, get: HeaderReader): boolean {
+  return method === 'OPTIONS' && get('origin') !== undefined && get('access-control-request-method') !== undefined;
 }
 
-const header = (key: string, value: string) => [{ key, value }];
-
-export function answerPreflight(cors: CorsConfig, headers: CloudFrontHeaders): CloudFrontResultResponse {
-  const origin = single(headers, 'origin') ?? '';
-  const method = (single(headers, 'access-control-request-method') ?? '').toUpperCase();
-  const asked = (headerValues(headers, 'access-control-request-headers') ?? [])
+export function preflight(cors: CorsConfig, get: HeaderReader): PreflightAnswer {
+  const origin = single(get, 'origin') || '';
+  const method = (single(get, 'access-control-request-method') || '').toUpperCase();
+  const asked = (get('access-control-request-headers') || [])
     .join(',')
     .split(',')
     .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  const anyOrigin = cors.allowOrigins.includes('*');
-  const allowed =
-    origin !== '' && (anyOrigin || cors.allowOrigins.includes(origin)) && cors.allowMethods.includes(method) && (cors.allowHeaders.includes('*') || asked.every((h) => cors.allowHeaders.includes(h)));
-  if (!allowed) {
-    return { status: '403', statusDescription: 'Forbidden', headers: { 'cache-control': header('Cache-Control', 'no-store'), vary: header('Vary', 'Origin') }, body: '' };
-  }
-  return {
-    status: '204',
-    statusDescription: 'No Content',
-    headers: {
-      // with credentials, "*" is not allowed: echo the origin
-      'access-control-allow-origin': header('Access-Control-Allow-Origin', anyOrigin && !cors.allowCredentials ? '*' : origin),
-      'access-control-allow-methods': header('Access-Control-Allow-Methods', cors.allowMethods.join(', ')),
-      ...(asked.length ? { 'access-control-allow-headers': header('Access-Control-Allow-Headers', asked.join(', ')) } : {}),
-      'access-control-max-age': header('Access-Control-Max-Age', String(cors.maxAgeSeconds)),
-      ...(cors.allowCredentials ? { 'access-control-allow-credentials': header('Access-Control-Allow-Credentials', 'true') } : {}),
-      vary: header('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'),
-    },
-    body: '',
-  };
+    .filter((h) => h !== '');
+  const has = (list: string[], value: string) => list.indexOf(value) !== -1;
+  const anyOrigin = has(cors.allowOrigins, '*');
+  const allowed = origin !== '' && (anyOrigin || has(cors.allowOrigins, origin)) && has(cors.allowMethods, method) && (has(cors.allowHeaders, '*') || asked.every((h) => has(cors.allowHeaders, h)));
+  if (!allowed)
+    return {
+      status: 403,
+      headers: [
+        ['Cache-Control', 'no-store'],
+        ['Vary', 'Origin'],
+      ],
+    };
+  // with credentials, "*" is not allowed: echo the origin
+  const headers: Array<[string, string]> = [
+    ['Access-Control-Allow-Origin', anyOrigin && !cors.allowCredentials ? '*' : origin],
+    ['Access-Control-Allow-Methods', cors.allowMethods.join(', ')],
+  ];
+  if (asked.length) headers.push(['Access-Control-Allow-Headers', asked.join(', ')]);
+  headers.push(['Access-Control-Max-Age', String(cors.maxAgeSeconds)]);
+  if (cors.allowCredentials) headers.push(['Access-Control-Allow-Credentials', 'true']);
+  headers.push(['Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers']);
+  return { status: 204, headers };
+}
+
+// ---- Lambda@Edge shapes ------------------------------------------------------
+
+const reader =
+  (headers: CloudFrontHeaders): HeaderReader =>
+  (name) =>
+    headerValues(headers, name);
+
+export function isPreflight(method: string, headers: CloudFrontHeaders): boolean {
+  return isPreflightRequest(method, reader(headers));
+}
+
+export function answerPreflight(cors: CorsConfig, headers: CloudFrontHeaders): CloudFrontResultResponse {
+  const answer = preflight(cors, reader(headers));
+  const out: CloudFrontHeaders = {};
+  answer.headers.forEach((pair) => {
+    out[pair[0].toLowerCase()] = [{ key: pair[0], value: pair[1] }];
+  });
+  return answer.status === 204 ? { status: '204', statusDescription: 'No Content', headers: out, body: '' } : { status: '403', statusDescription: 'Forbidden', headers: out, body: '' };
 }

@@ -36,29 +36,43 @@ small{color:#5b6475}
 `;
 }
 
-const SECURITY_HEADERS: CloudFrontHeaders = {
-  'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
-  'content-security-policy': [{ key: 'Content-Security-Policy', value: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" }],
-  'x-content-type-options': [{ key: 'X-Content-Type-Options', value: 'nosniff' }],
-  'referrer-policy': [{ key: 'Referrer-Policy', value: 'no-referrer' }],
-};
+const SECURITY_HEADERS: Array<[string, string]> = [
+  ['Cache-Control', 'no-store'],
+  ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
+/** What both engines send with a 401: the page, the line for clients that do not want HTML, and the headers. */
+export interface ChallengeParts {
+  html: string;
+  text: string;
+  /** WWW-Authenticate and the security headers (Content-Type is chosen per request) */
+  headers: Array<[string, string]>;
+}
+
+export function challengeParts(realm: string, accessHint: string): ChallengeParts {
+  return {
+    html: html(realm, accessHint),
+    text: `401 Unauthorized: this site is protected. ${accessHint.replace(/`/g, '')}\n`,
+    headers: [['WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`], ...SECURITY_HEADERS],
+  };
+}
+
+export const wantsHtml = (accept: readonly string[] | undefined): boolean => (accept ?? []).some((v) => v.includes('text/html'));
 
 /** The 401 for a request: HTML when it accepts text/html, one line of text otherwise. */
 export function challengeResponder(realm: string, accessHint: string): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
-  const page = html(realm, accessHint);
-  const text = `401 Unauthorized: this site is protected. ${accessHint.replace(/`/g, '')}\n`;
-  const challenge = [{ key: 'WWW-Authenticate', value: `Basic realm="${realm}", charset="UTF-8"` }];
+  const parts = challengeParts(realm, accessHint);
+  const fixed: CloudFrontHeaders = {};
+  for (const [key, value] of parts.headers) fixed[key.toLowerCase()] = [{ key, value }];
   return (headers) => {
-    const wantsHtml = (headerValues(headers, 'accept') ?? []).some((v) => v.includes('text/html'));
+    const html = wantsHtml(headerValues(headers, 'accept'));
     return {
       status: '401',
       statusDescription: 'Unauthorized',
-      headers: {
-        'www-authenticate': challenge,
-        ...SECURITY_HEADERS,
-        'content-type': [{ key: 'Content-Type', value: wantsHtml ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' }],
-      },
-      body: wantsHtml ? page : text,
+      headers: { ...fixed, 'content-type': [{ key: 'Content-Type', value: html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' }] },
+      body: html ? parts.html : parts.text,
     };
   };
 }

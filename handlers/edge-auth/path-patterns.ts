@@ -22,23 +22,33 @@ const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 // What an encoding may not stand for: "/", "\", ".", "%" and ";" (they change
 // how the path splits or decodes), control bytes, and anything beyond ASCII
 // (Unicode folding turns "％２ｅ" into "." on some servers).
-const UNSAFE_ENCODED = new Set(['/', '\\', '.', '%', ';']);
+// (a string, not a Set: shared with the CloudFront Functions runtime, which has no Set)
+const UNSAFE_ENCODED = '/\\.%;';
 
 /** Whether every origin reads `uri` as the same path, so that a bypass may apply to it. */
 export function isCanonicalPath(uri: string): boolean {
-  if (!uri.startsWith('/') || !PLAIN.test(uri) || uri.includes('//')) return false;
+  if (uri.charAt(0) !== '/' || !PLAIN.test(uri) || uri.indexOf('//') !== -1) return false;
   for (let i = uri.indexOf('%'); i !== -1; i = uri.indexOf('%', i + 1)) {
     const hex = uri.slice(i + 1, i + 3);
     if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return false;
     const code = parseInt(hex, 16);
-    if (code < 0x20 || code >= 0x7f || UNSAFE_ENCODED.has(String.fromCharCode(code))) return false;
+    if (code < 0x20 || code >= 0x7f || UNSAFE_ENCODED.indexOf(String.fromCharCode(code)) !== -1) return false;
   }
   // no dot segment, in any position
   return !uri.split('/').some((segment) => segment === '.' || segment === '..');
 }
 
+/** One anchored regular expression for all patterns (the CloudFront function gets it baked in), or undefined for none. */
+export function bypassSource(patterns: readonly string[]): string | undefined {
+  return patterns.length === 0 ? undefined : `^(?:${patterns.map(pathPatternSource).join('|')})$`;
+}
+
 export function compileBypass(patterns: readonly string[]): (uri: string) => boolean {
-  if (patterns.length === 0) return () => false;
-  const re = new RegExp(`^(?:${patterns.map(pathPatternSource).join('|')})$`);
+  return bypassOf(bypassSource(patterns));
+}
+
+export function bypassOf(source: string | undefined): (uri: string) => boolean {
+  if (source === undefined) return () => false;
+  const re = new RegExp(source);
   return (uri) => isCanonicalPath(uri) && re.test(uri);
 }

@@ -31,4 +31,12 @@ async function notify(notice: Parameters<typeof postNotice>[1]): Promise<void> {
   else console.log(JSON.stringify({ level: 'warn', source: 'basicauth-rotate', message: 'notify.failed', host, error: result.error }));
 }
 
-export const handler = (event: unknown): Promise<void> => runStep(event, { client, settings, log, notify });
+/** The CloudFront Functions engine: the new digests go to the KeyValueStore as the rotation finishes. */
+async function publish(secretArn: string): Promise<void> {
+  if (!settings.kvsArn) return;
+  const [{ publishDigests }, { createKvsClient }] = await Promise.all([import('../shared/kvs-publisher.js'), import('../shared/kvs-client.js')]);
+  const result = await publishDigests({ secrets: client, kvs: createKvsClient(), secretId: secretArn, kvsArn: settings.kvsArn, graceSeconds: settings.graceSeconds, rotatedAt: Date.now() });
+  log('publish.done', { version: result.versionId, written: result.written, deleted: result.deleted, unchanged: result.unchanged });
+}
+
+export const handler = (event: unknown): Promise<void> => runStep(event, { client, settings, log, notify, publish });

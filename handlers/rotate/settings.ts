@@ -14,6 +14,10 @@ export interface RotationSettings {
   webhookSecretArn: string | undefined;
   /** the protected site, mentioned in the notification */
   siteUrl: string | undefined;
+  /** the CloudFront Functions engine: the KeyValueStore to publish digests to after each rotation */
+  kvsArn: string | undefined;
+  /** how long a replaced password keeps working (published with the digests) */
+  graceSeconds: number;
 }
 
 // Characters that break shell quoting, URLs (`user:pass@host`), .netrc and
@@ -21,6 +25,8 @@ export interface RotationSettings {
 export const DEFAULT_EXCLUDE_CHARACTERS = ' "\'`$\\/@:?#[]%&=+;,<>{}|^~!*()';
 
 import { decodeUsernames, encodeUsernames, USERNAME_RULE } from '../shared/usernames.js';
+
+export const KVS_ARN = /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/[0-9a-f-]{36}$/;
 
 export const WEBHOOK_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
@@ -47,7 +53,13 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   if (webhookSecretArn && !WEBHOOK_SECRET_ARN.test(webhookSecretArn)) {
     throw new SettingsError('BASICAUTH_WEBHOOK_SECRET_ARN must be the ARN of a Secrets Manager secret');
   }
+  const kvsArn = env.BASICAUTH_KVS_ARN || undefined;
+  if (kvsArn && !KVS_ARN.test(kvsArn)) throw new SettingsError('BASICAUTH_KVS_ARN must be the ARN of a CloudFront KeyValueStore');
+  const graceText = env.BASICAUTH_GRACE_SECONDS ?? '0';
+  if (!/^\d+$/.test(graceText) || Number(graceText) > 30 * 86_400) throw new SettingsError(`BASICAUTH_GRACE_SECONDS is "${graceText}"; expected a whole number of seconds up to 30 days`);
   return {
+    kvsArn,
+    graceSeconds: Number(graceText),
     passwordLength,
     excludeCharacters: env.BASICAUTH_EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDE_CHARACTERS,
     initialUsernames,

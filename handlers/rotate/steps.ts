@@ -31,6 +31,8 @@ export interface RotationDeps {
   settings: RotationSettings;
   log: RotationLog;
   notify?: (notice: RotationNotice) => Promise<void>;
+  /** the CloudFront Functions engine: writes the new digests to the KeyValueStore (idempotent) */
+  publish?: (secretArn: string) => Promise<void>;
 }
 
 export class RotationError extends Error {
@@ -63,6 +65,8 @@ export async function runStep(rawEvent: unknown, deps: RotationDeps): Promise<vo
   if (!stages) throw new RotationError(`version ${token} has no stage for rotation of secret ${arn}`);
   if (stages.includes('AWSCURRENT')) {
     log('step.skip', { step, token, why: 'version is already AWSCURRENT' });
+    // a finishSecret retried after the stage moved but before the digests were written finishes that part
+    if (step === 'finishSecret') await deps.publish?.(arn);
     return;
   }
   if (!stages.includes('AWSPENDING')) throw new RotationError(`version ${token} is not AWSPENDING for secret ${arn}`);
@@ -212,6 +216,8 @@ async function finishSecret(ctx: StepContext): Promise<void> {
     }),
   );
   log('step.done', { step: 'finishSecret', token: ctx.token, previous: currentVersion ?? null });
+  // A failure here fails the step: Secrets Manager retries it, and the retry (above) publishes again.
+  await ctx.deps.publish?.(ctx.arn);
   try {
     await notify?.({ secretName: ctx.meta.name, versionId: ctx.token, siteUrl: ctx.deps.settings.siteUrl });
   } catch (error) {

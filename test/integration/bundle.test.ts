@@ -81,10 +81,12 @@ describe('handler bundles', () => {
     await expect(bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: -1 } })).rejects.toThrow(/cacheTtlSeconds is -1/);
   });
 
-  it('leave the AWS SDK to the rotation Lambda runtime', async () => {
+  it('give the rotation function its own AWS SDK, with the SigV4A signer the KeyValueStore needs', async () => {
     const rotate = await bundleHandler({ handler: 'rotate' });
-    expect(rotate.code.toString()).toMatch(/from\s*"@aws-sdk\/client-secrets-manager"/);
-    expect(rotate.zipBytes).toBeLessThan(20 * 1024);
+    const code = rotate.code.toString();
+    expect(code).not.toMatch(/from\s*"@aws-sdk\//);
+    expect(code).toContain('AWS4-ECDSA-P256-SHA256');
+    expect(rotate.zipBytes).toBeLessThan(400 * 1024);
   });
 });
 

@@ -216,6 +216,8 @@ export interface EdgeBehavior {
   matches: (path: string) => boolean;
   targetOriginId: string;
   viewerRequestArn: string | undefined;
+  /** a CloudFront function (ARN) on the viewer-request event */
+  viewerRequestFunctionArn: string | undefined;
 }
 
 export interface EdgeRouting {
@@ -226,21 +228,39 @@ export interface EdgeRouting {
   callerReference: string;
   defaultRootObject: string;
   lambdaArns: Array<{ arn: string; eventType: string }>;
+  functionArns: Array<{ arn: string; eventType: string }>;
   originAccessControlIds: string[];
 }
 
 /** What the edge needs from a normalized config. */
 export function routingOf(config: Node): EdgeRouting {
   const lambdaArns: EdgeRouting['lambdaArns'] = [];
+  const functionArns: EdgeRouting['functionArns'] = [];
   const behaviorOf = (node: Node, pathPattern?: string): EdgeBehavior => {
     let viewerRequestArn: string | undefined;
+    let viewerRequestFunctionArn: string | undefined;
     for (const association of itemsOf(node.LambdaFunctionAssociations, 'LambdaFunctionAssociation')) {
       const arn = text(association, 'LambdaFunctionARN') ?? '';
       const eventType = text(association, 'EventType') ?? '';
       lambdaArns.push({ arn, eventType });
       if (eventType === 'viewer-request') viewerRequestArn = arn;
     }
-    return { pathPattern, matches: pathPattern === undefined ? () => false : pathPatternMatcher(pathPattern), targetOriginId: text(node, 'TargetOriginId') ?? '', viewerRequestArn };
+    for (const association of itemsOf(node.FunctionAssociations, 'FunctionAssociation')) {
+      const arn = text(association, 'FunctionARN') ?? '';
+      const eventType = text(association, 'EventType') ?? '';
+      functionArns.push({ arn, eventType });
+      if (eventType === 'viewer-request') viewerRequestFunctionArn = arn;
+    }
+    if (viewerRequestArn && viewerRequestFunctionArn) {
+      throw new ConfigError('A cache behavior cannot have both a Lambda@Edge function and a CloudFront function on the viewer-request event.', 'InvalidArgument');
+    }
+    return {
+      pathPattern,
+      matches: pathPattern === undefined ? () => false : pathPatternMatcher(pathPattern),
+      targetOriginId: text(node, 'TargetOriginId') ?? '',
+      viewerRequestArn,
+      viewerRequestFunctionArn,
+    };
   };
   const origins = itemsOf(config.Origins, 'Origin').map((o): EdgeOrigin => {
     const custom = o.CustomOriginConfig as Node | undefined;
@@ -272,6 +292,7 @@ export function routingOf(config: Node): EdgeRouting {
     callerReference: text(config, 'CallerReference') ?? '',
     defaultRootObject: text(config, 'DefaultRootObject') ?? '',
     lambdaArns,
+    functionArns,
     originAccessControlIds: itemsOf(config.Origins, 'Origin')
       .map((o) => text(o, 'OriginAccessControlId') ?? '')
       .filter(Boolean),
@@ -290,7 +311,10 @@ export interface NewDistribution {
   callerReference: string;
   comment: string;
   origin: { domainName: string; protocol: 'http' | 'https'; port: number };
-  viewerRequestArn: string;
+  /** Lambda@Edge: a qualified function version ARN */
+  viewerRequestArn?: string;
+  /** the CloudFront Functions engine: the function's ARN */
+  viewerRequestFunctionArn?: string;
 }
 
 /** One custom origin, the edge function on the default behavior. */
@@ -308,7 +332,12 @@ export function distributionConfigXml(d: NewDistribution): string {
     '<AllowedMethods><Quantity>7</Quantity><Items><Method>GET</Method><Method>HEAD</Method><Method>OPTIONS</Method><Method>PUT</Method><Method>POST</Method><Method>PATCH</Method><Method>DELETE</Method></Items>',
     '<CachedMethods><Quantity>2</Quantity><Items><Method>GET</Method><Method>HEAD</Method></Items></CachedMethods></AllowedMethods>',
     '<Compress>true</Compress>',
-    `<LambdaFunctionAssociations><Quantity>1</Quantity><Items><LambdaFunctionAssociation><LambdaFunctionARN>${escapeXml(d.viewerRequestArn)}</LambdaFunctionARN><EventType>viewer-request</EventType><IncludeBody>false</IncludeBody></LambdaFunctionAssociation></Items></LambdaFunctionAssociations>`,
+    d.viewerRequestArn
+      ? `<LambdaFunctionAssociations><Quantity>1</Quantity><Items><LambdaFunctionAssociation><LambdaFunctionARN>${escapeXml(d.viewerRequestArn)}</LambdaFunctionARN><EventType>viewer-request</EventType><IncludeBody>false</IncludeBody></LambdaFunctionAssociation></Items></LambdaFunctionAssociations>`
+      : '',
+    d.viewerRequestFunctionArn
+      ? `<FunctionAssociations><Quantity>1</Quantity><Items><FunctionAssociation><FunctionARN>${escapeXml(d.viewerRequestFunctionArn)}</FunctionARN><EventType>viewer-request</EventType></FunctionAssociation></Items></FunctionAssociations>`
+      : '',
     '<CachePolicyId>4135ea2d-6df8-44a3-9df3-4b5a84be39ad</CachePolicyId>',
     '</DefaultCacheBehavior>',
     `<Comment>${escapeXml(d.comment)}</Comment>`,

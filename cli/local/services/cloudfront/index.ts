@@ -9,6 +9,7 @@ import { definePlugin, ServiceError, type OperationInput, type RestOutput, type 
 import type { CloudFrontFacade } from '../../services.js';
 import { escapeXml, xmlElements } from '../../xml.js';
 import { CLOUDFRONT_NS, ConfigError, configToXml, itemsOf, parseXml, readDistributionConfig, routingOf, type EdgeRouting, type Node } from './config.js';
+import { CloudFrontFunctions, type FunctionState, type KeyValueStoreState } from './functions.js';
 import { OriginAccessControls, type OriginAccessControlState } from './origin-access-control.js';
 
 export interface DistributionState {
@@ -28,6 +29,8 @@ export interface DistributionState {
 export interface CloudFrontState {
   distributions: DistributionState[];
   originAccessControls: OriginAccessControlState[];
+  functions: FunctionState[];
+  keyValueStores: KeyValueStoreState[];
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -59,6 +62,7 @@ export class CloudFrontService {
   readonly state: CloudFrontState;
   readonly plugin: ServicePlugin<CloudFrontState>;
   readonly oac: OriginAccessControls;
+  readonly functions: CloudFrontFunctions;
   private readonly routingCache = new Map<string, { etag: string; routing: EdgeRouting }>();
 
   constructor(
@@ -66,14 +70,17 @@ export class CloudFrontService {
     /** how long a distribution reads InProgress after a change */
     private readonly deploySeconds: number,
   ) {
-    this.state = host.store.slice<CloudFrontState>('cloudfront', () => ({ distributions: [], originAccessControls: [] }));
+    this.state = host.store.slice<CloudFrontState>('cloudfront', () => ({ distributions: [], originAccessControls: [], functions: [], keyValueStores: [] }));
     this.migrate();
     this.oac = new OriginAccessControls(host, this.state, (id) => this.state.distributions.some((d) => this.routing(d).originAccessControlIds.includes(id)));
+    this.functions = new CloudFrontFunctions(host, this.state, (arn) => this.state.distributions.some((d) => this.routing(d).functionArns.some((f) => f.arn === arn)));
     this.plugin = this.definePlugin();
   }
 
   /** State written before configs were kept parsed held them as XML. */
   private migrate(): void {
+    this.state.functions ??= [];
+    this.state.keyValueStores ??= [];
     for (const d of this.state.distributions as Array<DistributionState & { configXml?: string }>) {
       if (d.configXml !== undefined) {
         d.config = readDistributionConfig(d.configXml).config;
@@ -194,6 +201,13 @@ export class CloudFrontService {
     for (const id of routing.originAccessControlIds) {
       if (!this.state.originAccessControls.some((o) => o.id === id)) throw new ServiceError('NoSuchOriginAccessControl', `The origin access control ${id} does not exist.`, 404);
     }
+    for (const { arn, eventType } of routing.functionArns) {
+      if (eventType !== 'viewer-request' && eventType !== 'viewer-response') {
+        throw new ServiceError('InvalidFunctionAssociation', `CloudFront functions run on viewer events only; ${eventType} is not one.`);
+      }
+      const fn = this.state.functions.find((f) => f.arn === arn);
+      if (!fn?.live) throw new ServiceError('InvalidFunctionAssociation', `The function ${arn} does not exist or is not published (LIVE).`);
+    }
     for (const { arn, eventType } of routing.lambdaArns) {
       if (!['viewer-request', 'viewer-response', 'origin-request', 'origin-response'].includes(eventType)) {
         throw new ServiceError('InvalidLambdaFunctionAssociation', `The event type ${eventType} is not valid.`);
@@ -271,8 +285,9 @@ export class CloudFrontService {
         { method: 'POST', path: '/2020-05-31/tagging', operation: 'TagResource', query: { Operation: 'Tag' } },
         { method: 'POST', path: '/2020-05-31/tagging', operation: 'UntagResource', query: { Operation: 'Untag' } },
         ...this.oac.routes,
+        ...this.functions.routes,
       ],
-      initialState: () => ({ distributions: [], originAccessControls: [] }),
+      initialState: () => ({ distributions: [], originAccessControls: [], functions: [], keyValueStores: [] }),
       operations: {
         CreateDistribution: (i) => created(this.createDistribution(body(i))),
         CreateDistributionWithTags: (i) => created(this.createDistribution(body(i))),
@@ -309,6 +324,7 @@ export class CloudFrontService {
           return { status: 204 };
         },
         ...this.oac.operations,
+        ...this.functions.operations,
       },
     });
   }

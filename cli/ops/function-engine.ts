@@ -1,0 +1,177 @@
+// The CloudFront Functions engine's side of status, sync, rotate and publish:
+// whether the KeyValueStore holds the digests of AWSCURRENT, repairing it
+// when it does not, waiting for it after a rotation, and what the
+// distribution runs. Never a password: only versions, counts and verdicts.
+
+import type { CloudFrontClient, DistributionConfig } from '@aws-sdk/client-cloudfront';
+import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CliError } from '../errors.js';
+import { step, type Emit } from '../events.js';
+import type { Problem } from './status.js';
+import { pollUntil } from './poll.js';
+
+export interface StoreTarget {
+  secretId: string;
+  keyValueStoreArn: string;
+  /** the config's edge.graceSeconds; unknown: what the store was last published with */
+  graceSeconds?: number | undefined;
+}
+
+export interface StoreState {
+  arn: string;
+  /** the secret version the store's digests come from (its meta key), if any */
+  publishedVersion: string | undefined;
+  currentVersion: string;
+  inStep: boolean;
+  users: number;
+  publishedAt: string | undefined;
+  graceSeconds: number;
+}
+
+interface Clients {
+  sm: Pick<SecretsManagerClient, 'send'>;
+  kvs: Pick<CloudFrontKeyValueStoreClient, 'send'>;
+}
+
+async function modules() {
+  const [digests, publisher] = await Promise.all([import('../../handlers/shared/kvs-digests.js'), import('../../handlers/shared/kvs-publisher.js')]);
+  return { ...digests, ...publisher };
+}
+
+async function listOrExplain(m: Awaited<ReturnType<typeof modules>>, kvs: Clients['kvs'], arn: string) {
+  return m.listStore(kvs, arn).catch((error: { name?: string; message?: string }) => {
+    if (error.name === 'ResourceNotFoundException') throw new CliError(`no key value store ${arn}`, { hint: 'deploy first (or run `basicauth dev --engine cloudfront-function`)', cause: error });
+    throw error;
+  });
+}
+
+export async function readStoreState(clients: Clients, t: StoreTarget, now = Date.now()): Promise<StoreState> {
+  const m = await modules();
+  const { entries } = await listOrExplain(m, clients.kvs, t.keyValueStoreArn);
+  const meta = m.parseMeta(entries.get(m.META_KEY));
+  const graceSeconds = t.graceSeconds ?? meta?.g ?? 0;
+  const credentials = await m.readCredentials({ secrets: clients.sm, secretId: t.secretId, graceSeconds });
+  return {
+    arn: t.keyValueStoreArn,
+    publishedVersion: meta?.v,
+    currentVersion: credentials.current.versionId,
+    inStep: m.inStep({ ...credentials, existing: entries, now, graceSeconds }),
+    users: [...entries.keys()].filter((k) => k.startsWith(m.USER_KEY_PREFIX)).length,
+    publishedAt: meta ? new Date(meta.t).toISOString() : undefined,
+    graceSeconds,
+  };
+}
+
+/** `basicauth sync`: writes what differs, nothing when the store is in step. */
+export async function syncStore(clients: Clients, t: StoreTarget): Promise<{ before: StoreState; written: number; deleted: number; versionId: string }> {
+  const before = await readStoreState(clients, t);
+  if (before.inStep) return { before, written: 0, deleted: 0, versionId: before.currentVersion };
+  const m = await modules();
+  const result = await m.publishDigests({ secrets: clients.sm, kvs: clients.kvs, secretId: t.secretId, kvsArn: t.keyValueStoreArn, graceSeconds: before.graceSeconds });
+  return { before, written: result.written, deleted: result.deleted, versionId: result.versionId };
+}
+
+/** After a rotation: until the store's digests are those of `versionId` (the rotation function publishes them). */
+export async function waitForStore(clients: Clients, t: StoreTarget, versionId: string, emit: Emit, timeoutMs = 30_000): Promise<{ state: StoreState; waitedMs: number }> {
+  const { value, waitedMs } = await pollUntil({
+    what: `the key value store to hold the digests of version ${versionId}`,
+    check: async () => {
+      const state = await readStoreState(clients, t);
+      return state.publishedVersion === versionId && state.inStep
+        ? { done: true, value: state }
+        : {
+            done: false,
+            state: state.publishedVersion === versionId ? 'it holds that version, not yet for every user' : state.publishedVersion ? `it holds ${state.publishedVersion}` : 'it holds nothing',
+          };
+    },
+    everyMs: 100,
+    timeoutMs,
+    emit,
+    onTimeout: () =>
+      new CliError(`the key value store does not hold the digests of version ${versionId} yet: the new password does not work at the edge`, {
+        hint: 'basicauth sync (and read the rotation function log: it publishes after finishSecret)',
+      }),
+  });
+  return { state: value, waitedMs };
+}
+
+export function storeProblems(s: StoreState): Problem[] {
+  if (s.publishedVersion === undefined) {
+    return [{ severity: 'error', message: 'the key value store holds no digests: every request gets 503', fix: 'basicauth sync' }];
+  }
+  if (!s.inStep) {
+    const which = s.publishedVersion === s.currentVersion ? 'the current version, but not for every user' : `version ${s.publishedVersion}; AWSCURRENT is ${s.currentVersion}`;
+    return [{ severity: 'error', message: `the key value store holds the digests of ${which}: the edge does not accept the current password`, fix: 'basicauth sync' }];
+  }
+  return [];
+}
+
+export interface FunctionEdge {
+  functionArn: string;
+  functionStatus: string | undefined;
+  behaviors: Array<{ pathPattern: string; version: string }>;
+  unprotected: string[];
+  domainName: string | undefined;
+  status: string | undefined;
+}
+
+/** The behaviors that run the function on viewer-request, and those that do not. */
+export function functionBehaviors(config: DistributionConfig, functionArn: string): { protectedBy: string[]; unprotected: string[] } {
+  const runs = (b: { FunctionAssociations?: { Items?: Array<{ FunctionARN?: string; EventType?: string }> } } | undefined) =>
+    (b?.FunctionAssociations?.Items ?? []).some((a) => a.EventType === 'viewer-request' && a.FunctionARN === functionArn);
+  const all: Array<[string, boolean]> = [['*', runs(config.DefaultCacheBehavior)], ...(config.CacheBehaviors?.Items ?? []).map((b): [string, boolean] => [b.PathPattern ?? '?', runs(b)])];
+  return { protectedBy: all.filter(([, r]) => r).map(([p]) => p), unprotected: all.filter(([, r]) => !r).map(([p]) => p) };
+}
+
+export async function readFunctionEdge(cf: CloudFrontClient, functionName: string, distributionId: string): Promise<FunctionEdge> {
+  const { DescribeFunctionCommand, GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
+  const fn = await cf.send(new DescribeFunctionCommand({ Name: functionName, Stage: 'LIVE' })).catch((error: { name?: string }) => {
+    if (error.name === 'NoSuchFunctionExists') throw new CliError(`no published CloudFront function named ${functionName}`, { hint: 'check --function, or deploy first', cause: error });
+    throw error;
+  });
+  const functionArn = fn.FunctionSummary?.FunctionMetadata?.FunctionARN ?? functionName;
+  const d = await cf.send(new GetDistributionCommand({ Id: distributionId })).catch((error: { name?: string }) => {
+    if (error.name === 'NoSuchDistribution') throw new CliError(`no distribution ${distributionId}`, { hint: 'check --distribution, or deploy first', cause: error });
+    throw error;
+  });
+  const { protectedBy, unprotected } = functionBehaviors(d.Distribution?.DistributionConfig ?? ({} as DistributionConfig), functionArn);
+  return {
+    functionArn,
+    functionStatus: fn.FunctionSummary?.Status,
+    behaviors: protectedBy.map((pathPattern) => ({ pathPattern, version: 'LIVE' })),
+    unprotected,
+    domainName: d.Distribution?.DomainName,
+    status: d.Distribution?.Status,
+  };
+}
+
+export interface FunctionPublishResult {
+  functionArn: string;
+  /** whether DEVELOPMENT differed from LIVE (a publish that changed what runs) */
+  changed: boolean;
+  store: { written: number; deleted: number; versionId: string };
+}
+
+/**
+ * `publish` for this engine: there is no cold start to force, so publishing
+ * means what CloudFront calls it: the DEVELOPMENT stage goes LIVE (every
+ * distribution associating the function runs it within seconds), and the
+ * store is brought in step with AWSCURRENT.
+ */
+export async function publishFunction(cf: CloudFrontClient, clients: Clients, input: StoreTarget & { functionName: string }, emit: Emit): Promise<FunctionPublishResult> {
+  const { DescribeFunctionCommand, GetFunctionCommand, PublishFunctionCommand } = await import('@aws-sdk/client-cloudfront');
+  return step(emit, 'publish', 'publish the CloudFront function and sync its key value store', async () => {
+    const dev = await cf.send(new DescribeFunctionCommand({ Name: input.functionName, Stage: 'DEVELOPMENT' })).catch((error: { name?: string }) => {
+      if (error.name === 'NoSuchFunctionExists') throw new CliError(`no CloudFront function named ${input.functionName}`, { hint: 'check --function, or deploy first', cause: error });
+      throw error;
+    });
+    const code = async (stage: 'DEVELOPMENT' | 'LIVE') =>
+      Buffer.from((await cf.send(new GetFunctionCommand({ Name: input.functionName, Stage: stage }))).FunctionCode ?? new Uint8Array()).toString('base64');
+    const live = dev.FunctionSummary?.Status === 'UNPUBLISHED' ? undefined : await code('LIVE');
+    const changed = live !== (await code('DEVELOPMENT'));
+    if (changed) await cf.send(new PublishFunctionCommand({ Name: input.functionName, IfMatch: dev.ETag }));
+    const synced = await syncStore(clients, input);
+    return { functionArn: dev.FunctionSummary?.FunctionMetadata?.FunctionARN ?? input.functionName, changed, store: { written: synced.written, deleted: synced.deleted, versionId: synced.versionId } };
+  });
+}

@@ -1,0 +1,161 @@
+// The CloudFront Functions engine: a viewer-request function (runtime
+// cloudfront-js-2.0) that checks Basic credentials against salted digests in
+// the KeyValueStore associated with it (layout: handlers/shared/kvs-digests.ts).
+// No network, no cold start, no password anywhere: the store holds
+// HMAC-SHA256(salt, "user:password") per user, which the rotation function
+// (or `basicauth sync`) publishes from Secrets Manager.
+//
+// The runtime is ES 5.1 plus a few later features: no classes, no for-of, no
+// destructuring, no Set/Map, no async closures. The build (stacks/function-bundle.ts)
+// refuses syntax outside that subset; the local runner refuses the rest.
+// The decisions on bypass paths, the CIDR allowlist and CORS preflights are
+// the Lambda@Edge engine's own modules; the 401 page is built at bundle time.
+
+import cf from 'cloudfront';
+// biome-ignore lint/style/useNodejsImportProtocol: the CloudFront Functions runtime's own module, not Node's
+import crypto from 'crypto';
+import { BASIC, MAX_AUTHORIZATION_LENGTH } from '../edge-auth/basic-auth.js';
+import { allowlistOf } from '../edge-auth/cidr.js';
+import { isPreflightRequest, preflight, type HeaderReader } from '../edge-auth/cors.js';
+import { bypassOf } from '../edge-auth/path-patterns.js';
+import { META_KEY, USER_KEY_PREFIX } from '../shared/kvs-layout.js';
+import type { FunctionConfig, FunctionEvent, FunctionHeaders, FunctionRequest, FunctionResponse } from './types.js';
+
+declare const __BASICAUTH_FUNCTION_CONFIG__: FunctionConfig;
+
+const config = __BASICAUTH_FUNCTION_CONFIG__;
+const store = cf.kvs();
+const isBypass = bypassOf(config.bypass);
+const isAllowlisted = allowlistOf(config.cidrs);
+// compared when the user is unknown, so that a miss costs what a hit costs
+const NO_SALT = '00000000000000000000000000000000';
+
+function reader(headers: FunctionHeaders): HeaderReader {
+  return (name) => {
+    const h = headers[name];
+    if (!h) return undefined;
+    if (h.multiValue) return h.multiValue.map((v) => v.value);
+    return [h.value];
+  };
+}
+
+function response(status: number, description: string, pairs: Array<[string, string]>, body?: string): FunctionResponse {
+  const headers: FunctionHeaders = {};
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as [string, string];
+    headers[pair[0].toLowerCase()] = { value: pair[1] };
+  }
+  const out: FunctionResponse = { statusCode: status, statusDescription: description, headers };
+  if (body !== undefined) out.body = { encoding: 'text', data: body };
+  return out;
+}
+
+function challenge(get: HeaderReader): FunctionResponse {
+  const accept = (get('accept') || []).join(',');
+  const html = accept.indexOf('text/html') !== -1;
+  const pairs = config.challenge.headers.concat([['Content-Type', html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8']]);
+  return response(401, 'Unauthorized', pairs, html ? config.challenge.html : config.challenge.text);
+}
+
+function unavailable(): FunctionResponse {
+  return response(
+    503,
+    'Service Unavailable',
+    [
+      ['Retry-After', String(config.retryAfterSeconds)],
+      ['Cache-Control', 'no-store'],
+      ['Content-Type', 'text/plain; charset=utf-8'],
+    ],
+    'Authentication is temporarily unavailable. Try again shortly.\n',
+  );
+}
+
+/** `user:password` from one canonical Basic header, or undefined (the caller challenges). */
+function credentials(values: string[] | undefined): { user: string; pair: string } | undefined {
+  if (values?.length !== 1) return undefined;
+  const value = (values as string[])[0] as string;
+  if (value.length > MAX_AUTHORIZATION_LENGTH) return undefined;
+  const match = BASIC.exec(value);
+  if (!match) return undefined;
+  const token = match[1] as string;
+  if (token.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(token, 'base64');
+  if (bytes.toString('base64') !== token) return undefined;
+  const pair = bytes.toString('utf8');
+  const colon = pair.indexOf(':');
+  if (colon < 1) return undefined;
+  return { user: pair.slice(0, colon), pair };
+}
+
+function digest(salt: string, pair: string): string {
+  return crypto.createHmac('sha256', salt).update(pair).digest('hex');
+}
+
+/** Constant-time equality of two hex digests (the runtime has no timingSafeEqual). */
+function same(a: string, b: unknown): boolean {
+  if (typeof b !== 'string' || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+interface Entry {
+  s?: unknown;
+  d?: unknown;
+  ps?: unknown;
+  pd?: unknown;
+  pu?: unknown;
+}
+
+async function entryOf(user: string): Promise<Entry | undefined> {
+  let text: string;
+  try {
+    text = await store.get(USER_KEY_PREFIX + user);
+  } catch (_missing) {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text) as Entry;
+    return entry && typeof entry.s === 'string' && typeof entry.d === 'string' ? entry : undefined;
+  } catch (_unusable) {
+    return undefined;
+  }
+}
+
+async function handler(event: FunctionEvent): Promise<FunctionRequest | FunctionResponse> {
+  const request = event.request;
+  const get = reader(request.headers);
+  if (config.cors && isPreflightRequest(request.method, get)) {
+    const answer = preflight(config.cors, get);
+    return response(answer.status, answer.status === 204 ? 'No Content' : 'Forbidden', answer.headers);
+  }
+  if (isBypass(request.uri)) return request;
+  if (isAllowlisted(event.viewer.ip)) return request;
+
+  // A request without usable credentials gets the challenge without reading the store.
+  const given = credentials(get('authorization'));
+  if (!given) return challenge(get);
+  const entry = await entryOf(given.user);
+  let ok = false;
+  if (entry) {
+    ok = same(digest(entry.s as string, given.pair), entry.d);
+    // Date.now() is the time the function started: a replaced password works until its grace ends
+    if (!ok && typeof entry.ps === 'string' && typeof entry.pu === 'number' && entry.pu > Date.now()) ok = same(digest(entry.ps, given.pair), entry.pd);
+  } else {
+    same(digest(NO_SALT, given.pair), NO_SALT);
+    // no user of that name; a store that holds nothing usable fails closed with a 503
+    let published = false;
+    try {
+      published = await store.exists(META_KEY);
+    } catch (_unreadable) {
+      published = false;
+    }
+    if (!published) return unavailable();
+  }
+  if (!ok) return challenge(get);
+  if (config.stripAuthorization) delete request.headers.authorization;
+  return request;
+}
+
+// The runtime calls the top-level `handler`; the build removes this export.
+export { handler };
