@@ -239,6 +239,11 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
     throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
   }
   const config = result.data;
+  if (engineOf(config) === 'cloudfront-function' && config.distribution.mode === 'attach') {
+    throw new CliError(`${source} is invalid: edge.engine "cloudfront-function" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`, {
+      hint: 'use distribution.mode "create", or edge.engine "lambda-edge" to attach to an existing distribution',
+    });
+  }
   // The edge settings are checked by the same code that bakes them into the bundle.
   try {
     edgeConfigFor(config);

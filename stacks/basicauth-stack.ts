@@ -5,9 +5,10 @@ import { relative, resolve } from 'node:path';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { edgeConfigFor, rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
+import { edgeConfigFor, engineOf, rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
 import type { Asset } from './constructs/assets.js';
 import { Distribution } from './constructs/distribution.js';
+import { EdgeCloudFrontFunction } from './constructs/edge-cloudfront-function.js';
 import { EdgeFunction } from './constructs/edge-function.js';
 import { SecretRotation } from './constructs/secret-rotation.js';
 import { TeamPolicies } from './constructs/team-policies.js';
@@ -16,7 +17,8 @@ export const STACK_NAME = 'basicauth';
 
 export interface StackProps {
   config: Config;
-  assets: { edgeAuth: Asset; rotate: Asset };
+  /** edgeAuth: the Lambda@Edge engine's zip; edgeFunctionCode: the CloudFront Functions engine's code */
+  assets: { edgeAuth?: Asset; edgeFunctionCode?: string; rotate: Asset };
   /** where terraform runs (the stack directory), to make a local state path relative to it */
   stackDir: string;
 }
@@ -40,6 +42,11 @@ export class BasicauthStack extends TerraformStack {
       new LocalBackend(this, { path: relative(stackDir, resolve(config.backend.path)) });
     }
 
+    const functionEngine = engineOf(config) === 'cloudfront-function';
+    const edgeSettings = edgeConfigFor(config);
+    const cff = functionEngine
+      ? new EdgeCloudFrontFunction(this, 'edge_function', { provider: edgeRegion, name: config.name, secretName: secretNameOf(config), code: required(assets.edgeFunctionCode, 'the CloudFront function code') })
+      : undefined;
     const secret = new SecretRotation(this, 'secret', {
       provider: home,
       name: config.name,
@@ -51,18 +58,21 @@ export class BasicauthStack extends TerraformStack {
       rotation: config.rotation,
       environment: rotationEnvironment(config),
       webhookSecretArn: config.notifications.webhookSecretArn,
+      keyValueStore: cff ? { arn: cff.store.arn, graceSeconds: edgeSettings.graceSeconds } : undefined,
       code: assets.rotate,
     });
-    const edge = new EdgeFunction(this, 'edge', {
-      provider: edgeRegion,
-      name: config.name,
-      secretArn: secret.secret.arn,
-      homeRegion: config.region,
-      replicaRegions: config.secret.replicaRegions,
-      kmsKeyId: config.secret.kmsKeyId,
-      readsRotationDate: edgeConfigFor(config).graceSeconds > 0,
-      code: assets.edgeAuth,
-    });
+    const edge = cff
+      ? undefined
+      : new EdgeFunction(this, 'edge', {
+          provider: edgeRegion,
+          name: config.name,
+          secretArn: secret.secret.arn,
+          homeRegion: config.region,
+          replicaRegions: config.secret.replicaRegions,
+          kmsKeyId: config.secret.kmsKeyId,
+          readsRotationDate: edgeSettings.graceSeconds > 0,
+          code: required(assets.edgeAuth, 'the edge-auth bundle'),
+        });
 
     // the account that runs the stack, named in ARNs instead of a wildcard account; read
     // from the secret's ARN rather than a data source, so planning needs no API call
@@ -70,7 +80,8 @@ export class BasicauthStack extends TerraformStack {
     let distributionId: string;
     let distributionArn: string;
     if (config.distribution.mode === 'create') {
-      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, qualifiedFunctionArn: edge.function.qualifiedArn });
+      const viewerRequest = cff ? { functionArn: cff.function.arn } : { lambdaArn: edge!.function.qualifiedArn };
+      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, viewerRequest });
       distributionId = d.distribution.id;
       distributionArn = d.distribution.arn;
       new TerraformOutput(this, 'distribution_domain_name', { value: d.distribution.domainName });
@@ -84,21 +95,33 @@ export class BasicauthStack extends TerraformStack {
       provider: home,
       name: config.name,
       secretArn: secret.secret.arn,
-      edgeFunctionArn: edge.function.arn,
+      edge: cff ? { engine: 'cloudfront-function', functionArn: cff.function.arn, keyValueStoreArn: cff.store.arn } : { engine: 'lambda-edge', functionArn: edge!.function.arn },
       distributionArn,
       kmsKeyId: config.secret.kmsKeyId,
       homeRegion: config.region,
       accountId,
     });
+    if (cff) {
+      new TerraformOutput(this, 'edge_function_name', { value: cff.function.name });
+      new TerraformOutput(this, 'edge_function_qualified_arn', { value: cff.function.arn });
+      new TerraformOutput(this, 'edge_function_version', { value: 'LIVE' });
+      new TerraformOutput(this, 'key_value_store_arn', { value: cff.store.arn });
+    } else {
+      new TerraformOutput(this, 'edge_function_name', { value: edge!.function.functionName });
+      new TerraformOutput(this, 'edge_function_qualified_arn', { value: edge!.function.qualifiedArn });
+      new TerraformOutput(this, 'edge_function_version', { value: edge!.function.version });
+    }
 
     new TerraformOutput(this, 'distribution_id', { value: distributionId });
     new TerraformOutput(this, 'secret_arn', { value: secret.secret.arn });
     new TerraformOutput(this, 'secret_name', { value: secret.secret.name });
     new TerraformOutput(this, 'rotation_function_name', { value: secret.function.functionName });
-    new TerraformOutput(this, 'edge_function_name', { value: edge.function.functionName });
-    new TerraformOutput(this, 'edge_function_qualified_arn', { value: edge.function.qualifiedArn });
-    new TerraformOutput(this, 'edge_function_version', { value: edge.function.version });
     new TerraformOutput(this, 'readers_policy_arn', { value: policies.readers.arn });
     new TerraformOutput(this, 'operators_policy_arn', { value: policies.operators.arn });
   }
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`basicauth stack: ${what} is missing`);
+  return value;
 }

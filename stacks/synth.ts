@@ -4,9 +4,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
-import { edgeConfigFor, type Config } from '../cli/config.js';
+import { edgeConfigFor, engineOf, type Config } from '../cli/config.js';
 import { BasicauthStack, STACK_NAME } from './basicauth-stack.js';
 import { bundleHandler, type Bundle } from './bundle.js';
+import { bundleFunction, type FunctionBundle } from './function-bundle.js';
 
 export interface SynthResult {
   outdir: string;
@@ -16,12 +17,14 @@ export interface SynthResult {
   bundles: Array<{ handler: string; zipBytes: number; sha256: string }>;
 }
 
-export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?: { edgeAuth: Bundle; rotate: Bundle }): Promise<SynthResult> {
+export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?: { edgeAuth?: Bundle; edgeFunction?: FunctionBundle; rotate: Bundle }): Promise<SynthResult> {
   const root = resolve(outdir);
   const stackDir = join(root, 'stacks', STACK_NAME);
-  const built = bundles ?? {
-    edgeAuth: await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) }),
-    rotate: await bundleHandler({ handler: 'rotate' }),
+  const functionEngine = engineOf(config) === 'cloudfront-function';
+  const built = {
+    rotate: bundles?.rotate ?? (await bundleHandler({ handler: 'rotate' })),
+    edgeAuth: functionEngine ? undefined : (bundles?.edgeAuth ?? (await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) }))),
+    edgeFunction: functionEngine ? (bundles?.edgeFunction ?? (await bundleFunction(edgeConfigFor(config)))) : undefined,
   };
   await mkdir(root, { recursive: true });
   const app = new App({ outdir: root, skipValidation: false });
@@ -29,13 +32,14 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
     config,
     stackDir,
     assets: {
-      edgeAuth: { path: '${path.module}/assets/edge-auth.zip', sha256: built.edgeAuth.sha256 },
+      ...(built.edgeAuth ? { edgeAuth: { path: '${path.module}/assets/edge-auth.zip', sha256: built.edgeAuth.sha256 } } : {}),
+      ...(built.edgeFunction ? { edgeFunctionCode: built.edgeFunction.code } : {}),
       rotate: { path: '${path.module}/assets/rotate.zip', sha256: built.rotate.sha256 },
     },
   });
   app.synth();
   await mkdir(join(stackDir, 'assets'), { recursive: true });
-  await Promise.all([writeFile(join(stackDir, 'assets/edge-auth.zip'), built.edgeAuth.zip), writeFile(join(stackDir, 'assets/rotate.zip'), built.rotate.zip)]);
+  await Promise.all([...(built.edgeAuth ? [writeFile(join(stackDir, 'assets/edge-auth.zip'), built.edgeAuth.zip)] : []), writeFile(join(stackDir, 'assets/rotate.zip'), built.rotate.zip)]);
   const file = join(stackDir, 'cdk.tf.json');
   const json = JSON.parse(await readFile(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
   const resources = Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => ({ type, name })));
@@ -44,6 +48,9 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
     stackDir,
     file,
     resources,
-    bundles: [built.edgeAuth, built.rotate].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
+    bundles: [
+      ...(built.edgeAuth ? [built.edgeAuth] : []),
+      built.rotate,
+    ].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
   };
 }

@@ -59,7 +59,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (!flags.yes && !ctx.stdinIsTTY()) {
         throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
       }
-      const [{ loadConfig, secretNameOf }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+      const [{ loadConfig, secretNameOf, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
       const where = await deployTarget(flags, config, ctx);
@@ -97,6 +97,16 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
               : {}),
             ...(dist.mode === 'create' && flags.wait ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) } : {}),
             checkProtection: async (outputs) => {
+              if (outputs.engine === 'cloudfront-function' && outputs.keyValueStoreArn) {
+                // every behavior runs the function, and the store holds the digests of the current password
+                const [{ GetDistributionConfigCommand }, engine] = await Promise.all([import('@aws-sdk/client-cloudfront'), import('../ops/function-engine.js')]);
+                const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
+                const { unprotected } = engine.functionBehaviors(current.DistributionConfig ?? ({} as never), outputs.edgeFunctionQualifiedArn);
+                if (unprotected.length > 0) throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: 'run `basicauth deploy` again, then `basicauth status`' });
+                const clients = { sm: await where.clients.secretsManager(), kvs: await where.clients.keyValueStore() };
+                await engine.syncStore(clients, { secretId: outputs.secretArn, keyValueStoreArn: outputs.keyValueStoreArn, graceSeconds: edgeConfigFor(config).graceSeconds });
+                return;
+              }
               const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([
                 import('@aws-sdk/client-cloudfront'),
                 import('../ops/attach.js'),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
@@ -13,6 +13,7 @@ interface InitFlags {
   region?: string;
   origin?: string;
   distributionId?: string;
+  engine?: 'lambda-edge' | 'cloudfront-function';
   users?: string;
   days?: string;
   schedule?: string;
@@ -32,6 +33,12 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--origin <origin>', 'create a distribution in front of this origin: a host name, or s3://bucket.region')
     .option('--distribution-id <id>', 'protect an existing distribution instead (attach mode)')
+    .addOption(
+      new Option('--engine <engine>', 'edge engine: lambda-edge (reads Secrets Manager) or cloudfront-function (digests in a KeyValueStore; create mode only) (default: lambda-edge)').choices([
+        'lambda-edge',
+        'cloudfront-function',
+      ]),
+    )
     .option('--users <names>', 'comma-separated usernames (default: admin)')
     .option('--days <n>', 'rotate every N days (default: 30)')
     .option('--schedule <expression>', 'or rotate on a schedule: rate(7 days), cron(...)')
@@ -43,6 +50,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the written config as JSON')
     .addHelpText('after', '\nExamples:\n  $ basicauth init\n  $ basicauth init --yes --name staging --region eu-west-1 --origin app.example.com')
     .action(async (flags: InitFlags) => {
+      if (flags.engine === 'cloudfront-function' && flags.distributionId !== undefined) {
+        throw new UsageError('--engine cloudfront-function creates its own distribution: it cannot attach to --distribution-id', 'pass --origin instead, or --engine lambda-edge to attach');
+      }
       const path = resolve(flags.config);
       if (existsSync(path) && !flags.force) throw new CliError(`${flags.config} already exists`, { hint: 'pass --force to overwrite it' });
       const { parseConfig } = await import('../config.js');
@@ -105,6 +115,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         region,
         secret: { usernames: users },
         rotation,
+        ...(flags.engine ? { edge: { engine: flags.engine } } : {}),
         distribution,
         backend: flags.stateBucket
           ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region }

@@ -1,6 +1,7 @@
 // Distribution mode `create`: a CloudFront distribution in front of the
 // origin, HTTPS only for viewers, the edge function on the default behavior
-// and on every configured path pattern, by qualified (numbered) ARN.
+// and on every configured path pattern: a Lambda@Edge version by qualified
+// (numbered) ARN, or the CloudFront function.
 
 import { Construct } from 'constructs';
 import { Fn, type TerraformProvider } from 'cdktf';
@@ -18,7 +19,8 @@ export interface DistributionProps {
   provider: TerraformProvider;
   name: string;
   config: Extract<Config['distribution'], { mode: 'create' }>;
-  qualifiedFunctionArn: string;
+  /** Lambda@Edge: the qualified (numbered) version ARN; CloudFront Functions: the function's ARN */
+  viewerRequest: { lambdaArn: string } | { functionArn: string };
 }
 
 export class Distribution extends Construct {
@@ -29,7 +31,10 @@ export class Distribution extends Construct {
   constructor(scope: Construct, id: string, p: DistributionProps) {
     super(scope, id);
     const origin = p.config.origin;
-    const association = [{ eventType: 'viewer-request', lambdaArn: p.qualifiedFunctionArn, includeBody: false }];
+    const association =
+      'lambdaArn' in p.viewerRequest
+        ? { lambdaFunctionAssociation: [{ eventType: 'viewer-request', lambdaArn: p.viewerRequest.lambdaArn, includeBody: false }] }
+        : { functionAssociation: [{ eventType: 'viewer-request', functionArn: p.viewerRequest.functionArn }] };
     const isS3 = origin.type === 's3';
     const policies = isS3 ? { cachePolicyId: CACHING_OPTIMIZED } : { cachePolicyId: CACHING_DISABLED, originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST };
     const behavior = {
@@ -39,7 +44,7 @@ export class Distribution extends Construct {
       cachedMethods: ['GET', 'HEAD'],
       compress: true,
       ...policies,
-      lambdaFunctionAssociation: association,
+      ...association,
     };
     let oac: CloudfrontOriginAccessControl | undefined;
     if (isS3) {

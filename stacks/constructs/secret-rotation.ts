@@ -13,6 +13,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation/index.js';
 import type { Asset } from './assets.js';
 import { secretKeyStatement } from './kms.js';
+import { terraformLiteral } from './terraform-literal.js';
 
 export interface SecretRotationProps {
   provider: TerraformProvider;
@@ -26,11 +27,11 @@ export interface SecretRotationProps {
   environment: Record<string, string>;
   /** the secret holding the notification webhook's URL, which the function may read */
   webhookSecretArn: string | undefined;
+  /** the CloudFront Functions engine: the store the function publishes digests to (and may write, nothing else) */
+  keyValueStore?: { arn: string; graceSeconds: number } | undefined;
   code: Asset;
 }
 
-// Terraform reads ${ and %{ in strings as template syntax; $${ and %%{ are literals.
-const terraformLiteral = (value: string) => value.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 
 export class SecretRotation extends Construct {
   readonly secret: SecretsmanagerSecret;
@@ -58,7 +59,7 @@ export class SecretRotation extends Construct {
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }),
     });
-    new IamRolePolicy(this, 'policy', {
+    const policy = new IamRolePolicy(this, 'policy', {
       provider: p.provider,
       name: 'rotate-this-secret',
       role: role.id,
@@ -75,6 +76,16 @@ export class SecretRotation extends Construct {
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
           { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:*` },
           ...(p.webhookSecretArn ? [{ Sid: 'ReadWebhookUrl', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: p.webhookSecretArn }] : []),
+          ...(p.keyValueStore
+            ? [
+                {
+                  Sid: 'PublishDigests',
+                  Effect: 'Allow',
+                  Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys', 'cloudfront-keyvaluestore:UpdateKeys'],
+                  Resource: p.keyValueStore.arn,
+                },
+              ]
+            : []),
           ...(p.kmsKeyId ? [secretKeyStatement('UseSecretKey', ['kms:Decrypt', 'kms:GenerateDataKey'], p.kmsKeyId, p.homeRegion, this.secret.arn)] : []),
         ],
       }),
@@ -90,7 +101,13 @@ export class SecretRotation extends Construct {
       sourceCodeHash: p.code.sha256,
       timeout: 30,
       memorySize: 128,
-      environment: { variables: Object.fromEntries(Object.entries(p.environment).map(([k, v]) => [k, terraformLiteral(v)])) },
+      environment: {
+        variables: {
+          ...Object.fromEntries(Object.entries(p.environment).map(([k, v]) => [k, terraformLiteral(v)])),
+          // a reference, not a literal
+          ...(p.keyValueStore ? { BASICAUTH_KVS_ARN: p.keyValueStore.arn, BASICAUTH_GRACE_SECONDS: String(p.keyValueStore.graceSeconds) } : {}),
+        },
+      },
       dependsOn: [logs],
     });
     const permission = new LambdaPermission(this, 'invoke', {
@@ -110,7 +127,8 @@ export class SecretRotation extends Construct {
         ...(p.rotation.schedule ? { scheduleExpression: p.rotation.schedule } : { automaticallyAfterDays: p.rotation.days ?? 30 }),
         ...(p.rotation.window ? { duration: p.rotation.window } : {}),
       },
-      dependsOn: [permission],
+      // the first rotation runs at once: its permissions first
+      dependsOn: [permission, policy],
     });
   }
 }

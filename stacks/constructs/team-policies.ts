@@ -11,7 +11,7 @@ export interface TeamPoliciesProps {
   provider: TerraformProvider;
   name: string;
   secretArn: string;
-  edgeFunctionArn: string;
+  edge: { engine: 'lambda-edge'; functionArn: string } | { engine: 'cloudfront-function'; functionArn: string; keyValueStoreArn: string };
   distributionArn: string;
   kmsKeyId: string | undefined;
   homeRegion: string;
@@ -24,10 +24,15 @@ export class TeamPolicies extends Construct {
 
   constructor(scope: Construct, id: string, p: TeamPoliciesProps) {
     super(scope, id);
-    const functionArns = [p.edgeFunctionArn, `${p.edgeFunctionArn}:*`];
+    const functionArns = [p.edge.functionArn, `${p.edge.functionArn}:*`];
+    const lambdaEdge = p.edge.engine === 'lambda-edge';
+    const storeArn = p.edge.engine === 'cloudfront-function' ? p.edge.keyValueStoreArn : '';
     const read = [
       { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: p.secretArn },
-      { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns },
+      lambdaEdge
+        ? { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns }
+        : { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['cloudfront:DescribeFunction', 'cloudfront:GetFunction'], Resource: p.edge.functionArn },
+      ...(lambdaEdge ? [] : [{ Sid: 'ReadDigestStore', Effect: 'Allow', Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys'], Resource: storeArn }]),
       { Sid: 'ReadDistribution', Effect: 'Allow', Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'], Resource: p.distributionArn },
       ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
     ];
@@ -47,21 +52,29 @@ export class TeamPolicies extends Construct {
           ...read,
           { Sid: 'RotateAndManageUsers', Effect: 'Allow', Action: ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutSecretValue'], Resource: p.secretArn },
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
-          // Associating a Lambda@Edge version with a distribution needs these on the function.
-          {
-            Sid: 'PublishEdgeFunction',
-            Effect: 'Allow',
-            Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication'],
-            Resource: functionArns,
-          },
-          { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: p.distributionArn },
-          {
-            Sid: 'LambdaEdgeServiceRole',
-            Effect: 'Allow',
-            Action: 'iam:CreateServiceLinkedRole',
-            Resource: `arn:aws:iam::${p.accountId}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator`,
-            Condition: { StringLike: { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' } },
-          },
+          ...(lambdaEdge
+            ? [
+                // Associating a Lambda@Edge version with a distribution needs these on the function.
+                {
+                  Sid: 'PublishEdgeFunction',
+                  Effect: 'Allow',
+                  Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication'],
+                  Resource: functionArns,
+                },
+                { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: p.distributionArn },
+                {
+                  Sid: 'LambdaEdgeServiceRole',
+                  Effect: 'Allow',
+                  Action: 'iam:CreateServiceLinkedRole',
+                  Resource: `arn:aws:iam::${p.accountId}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator`,
+                  Condition: { StringLike: { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' } },
+                },
+              ]
+            : [
+                { Sid: 'PublishEdgeFunction', Effect: 'Allow', Action: 'cloudfront:PublishFunction', Resource: p.edge.functionArn },
+                // `users add/remove` and `sync` publish the digests themselves
+                { Sid: 'PublishDigests', Effect: 'Allow', Action: 'cloudfront-keyvaluestore:UpdateKeys', Resource: storeArn },
+              ]),
         ],
       }),
     });

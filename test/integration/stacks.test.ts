@@ -230,3 +230,57 @@ function normalize(json: Json): Json {
   );
 }
 void policy;
+
+describe('synthesized stack (cloudfront-function engine)', () => {
+  let json: Json;
+  let text: string;
+  beforeAll(async () => {
+    const config = parseConfig({ ...base, secret: { usernames: ['alice', 'bob'] }, edge: { engine: 'cloudfront-function', graceSeconds: 120 } });
+    const result = await synthesize(config, join(dir, `out-${++n}`), { rotate });
+    text = readFileSync(result.file, 'utf8');
+    json = JSON.parse(text);
+  });
+
+  it('publishes a cloudfront-js-2.0 function under 10 KB, associated with its key value store and every behavior', () => {
+    const fn = only(json, 'aws_cloudfront_function');
+    expect(fn).toMatchObject({ name: 'staging-edge-auth', runtime: 'cloudfront-js-2.0', publish: true });
+    expect(fn.key_value_store_associations).toEqual([expect.stringMatching(/^\$\{aws_cloudfront_key_value_store\.[A-Za-z0-9_]+\.arn\}$/)]);
+    expect(Buffer.byteLength(fn.code)).toBeLessThanOrEqual(10 * 1024);
+    expect(fn.code).toMatch(/^import cf from"cloudfront";/);
+    const d = only(json, 'aws_cloudfront_distribution');
+    for (const b of [d.default_cache_behavior, ...d.ordered_cache_behavior]) {
+      expect(b.function_association).toEqual([{ event_type: 'viewer-request', function_arn: expect.stringMatching(/aws_cloudfront_function\..*\.arn/) }]);
+      expect(b.lambda_function_association ?? []).toEqual([]);
+    }
+    expect(json.resource.aws_lambda_function).toBeDefined();
+    expect(Object.values(json.resource.aws_lambda_function as Json).map((f) => (f as Json).function_name)).toEqual(['staging-rotate']);
+  });
+
+  it('lets the rotation function write that one store, and the team read it (operators: publish and sync)', () => {
+    const store = (json.resource.aws_cloudfront_key_value_store as Json) && Object.keys(json.resource.aws_cloudfront_key_value_store)[0];
+    const storeRef = `aws_cloudfront_key_value_store.${store}.arn`;
+    const rotation = only(json, 'aws_lambda_function');
+    expect(rotation.environment.variables).toMatchObject({ BASICAUTH_KVS_ARN: `\${${storeRef}}`, BASICAUTH_GRACE_SECONDS: '120' });
+    const rotationStatements = statementsOf(only(json, 'aws_iam_role_policy'));
+    expect(rotationStatements.find((s) => s.Sid === 'PublishDigests')).toMatchObject({
+      Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys', 'cloudfront-keyvaluestore:UpdateKeys'],
+      Resource: storeRef,
+    });
+    const policies = Object.values(json.resource.aws_iam_policy as Json) as Json[];
+    const readers = statementsOf(policies.find((p) => p.name.endsWith('-readers'))!);
+    const operators = statementsOf(policies.find((p) => p.name.endsWith('-operators'))!);
+    expect(readers.find((s) => s.Sid === 'ReadDigestStore')).toMatchObject({ Resource: storeRef });
+    expect(readers.some((s) => String(s.Action).includes('UpdateKeys'))).toBe(false);
+    expect(operators.find((s) => s.Sid === 'PublishDigests')).toMatchObject({ Action: 'cloudfront-keyvaluestore:UpdateKeys', Resource: storeRef });
+    expect(JSON.stringify([...readers, ...operators])).not.toMatch(/lambda:/);
+  });
+
+  it('outputs the store for later commands and holds no password', () => {
+    expect(json.output.key_value_store_arn.value).toMatch(/aws_cloudfront_key_value_store/);
+    expect(text).not.toMatch(/"password"|secret_string|SecretString/i);
+  });
+
+  it('refuses attach mode, naming the fix', () => {
+    expect(() => parseConfig({ ...base, edge: { engine: 'cloudfront-function' }, distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } })).toThrow(/works with distribution.mode "create" only/);
+  });
+});

@@ -78,4 +78,30 @@ describe.skipIf(!terraform)('terraform offline', () => {
     expect(planned.planned.every((c) => c.action === 'create')).toBe(true);
     expect(planned.planned.map((c) => c.address)).toContainEqual(expect.stringMatching(/^aws_cloudfront_distribution\./));
   });
+
+  it('plans the cloudfront-function engine: a published function, its key value store, no Lambda@Edge, no password', { timeout: PLAN_BUDGET }, async () => {
+    const planned = await plan('function-engine', {
+      name: 'staging-cff',
+      region: 'eu-west-1',
+      secret: { usernames: ['alice', 'bob'] },
+      edge: { engine: 'cloudfront-function', graceSeconds: 300, bypassPaths: ['/health'], allowCidrs: ['203.0.113.0/24'] },
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, pathPatterns: ['/api/*'] },
+    });
+    expect(planned.summary?.change).toBe(0);
+    const addresses = planned.planned.map((c) => c.address);
+    expect(addresses).toContainEqual(expect.stringMatching(/^aws_cloudfront_function\./));
+    expect(addresses).toContainEqual(expect.stringMatching(/^aws_cloudfront_key_value_store\./));
+    expect(addresses.filter((a) => a.startsWith('aws_lambda_function.'))).toHaveLength(1); // the rotation function only
+    const { readFile } = await import('node:fs/promises');
+    const synthesized = await readFile(join(dir, 'function-engine', 'stacks', 'basicauth', 'cdk.tf.json'), 'utf8');
+    const tf = JSON.parse(synthesized) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const distribution = Object.values(tf.resource.aws_cloudfront_distribution ?? {})[0] as { default_cache_behavior: { function_association: unknown[]; lambda_function_association?: unknown[] } };
+    expect(distribution.default_cache_behavior.function_association).toHaveLength(1);
+    expect(distribution.default_cache_behavior.lambda_function_association ?? []).toHaveLength(0);
+    const fn = Object.values(tf.resource.aws_cloudfront_function ?? {})[0] as { runtime: string; publish: boolean; code: string };
+    expect(fn).toMatchObject({ runtime: 'cloudfront-js-2.0', publish: true });
+    expect(Buffer.byteLength(fn.code)).toBeLessThanOrEqual(10 * 1024);
+    // no password and no digest anywhere in the configuration Terraform holds
+    expect(synthesized).not.toMatch(/"password"|SecretString|secret_string/i);
+  });
 });
