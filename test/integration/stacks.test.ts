@@ -281,6 +281,8 @@ describe('synthesized stack (cloudfront-function engine)', () => {
   });
 
   it('refuses attach mode, naming the fix', () => {
-    expect(() => parseConfig({ ...base, edge: { engine: 'cloudfront-function' }, distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } })).toThrow(/works with distribution.mode "create" only/);
+    expect(() => parseConfig({ ...base, edge: { engine: 'cloudfront-function' }, distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } })).toThrow(
+      /works with distribution.mode "create" only/,
+    );
   });
 });

@@ -1,0 +1,208 @@
+// The CloudFront function, built as it deploys and run in the local runtime,
+// decides what the Lambda@Edge engine decides for the same settings and the
+// same requests: one decision module, two runtimes.
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createEdgeAuth } from '../../../handlers/edge-auth/edge-auth.js';
+import { resolveEdgeAuthConfig, type EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
+import { planDigests } from '../../../handlers/shared/kvs-digests.js';
+import { CloudFrontFunction } from '../../../cli/local/cloudfront-functions.js';
+import { bundleFunction } from '../../../stacks/function-bundle.js';
+import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
+import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
+
+const SETTINGS: EdgeAuthConfigInput = {
+  secretId: 'basicauth/test',
+  secretRegion: 'us-east-1',
+  realm: 'Parity',
+  bypassPaths: ['/health', '/public/*'],
+  allowCidrs: ['192.0.2.0/24', '2001:db8::/32'],
+  cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'] },
+  graceSeconds: 60,
+};
+const USERS = { alice: 'alice-Password-1', bob: 'bob-Password-1' };
+
+let code: string;
+beforeAll(async () => {
+  code = (await bundleFunction(SETTINGS)).code;
+});
+
+/** The function with a store published from these users (and a previous version within its grace). */
+function functionWith(store: Map<string, string>): CloudFrontFunction {
+  return new CloudFrontFunction(code, {
+    id: 'kvs-1',
+    get: (key) => store.get(key),
+    meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: store.size }),
+  });
+}
+
+function published(current: Record<string, string>, previous?: Record<string, string>, previousUntil?: number): Map<string, string> {
+  const plan = planDigests({
+    current: { versionId: 'v2', users: new Map(Object.entries(current)) },
+    previous: previous && { versionId: 'v1', users: new Map(Object.entries(previous)) },
+    previousUntil,
+    existing: new Map(),
+    now: Date.now(),
+  });
+  return new Map(plan.puts.map((p) => [p.Key, p.Value]));
+}
+
+/** The same request as a CloudFront Functions event (headers { value }, cookies apart, viewer.ip). */
+function functionEvent(shape: RequestShape) {
+  const r = viewerRequest(shape).Records[0]!.cf.request;
+  const headers: Record<string, { value: string; multiValue?: Array<{ value: string }> }> = {};
+  for (const [name, list] of Object.entries(r.headers)) {
+    headers[name] = list.length === 1 ? { value: list[0]!.value } : { value: list[0]!.value, multiValue: list.map((h) => ({ value: h.value })) };
+  }
+  return { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: r.clientIp }, request: { method: r.method, uri: r.uri, querystring: {}, headers, cookies: {} } };
+}
+
+type Verdict = { status: number; body?: string; headers: Record<string, string> };
+
+function runFunction(fn: CloudFrontFunction, shape: RequestShape): Verdict {
+  const result = fn.run(functionEvent(shape)).result as { statusCode?: number; headers?: Record<string, { value: string }>; body?: { data: string } };
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v.value]));
+  return result.statusCode === undefined ? { status: 200, headers } : { status: result.statusCode, headers, ...(result.body ? { body: result.body.data } : {}) };
+}
+
+async function runLambda(shape: RequestShape, secrets: FakeSecretVersions): Promise<Verdict> {
+  const edge = createEdgeAuth(resolveEdgeAuthConfig(SETTINGS), { fetchVersion: secrets.fetch, lastRotated: secrets.lastRotated, now: secrets.clock });
+  const result = (await edge.handle(viewerRequest(shape))) as { status?: string; headers: Record<string, Array<{ value: string }>>; body?: string };
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v[0]!.value]));
+  return result.status === undefined ? { status: 200, headers } : { status: Number(result.status), headers, ...(result.body ? { body: result.body } : {}) };
+}
+
+const REQUESTS: Array<[string, RequestShape]> = [
+  ['no credentials', {}],
+  ['no credentials, a browser', { headers: { Accept: 'text/html,application/xhtml+xml' } }],
+  ['right credentials', { authorization: basic('alice', USERS.alice) }],
+  ['second user', { authorization: basic('bob', USERS.bob) }],
+  ['wrong password', { authorization: basic('alice', 'nope') }],
+  ['unknown user', { authorization: basic('mallory', USERS.alice) }],
+  ['another user with the right password', { authorization: basic('bob', USERS.alice) }],
+  ['bearer token', { authorization: 'Bearer abc' }],
+  ['two headers', { authorization: [basic('alice', USERS.alice), basic('alice', USERS.alice)] }],
+  ['non-canonical base64', { authorization: `Basic ${Buffer.from(`alice:${USERS.alice}`).toString('base64').replace(/=+$/, '')}` }],
+  ['no colon', { authorization: `Basic ${Buffer.from('alice').toString('base64')}` }],
+  ['bypass path', { uri: '/health' }],
+  ['bypass prefix', { uri: '/public/app.css' }],
+  ['bypass through a dot segment', { uri: '/public/../admin' }],
+  ['bypass through a path parameter', { uri: '/public/..;/admin' }],
+  ['bypass through an encoded slash', { uri: '/public%2F..%2Fadmin' }],
+  ['allowlisted IPv4', { clientIp: '192.0.2.9' }],
+  ['allowlisted IPv6', { clientIp: '2001:db8::7' }],
+  ['not allowlisted', { clientIp: '198.51.100.1' }],
+  ['CORS preflight allowed', { method: 'OPTIONS', headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }],
+  ['CORS preflight refused', { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } }],
+];
+
+describe('the CloudFront function decides as the Lambda@Edge engine does', () => {
+  const secrets = new FakeSecretVersions({ users: USERS });
+  it.each(REQUESTS)('%s', async (_name, shape) => {
+    const fn = functionWith(published(USERS));
+    const [viaFunction, viaLambda] = [runFunction(fn, shape), await runLambda(shape, secrets)];
+    expect(viaFunction.status).toBe(viaLambda.status);
+    expect(viaFunction.body).toBe(viaLambda.body);
+    for (const name of ['www-authenticate', 'content-type', 'cache-control', 'content-security-policy', 'access-control-allow-origin', 'vary']) {
+      expect(viaFunction.headers[name], name).toBe(viaLambda.headers[name]);
+    }
+  });
+
+  it('strips Authorization before the origin, as the Lambda engine does', () => {
+    const fn = functionWith(published(USERS));
+    const result = fn.run(functionEvent({ authorization: basic('alice', USERS.alice) })).result as { headers: Record<string, unknown> };
+    expect(result.headers.authorization).toBeUndefined();
+    expect(result.headers.host).toBeDefined();
+  });
+
+  it('accepts the replaced password within its grace, and not after', () => {
+    const previous = { alice: 'alice-Old-Password', bob: 'bob-Old-Password' };
+    expect(runFunction(functionWith(published(USERS, previous, Date.now() + 60_000)), { authorization: basic('alice', previous.alice) }).status).toBe(200);
+    expect(runFunction(functionWith(published(USERS, previous, Date.now() - 1)), { authorization: basic('alice', previous.alice) }).status).toBe(401);
+  });
+
+  it('fails closed: an empty store answers 503 with Retry-After, an unusable entry 401', () => {
+    const empty = runFunction(functionWith(new Map()), { authorization: basic('alice', USERS.alice) });
+    expect(empty.status).toBe(503);
+    expect(empty.headers['retry-after']).toBe('10');
+    const broken = published(USERS);
+    broken.set('u:alice', 'not json');
+    expect(runFunction(functionWith(broken), { authorization: basic('alice', USERS.alice) }).status).toBe(401);
+  });
+
+  it('never throws and never lets a malformed Authorization through', () => {
+    const fn = functionWith(published(USERS));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (value) => {
+        const status = runFunction(fn, { authorization: value }).status;
+        return status === 401;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the local CloudFront Functions runtime holds code to the real one', () => {
+  const run = (source: string, event: unknown = functionEvent({})) => new CloudFrontFunction(source, undefined, 50).run(event);
+
+  it('refuses modules other than cloudfront and crypto, and code over 10 KB', () => {
+    expect(() => new CloudFrontFunction("import fs from 'fs'; function handler(e) { return e.request; }", undefined)).toThrow(/"fs" is not available/);
+    expect(() => new CloudFrontFunction(`function handler(e) { return e.request; } // ${'x'.repeat(10 * 1024)}`, undefined)).toThrow(/10240/);
+    expect(() => run("function handler(e) { return require('fs'); }")).toThrow(/require is not defined/);
+  });
+
+  it('has no network, no timers, no process and no eval', () => {
+    for (const body of ['fetch("http://127.0.0.1/")', 'setTimeout(function () {}, 1)', 'process.env', 'eval("1")', 'new Function("return 1")()']) {
+      expect(() => run(`function handler(e) { ${body}; return e.request; }`), body).toThrow(/FunctionExecutionError|threw/);
+    }
+  });
+
+  it('stops a function past its compute budget', () => {
+    expect(() => run('function handler(e) { for (;;) {} }')).toThrow(/compute budget/);
+    expect(() => run('async function handler(e) { await null; for (;;) {} }')).toThrow(/compute budget/);
+  });
+
+  it('gives every request a fresh global scope, and checks the shape of what comes back', () => {
+    const counter = 'var n = 0; function handler(e) { n++; e.request.headers["x-n"] = { value: String(n) }; return e.request; }';
+    const fn = new CloudFrontFunction(counter, undefined);
+    fn.run(functionEvent({}));
+    expect((fn.run(functionEvent({})).result as { headers: Record<string, { value: string }> }).headers['x-n']!.value).toBe('1');
+    expect(() => run('function handler(e) { return { statusCode: 200, headers: { a: "b" } }; }')).toThrow(/headers.a must be/);
+    expect(() => run('function handler(e) { return 42; }')).toThrow(/invalid result/);
+    expect(() => run('function nothing(e) { return e.request; }')).toThrow(/no top-level `function handler/);
+  });
+
+  it('reads only the store associated with the function', () => {
+    const store = { id: 'kvs-1', get: (k: string) => (k === 'a' ? 'b' : undefined), meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: 1 }) };
+    const read = "import cf from 'cloudfront'; async function handler(e) { e.request.headers.v = { value: await cf.kvs().get('a') }; return e.request; }";
+    expect((new CloudFrontFunction(read, store).run(functionEvent({})).result as { headers: Record<string, { value: string }> }).headers.v!.value).toBe('b');
+    expect(() => new CloudFrontFunction(read.replace('cf.kvs()', "cf.kvs('other')"), store).run(functionEvent({}))).toThrow(/not associated/);
+    expect(() => new CloudFrontFunction(read, undefined).run(functionEvent({}))).toThrow(/no key value store/);
+  });
+});
+
+describe("the build holds the source to the runtime's language", () => {
+  it('refuses syntax cloudfront-js-2.0 lacks, naming the file', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'cff-'));
+    for (const [name, source] of [
+      ['for-of', 'const a = [1]; for (const x of a) console.log(x); export async function handler(e) { return e.request; }'],
+      ['class', 'class A {} export async function handler(e) { return new A(); }'],
+      ['destructuring', 'export async function handler({ request }) { return request; }'],
+    ]) {
+      const entry = join(dir, `${name}.js`);
+      await writeFile(entry, source);
+      await expect(bundleFunction(SETTINGS, entry), name).rejects.toThrow(/does not build for cloudfront-js-2.0: Transforming/);
+    }
+  });
+
+  it('fits the function in 10 KB with every setting used', async () => {
+    const bundle = await bundleFunction({ ...SETTINGS, accessHint: 'Ask in #staging for access: `basicauth show-creds` prints them for anyone who may read the secret.' });
+    expect(bundle.bytes).toBeLessThanOrEqual(10 * 1024);
+    await expect(bundleFunction({ ...SETTINGS, accessHint: 'x'.repeat(1000), bypassPaths: Array.from({ length: 40 }, (_, i) => `/a-rather-long-public-path-${i}/*`) })).rejects.toThrow(
+      /CloudFront allows 10240/,
+    );
+  });
+});
