@@ -45,7 +45,12 @@ export class BasicauthStack extends TerraformStack {
     const functionEngine = engineOf(config) === 'cloudfront-function';
     const edgeSettings = edgeConfigFor(config);
     const cff = functionEngine
-      ? new EdgeCloudFrontFunction(this, 'edge_function', { provider: edgeRegion, name: config.name, secretName: secretNameOf(config), code: required(assets.edgeFunctionCode, 'the CloudFront function code') })
+      ? new EdgeCloudFrontFunction(this, 'edge_function', {
+          provider: edgeRegion,
+          name: config.name,
+          secretName: secretNameOf(config),
+          code: required(assets.edgeFunctionCode, 'the CloudFront function code'),
+        })
       : undefined;
     const secret = new SecretRotation(this, 'secret', {
       provider: home,

@@ -48,9 +48,6 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
     stackDir,
     file,
     resources,
-    bundles: [
-      ...(built.edgeAuth ? [built.edgeAuth] : []),
-      built.rotate,
-    ].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
+    bundles: [...(built.edgeAuth ? [built.edgeAuth] : []), built.rotate].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
   };
 }

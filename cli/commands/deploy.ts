@@ -102,7 +102,8 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                 const [{ GetDistributionConfigCommand }, engine] = await Promise.all([import('@aws-sdk/client-cloudfront'), import('../ops/function-engine.js')]);
                 const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
                 const { unprotected } = engine.functionBehaviors(current.DistributionConfig ?? ({} as never), outputs.edgeFunctionQualifiedArn);
-                if (unprotected.length > 0) throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: 'run `basicauth deploy` again, then `basicauth status`' });
+                if (unprotected.length > 0)
+                  throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: 'run `basicauth deploy` again, then `basicauth status`' });
                 const clients = { sm: await where.clients.secretsManager(), kvs: await where.clients.keyValueStore() };
                 await engine.syncStore(clients, { secretId: outputs.secretArn, keyValueStoreArn: outputs.keyValueStoreArn, graceSeconds: edgeConfigFor(config).graceSeconds });
                 return;

@@ -32,7 +32,6 @@ export interface SecretRotationProps {
   code: Asset;
 }
 
-
 export class SecretRotation extends Construct {
   readonly secret: SecretsmanagerSecret;
   readonly function: LambdaFunction;

@@ -114,7 +114,7 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
         const deletes = ((i as { Deletes?: unknown }).Deletes ?? []) as Array<{ Key?: unknown }>;
         if (!Array.isArray(puts) || !Array.isArray(deletes)) throw validation('Puts and Deletes must be lists');
         if (puts.length + deletes.length === 0) throw validation('UpdateKeys needs at least one put or delete');
-        if (puts.length + deletes.length > BATCH_LIMIT) throw validation(`at most ${BATCH_LIMIT} puts and deletes in one UpdateKeys`);
+        if (puts.length > BATCH_LIMIT || deletes.length > BATCH_LIMIT) throw validation(`at most ${BATCH_LIMIT} puts and ${BATCH_LIMIT} deletes in one UpdateKeys`);
         const checked = puts.map((p) => [checkKey(p?.Key), checkValue(p?.Value)] as const);
         const removed = deletes.map((d) => checkKey(d?.Key));
         return write(i, (items) => {

@@ -187,11 +187,12 @@ describe("the build holds the source to the runtime's language", () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'cff-'));
-    for (const [name, source] of [
+    const cases: Array<[string, string]> = [
       ['for-of', 'const a = [1]; for (const x of a) console.log(x); export async function handler(e) { return e.request; }'],
       ['class', 'class A {} export async function handler(e) { return new A(); }'],
       ['destructuring', 'export async function handler({ request }) { return request; }'],
-    ]) {
+    ];
+    for (const [name, source] of cases) {
       const entry = join(dir, `${name}.js`);
       await writeFile(entry, source);
       await expect(bundleFunction(SETTINGS, entry), name).rejects.toThrow(/does not build for cloudfront-js-2.0: Transforming/);
