@@ -84,7 +84,17 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(destroyed.body).toMatchObject({ status: 'destroyed', secret: { name: 'basicauth/staging', recoveryWindowDays: 7 } });
-    expect(leftovers(project, 'staging')).toEqual({ functions: [], roles: [], policies: [], logGroups: [], distributions: [], originAccessControls: [], liveSecrets: [] });
+    expect(leftovers(project, 'staging')).toEqual({
+      functions: [],
+      roles: [],
+      policies: [],
+      logGroups: [],
+      distributions: [],
+      originAccessControls: [],
+      cloudFrontFunctions: [],
+      keyValueStores: [],
+      liveSecrets: [],
+    });
     expect((await fetch(site).catch(() => undefined))?.status).toBeUndefined(); // its edge is gone with it
 
     const again = await project.json('deploy', '--yes');

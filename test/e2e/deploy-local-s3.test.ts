@@ -59,7 +59,17 @@ describe.skipIf(!terraform)('deploy --local, S3 origin', () => {
 
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(leftovers(project, 'docs')).toEqual({ functions: [], roles: [], policies: [], logGroups: [], distributions: [], originAccessControls: [], liveSecrets: [] });
+    expect(leftovers(project, 'docs')).toEqual({
+      functions: [],
+      roles: [],
+      policies: [],
+      logGroups: [],
+      distributions: [],
+      originAccessControls: [],
+      cloudFrontFunctions: [],
+      keyValueStores: [],
+      liveSecrets: [],
+    });
 
     const again = await project.json('deploy', '--yes');
     expect(again.code, again.stderr).toBe(0);

@@ -70,6 +70,8 @@ export function leftovers(project: LocalProject, name: string) {
     logGroups: (s.logs?.groups ?? []).map((g: { name: string }) => g.name).filter((n: string) => n.includes(`/${name}-`)),
     distributions: (s.cloudfront?.distributions ?? []).filter((d: { config: { Comment?: string } }) => d.config.Comment === `${name} (basicauth)`).map((d: { id: string }) => d.id),
     originAccessControls: (s.cloudfront?.originAccessControls ?? []).map((o: { name: string }) => o.name).filter((n: string) => n.startsWith(`${name}-`)),
+    cloudFrontFunctions: (s.cloudfront?.functions ?? []).map((f: { name: string }) => f.name).filter((n: string) => n.startsWith(`${name}-`)),
+    keyValueStores: (s.cloudfront?.keyValueStores ?? []).map((k: { name: string }) => k.name).filter((n: string) => n.startsWith(`${name}-`)),
     liveSecrets: (s.secretsmanager?.secrets ?? [])
       .filter((x: { name: string; deletedDate?: number }) => x.name === `basicauth/${name}` && x.deletedDate === undefined)
       .map((x: { name: string }) => x.name),
