@@ -8,6 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeRotationRules } from '../../handlers/shared/schedule.js';
+import { META_KEY, parseMeta } from '../../handlers/shared/kvs-digests.js';
 import type { LocalCloud } from './cloud.js';
 import type { EdgeRequestLine } from './edge.js';
 import type { EdgeSite } from './edges.js';
@@ -68,7 +69,7 @@ export class Dashboard {
         return;
       }
     }
-    if (event.type === 'function.log' || event.type === 'secret.stage' || event.type === 'rotation' || event.type === 'distribution') this.changed();
+    if (event.type === 'function.log' || event.type === 'secret.stage' || event.type === 'rotation' || event.type === 'distribution' || event.type === 'key-value-store') this.changed();
   }
 
   state(): DashboardState {
@@ -115,6 +116,20 @@ export class Dashboard {
         };
       })
       .filter((i) => i.holds !== undefined || !i.function.endsWith('rotate'));
+    // The CloudFront Functions engine: no instances, one function everywhere, holding what its store holds.
+    for (const fn of this.cloud.cloudfront.state.functions.filter((f) => f.live)) {
+      const store = this.cloud.cloudfront.state.keyValueStores.find((k) => fn.live!.keyValueStoreArns.includes(k.arn));
+      const meta = store ? parseMeta(store.items[META_KEY]) : undefined;
+      instances.push({
+        label: `${fn.name} (CloudFront function, LIVE)`,
+        function: fn.name,
+        version: 'LIVE',
+        holds: meta?.v,
+        fetchedAt: iso(meta?.t),
+        ageSeconds: meta ? Math.round((now - meta.t) / 1000) : undefined,
+        lastCause: store ? `digests in ${store.name}` : undefined,
+      });
+    }
     return { generatedAt: new Date(now).toISOString(), sites: this.sites(), secrets, instances, decisions: [...this.decisions] };
   }
 

@@ -10,6 +10,8 @@ export type LocalEvent =
   | { type: 'rotation'; secretArn: string; secretName: string; token: string; phase: 'started' | 'step' | 'failed' | 'finished'; step?: string; error?: string; at: number }
   /** a line a function printed (label: function:version#instance) */
   | { type: 'function.log'; label: string; line: string }
-  | { type: 'distribution'; id: string; change: 'created' | 'updated' | 'deleted' };
+  | { type: 'distribution'; id: string; change: 'created' | 'updated' | 'deleted' }
+  /** keys of a KeyValueStore were written (never their values) */
+  | { type: 'key-value-store'; arn: string; keys: number };
 
 export type LocalListener = (event: LocalEvent) => void;

@@ -125,6 +125,17 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
     expect((await get(await creds())).status).toBe(200);
   });
 
+  it('the dashboard shows the function holding the current version, and the decisions it made', async () => {
+    const state = (await (await fetch(`${dev.info.endpoint}/_local/dashboard/state`)).json()) as {
+      secrets: Array<{ versions: Array<{ versionId: string; stages: string[] }> }>;
+      instances: Array<{ label: string; holds?: string }>;
+      decisions: Array<{ instance?: string; outcome?: string; computeMs?: number }>;
+    };
+    const current = state.secrets[0]!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.versionId;
+    expect(state.instances).toContainEqual(expect.objectContaining({ label: 'basicauth-dev-edge-auth (CloudFront function, LIVE)', holds: current }));
+    expect(state.decisions[0]).toMatchObject({ instance: 'basicauth-dev-edge-auth', outcome: 'allowed', computeMs: expect.any(Number) });
+  });
+
   it('the store holds no password and no unsalted digest, after rotations and users changes', async () => {
     const items = await storeItems();
     expect([...items.keys()].sort()).toEqual(['basicauth:meta', 'u:admin']);

@@ -53,6 +53,7 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
     k.dataEtag = newEtag();
     k.lastModified = host.now();
     host.store.save();
+    host.emit({ type: 'key-value-store', arn: k.arn, keys: Object.keys(items).length });
     return { status: 200, body: { ...totals(k), ETag: k.dataEtag }, headers: { etag: k.dataEtag } };
   };
 
