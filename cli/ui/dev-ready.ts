@@ -13,7 +13,12 @@ export function devReadyText(s: Omit<DevSession, 'stop'>, style: Style): string 
     row('protected site', style.bold(s.edgeUrl)),
     row('origin', s.demoOrigin ? `built-in demo page (${s.originUrl})` : s.originUrl),
     row('local AWS', `${s.endpoint}  (AWS_ENDPOINT_URL for the AWS CLI and SDKs)`),
-    row('secret', `${s.secretName}, edge function version ${s.edgeVersion}`),
+    row(
+      'secret',
+      s.engine === 'cloudfront-function'
+        ? `${s.secretName}, checked by the CloudFront function ${s.edgeFunctionName} (digests in a key value store)`
+        : `${s.secretName}, edge function version ${s.edgeVersion}`,
+    ),
     row('state', s.stateDir),
     ...(s.dashboardUrl ? [row('dashboard', `${s.dashboardUrl}  (live: secret versions, edge instances, decisions; no passwords)`)] : []),
     '',

@@ -28,4 +28,10 @@ describe('the dev start screen', () => {
     expect(text).toContain('dashboard       http://127.0.0.1:4599/_local/dashboard');
     expect(shellArg('/tmp/plain-dir_1')).toBe('/tmp/plain-dir_1');
   });
+
+  it('names the engine that checks the credentials', () => {
+    expect(devReadyText(session, plain)).toContain('basicauth/dev, edge function version 1');
+    const cff = devReadyText({ ...session, engine: 'cloudfront-function', edgeVersion: 'LIVE' }, plain);
+    expect(cff).toContain('checked by the CloudFront function basicauth-dev-edge-auth (digests in a key value store)');
+  });
 });
