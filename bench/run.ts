@@ -14,6 +14,7 @@ import { deployLocal, medianSeconds, rangeSeconds } from './deploy-local.js';
 import { COLD_GOAL_RATIO, edgeColdStart } from './edge-cold-start.js';
 import { edgeThroughput } from './edge-throughput.js';
 import { edgeWarm, WARM_GOAL_MICROS } from './edge-warm.js';
+import { engines } from './engines.js';
 import { fmt, load, machine, met, ms, ratio } from './lib.js';
 import { propagation, PROPAGATION_GOAL_MS, PROPAGATION_INSTANCES } from './propagation.js';
 import { synthTime } from './synth-time.js';
@@ -23,26 +24,30 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const startLoad = load();
 
 // The in-process warm path first, before anything has started child processes.
-log('1/8 edge warm path…');
+log('1/9 edge warm path…');
 const warm = await edgeWarm();
 const warmLoad = load();
-log('2/8 edge cold start (fresh processes)…');
+log('2/9 edge cold start (fresh processes)…');
 const cold = await edgeColdStart(Number(process.env.BENCH_COLD_RUNS ?? 30));
 const coldLoad = load();
-log('3/8 propagation after a rotation (4 instances, three kinds of traffic)…');
+log('3/9 propagation after a rotation (4 instances, three kinds of traffic)…');
 const spread = await propagation(Number(process.env.BENCH_PROPAGATION_ROUNDS ?? 5));
 const spreadLoad = load();
-log('4/8 Secrets Manager calls…');
+log('4/9 Secrets Manager calls…');
 const calls = await cost();
-log('5/8 throughput against nginx and a bare Node proxy (wrk)…');
+log('5/9 throughput against nginx and a bare Node proxy (wrk)…');
 const throughput = await edgeThroughput();
-log('6/8 CLI latency…');
+log('6/9 CLI latency…');
 const cli = await cliLatency();
-log('7/8 synth and bundles…');
+log('7/9 synth and bundles…');
 const synth = await synthTime();
-log('8/8 deploy --local and destroy --local (terraform)…');
+log('8/9 deploy --local and destroy --local (terraform)…');
 const deploys = await deployLocal();
 const rotate = await bundleHandler({ handler: 'rotate' });
+log('9/9 the two edge engines…');
+const validCalls = calls.find((c) => c.traffic === 'valid')!;
+const engine = await engines({ secretsManagerCallsPerMillion: (validCalls.calls.ours * 1e6) / REQUESTS, propagationRounds: Number(process.env.BENCH_PROPAGATION_ROUNDS ?? 5) * 2 });
+const engineLoad = load();
 
 const control = cold.find((c) => c.control)!;
 const shipped = cold.find((c) => c.variant.startsWith('shipped'))!;
@@ -186,6 +191,22 @@ const lines = [
         'The rest is terraform and the AWS provider starting (about 2.5 s of CPU per provider process, two per walk with the alias); the local cloud answers each call in about a millisecond.',
       ]
     : [`Skipped: ${deploys.reason}.`]),
+  '',
+  '## 9. The two edge engines',
+  '',
+  `\`edge.engine\`: \`lambda-edge\` (the handler reads Secrets Manager, sections 1–5) or \`cloudfront-function\` (a ${kib(engine.functionBytes)} cloudfront-js-2.0 function compares salted digests the rotation publishes to a KeyValueStore). Lower is better in every column; ${engineLoad} at the end.`,
+  '',
+  '| | lambda-edge | cloudfront-function |',
+  '|---|---:|---:|',
+  ...engine.warm.map((w) => `| warm decision, ${w.case}: the code in V8 on this machine, µs | ${fmt(w.lambdaMicros, 2)} | ${fmt(w.functionMicros, 2)} |`),
+  ...engine.warm.slice(0, 1).map((w) => `| the local runtime's whole request (a fresh global scope each time, as CloudFront gives), µs | — | ${fmt(w.runnerMicros, 0)} |`),
+  `| cold start (load → first decision), ms | ${fmt(shipped.total, 1)} (section 1) | none on CloudFront; ${fmt(engine.functionColdMs, 2)} to compile and run here |`,
+  `| cost per million requests with credentials, at list prices (us-east-1), beyond CloudFront's own | $${engine.costPerMillion.lambda.total.toFixed(2)} | $${engine.costPerMillion.function.total.toFixed(2)} |`,
+  `| a new password works, after AWSCURRENT moves: median (min–max), ms | ${fmt(quietOrRepeated[0]!.spread, 0)} (4 instances, section 3) | ${fmt(engine.propagation.acceptedMs, 0)} (store updated after ${fmt(engine.propagation.storeMs, 0)}) |`,
+  '',
+  `Cost: lambda-edge is ${engine.costPerMillion.lambda.parts}; cloudfront-function is ${engine.costPerMillion.function.parts}. Lambda@Edge bills at least 1 ms per request and more for cold starts; a CloudFront function has neither. ${ratio(engine.costPerMillion.lambda.total, engine.costPerMillion.function.total)} in favour of the function.`,
+  '',
+  `The function's code is slower per decision in V8 than the Lambda handler (it parses the store's JSON entry and computes an HMAC per request, where the handler keeps parsed digests in memory); CloudFront runs it in its own runtime and bills per invocation, not per µs. Propagation: with the function engine the rotation function writes the digests right after finishSecret (${engine.propagation.rounds} rotations, the real rotation bundle); the first request after that is accepted. On CloudFront, a KeyValueStore update reaches the edge locations within seconds (not measurable on one machine), and so does a rotation for every viewer at once, with no instance keeping an old cache.`,
   '',
 ];
 const text = lines.join('\n');

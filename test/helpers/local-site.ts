@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { LocalEdge } from '../../cli/local/edge.js';
 import type { LocalEvent } from '../../cli/local/events.js';
 import { provisionSite } from '../../cli/local/site.js';
+import { bundleFunction } from '../../stacks/function-bundle.js';
 import { startTestCloud, testBundle, type TestCloud } from './local-cloud.js';
 
 export interface LocalSite {
@@ -19,6 +20,8 @@ export interface LocalSite {
 
 export async function startLocalSite(options: {
   instances?: number;
+  /** default lambda-edge */
+  engine?: 'lambda-edge' | 'cloudfront-function';
   edge?: Record<string, unknown>;
   value: Record<string, unknown>;
   rotate?: boolean;
@@ -33,11 +36,17 @@ export async function startLocalSite(options: {
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const t = await startTestCloud({ instances: options.instances ?? 1, faultInjection: true, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-  const [edgeBundle, rotateBundle] = await Promise.all([testBundle('edge-auth', options.edge), testBundle('rotate')]);
+  const functionEngine = options.engine === 'cloudfront-function';
+  const [edgeBundle, rotateBundle] = await Promise.all([
+    functionEngine ? bundleFunction({ secretId: 'basicauth/test', secretRegion: 'us-east-1', ...options.edge }) : testBundle('edge-auth', options.edge),
+    testBundle('rotate'),
+  ]);
   const site = await provisionSite(t.cloud, {
     secretName: 'basicauth/test',
     initialValue: options.value,
-    edgeFunction: { name: 'edge', zip: edgeBundle.zip },
+    ...('zip' in edgeBundle
+      ? { edgeFunction: { name: 'edge', zip: edgeBundle.zip } }
+      : { cloudFrontFunction: { name: 'edge', code: edgeBundle.code, keyValueStoreName: 'edge-digests', graceSeconds: edgeBundle.edgeConfig.graceSeconds } }),
     ...(options.rotate === false ? {} : { rotateFunction: { name: 'rotate', zip: rotateBundle.zip } }),
     callerReference: 'site',
     origin: { domainName: '127.0.0.1', protocol: 'http', port: (origin.address() as AddressInfo).port },
