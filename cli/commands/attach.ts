@@ -33,6 +33,12 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
     command.action(async (flags: AttachFlags) => {
       const [{ resolveTarget, requireEdge }, ops] = await Promise.all([import('../target.js'), import('../ops/attach.js')]);
       const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
+      if (target.engine === 'cloudfront-function') {
+        const { CliError } = await import('../errors.js');
+        throw new CliError(`${verb} works with the lambda-edge engine: this site runs a CloudFront function, which its own distribution associates`, {
+          hint: 'deploy manages the association for edge.engine "cloudfront-function"; to protect a distribution basicauth did not create, use edge.engine "lambda-edge"',
+        });
+      }
       const edge = requireEdge(target);
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();

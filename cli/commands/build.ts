@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 
@@ -9,6 +9,7 @@ interface BuildOptions {
   secretId?: string;
   secretRegion?: string;
   realm?: string;
+  engine?: 'lambda-edge' | 'cloudfront-function';
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--secret-id <id>', 'secret name or ARN the edge reads (default: basicauth)')
     .option('--secret-region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--realm <realm>', 'realm shown in the browser prompt')
+    .addOption(new Option('--engine <engine>', 'lambda-edge (a zip) or cloudfront-function (the function code, at most 10 KB) (default: lambda-edge)').choices(['lambda-edge', 'cloudfront-function']))
     .option('--json', 'print the result as one JSON document')
     .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')
     .action(async (options: BuildOptions) => {
@@ -34,10 +36,12 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
         ...(options.realm ? { realm: options.realm } : {}),
       };
       const { buildHandlers } = await import('../ops/build.js');
-      const result = await buildHandlers({ outDir: options.out, edgeConfig }, await ctx.progress({ json: options.json }));
+      const result = await buildHandlers({ outDir: options.out, edgeConfig, ...(options.engine ? { engine: options.engine } : {}) }, await ctx.progress({ json: options.json }));
       if (options.json) return ctx.printJson(result);
       const { formatBytes } = await import('../ui/plain.js');
-      ctx.print(`Built ${result.handlers.length} handlers into ${result.outDir}`);
+      ctx.print(`Built ${result.handlers.length + (result.function ? 1 : 0)} handlers into ${result.outDir}`);
+      if (result.function)
+        ctx.print(`  ${'function'.padEnd(10)} ${formatBytes(result.function.bytes).padStart(9)} code  (CloudFront allows ${formatBytes(result.function.limit)})  ${result.function.path}`);
       for (const h of result.handlers) {
         ctx.print(`  ${h.handler.padEnd(10)} ${formatBytes(h.codeBytes).padStart(9)} code  ${formatBytes(h.zipBytes).padStart(9)} zipped  sha256 ${h.sha256}`);
       }

@@ -9,18 +9,39 @@ import type { HandlerName, WrittenBundle } from '../../stacks/bundle.js';
 export interface BuildInput {
   outDir: string;
   edgeConfig: unknown;
+  /** cloudfront-function: the CloudFront function's code instead of the Lambda@Edge bundle */
+  engine?: 'lambda-edge' | 'cloudfront-function';
 }
 
 export interface BuildResult {
   outDir: string;
   handlers: WrittenBundle[];
+  /** the cloudfront-function engine's code (the runtime takes it as is, no zip) */
+  function?: { path: string; bytes: number; limit: number };
 }
 
 export async function buildHandlers(input: BuildInput, emit: Emit): Promise<BuildResult> {
   const { bundleHandler, writeBundle } = await import('../../stacks/bundle.js');
   const outDir = resolve(input.outDir);
   const handlers: WrittenBundle[] = [];
-  for (const handler of ['edge-auth', 'rotate'] as HandlerName[]) {
+  let fn: BuildResult['function'];
+  if (input.engine === 'cloudfront-function') {
+    const [{ bundleFunction, FUNCTION_CODE_LIMIT }, { mkdir, writeFile }] = await Promise.all([import('../../stacks/function-bundle.js'), import('node:fs/promises')]);
+    emit({ type: 'step.start', id: 'edge-function', title: 'bundle the CloudFront function' });
+    try {
+      const bundle = await bundleFunction(input.edgeConfig);
+      const path = resolve(outDir, 'edge-function.js');
+      await mkdir(outDir, { recursive: true });
+      await writeFile(path, bundle.code);
+      fn = { path, bytes: bundle.bytes, limit: FUNCTION_CODE_LIMIT };
+      emit({ type: 'step.done', id: 'edge-function', detail: `${bundle.bytes} of ${FUNCTION_CODE_LIMIT} bytes` });
+    } catch (error) {
+      emit({ type: 'step.fail', id: 'edge-function', error: error instanceof Error ? error.message : String(error) });
+      if (error instanceof EdgeConfigError) throw new CliError(error.message, { hint: 'fix that value in the flags or the --edge-config file', cause: error });
+      throw error;
+    }
+  }
+  for (const handler of (input.engine === 'cloudfront-function' ? ['rotate'] : ['edge-auth', 'rotate']) as HandlerName[]) {
     emit({ type: 'step.start', id: handler, title: `bundle ${handler}` });
     try {
       const bundle = await bundleHandler({ handler, edgeConfig: input.edgeConfig });
@@ -34,5 +55,5 @@ export async function buildHandlers(input: BuildInput, emit: Emit): Promise<Buil
       throw error;
     }
   }
-  return { outDir, handlers };
+  return { outDir, handlers, ...(fn ? { function: fn } : {}) };
 }

@@ -146,6 +146,17 @@ describe('basicauth build', () => {
     expect(r.stdout).toMatch(/^Built 2 handlers into .*table\n {2}edge-auth .* KiB code .* KiB zipped {2}sha256 /);
   });
 
+  it('--engine cloudfront-function writes the function code (under 10 KB) and the rotation zip', async () => {
+    const r = await runCli(['build', '--json', '--engine', 'cloudfront-function', '--realm', 'Team', '--out', 'cff'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { handlers: Array<{ handler: string }>; function: { path: string; bytes: number; limit: number } };
+    expect(result.handlers.map((h) => h.handler)).toEqual(['rotate']);
+    expect(result.function).toMatchObject({ path: join(cwd, 'cff', 'edge-function.js'), limit: 10240 });
+    expect(result.function.bytes).toBeLessThanOrEqual(10240);
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(result.function.path, 'utf8')).toMatch(/^import cf from"cloudfront";[\s\S]*async function handler\(/);
+  });
+
   it('reads a full edge config from a file; flags win', async () => {
     await writeFile(join(cwd, 'edge.json'), JSON.stringify({ secretId: 'from-file', secretRegion: 'us-west-2', graceSeconds: 60 }));
     const r = await runCli(['build', '--json', '--edge-config', 'edge.json', '--realm', 'Team'], { cwd });

@@ -125,6 +125,13 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
     expect((await get(await creds())).status).toBe(200);
   });
 
+  it('attach refuses, naming what to do instead', async () => {
+    const r = await cli('attach');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/attach works with the lambda-edge engine/);
+    expect(r.stderr).toMatch(/fix: /);
+  });
+
   it('the dashboard shows the function holding the current version, and the decisions it made', async () => {
     const state = (await (await fetch(`${dev.info.endpoint}/_local/dashboard/state`)).json()) as {
       secrets: Array<{ versions: Array<{ versionId: string; stages: string[] }> }>;

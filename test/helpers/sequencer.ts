@@ -8,6 +8,7 @@ const LONGEST_FIRST = [
   'deploy-local-create',
   'deploy-local-s3',
   'deploy-local-attach',
+  'deploy-local-function',
   'terraform-plain',
   'rotation-and-concurrency',
   'operations',
