@@ -4,13 +4,12 @@
 // AWS CLI run costs a Python start). Good calls answer; bad input and operations the local cloud
 // does not implement get AWS's error shape for that protocol, which these
 // clients turn into their usual "An error occurred (Code)" / ClientError.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
 import { runProcess } from '../../helpers/run-cli.js';
+import { AWS_V2, awsCli, haveAwsCli } from '../../helpers/aws-cli.js';
 
-const AWS_V2 = '/usr/bin/aws';
-const haveCli = existsSync(AWS_V2);
+const haveCli = haveAwsCli;
 if (!haveCli) console.warn(`skipping the AWS CLI v2 checks: no ${AWS_V2} (apt-get install awscli)`);
 
 let t: TestCloud;
@@ -22,20 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const env = () => ({
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_ACCESS_KEY_ID: 'AKIDCLIENT',
-  AWS_SECRET_ACCESS_KEY: 'client',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-});
-const aws = async (...args: string[]) => {
-  const r = await runProcess(AWS_V2, [...args, '--endpoint-url', t.cloud.endpoint, '--output', 'json'], { env: env() });
-  return { ...r, json: () => JSON.parse(r.stdout), error: /An error occurred \(([^)]+)\)/.exec(r.stderr)?.[1] };
-};
+const aws = (...args: string[]) => awsCli(t.cloud.endpoint, ...args);
 
 describe.skipIf(!haveCli)('the AWS CLI v2', () => {
   // each AWS CLI run starts Python and botocore: seconds apiece on a loaded machine

@@ -1,7 +1,6 @@
 // CloudFront Functions and KeyValueStores in the local cloud, through clients
 // we did not write: the AWS SDK (CloudFront, and the KeyValueStore data plane
 // signed with SigV4A), the AWS CLI v2 (functions) and boto3 (stores).
-import { existsSync } from 'node:fs';
 import {
   CreateFunctionCommand,
   CreateKeyValueStoreCommand,
@@ -16,6 +15,7 @@ import { DescribeKeyValueStoreCommand as DescribeStoreData, GetKeyCommand, ListK
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKvsClient } from '../../../handlers/shared/kvs-client.js';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
+import { awsCli, awsCliEnv, haveAwsCli } from '../../helpers/aws-cli.js';
 import { runProcess } from '../../helpers/run-cli.js';
 
 let t: TestCloud;
@@ -106,23 +106,9 @@ describe('functions and stores through the AWS SDK', () => {
   });
 });
 
-const AWS_V2 = '/usr/bin/aws';
-const env = () => ({
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  AWS_ACCESS_KEY_ID: 'AKIDCLIENT',
-  AWS_SECRET_ACCESS_KEY: 'client',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-  AWS_CONFIG_FILE: '/dev/null',
-});
-
-describe.skipIf(!existsSync(AWS_V2))('functions through the AWS CLI v2', () => {
+describe.skipIf(!haveAwsCli)('functions through the AWS CLI v2', () => {
   it('creates, describes, publishes and tests a function', { timeout: 300_000 }, async () => {
-    const aws = async (...args: string[]) => {
-      const r = await runProcess(AWS_V2, [...args, '--endpoint-url', t.cloud.endpoint, '--output', 'json'], { env: env() });
-      return { ...r, json: () => JSON.parse(r.stdout) };
-    };
+    const aws = (...args: string[]) => awsCli(t.cloud.endpoint, ...args);
     const fn = 'function handler(event) { event.request.headers["x-cli"] = { value: "yes" }; return event.request; }';
     const created = await aws('cloudfront', 'create-function', '--name', 'cli-fn', '--function-config', 'Comment=cli,Runtime=cloudfront-js-2.0', '--function-code', Buffer.from(fn).toString('base64'));
     expect(created.code, created.stderr).toBe(0);
@@ -150,7 +136,7 @@ described = cf.describe_key_value_store(Name='boto-store')
 listed = cf.list_key_value_stores()
 print(json.dumps({'arn': made['KeyValueStore']['ARN'], 'etag': bool(described['ETag']), 'status': described['KeyValueStore']['Status'], 'names': [s['Name'] for s in listed['KeyValueStoreList']['Items']]}))
 `;
-    const r = await runProcess('python3', ['-c', script, t.cloud.endpoint], { env: { ...env(), AWS_EC2_METADATA_DISABLED: 'true' } });
+    const r = await runProcess('python3', ['-c', script, t.cloud.endpoint], { env: { ...awsCliEnv(), AWS_EC2_METADATA_DISABLED: 'true' } });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ etag: true, status: 'READY' });

@@ -123,21 +123,13 @@ export class CloudFrontFunctions {
 
   /** The store of that name, created when missing (the site set-up's library call). */
   ensureStore(name: string, comment: string): KeyValueStoreState {
-    const existing = this.state.keyValueStores.find((k) => k.name === name);
-    if (existing) return existing;
+    return this.state.keyValueStores.find((k) => k.name === name) ?? this.newStore(name, comment);
+  }
+
+  private newStore(name: string, comment: string): KeyValueStoreState {
     const now = this.host.now();
     const id = randomUUID();
-    const k: KeyValueStoreState = {
-      name,
-      id,
-      arn: `arn:aws:cloudfront::${accountOf(this.host)}:key-value-store/${id}`,
-      comment,
-      created: now,
-      lastModified: now,
-      etag: newEtag(),
-      dataEtag: newEtag(),
-      items: {},
-    };
+    const k: KeyValueStoreState = { name, id, arn: `arn:aws:cloudfront::${accountOf(this.host)}:key-value-store/${id}`, comment, created: now, lastModified: now, etag: newEtag(), dataEtag: newEtag(), items: {} };
     this.state.keyValueStores.push(k);
     return this.save(k);
   }
@@ -310,21 +302,8 @@ export class CloudFrontFunctions {
       const name = String(req?.Name ?? '');
       if (!NAME.test(name)) throw new ServiceError('InvalidArgument', 'Name must be 1-64 characters: letters, digits, - and _.');
       if (this.state.keyValueStores.some((k) => k.name === name)) throw new ServiceError('EntityAlreadyExists', `A key value store with the name ${name} already exists.`, 409);
-      const id = randomUUID();
-      const now = this.host.now();
-      const k: KeyValueStoreState = {
-        name,
-        id,
-        arn: `arn:aws:cloudfront::${accountOf(this.host)}:key-value-store/${id}`,
-        comment: typeof req?.Comment === 'string' ? req.Comment : '',
-        created: now,
-        lastModified: now,
-        etag: newEtag(),
-        dataEtag: newEtag(),
-        items: {},
-      };
-      this.state.keyValueStores.push(k);
-      return this.save({ status: 201, body: this.storeXml(k), headers: { etag: k.etag, location: `https://cloudfront.amazonaws.com${K}/${k.arn}` } });
+      const k = this.newStore(name, typeof req?.Comment === 'string' ? req.Comment : '');
+      return { status: 201, body: this.storeXml(k), headers: { etag: k.etag, location: `https://cloudfront.amazonaws.com${K}/${k.arn}` } };
     },
     DescribeKeyValueStore: (i): RestOutput => {
       const k = this.store(i.Name);
