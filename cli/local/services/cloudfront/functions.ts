@@ -129,7 +129,17 @@ export class CloudFrontFunctions {
   private newStore(name: string, comment: string): KeyValueStoreState {
     const now = this.host.now();
     const id = randomUUID();
-    const k: KeyValueStoreState = { name, id, arn: `arn:aws:cloudfront::${accountOf(this.host)}:key-value-store/${id}`, comment, created: now, lastModified: now, etag: newEtag(), dataEtag: newEtag(), items: {} };
+    const k: KeyValueStoreState = {
+      name,
+      id,
+      arn: `arn:aws:cloudfront::${accountOf(this.host)}:key-value-store/${id}`,
+      comment,
+      created: now,
+      lastModified: now,
+      etag: newEtag(),
+      dataEtag: newEtag(),
+      items: {},
+    };
     this.state.keyValueStores.push(k);
     return this.save(k);
   }
