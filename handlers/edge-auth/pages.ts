@@ -64,15 +64,14 @@ export const wantsHtml = (accept: readonly string[] | undefined): boolean => (ac
 /** The 401 for a request: HTML when it accepts text/html, one line of text otherwise. */
 export function challengeResponder(realm: string, accessHint: string): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
   const parts = challengeParts(realm, accessHint);
-  const fixed: CloudFrontHeaders = {};
-  for (const [key, value] of parts.headers) fixed[key.toLowerCase()] = [{ key, value }];
-  return (headers) => {
-    const html = wantsHtml(headerValues(headers, 'accept'));
-    return {
-      status: '401',
-      statusDescription: 'Unauthorized',
-      headers: { ...fixed, 'content-type': [{ key: 'Content-Type', value: html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' }] },
-      body: html ? parts.html : parts.text,
-    };
+  // Both answers are built once (a 401 is the hot path of a flood) and never changed by anyone.
+  const answer = (contentType: string, body: string): CloudFrontResultResponse => {
+    const headers: CloudFrontHeaders = {};
+    for (const [key, value] of [...parts.headers, ['Content-Type', contentType] as [string, string]])
+      headers[key.toLowerCase()] = Object.freeze([Object.freeze({ key, value })]) as CloudFrontHeaders[string];
+    return Object.freeze({ status: '401', statusDescription: 'Unauthorized', headers: Object.freeze(headers), body });
   };
+  const html = answer('text/html; charset=utf-8', parts.html);
+  const text = answer('text/plain; charset=utf-8', parts.text);
+  return (headers) => (wantsHtml(headerValues(headers, 'accept')) ? html : text);
 }
