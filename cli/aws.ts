@@ -8,6 +8,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_CREDENTIALS } from './local/credentials.js';
 import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
+import type { StatusReads } from './status-reads.js';
 
 export interface AwsTarget {
   region: string;
@@ -24,7 +25,11 @@ export interface AwsClients {
   keyValueStore(): Promise<CloudFrontKeyValueStoreClient>;
   /** the secret reads of show-creds: without the SDK against the local cloud */
   secretReads(): SecretReads;
+  /** the reads of status: likewise */
+  statusReads(): Promise<StatusReads>;
 }
+
+const LOCAL_SIGNING = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
 
 export function createAwsClients(target: AwsTarget): AwsClients {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -43,8 +48,12 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
     secretReads() {
       if (!target.endpoint) return sdkSecretReads(this.secretsManager);
-      const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
-      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials });
+      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_SIGNING });
+    },
+    async statusReads() {
+      const { lightStatusReads, sdkStatusReads } = await import('./status-reads.js');
+      if (target.endpoint) return lightStatusReads({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_SIGNING });
+      return sdkStatusReads({ sm: () => this.secretsManager(), lambda: () => this.lambda(), cf: () => this.cloudfront() });
     },
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
     keyValueStore: () => once('kvs', async () => (await import('../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),

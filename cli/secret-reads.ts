@@ -56,27 +56,36 @@ export class AwsJsonError extends Error {
 
 const date = (epochSeconds: unknown): Date | undefined => (typeof epochSeconds === 'number' ? new Date(epochSeconds * 1000) : undefined);
 
-export function lightSecretReads(options: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } }): SecretReads {
-  async function call(operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>): Promise<Record<string, unknown>> {
-    const [{ signJsonPost }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
-    const url = new URL(options.endpoint);
-    const body = JSON.stringify(payload);
-    const headers = signJsonPost({ url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body }, options.credentials);
-    const answer = await localRequest(url.href, { method: 'POST', headers, body, timeoutMs: 10_000 });
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(answer.body) as Record<string, unknown>;
-    } catch {
-      throw new AwsJsonError('InternalFailure', `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`, answer.status);
-    }
-    if (answer.status < 200 || answer.status >= 300) {
-      const code = String(parsed.__type ?? `Http${answer.status}`)
-        .split('#')
-        .pop()!;
-      throw new AwsJsonError(code, String(parsed.message ?? parsed.Message ?? code), answer.status);
-    }
-    return parsed;
+export interface LightTarget {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** One Secrets Manager JSON 1.1 call against the local cloud; AWS's errors come back shaped as the SDK shapes them. */
+export async function lightJsonCall(options: LightTarget, operation: 'GetSecretValue' | 'DescribeSecret' | 'ListSecretVersionIds', payload: Record<string, string>): Promise<Record<string, unknown>> {
+  const [{ signJsonPost }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
+  const url = new URL(options.endpoint);
+  const body = JSON.stringify(payload);
+  const headers = signJsonPost({ url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body }, options.credentials);
+  const answer = await localRequest(url.href, { method: 'POST', headers, body, timeoutMs: 10_000 });
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(answer.body) as Record<string, unknown>;
+  } catch {
+    throw new AwsJsonError('InternalFailure', `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`, answer.status);
   }
+  if (answer.status < 200 || answer.status >= 300) {
+    const code = String(parsed.__type ?? `Http${answer.status}`)
+      .split('#')
+      .pop()!;
+    throw new AwsJsonError(code, String(parsed.message ?? parsed.Message ?? code), answer.status);
+  }
+  return parsed;
+}
+
+export function lightSecretReads(options: LightTarget): SecretReads {
+  const call = (operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>) => lightJsonCall(options, operation, payload);
   return {
     async getSecretValue(secretId, stage) {
       const out = await call('GetSecretValue', { SecretId: secretId, VersionStage: stage });

@@ -13,12 +13,11 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
   command.action(async (flags: TargetOptions & { json?: boolean }) => {
     const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../target.js'), import('../ops/status.js'), import('../ui/status.js')]);
     const target = await resolveTarget(flags, ctx.env);
-    const edgeKnown = Boolean(target.functionName && target.distributionId);
-    const functionEngine = target.engine === 'cloudfront-function';
+    const { clients } = target;
     const status = await readStatus(
       {
-        sm: await target.clients.secretsManager(),
-        ...(edgeKnown ? { cf: await target.clients.cloudfront(), ...(functionEngine ? { kvs: await target.clients.keyValueStore() } : { lambda: await target.clients.lambda() }) } : {}),
+        reads: await clients.statusReads(),
+        functionEngine: { sm: () => clients.secretsManager(), cf: () => clients.cloudfront(), kvs: () => clients.keyValueStore() },
       },
       {
         secretId: target.secretId,

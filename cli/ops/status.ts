@@ -1,14 +1,14 @@
 // `status`: what the secret and the edge are doing, and what is wrong.
 
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeRotationRules } from '../../handlers/shared/schedule.js';
 import { CliError } from '../errors.js';
+import type { StatusReads } from '../status-reads.js';
 import { explainAwsError } from '../target.js';
 import { allBehaviors, protectionGaps } from './attach.js';
-import { publishedVersions, versionsInUse } from './distribution.js';
+import { versionsInUse } from './distribution.js';
 import type { RotationProbe } from './rotate.js';
 
 export interface StatusInput {
@@ -64,13 +64,13 @@ export interface Status {
 const STUCK_AFTER_MS = 10 * 60_000;
 
 /** AWSCURRENT must parse (else every request gets 503); an unusable AWSPREVIOUS only loses its grace period. */
-async function unusableValues(sm: SecretsManagerClient, secretId: string, versions: Status['secret']['versions']): Promise<Problem[]> {
-  const [{ GetSecretValueCommand }, { parseSecretValue }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../../handlers/shared/secret-value.js')]);
+async function unusableValues(reads: StatusReads, secretId: string, versions: Status['secret']['versions']): Promise<Problem[]> {
+  const { parseSecretValue } = await import('../../handlers/shared/secret-value.js');
   const problems: Problem[] = [];
   for (const stage of ['AWSCURRENT', 'AWSPREVIOUS'] as const) {
     if (!versions.some((v) => v.stages.includes(stage))) continue;
     try {
-      parseSecretValue((await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }))).SecretString ?? '');
+      parseSecretValue(await reads.secretString(secretId, stage));
     } catch (error) {
       const why = (error as Error).message; // names fields, never values
       problems.push(
@@ -83,13 +83,21 @@ async function unusableValues(sm: SecretsManagerClient, secretId: string, versio
   return problems;
 }
 
-export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: LambdaClient; cf?: CloudFrontClient; kvs?: CloudFrontKeyValueStoreClient }, input: StatusInput): Promise<Status> {
+/**
+ * `reads` serve the secret and the Lambda@Edge engine; the CloudFront Functions engine's parts
+ * (DescribeFunction, the store) go through the SDK clients, made only when that engine is asked about.
+ */
+export interface StatusClients {
+  reads: StatusReads;
+  /** with the knowledge of which edge: for the cloudfront-function engine */
+  functionEngine?: { sm: () => Promise<SecretsManagerClient>; cf: () => Promise<CloudFrontClient>; kvs: () => Promise<CloudFrontKeyValueStoreClient> };
+}
+
+export async function readStatus(clients: StatusClients, input: StatusInput): Promise<Status> {
   const now = input.now ?? Date.now;
-  const { DescribeSecretCommand, ListSecretVersionIdsCommand } = await import('@aws-sdk/client-secrets-manager');
-  const [described, versions] = await Promise.all([
-    clients.sm.send(new DescribeSecretCommand({ SecretId: input.secretId })),
-    clients.sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId })),
-  ]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
+  const { reads } = clients;
+  const [described, versionList] = await Promise.all([reads.describeSecret(input.secretId), reads.secretVersions(input.secretId)]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
+  const versions = { Versions: versionList };
   const problems: Problem[] = [];
   const rules = described.RotationRules;
   const secret: Status['secret'] = {
@@ -108,7 +116,7 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
   if (!secret.versions.some((v) => v.stages.includes('AWSCURRENT'))) {
     problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: 'basicauth rotate --now' });
   } else {
-    problems.push(...(await unusableValues(clients.sm, input.secretId, secret.versions)));
+    problems.push(...(await unusableValues(reads, input.secretId, secret.versions)));
   }
   const pending = secret.versions.find((v) => v.stages.includes('AWSPENDING') && !v.stages.includes('AWSCURRENT'));
   if (pending) {
@@ -134,13 +142,13 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
   }
 
   let edge: Status['edge'];
-  if (input.engine === 'cloudfront-function' && input.functionName && input.distributionId && clients.cf) {
+  const fe = clients.functionEngine;
+  if (input.engine === 'cloudfront-function' && input.functionName && input.distributionId && fe) {
     const engine = await import('./function-engine.js');
-    const e = await engine.readFunctionEdge(clients.cf, input.functionName, input.distributionId);
-    const store =
-      input.keyValueStoreArn && clients.kvs
-        ? await engine.readStoreState({ sm: clients.sm, kvs: clients.kvs }, { secretId: input.secretId, keyValueStoreArn: input.keyValueStoreArn, graceSeconds: input.graceSeconds }, now())
-        : undefined;
+    const e = await engine.readFunctionEdge(await fe.cf(), input.functionName, input.distributionId);
+    const store = input.keyValueStoreArn
+      ? await engine.readStoreState({ sm: await fe.sm(), kvs: await fe.kvs() }, { secretId: input.secretId, keyValueStoreArn: input.keyValueStoreArn, graceSeconds: input.graceSeconds }, now())
+      : undefined;
     edge = { ...e, latestVersion: 'LIVE', distributionId: input.distributionId, engine: 'cloudfront-function', ...(store ? { store } : {}) };
     if (store) problems.push(...engine.storeProblems(store));
     const leftOut = input.leaveUnprotected ?? [];
@@ -151,38 +159,36 @@ export async function readStatus(clients: { sm: SecretsManagerClient; lambda?: L
         fix: 'associate the function with it, or name it in distribution.leaveUnprotected if that is on purpose',
       });
     }
-  } else if (input.functionName && input.distributionId && clients.lambda && clients.cf) {
-    const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
-    const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
-    const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })).catch((error: { name?: string }) => {
+  } else if (input.functionName && input.distributionId && input.engine !== 'cloudfront-function') {
+    const fn = await reads.functionArn(input.functionName).catch((error: { name?: string }) => {
       if (error.name === 'ResourceNotFoundException')
         throw new CliError(`no function named ${input.functionName} in us-east-1`, { hint: 'check --function (the edge function, by name or ARN), or deploy first', cause: error });
       throw error;
     });
-    const functionArn = fn.FunctionArn as string;
-    const latestVersion = (await publishedVersions(clients.lambda, input.functionName)).at(-1)?.version;
-    const d = await clients.cf.send(new GetDistributionCommand({ Id: input.distributionId })).catch((error: { name?: string }) => {
+    const functionArn = fn.arn;
+    const latestVersion = (await reads.functionVersions(input.functionName)).at(-1)?.version;
+    const d = await reads.distribution(input.distributionId).catch((error: { name?: string }) => {
       if (error.name === 'NoSuchDistribution')
         throw new CliError(`no distribution ${input.distributionId}`, { hint: 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first', cause: error });
       throw error;
     });
-    const config = d.Distribution?.DistributionConfig ?? ({} as never);
+    const config = d.config;
     const behaviors = versionsInUse(config, functionArn);
     const leftOut = input.leaveUnprotected ?? [];
     const gaps = protectionGaps(config, functionArn, latestVersion, leftOut);
     const unprotected = allBehaviors(config)
       .map((b) => b.pathPattern)
       .filter((p) => !behaviors.some((b) => b.pathPattern === p));
-    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.Distribution?.DomainName, status: d.Distribution?.Status, behaviors, unprotected };
+    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.domainName, status: d.status, behaviors, unprotected };
     for (const gap of gaps) {
       problems.push(
         gap.runs === undefined
           ? {
               severity: 'error',
-              message: `cache behavior ${gap.pathPattern} runs no version of ${fn.FunctionName}: its requests skip the password check`,
+              message: `cache behavior ${gap.pathPattern} runs no version of ${fn.name}: its requests skip the password check`,
               fix: 'basicauth attach (or name it in distribution.leaveUnprotected if that is on purpose)',
             }
-          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.FunctionName}; the current one is ${latestVersion}`, fix: 'basicauth publish' },
+          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.name}; the current one is ${latestVersion}`, fix: 'basicauth publish' },
       );
     }
     const onPurpose = unprotected.filter((p) => leftOut.includes(p));

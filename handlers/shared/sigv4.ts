@@ -1,6 +1,7 @@
-// AWS Signature Version 4 for the one kind of request our light clients send:
-// a POST of a JSON body to an AWS JSON-protocol endpoint (Secrets Manager's
-// GetSecretValue and DescribeSecret). Written here rather than taken from
+// AWS Signature Version 4 for the requests our light clients send: a POST of
+// a JSON body to an AWS JSON-protocol endpoint (Secrets Manager's
+// GetSecretValue and DescribeSecret), and a GET without a body (the REST reads
+// of `status --local`). Written here rather than taken from
 // aws4 because that library is general (query signing, S3, its own LRU
 // cache) and reaches node:url and node:querystring through CommonJS require:
 // 40% of the edge bundle's code for what takes a page here.
@@ -49,14 +50,23 @@ function escapeUri(text: string): string {
 
 /** The headers to send with the request: the ones signed, content-length and authorization. */
 export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Record<string, string> {
+  return sign('POST', request, { 'content-type': CONTENT_TYPE, 'x-amz-target': request.target }, request.body, credentials);
+}
+
+/** The headers of a GET without a body (REST reads): the ones signed and authorization. */
+export function signGet(request: Omit<JsonPost, 'target' | 'body'>, credentials: AwsCredentials): Record<string, string> {
+  const { 'content-length': _none, ...headers } = sign('GET', request, {}, '', credentials);
+  return headers;
+}
+
+function sign(method: 'GET' | 'POST', request: Omit<JsonPost, 'target' | 'body'>, extra: Record<string, string>, body: string, credentials: AwsCredentials): Record<string, string> {
   const amzDate = (request.date ?? new Date()).toISOString().replace(/[:-]|\.\d{3}/g, ''); // 20261129T170000Z
   const day = amzDate.slice(0, 8);
   const signed: Record<string, string> = {
-    'content-type': CONTENT_TYPE,
+    ...extra,
     host: request.url.host,
     'x-amz-date': amzDate,
     ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
-    'x-amz-target': request.target,
   };
   const names = Object.keys(signed).sort();
   const signedHeaders = names.join(';');
@@ -67,9 +77,7 @@ export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Re
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalRequest = ['POST', canonicalPath, canonicalQuery, names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''), signedHeaders, sha256Hex(request.body)].join(
-    '\n',
-  );
+  const canonicalRequest = [method, canonicalPath, canonicalQuery, names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''), signedHeaders, sha256Hex(body)].join('\n');
   const scope = `${day}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
   const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, request.region, request.service))
@@ -77,7 +85,7 @@ export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Re
     .digest('hex');
   return {
     ...signed,
-    'content-length': String(Buffer.byteLength(request.body, 'utf8')),
+    'content-length': String(Buffer.byteLength(body, 'utf8')),
     authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
   };
 }

@@ -94,6 +94,24 @@ describe('basicauth dev', () => {
     expect(JSON.parse(missing.stdout).error.message).toMatch(/secret basicauth\/nope not found/);
   });
 
+  it('status says the same through the AWS SDK (the path real AWS takes) as through the light local clients', async () => {
+    const d = await dev();
+    const light = await runCli(['status', '--local', '--state-dir', stateDir, '--json']);
+    expect(light.code, light.stderr).toBe(0);
+    const env = { AWS_ENDPOINT_URL: d.info.endpoint, AWS_ACCESS_KEY_ID: 'AKIDSDKPATH', AWS_SECRET_ACCESS_KEY: 'sdk-path', AWS_REGION: 'us-east-1' };
+    const target = ['--secret-id', d.info.secretId, '--function', 'basicauth-dev-edge-auth', '--distribution', d.info.distributionId];
+    const sdk = await runCli(['status', ...target, '--json'], { env, cwd: stateDir });
+    expect(sdk.code, sdk.stderr).toBe(0);
+    const parsed = JSON.parse(sdk.stdout);
+    expect(parsed.edge).toMatchObject({ latestVersion: '1', behaviors: [{ pathPattern: '*', version: '1' }], unprotected: [] });
+    expect(parsed).toEqual(JSON.parse(light.stdout));
+    const wrong = await runCli(['status', '--local', '--state-dir', stateDir, '--function', 'nope']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/no function named nope in us-east-1/);
+    const noDistribution = await runCli(['status', '--local', '--state-dir', stateDir, '--distribution', 'ENOPE']);
+    expect(noDistribution.stderr).toMatch(/no distribution ENOPE/);
+  });
+
   it('show-creds speaks every format and explains what it cannot do', async () => {
     const d = await dev();
     const json = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json']);

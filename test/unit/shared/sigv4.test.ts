@@ -4,7 +4,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signJsonPost, type AwsCredentials } from '../../../handlers/shared/sigv4.js';
+import { signGet, signJsonPost, type AwsCredentials } from '../../../handlers/shared/sigv4.js';
 
 const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
   typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -78,5 +78,28 @@ describe('signJsonPost', () => {
   it('never puts the secret access key in a header', () => {
     const headers = signJsonPost({ url: new URL('https://h/'), region: 'us-east-1', service: 'secretsmanager', target: 't', body: '{}' }, base);
     expect(JSON.stringify(headers)).not.toContain(base.secretAccessKey);
+  });
+});
+
+describe('signGet', () => {
+  it('signs a REST read (a path with an ARN, a query) exactly as the AWS SDK does', async () => {
+    const url = new URL('http://127.0.0.1:4599/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Aedge/versions?Marker=2&MaxItems=50');
+    const date = new Date('2026-11-29T17:05:09.123Z');
+    const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', credentials: base, sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+    const signed = (await signer.sign(
+      {
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: decodeURIComponent(url.pathname).replace(/:/g, '%3A'),
+        query: Object.fromEntries(url.searchParams),
+        headers: { host: url.host },
+      } as never,
+      { signingDate: date },
+    )) as unknown as { headers: Record<string, string> };
+    const ours = signGet({ url, region: 'us-east-1', service: 'lambda', date }, base);
+    expect(ours.authorization).toBe(signed.headers.authorization);
+    expect(ours['content-length']).toBeUndefined();
   });
 });
