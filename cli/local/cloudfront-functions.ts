@@ -1,7 +1,7 @@
 // Runs CloudFront Functions code the way the cloudfront-js-2.0 runtime does,
-// as far as this machine can tell: code at most 10 KB; `import` of
-// `cloudfront` (KeyValueStore reads of the one associated store) and `crypto`
-// (createHash/createHmac) and nothing else; no network, no timers, no
+// as far as this machine can tell: code at most 10 KB; `import` (or
+// `require`) of `cloudfront` (KeyValueStore reads of the one associated
+// store) and `crypto` (createHash/createHmac) and nothing else; no network, no timers, no
 // process, no eval or Function constructor; a fresh global scope per request
 // (nothing carries over between requests); a compute budget per request, the
 // handler's awaits included; the event and result shapes checked. Code that
@@ -201,8 +201,14 @@ export class CloudFrontFunction {
       meta: () => JSON.stringify(store.meta()),
     };
     const modules = sandbox.__modules as Record<string, unknown>;
-    if (this.bindings.some(([, m]) => m === 'cloudfront')) modules.cloudfront = (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi);
-    if (this.bindings.some(([, m]) => m === 'crypto')) modules.crypto = cryptoModule();
+    // made when first asked for, by an import or by require(), which the runtime also offers for these two
+    const load = (name: string): unknown => {
+      if (name === 'cloudfront') return (modules.cloudfront ??= (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi));
+      if (name === 'crypto') return (modules.crypto ??= cryptoModule());
+      throw new Error(`Cannot find module '${name}': cloudfront-js-2.0 offers only "cloudfront" and "crypto"`);
+    };
+    for (const [, module] of this.bindings) load(module);
+    sandbox.require = (name: unknown) => load(String(name));
     return { context, sandbox, logs };
   }
 }
