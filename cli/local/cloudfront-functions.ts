@@ -203,9 +203,9 @@ export class CloudFrontFunction {
     const modules = sandbox.__modules as Record<string, unknown>;
     // made when first asked for, by an import or by require(), which the runtime also offers for these two
     const load = (name: string): unknown => {
-      if (name === 'cloudfront') return (modules.cloudfront ??= (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi));
-      if (name === 'crypto') return (modules.crypto ??= cryptoModule());
-      throw new Error(`Cannot find module '${name}': cloudfront-js-2.0 offers only "cloudfront" and "crypto"`);
+      if (name !== 'cloudfront' && name !== 'crypto') throw new Error(`Cannot find module '${name}': cloudfront-js-2.0 offers only "cloudfront" and "crypto"`);
+      if (!(name in modules)) modules[name] = name === 'crypto' ? cryptoModule() : (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi);
+      return modules[name];
     };
     for (const [, module] of this.bindings) load(module);
     sandbox.require = (name: unknown) => load(String(name));
