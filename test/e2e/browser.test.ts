@@ -5,20 +5,17 @@
 // what Chromium renders after wrong credentials. Screenshots of the 401 page
 // and the dashboard are kept in test/artifacts/. Skipped, saying why, where
 // Chromium is missing (.ci/run installs it).
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { hasChromium, launchChromium, withContext as inContext } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { until } from '../helpers/local-cloud.js';
 import { runCli } from '../helpers/run-cli.js';
 
-const CHROMIUM = process.env.BASICAUTH_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 const ARTIFACTS = join(PACKAGE_ROOT, 'test/artifacts');
 const HINT = 'Ask the browser-test team in #access.';
 
@@ -45,11 +42,7 @@ beforeAll(async () => {
     }),
   );
   dev = await startDevProcess(join(cwd, 'state'), ['--config', config, '--deploy-seconds', '1'], { cwd });
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 60_000);
 
@@ -60,14 +53,7 @@ afterAll(async () => {
   if (cwd) await rm(cwd, { recursive: true, force: true });
 });
 
-async function withContext<T>(options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> {
-  const context = await browser.newContext(options);
-  try {
-    return await run(context);
-  } finally {
-    await context.close();
-  }
-}
+const withContext = <T>(options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> => inContext(browser, options, run);
 
 describe.skipIf(!hasChromium)('in Chromium', () => {
   it('asks for credentials, and shows a person who has none the 401 page with the configured hint', async () => {
