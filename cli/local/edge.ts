@@ -8,7 +8,7 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LocalCloud } from './cloud.js';
-import { CloudFrontFunctionError, type CloudFrontFunction } from './cloudfront-functions.js';
+import { CloudFrontFunctionError, SLOW_MS, type CloudFrontFunction } from './cloudfront-functions.js';
 import { functionEvent, requestFromFunction, responseFromFunction } from './function-event.js';
 import type { EdgeOrigin } from './services/cloudfront/config.js';
 import { FunctionError } from './services/lambda/runtime.js';
@@ -144,6 +144,12 @@ export class LocalEdge {
         }
         seen.computeMs = run.computeMs;
         for (const line of run.logs) this.o.cloud.emit({ type: 'function.log', label: name, line });
+        if (run.computeMs > SLOW_MS)
+          this.o.cloud.emit({
+            type: 'function.log',
+            label: name,
+            line: `slow: this request took ${run.computeMs.toFixed(1)} ms in the local runtime; CloudFront stops a function past its compute budget (about 1 ms)`,
+          });
         if ('statusCode' in run.result) {
           const answer = responseFromFunction(run.result);
           seen.outcome = outcomeOf(req, answer.status);
