@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/run-cli.js';
 import { until } from '../helpers/local-cloud.js';
 
@@ -21,7 +21,19 @@ try {
 const FAKE = fileURLToPath(new URL('../fixtures/terraform/fake-terraform.mjs', import.meta.url));
 let cwd: string;
 let session: string;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+// A tmux server of this file's own, kept alive between sessions: with the default one, a
+// session started just as the last one was killed can meet the server as it exits
+// ("server exited unexpectedly").
+const SOCKET = `basicauth-tty-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+if (hasTmux) tmux('start-server', ';', 'set-option', '-g', 'exit-empty', 'off');
+afterAll(() => {
+  try {
+    if (hasTmux) tmux('kill-server');
+  } catch {
+    // already gone
+  }
+});
 const screen = () => tmux('capture-pane', '-p', '-t', session);
 const waitFor = (text: RegExp) => until(() => text.test(screen()) || undefined, 15_000, `${text} on screen:\n${screen()}`);
 const type = (keys: string) => tmux('send-keys', '-t', session, keys, 'Enter');
