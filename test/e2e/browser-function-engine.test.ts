@@ -1,48 +1,25 @@
 // Chromium against `basicauth dev --engine cloudfront-function`: the same 401
 // page from the CloudFront function, the site with the right credentials, and
 // a rotation that locks the old password out at the very next request.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, withContext } from '../helpers/chromium.js';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
+import { hasChromium, startBrowserSite, withContext, type BrowserSite } from '../helpers/chromium.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const HINT = 'Ask the function-engine team in #access.';
-let cwd: string;
-let dev: DevProcess;
+let site: BrowserSite;
+let dev: BrowserSite['dev'];
 let browser: Browser;
-const local = () => ['--local', '--state-dir', dev.info.stateDir];
-const credentials = async () => {
-  const [username, password] = (await runCli(['show-creds', ...local(), '--format', 'curl'])).stdout.trim().split(/:(.*)/s) as [string, string];
-  return { username, password };
-};
+const local = () => site.local();
+const credentials = () => site.credentials();
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  cwd = await mkdtemp(join(tmpdir(), 'basicauth-browser-cff-'));
-  const config = join(cwd, 'basicauth.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      name: 'browser-cff',
-      region: 'us-east-1',
-      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
-      edge: { engine: 'cloudfront-function', bypassPaths: ['/healthz'], accessHint: HINT },
-    }),
-  );
-  dev = await startDevProcess(join(cwd, 'state'), ['--config', config, '--deploy-seconds', '0'], { cwd });
-  browser = await launchChromium();
+  site = await startBrowserSite('browser-cff', { engine: 'cloudfront-function', bypassPaths: ['/healthz'], accessHint: HINT }, ['--deploy-seconds', '0']);
+  ({ dev, browser } = site);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  dev?.child.kill('SIGTERM');
-  await dev?.exited;
-  if (cwd) await rm(cwd, { recursive: true, force: true });
-});
+afterAll(() => site?.stop());
 
 describe.skipIf(!hasChromium)('in Chromium, the cloudfront-function engine', () => {
   it('shows the 401 page with the hint, the site with the right credentials, and the bypass path without', async () => {

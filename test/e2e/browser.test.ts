@@ -5,53 +5,32 @@
 // what Chromium renders after wrong credentials. Screenshots of the 401 page
 // and the dashboard are kept in test/artifacts/. Skipped, saying why, where
 // Chromium is missing (.ci/run installs it).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { hasChromium, launchChromium, withContext as inContext } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
-import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
+import { hasChromium, startBrowserSite, withContext as inContext, type BrowserSite } from '../helpers/chromium.js';
 import { until } from '../helpers/local-cloud.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const ARTIFACTS = join(PACKAGE_ROOT, 'test/artifacts');
 const HINT = 'Ask the browser-test team in #access.';
 
-let cwd: string;
-let dev: DevProcess;
+let site: BrowserSite;
+let dev: BrowserSite['dev'];
 let browser: Browser;
-const local = () => ['--local', '--state-dir', dev.info.stateDir];
-const credentials = async () => {
-  const [username, password] = (await runCli(['show-creds', ...local(), '--format', 'curl'])).stdout.trim().split(/:(.*)/s) as [string, string];
-  return { username, password };
-};
+const local = () => site.local();
+const credentials = () => site.credentials();
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  cwd = await mkdtemp(join(tmpdir(), 'basicauth-browser-'));
-  const config = join(cwd, 'basicauth.config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      name: 'browser-test',
-      region: 'us-east-1',
-      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
-      edge: { bypassPaths: ['/healthz'], cacheTtlSeconds: 2, accessHint: HINT },
-    }),
-  );
-  dev = await startDevProcess(join(cwd, 'state'), ['--config', config, '--deploy-seconds', '1'], { cwd });
-  browser = await launchChromium();
+  site = await startBrowserSite('browser-test', { bypassPaths: ['/healthz'], cacheTtlSeconds: 2, accessHint: HINT }, ['--deploy-seconds', '1']);
+  ({ dev, browser } = site);
   await mkdir(ARTIFACTS, { recursive: true });
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  dev?.child.kill('SIGTERM');
-  await dev?.exited;
-  if (cwd) await rm(cwd, { recursive: true, force: true });
-});
+afterAll(() => site?.stop());
 
 const withContext = <T>(options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> => inContext(browser, options, run);
 
