@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
+import { leftovers, NOTHING_LEFT, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
 
 const { terraform, why } = terraformOrWhy();
@@ -84,17 +84,7 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(destroyed.body).toMatchObject({ status: 'destroyed', secret: { name: 'basicauth/staging', recoveryWindowDays: 7 } });
-    expect(leftovers(project, 'staging')).toEqual({
-      functions: [],
-      roles: [],
-      policies: [],
-      logGroups: [],
-      distributions: [],
-      originAccessControls: [],
-      cloudFrontFunctions: [],
-      keyValueStores: [],
-      liveSecrets: [],
-    });
+    expect(leftovers(project, 'staging')).toEqual(NOTHING_LEFT);
     expect((await fetch(site).catch(() => undefined))?.status).toBeUndefined(); // its edge is gone with it
 
     const again = await project.json('deploy', '--yes');

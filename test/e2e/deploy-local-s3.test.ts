@@ -5,7 +5,7 @@
 // policy again for its new distribution.
 import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
+import { leftovers, NOTHING_LEFT, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
 
 const { terraform, why } = terraformOrWhy();
@@ -59,17 +59,7 @@ describe.skipIf(!terraform)('deploy --local, S3 origin', () => {
 
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(leftovers(project, 'docs')).toEqual({
-      functions: [],
-      roles: [],
-      policies: [],
-      logGroups: [],
-      distributions: [],
-      originAccessControls: [],
-      cloudFrontFunctions: [],
-      keyValueStores: [],
-      liveSecrets: [],
-    });
+    expect(leftovers(project, 'docs')).toEqual(NOTHING_LEFT);
 
     const again = await project.json('deploy', '--yes');
     expect(again.code, again.stderr).toBe(0);

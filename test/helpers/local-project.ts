@@ -60,6 +60,9 @@ export async function startProject(name: string, config: Record<string, unknown>
   };
 }
 
+/** What `leftovers` says once a stack is wholly gone. */
+export const NOTHING_LEFT = { functions: [], roles: [], policies: [], logGroups: [], distributions: [], originAccessControls: [], cloudFrontFunctions: [], keyValueStores: [], liveSecrets: [] };
+
 /** What of a stack named `name` the local cloud still holds (the secret a destroy schedules for deletion is reported apart). */
 export function leftovers(project: LocalProject, name: string) {
   const s = project.cloudState().services;
