@@ -86,7 +86,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
         emit,
         'store',
         'publish the digests to the key value store',
-        () => waitForStore(clients, storeTarget, result.versionId as string, emit, timeoutMs),
+        () => waitForStore(clients, storeTarget, result.versionId as string, emit, { timeoutMs, everyMs: target.local ? 100 : 1000 }),
         (s) => `${s.waitedMs} ms after it became current`,
       );
     }

@@ -73,7 +73,14 @@ export async function syncStore(clients: Clients, t: StoreTarget): Promise<{ bef
 }
 
 /** After a rotation: until the store's digests are those of `versionId` (the rotation function publishes them). */
-export async function waitForStore(clients: Clients, t: StoreTarget, versionId: string, emit: Emit, timeoutMs = 30_000): Promise<{ state: StoreState; waitedMs: number }> {
+/** `everyMs`: each look reads the secret and lists the store, so against AWS not more than once a second. */
+export async function waitForStore(
+  clients: Clients,
+  t: StoreTarget,
+  versionId: string,
+  emit: Emit,
+  { timeoutMs = 30_000, everyMs = 1000 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<{ state: StoreState; waitedMs: number }> {
   const { value, waitedMs } = await pollUntil({
     what: `the key value store to hold the digests of version ${versionId}`,
     check: async () => {
@@ -85,7 +92,7 @@ export async function waitForStore(clients: Clients, t: StoreTarget, versionId: 
             state: state.publishedVersion === versionId ? 'it holds that version, not yet for every user' : state.publishedVersion ? `it holds ${state.publishedVersion}` : 'it holds nothing',
           };
     },
-    everyMs: 100,
+    everyMs,
     timeoutMs,
     emit,
     onTimeout: () =>
