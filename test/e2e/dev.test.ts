@@ -112,6 +112,16 @@ describe('basicauth dev', () => {
     expect(noDistribution.stderr).toMatch(/no distribution ENOPE/);
   });
 
+  it('sync says the lambda-edge engine has no store, in text and in --json (exit 1)', async () => {
+    await dev();
+    const text = await runCli(['sync', '--local', '--state-dir', stateDir]);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/this site runs the lambda-edge engine: it has no key value store to sync\n.*fix: sync is for edge.engine "cloudfront-function"/);
+    const json = await runCli(['sync', '--local', '--state-dir', stateDir, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/no key value store/), exitCode: 1 } });
+  });
+
   it('show-creds speaks every format and explains what it cannot do', async () => {
     const d = await dev();
     const json = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json']);
