@@ -94,4 +94,12 @@ describe('local Lambda', () => {
     const fresh = decode((await t.lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{}') }))).Payload);
     expect(fresh.coldStarts).toBe(1);
   });
+
+  it('counts the timeout from the handler call: a slow initialization has its own limit, as on Lambda', async () => {
+    const { zip } = await sourceFunction(`await new Promise((r) => setTimeout(r, 1500));\nexport const handler = async () => ({ ok: true });`);
+    await t.cloud.lambda.putFunction({ name: 'slow-init', zip, description: 'init takes 1.5 s', timeout: 1 });
+    const out = await t.lambda.send(new InvokeCommand({ FunctionName: 'slow-init', Payload: Buffer.from('{}') }));
+    expect(out.FunctionError).toBeUndefined();
+    expect(decode(out.Payload)).toEqual({ ok: true });
+  });
 });

@@ -19,6 +19,8 @@ loaded.catch(() => {});
 parentPort.on('message', async ({ id, event, context }) => {
   try {
     const handler = await loaded;
+    // the function's timeout runs from here: module initialization has its own limit, as on Lambda
+    parentPort.postMessage({ id, started: true });
     const result = await handler(event, context);
     parentPort.postMessage({ id, ok: true, result });
   } catch (error) {
@@ -52,6 +54,9 @@ interface Pending {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
+
+/** Lambda gives a function's initialization 10 s of its own, apart from the invocation's timeout. */
+const INIT_LIMIT_MS = 10_000;
 
 class Instance {
   private readonly worker: Worker;
@@ -87,9 +92,14 @@ class Instance {
         for (const line of lines) if (line) onLog(this.label, line);
       });
     }
-    this.worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+    this.worker.on('message', (m: { id: number; started?: true; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
+      if (m.started) {
+        clearTimeout(p.timer);
+        p.timer = this.deadline(m.id, this.spec.timeoutSeconds * 1000, 'Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`);
+        return;
+      }
       this.pending.delete(m.id);
       clearTimeout(p.timer);
       if (m.ok) p.resolve(m.result);
@@ -110,15 +120,22 @@ class Instance {
   invoke(event: unknown, context: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const id = ++this.nextId;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`));
-        // a timed-out sandbox is not reused
-        void this.stop();
-      }, this.spec.timeoutSeconds * 1000);
+      // until the handler starts (a cold start loads the module first): the init limit
+      const timer = this.deadline(id, INIT_LIMIT_MS + this.spec.timeoutSeconds * 1000, 'Runtime.InitTimeout', `Init timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`);
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ id, event, context });
     });
+  }
+
+  /** Fails invocation `id` after `ms`; a sandbox that timed out is not reused. */
+  private deadline(id: number, ms: number, errorType: string, message: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      p.reject(new FunctionError(errorType, message));
+      void this.stop();
+    }, ms);
   }
 
   async stop(): Promise<void> {
