@@ -6,7 +6,7 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LOCAL_CREDENTIALS } from './local/credentials.js';
+import { LOCAL_SIGNING } from './local/credentials.js';
 import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
 import type { StatusReads } from './status-reads.js';
 
@@ -29,12 +29,10 @@ export interface AwsClients {
   statusReads(): Promise<StatusReads>;
 }
 
-const LOCAL_SIGNING = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
-
 export function createAwsClients(target: AwsTarget): AwsClients {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const base = () => ({
-    ...(target.endpoint ? { endpoint: target.endpoint, credentials: { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY } } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint, credentials: LOCAL_SIGNING } : {}),
     ...(target.profile ? { profile: target.profile } : {}),
   });
   const cache = new Map<string, Promise<unknown>>();

@@ -124,10 +124,9 @@ export class CloudFrontFunction {
   constructor(
     readonly code: string,
     private readonly store: FunctionStore | undefined,
-    options: RunnerOptions | number = {},
+    options: RunnerOptions = {},
   ) {
-    const o = typeof options === 'number' ? { budgetMs: options } : options;
-    this.budgetMs = o.budgetMs ?? DEFAULT_BUDGET_MS;
+    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     const size = Buffer.byteLength(code);
     if (size > FUNCTION_CODE_LIMIT) throw new CloudFrontFunctionError('FunctionSizeLimitExceeded', `the function is ${size} bytes; CloudFront allows ${FUNCTION_CODE_LIMIT}`);
     const { body, bindings } = moduleBindings(code);

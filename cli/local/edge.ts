@@ -135,7 +135,7 @@ export class LocalEdge {
         seen.instance = name;
         let run: ReturnType<CloudFrontFunction['run']>;
         try {
-          run = cloudfront.functions.live(behavior.viewerRequestFunctionArn).run(functionEvent(req, request, context));
+          run = cloudfront.functions.live(behavior.viewerRequestFunctionArn).run(functionEvent(request, context));
         } catch (error) {
           if (!(error instanceof CloudFrontFunctionError)) throw error;
           seen.outcome = 'error';

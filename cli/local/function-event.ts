@@ -4,8 +4,6 @@
 // by lowercase name as { value } (several values: { value, multiValue }),
 // cookies apart from headers, the query string parsed.
 
-import type { IncomingMessage } from 'node:http';
-
 type ValueMap = Record<string, { value: string; multiValue?: Array<{ value: string }> }>;
 type HeaderMap = Record<string, Array<{ key?: string; value: string }>>;
 
@@ -26,19 +24,20 @@ export interface ViewerRequestLike {
   querystring: string;
 }
 
-export function functionEvent(req: IncomingMessage, r: ViewerRequestLike, context: { distributionDomainName: string; distributionId: string; requestId: string }): unknown {
+/** The event for a request the edge has read (its headers by lowercase name, in arrival order). */
+export function functionEvent(r: ViewerRequestLike & { headers: HeaderMap }, context: { distributionDomainName: string; distributionId: string; requestId: string }): unknown {
   const headers: ValueMap = {};
   const cookies: ValueMap = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
-    if (name !== 'cookie') {
-      add(headers, name, value);
-      continue;
-    }
-    for (const part of value.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) add(cookies, part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  for (const [name, list] of Object.entries(r.headers)) {
+    for (const { value } of list) {
+      if (name !== 'cookie') {
+        add(headers, name, value);
+        continue;
+      }
+      for (const part of value.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0) add(cookies, part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+      }
     }
   }
   const querystring: ValueMap = {};

@@ -104,13 +104,12 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
 /** What `basicauth sync` does, through the same SDK clients, against this cloud. */
 async function publishLocally(cloud: LocalCloud, secretArn: string, kvsArn: string, graceSeconds: number, region: string): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [{ SecretsManagerClient }, { createKvsClient }, { publishDigests }, { LOCAL_CREDENTIALS }] = await Promise.all([
+  const [{ SecretsManagerClient }, { createKvsClient }, { publishDigests }, { LOCAL_SIGNING: credentials }] = await Promise.all([
     import('@aws-sdk/client-secrets-manager'),
     import('../../handlers/shared/kvs-client.js'),
     import('../../handlers/shared/kvs-publisher.js'),
     import('./credentials.js'),
   ]);
-  const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
   const secrets = new SecretsManagerClient({ region, endpoint: cloud.endpoint, credentials });
   const kvs = createKvsClient({ endpoint: cloud.endpoint, credentials });
   try {

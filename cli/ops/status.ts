@@ -97,7 +97,6 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
   const now = input.now ?? Date.now;
   const { reads } = clients;
   const [described, versionList] = await Promise.all([reads.describeSecret(input.secretId), reads.secretVersions(input.secretId)]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
-  const versions = { Versions: versionList };
   const problems: Problem[] = [];
   const rules = described.RotationRules;
   const secret: Status['secret'] = {
@@ -108,7 +107,7 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
     rotationFunction: described.RotationLambdaARN,
     lastRotated: described.LastRotatedDate?.toISOString(),
     nextRotation: described.NextRotationDate?.toISOString(),
-    versions: (versions.Versions ?? []).map((v) => ({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], created: v.CreatedDate?.toISOString() })),
+    versions: versionList.map((v) => ({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], created: v.CreatedDate?.toISOString() })),
     replicas: (described.ReplicationStatus ?? []).map((r) => ({ region: r.Region ?? '', status: r.Status, message: r.StatusMessage })),
   };
 

@@ -66,7 +66,7 @@ export const newSalt = (): string => randomBytes(16).toString('hex');
 
 const UNTIL_SKEW_MS = 60_000;
 
-export function credentialDigest(salt: string, username: string, password: string): string {
+export function saltedDigest(salt: string, username: string, password: string): string {
   return createHmac('sha256', salt).update(`${username}:${password}`, 'utf8').digest('hex');
 }
 
@@ -90,8 +90,7 @@ export function parseMeta(text: string | undefined): StoreMeta | undefined {
   }
 }
 
-const verifies = (salt: string | undefined, digest: string | undefined, user: string, password: string) =>
-  salt !== undefined && digest !== undefined && credentialDigest(salt, user, password) === digest;
+const verifies = (salt: string | undefined, digest: string | undefined, user: string, password: string) => salt !== undefined && digest !== undefined && saltedDigest(salt, user, password) === digest;
 
 /** An entry as the function reads it at `now`: a replaced password past its grace counts as absent. */
 function effective(e: DigestEntry, now: number): DigestEntry {
@@ -125,12 +124,11 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
           : old && verifies(old.ps, old.pd, user, previousPassword)
             ? { s: old.ps!, d: old.pd! }
             : undefined;
-      const p =
-        reuse ??
-        (() => {
-          const s = salt();
-          return { s, d: credentialDigest(s, user, previousPassword) };
-        })();
+      let p = reuse;
+      if (!p) {
+        const s = salt();
+        p = { s, d: saltedDigest(s, user, previousPassword) };
+      }
       // The rotation publishes as it finishes; Secrets Manager stamps LastRotatedDate a moment later: the
       // same grace, a few seconds apart, is not a change.
       const until = old?.pu !== undefined && Math.abs(old.pu - (input.previousUntil as number)) <= UNTIL_SKEW_MS ? old.pu : input.previousUntil;
@@ -148,7 +146,7 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
 }
 
 function stamp(versionId: string, user: string, password: string, s: string): DigestEntry {
-  return { v: versionId, s, d: credentialDigest(s, user, password) };
+  return { v: versionId, s, d: saltedDigest(s, user, password) };
 }
 
 /** Whether the store is in step with `current` (and `previous` in its grace): nothing to write. */

@@ -143,7 +143,7 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
 });
 
 describe('the local CloudFront Functions runtime holds code to the real one', () => {
-  const run = (source: string, event: unknown = functionEvent({})) => new CloudFrontFunction(source, undefined, 50).run(event);
+  const run = (source: string, event: unknown = functionEvent({})) => new CloudFrontFunction(source, undefined, { budgetMs: 50 }).run(event);
 
   it('refuses modules other than cloudfront and crypto, and code over 10 KB', () => {
     expect(() => new CloudFrontFunction("import fs from 'fs'; function handler(e) { return e.request; }", undefined)).toThrow(/"fs" is not available/);

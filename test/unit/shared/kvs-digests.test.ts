@@ -3,7 +3,7 @@
 // replaced password within its grace, removed users gone.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { credentialDigest, inStep, META_KEY, parseMeta, planDigests, type DigestPlanInput } from '../../../handlers/shared/kvs-digests.js';
+import { saltedDigest, inStep, META_KEY, parseMeta, planDigests, type DigestPlanInput } from '../../../handlers/shared/kvs-digests.js';
 
 const v1 = {
   versionId: 'v1',
@@ -41,7 +41,7 @@ describe('planDigests', () => {
         for (const alg of ['sha256', 'sha1', 'md5']) expect(text).not.toContain(createHash(alg).update(plain).digest('hex'));
       }
       const entry = JSON.parse(store.get(`u:${user}`)!);
-      expect(entry).toEqual({ v: 'v1', s: expect.stringMatching(/^[0-9a-f]{32}$/), d: credentialDigest(entry.s, user, password) });
+      expect(entry).toEqual({ v: 'v1', s: expect.stringMatching(/^[0-9a-f]{32}$/), d: saltedDigest(entry.s, user, password) });
     }
     expect(JSON.parse(store.get('u:alice')!).s).not.toBe(JSON.parse(store.get('u:bob')!).s);
     expect(parseMeta(store.get(META_KEY))).toMatchObject({ v: 'v1', n: 2, g: 0 });
