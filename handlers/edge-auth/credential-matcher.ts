@@ -1,40 +1,66 @@
 // Constant-time credential check. Both sides are reduced to keyed SHA-256
-// digests, SHA-256(key || credential) under a 32-byte key drawn at cold start,
-// so every comparison is between two 32-byte values: the time taken depends neither on where the first differing
-// byte is nor on the length of the password or of the guess. All users are
-// compared on every check (no early exit), so timing does not tell which
-// usernames exist either. A request's digest is computed once and serves the
-// current version, the previous one and the memory of failed credentials.
-
+// digests, SHA-256(key || credential) under a one-block (64-byte) key drawn at
+// cold start, so every comparison is between two 32-byte values: the time
+// taken depends neither on where the first differing byte is nor on the
+// length of the password or of the guess. All users are compared on every
+// check (no early exit), so timing does not tell which usernames exist
+// either. A request's digest is computed once and serves the current version,
+// the previous one and the memory of failed credentials.
 //
 // Why not HMAC: the digests never leave the container and are only compared
 // with each other, so a secret prefix gives all the keying they need (length
-// extension needs a digest to extend); a one-shot hash over a reused buffer
-// costs ~1.5 µs where an HMAC object costs ~2.9 µs, most of a warm decision
-// (bench/edge-warm.ts).
+// extension needs a digest to extend). The key fills one block, so its
+// compression is done once: a credential of up to 55 bytes costs one more.
+//
+// Why not node:crypto: loading it costs a cold start ~4-6 ms (../shared/sha256.ts),
+// and with the key's state kept, the plain-JS digest is faster per request too.
 
-import * as crypto from 'node:crypto';
-import { MAX_AUTHORIZATION_LENGTH } from './basic-auth.js';
+import { BLOCK_BYTES, DIGEST_BYTES, hashFrom, stateAfter } from '../shared/sha256.js';
 
-const KEY_BYTES = 32;
-// key || credential; a decoded header is at most 3/4 of its length
-const scratch = Buffer.alloc(KEY_BYTES + MAX_AUTHORIZATION_LENGTH);
-crypto.randomFillSync(scratch, 0, KEY_BYTES);
+/**
+ * `length` bytes from the operating system's CSPRNG: /dev/urandom where there
+ * is one (Lambda's Linux), read with the fs module Node has loaded anyway;
+ * else Web Crypto, which costs a cold start ~5 ms to load.
+ */
+export function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  // getBuiltinModule (Node >= 20.16) hands over the loaded module; an import of node:fs builds its ESM facade (~0.5 ms)
+  const fs = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:fs') : undefined;
+  if (fs) {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync('/dev/urandom', 'r');
+      for (let read = 0; read < length; ) {
+        const n = fs.readSync(fd, bytes, read, length - read, null);
+        if (n <= 0) throw new Error('short read');
+        read += n;
+      }
+      return bytes;
+    } catch {
+      // no /dev/urandom here: Web Crypto below
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+  return globalThis.crypto.getRandomValues(bytes);
+}
 
-// crypto.hash (Node ≥ 20.12) skips the Hash object; older runtimes get the same digest the long way.
-const sha256: (data: Buffer) => Buffer =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') as unknown as Buffer : (data) => crypto.createHash('sha256').update(data).digest();
+// The state after the key: every digest goes on from it.
+const keyed = stateAfter(randomBytes(BLOCK_BYTES));
 
 /** A credential as this container compares it: never the credential itself. */
 export type CredentialDigest = Buffer;
 
 export function credentialDigest(credential: Uint8Array | string): CredentialDigest {
   const bytes = typeof credential === 'string' ? Buffer.from(credential, 'utf8') : credential;
-  if (bytes.length > MAX_AUTHORIZATION_LENGTH) return sha256(Buffer.concat([scratch.subarray(0, KEY_BYTES), bytes]));
-  scratch.set(bytes, KEY_BYTES);
-  const digest = sha256(scratch.subarray(0, KEY_BYTES + bytes.length));
-  scratch.fill(0, KEY_BYTES, KEY_BYTES + bytes.length); // no credential lingers in the buffer
-  return digest;
+  return hashFrom(keyed, BLOCK_BYTES, bytes, Buffer.allocUnsafe(DIGEST_BYTES));
+}
+
+/** Equal-length digests compared with no early exit. */
+function sameDigest(a: Uint8Array, b: Uint8Array): number {
+  let diff = 0;
+  for (let i = 0; i < DIGEST_BYTES; i++) diff |= a[i]! ^ b[i]!;
+  return ((diff - 1) >>> 31) & 1; // 1 when diff is 0, without a branch
 }
 
 export class CredentialMatcher {
@@ -53,7 +79,7 @@ export class CredentialMatcher {
 
   matches(candidate: CredentialDigest): boolean {
     let found = 0;
-    for (const d of this.digests) found |= crypto.timingSafeEqual(candidate, d) ? 1 : 0;
+    for (const d of this.digests) found |= sameDigest(candidate, d);
     return found === 1;
   }
 }

@@ -72,6 +72,10 @@ describe('handler bundles', () => {
     expect(entries[0]!.dosTime).toBe(0);
     expect(entries[0]!.unixMode).toBe(0o100644);
     expect(edge.zipBytes).toBeLessThan(100 * 1024);
+    // the cold start's budget (bench/RESULTS.md, section 1): no node:crypto, no node:fs facade, one-byte source
+    const code = edge.code.toString('latin1');
+    expect(code).not.toMatch(/from\s*"node:(crypto|fs)"|import\("node:crypto"\)/);
+    expect(code).toMatch(/^[\x00-\x7f]*$/);
   });
 
   it('bake the edge config in and refuse an invalid one at build time', async () => {
