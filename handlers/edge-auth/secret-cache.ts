@@ -26,6 +26,7 @@
 //   (only an unusable AWSCURRENT fails closed).
 
 import { CredentialMatcher, type CredentialDigest } from './credential-matcher.js';
+import { DeadlineTimer, type Deadline } from './deadline.js';
 import { parseSecretValue } from '../shared/secret-value.js';
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
@@ -37,11 +38,11 @@ export interface SecretVersion {
   createdDate: number;
 }
 
-/** Reads one version by stage within `signal`'s deadline; resolves `undefined` when that stage does not exist. */
-export type FetchSecretVersion = (stage: VersionStage, signal: AbortSignal) => Promise<SecretVersion | undefined>;
+/** Reads one version by stage within the deadline; resolves `undefined` when that stage does not exist. */
+export type FetchSecretVersion = (stage: VersionStage, deadline: Deadline) => Promise<SecretVersion | undefined>;
 
 /** When the last rotation finished (DescribeSecret LastRotatedDate, epoch ms), or undefined when it never did. */
-export type FetchLastRotated = (signal: AbortSignal) => Promise<number | undefined>;
+export type FetchLastRotated = (deadline: Deadline) => Promise<number | undefined>;
 
 export interface SecretSource {
   fetchVersion: FetchSecretVersion;
@@ -194,9 +195,9 @@ export class SecretCache {
   private async load(cause: LoadCause): Promise<Snapshot> {
     const started = this.o.now();
     this.lastAttemptAt = started;
-    const signal = AbortSignal.timeout(this.o.loadBudgetMs);
+    const deadline = new DeadlineTimer(this.o.loadBudgetMs);
     try {
-      const current = await this.o.fetchVersion('AWSCURRENT', signal);
+      const current = await this.o.fetchVersion('AWSCURRENT', deadline);
       if (!current) throw new Error('the secret has no AWSCURRENT version yet');
       const old = this.snapshot;
       const changed = old?.versionId !== current.versionId;
@@ -205,9 +206,9 @@ export class SecretCache {
       let previous: CredentialMatcher | undefined;
       let previousUntil = 0;
       if (this.o.graceMs > 0) {
-        const finished = this.o.lastRotated ? await this.o.lastRotated(signal) : current.createdDate;
+        const finished = this.o.lastRotated ? await this.o.lastRotated(deadline) : current.createdDate;
         previousUntil = (finished ?? 0) + this.o.graceMs;
-        if (this.o.now() < previousUntil) previous = await this.loadPrevious(current, currentUsers ? new Set(currentUsers.keys()) : old!.current.names, signal);
+        if (this.o.now() < previousUntil) previous = await this.loadPrevious(current, currentUsers ? new Set(currentUsers.keys()) : old!.current.names, deadline);
       }
       const next: Snapshot = {
         versionId: current.versionId,
@@ -228,12 +229,14 @@ export class SecretCache {
       this.lastAttemptFailed = true;
       this.o.log({ event: 'secret.fetch-failed', cause, ms: this.o.now() - started, error: describeError(error) });
       throw error;
+    } finally {
+      deadline.clear();
     }
   }
 
   /** The replaced passwords of users that still exist; nothing when AWSPREVIOUS is missing or unusable. */
-  private async loadPrevious(current: SecretVersion, currentUsers: ReadonlySet<string>, signal: AbortSignal): Promise<CredentialMatcher | undefined> {
-    const previous = await this.o.fetchVersion('AWSPREVIOUS', signal);
+  private async loadPrevious(current: SecretVersion, currentUsers: ReadonlySet<string>, deadline: Deadline): Promise<CredentialMatcher | undefined> {
+    const previous = await this.o.fetchVersion('AWSPREVIOUS', deadline);
     if (!previous || previous.versionId === current.versionId) return undefined;
     try {
       const users = [...parseSecretValue(previous.secretString).users].filter(([name]) => currentUsers.has(name));

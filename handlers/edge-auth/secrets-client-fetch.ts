@@ -6,6 +6,7 @@ import { AwsClient } from 'aws4fetch';
 import type { EdgeAuthConfig } from './config.js';
 import { credentialsFrom, parseGetSecretValue, regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
 import type { SecretSource } from './secret-cache.js';
+import { abortSignalOf } from './deadline.js';
 
 /** Reads versions only: with a grace period, it runs from the current version's creation. */
 export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
@@ -21,12 +22,12 @@ export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): 
   };
 
   return regionalSource(config, env, {
-    get: async (region, secretId, stage, signal) => {
+    get: async (region, secretId, stage, deadline) => {
       const response = await clientFor(region).fetch(secretsManagerEndpoint(region, env), {
         method: 'POST',
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
         body: JSON.stringify({ SecretId: secretId, VersionStage: stage }),
-        signal,
+        signal: abortSignalOf(deadline),
       });
       return parseGetSecretValue(region, response.status, await response.text());
     },

@@ -6,6 +6,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { EdgeAuthConfig } from './config.js';
 import { regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
 import type { SecretSource } from './secret-cache.js';
+import { abortSignalOf } from './deadline.js';
 
 /** Reads versions only: with a grace period, it runs from the current version's creation. */
 export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
@@ -20,9 +21,9 @@ export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): Secret
   };
 
   return regionalSource(config, env, {
-    get: async (region, secretId, stage, signal) => {
+    get: async (region, secretId, stage, deadline) => {
       const out = await clientFor(region).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), {
-        abortSignal: signal,
+        abortSignal: abortSignalOf(deadline),
       });
       const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
       if (!out.VersionId || secretString === undefined) throw new Error('GetSecretValue answered without VersionId or value');

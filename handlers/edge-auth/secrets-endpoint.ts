@@ -2,6 +2,7 @@
 
 import { secretIdIn, secretRegionsFor } from './regions.js';
 import type { EdgeAuthConfig } from './config.js';
+import type { Deadline } from './deadline.js';
 import type { SecretSource, SecretVersion, VersionStage } from './secret-cache.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -30,9 +31,9 @@ export const isNotFound = (error: unknown): boolean =>
   error instanceof SecretsFetchError ? error.code === 'ResourceNotFoundException' : (error as { name?: string })?.name === 'ResourceNotFoundException';
 
 /** One GetSecretValue call in one region, with a deadline. */
-export type GetInRegion = (region: string, secretId: string, stage: VersionStage, signal: AbortSignal) => Promise<SecretVersion>;
+export type GetInRegion = (region: string, secretId: string, stage: VersionStage, deadline: Deadline) => Promise<SecretVersion>;
 /** One DescribeSecret call in one region: LastRotatedDate in epoch ms, or undefined. */
-export type LastRotatedInRegion = (region: string, secretId: string, signal: AbortSignal) => Promise<number | undefined>;
+export type LastRotatedInRegion = (region: string, secretId: string, deadline: Deadline) => Promise<number | undefined>;
 
 /**
  * Reads from the nearest copy, then the home region if that fails, within the
@@ -41,14 +42,14 @@ export type LastRotatedInRegion = (region: string, secretId: string, signal: Abo
  */
 export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: GetInRegion; lastRotated?: LastRotatedInRegion }): SecretSource {
   const regions = secretRegionsFor(env.AWS_REGION, config);
-  async function inRegions<T>(signal: AbortSignal, call: (region: string, secretId: string) => Promise<T>): Promise<T | undefined> {
+  async function inRegions<T>(deadline: Deadline, call: (region: string, secretId: string) => Promise<T>): Promise<T | undefined> {
     let lastError: unknown;
     for (const region of regions) {
       try {
         return await call(region, secretIdIn(config.secretId, region));
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        if (signal.aborted) {
+        if (deadline.passed) {
           lastError = new SecretsFetchError(`Secrets Manager in ${region} did not answer within ${config.fetchTimeoutMs} ms`, 'Timeout');
           break;
         }
@@ -59,8 +60,8 @@ export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: G
   }
   const { lastRotated } = calls;
   return {
-    fetchVersion: (stage, signal) => inRegions(signal, (region, secretId) => calls.get(region, secretId, stage, signal)),
-    ...(lastRotated ? { lastRotated: (signal: AbortSignal) => inRegions(signal, (region, secretId) => lastRotated(region, secretId, signal)) } : {}),
+    fetchVersion: (stage, deadline) => inRegions(deadline, (region, secretId) => calls.get(region, secretId, stage, deadline)),
+    ...(lastRotated ? { lastRotated: (deadline: Deadline) => inRegions(deadline, (region, secretId) => lastRotated(region, secretId, deadline)) } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { resolveEdgeAuthConfig, type EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
 import { createEdgeAuth, type EdgeLogEvent } from '../../../handlers/edge-auth/edge-auth.js';
 import type { CloudFrontRequest, CloudFrontResultResponse } from '../../../handlers/edge-auth/cloudfront.js';
+import type { Deadline } from '../../../handlers/edge-auth/deadline.js';
 import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
 import { DEFAULT_ACCESS_HINT } from '../../../handlers/edge-auth/pages.js';
@@ -384,17 +385,17 @@ describe('edge-auth grace period for the previous password', () => {
 
   it('loads the current and the previous version under one deadline', async () => {
     const config = resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', graceSeconds: 600, fetchTimeoutMs: 300 });
-    const seen: AbortSignal[] = [];
+    const seen: Deadline[] = [];
     const version = { versionId: 'v2', secretString: JSON.stringify({ username: 'admin', password: 'p-2' }), createdDate: Date.now() };
     const edge = createEdgeAuth(config, {
-      fetchVersion: async (stage, signal) => {
-        seen.push(signal);
+      fetchVersion: async (stage, deadline) => {
+        seen.push(deadline);
         if (stage === 'AWSCURRENT') return version;
         // AWSPREVIOUS hangs: the load's single deadline cuts it off
-        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted by the deadline'))));
+        return new Promise((_, reject) => deadline.onPass(() => reject(new Error('aborted by the deadline'))));
       },
-      lastRotated: async (signal) => {
-        seen.push(signal);
+      lastRotated: async (deadline) => {
+        seen.push(deadline);
         return Date.now();
       },
     });
