@@ -3,7 +3,7 @@
 // and how to get access, in the configured words. Nothing in it helps an
 // attacker: no secret name, no version, no time, no server detail; the realm
 // is already public in WWW-Authenticate. Clients that do not ask for HTML
-// (curl, scripts) get one line of text. Built once per container.
+// (curl, scripts) get one line of text. Built once per container, when first needed.
 
 import type { CloudFrontHeaders, CloudFrontResultResponse } from './cloudfront.js';
 import { headerValues } from './cloudfront.js';
@@ -63,15 +63,21 @@ export const wantsHtml = (accept: readonly string[] | undefined): boolean => (ac
 
 /** The 401 for a request: HTML when it accepts text/html, one line of text otherwise. */
 export function challengeResponder(realm: string, accessHint: string): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
-  const parts = challengeParts(realm, accessHint);
-  // Both answers are built once (a 401 is the hot path of a flood) and never changed by anyone.
-  const answer = (contentType: string, body: string): CloudFrontResultResponse => {
-    const headers: CloudFrontHeaders = {};
-    for (const [key, value] of [...parts.headers, ['Content-Type', contentType] as [string, string]])
-      headers[key.toLowerCase()] = Object.freeze([Object.freeze({ key, value })]) as CloudFrontHeaders[string];
-    return Object.freeze({ status: '401', statusDescription: 'Unauthorized', headers: Object.freeze(headers), body });
+  // Both answers are built once, at the first 401 (not at a cold start, whose
+  // first request usually passes), and never changed by anyone: a 401 is the hot path of a flood.
+  let built: { html: CloudFrontResultResponse; text: CloudFrontResultResponse } | undefined;
+  const answers = () => {
+    const parts = challengeParts(realm, accessHint);
+    const answer = (contentType: string, body: string): CloudFrontResultResponse => {
+      const headers: CloudFrontHeaders = {};
+      for (const [key, value] of [...parts.headers, ['Content-Type', contentType] as [string, string]])
+        headers[key.toLowerCase()] = Object.freeze([Object.freeze({ key, value })]) as CloudFrontHeaders[string];
+      return Object.freeze({ status: '401', statusDescription: 'Unauthorized', headers: Object.freeze(headers), body });
+    };
+    return { html: answer('text/html; charset=utf-8', parts.html), text: answer('text/plain; charset=utf-8', parts.text) };
   };
-  const html = answer('text/html; charset=utf-8', parts.html);
-  const text = answer('text/plain; charset=utf-8', parts.text);
-  return (headers) => (wantsHtml(headerValues(headers, 'accept')) ? html : text);
+  return (headers) => {
+    built ??= answers();
+    return wantsHtml(headerValues(headers, 'accept')) ? built.html : built.text;
+  };
 }

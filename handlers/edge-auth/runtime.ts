@@ -1,7 +1,7 @@
 // Wiring for a deployed bundle: the baked config, the process environment,
 // structured logs on stdout (CloudWatch), one EdgeAuth per container.
 
-import { resolveEdgeAuthConfig, type EdgeAuthConfig } from './config.js';
+import type { EdgeAuthConfig } from './config.js';
 import { createEdgeAuth, type EdgeLogEvent } from './edge-auth.js';
 import type { CloudFrontRequestEvent, CloudFrontRequestResult } from './cloudfront.js';
 import type { SecretSource } from './secret-cache.js';
@@ -15,12 +15,30 @@ function bakedConfig(): EdgeAuthConfig {
   if (typeof __BASICAUTH_EDGE_CONFIG__ === 'undefined') {
     throw new Error('edge-auth: no configuration was baked into this bundle; build it with `basicauth build`');
   }
-  return resolveEdgeAuthConfig(__BASICAUTH_EDGE_CONFIG__);
+  // Resolved and validated by the bundler (stacks/bundle.ts): checking it again
+  // here would put the validator's code into every cold start.
+  return __BASICAUTH_EDGE_CONFIG__ as EdgeAuthConfig;
+}
+
+// Info lines wait until the answer is on its way: the first console.log of a
+// process sets up its stdout stream (~2 ms on the first request's path here;
+// Lambda's patched console is cheaper but still not free). Warnings go at once.
+let pending: string[] = [];
+function flush(): void {
+  const lines = pending;
+  pending = [];
+  for (const line of lines) console.log(line);
 }
 
 function logLine(event: EdgeLogEvent): void {
-  const level = event.event.endsWith('failed') || event.event.endsWith('unusable') || event.event === 'request.error' || event.event === 'secret.expired' ? 'warn' : 'info';
-  console.log(JSON.stringify({ level, source: 'basicauth-edge', ...event }));
+  const warn = event.event.endsWith('failed') || event.event.endsWith('unusable') || event.event === 'request.error' || event.event === 'secret.expired';
+  const line = JSON.stringify({ level: warn ? 'warn' : 'info', source: 'basicauth-edge', ...event });
+  if (warn) {
+    flush();
+    console.log(line);
+    return;
+  }
+  if (pending.push(line) === 1) setImmediate(flush);
 }
 
 export function createRuntimeHandler(makeClient: SecretsClientFactory) {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { setFaults } from '../helpers/faults.js';
 import { localCli, runCli } from '../helpers/run-cli.js';
+import { until } from '../helpers/local-cloud.js';
 
 let stateDir: string;
 let dev: DevProcess;
@@ -243,7 +244,9 @@ describe('publish', () => {
     expect(after.behaviors.map((b: { version: string }) => b.version)).toEqual([r.body.version, r.body.version]);
     // the first request after publish is the new version's cold start, on both behaviors
     expect((await fetch(`${dev.info.edgeUrl}api/x`, { headers: basic(await creds()) })).status).toBe(200);
-    expect(dev.stderr()).toMatch(new RegExp(`\\[basicauth-dev-edge-auth:${r.body.version}#1\\] secret\\.fetch .*cause=cold`));
+    // (the edge writes its info lines once the answer is on its way)
+    const coldFetch = new RegExp(`\\[basicauth-dev-edge-auth:${r.body.version}#1\\] secret\\.fetch .*cause=cold`);
+    await until(() => coldFetch.test(dev.stderr()), 5000, 'the new version logging its cold fetch');
   });
 });
 
