@@ -65,12 +65,17 @@ const STUCK_AFTER_MS = 10 * 60_000;
 
 /** AWSCURRENT must parse (else every request gets 503); an unusable AWSPREVIOUS only loses its grace period. */
 async function unusableValues(reads: StatusReads, secretId: string, versions: Status['secret']['versions']): Promise<Problem[]> {
-  const { parseSecretValue } = await import('../../handlers/shared/secret-value.js');
+  const stages = (['AWSCURRENT', 'AWSPREVIOUS'] as const).filter((stage) => versions.some((v) => v.stages.includes(stage)));
+  const [{ parseSecretValue }, ...values] = await Promise.all([
+    import('../../handlers/shared/secret-value.js'),
+    ...stages.map((stage) => reads.secretString(secretId, stage).then((text) => ({ text }), (error: Error) => ({ error }))),
+  ]);
   const problems: Problem[] = [];
-  for (const stage of ['AWSCURRENT', 'AWSPREVIOUS'] as const) {
-    if (!versions.some((v) => v.stages.includes(stage))) continue;
+  stages.forEach((stage, i) => {
+    const value = values[i]!;
     try {
-      parseSecretValue(await reads.secretString(secretId, stage));
+      if ('error' in value) throw value.error;
+      parseSecretValue(value.text);
     } catch (error) {
       const why = (error as Error).message; // names fields, never values
       problems.push(
@@ -79,8 +84,14 @@ async function unusableValues(reads: StatusReads, secretId: string, versions: St
           : { severity: 'warning', message: `the AWSPREVIOUS value is unusable (${why}): no grace period applies to it`, fix: 'nothing to do; the next rotation replaces it' },
       );
     }
-  }
+  });
   return problems;
+}
+
+/** Starts a read now and lets it be awaited later: a failure is only seen where it is awaited. */
+function early<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
 }
 
 /**
@@ -96,6 +107,15 @@ export interface StatusClients {
 export async function readStatus(clients: StatusClients, input: StatusInput): Promise<Status> {
   const now = input.now ?? Date.now;
   const { reads } = clients;
+  // Against AWS every read is a round trip: the Lambda@Edge reads, which need nothing from the secret's, start with them.
+  const lambdaEdge =
+    input.functionName && input.distributionId && input.engine !== 'cloudfront-function'
+      ? {
+          fn: early(reads.functionArn(input.functionName)),
+          versions: early(reads.functionVersions(input.functionName)),
+          distribution: early(reads.distribution(input.distributionId)),
+        }
+      : undefined;
   const [described, versionList] = await Promise.all([reads.describeSecret(input.secretId), reads.secretVersions(input.secretId)]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
   const problems: Problem[] = [];
   const rules = described.RotationRules;
@@ -158,15 +178,15 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
         fix: 'associate the function with it, or name it in distribution.leaveUnprotected if that is on purpose',
       });
     }
-  } else if (input.functionName && input.distributionId && input.engine !== 'cloudfront-function') {
-    const fn = await reads.functionArn(input.functionName).catch((error: { name?: string }) => {
+  } else if (lambdaEdge && input.functionName && input.distributionId) {
+    const fn = await lambdaEdge.fn.catch((error: { name?: string }) => {
       if (error.name === 'ResourceNotFoundException')
         throw new CliError(`no function named ${input.functionName} in us-east-1`, { hint: 'check --function (the edge function, by name or ARN), or deploy first', cause: error });
       throw error;
     });
     const functionArn = fn.arn;
-    const latestVersion = (await reads.functionVersions(input.functionName)).at(-1)?.version;
-    const d = await reads.distribution(input.distributionId).catch((error: { name?: string }) => {
+    const latestVersion = (await lambdaEdge.versions).at(-1)?.version;
+    const d = await lambdaEdge.distribution.catch((error: { name?: string }) => {
       if (error.name === 'NoSuchDistribution')
         throw new CliError(`no distribution ${input.distributionId}`, { hint: 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first', cause: error });
       throw error;
