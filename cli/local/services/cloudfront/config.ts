@@ -4,8 +4,7 @@
 // element order, and read for what the local edge routes by.
 
 import { pathPatternSource } from '../../../../handlers/edge-auth/path-patterns.js';
-import { escapeXml, xmlElements } from '../../xml.js';
-import { XMLParser } from 'fast-xml-parser';
+import { escapeXml, xmlElements, XMLParser } from '../../xml.js';
 
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
