@@ -2,10 +2,12 @@
 // credential, so the secret must be fetched), in fresh Node processes against
 // a Secrets Manager endpoint on 127.0.0.1. Our bundle (own SigV4 + node:http)
 // against the same handler on aws4fetch and on the AWS SDK v3 client, which
-// the Lambda runtime provides, and two controls: the least any handler that
+// the Lambda runtime provides, and three controls: the least any handler that
 // reads a secret over HTTP can do (an empty module, node:http and one
-// loopback request), and the same plus loading node:crypto, which anything
-// that signs SigV4 or hashes a credential needs.
+// loopback request), and the same request signed with SigV4, as anything that
+// reads from AWS must, once by node:crypto (the usual way) and once by our
+// plain-JS signer (handlers/shared/sigv4.ts). The faster of the two signed
+// controls is the floor: a handler that reads the secret cannot start faster.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,22 +30,56 @@ export interface ColdStartFigures {
 
 export const COLD_GOAL_RATIO = 1.2;
 
+export const CONTROL_VARIANTS = {
+  plain: 'control: empty module + node:http + one loopback request',
+  nodeCrypto: 'control, the request signed (SigV4) by node:crypto',
+  plainJs: 'control, the request signed (SigV4) in plain JS',
+} as const;
+
 // The control: what reading a secret over HTTP costs at the least (no signing, no parsing beyond JSON).
-const CONTROL = `
-import { request } from 'node:http';
+const request = (headers: string, signed: boolean) => `
 export const handler = (event) => new Promise((resolve, reject) => {
-  const req = request(process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' } }, (res) => {
+  const url = new URL(process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER);
+  const body = JSON.stringify({ SecretId: 'basicauth/bench', VersionStage: 'AWSCURRENT' });
+  const req = request(url, { method: 'POST', headers: ${headers} }, (res) => {
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (c) => (text += c));
-    res.on('end', () => { JSON.parse(text); resolve(event.Records[0].cf.request); });
+    res.on('end', () => {
+      const answer = JSON.parse(text);
+      ${signed ? "if (res.statusCode !== 200) return reject(new Error('the endpoint refused the signed request: ' + text));" : ''}
+      resolve(event.Records[0].cf.request);
+    });
   });
   req.on('error', reject);
-  req.end(JSON.stringify({ SecretId: 'basicauth/bench', VersionStage: 'AWSCURRENT' }));
+  req.end(body);
 });
 `;
-// One file, as the control is (a re-export from it would add a module to load).
-const CONTROL_CRYPTO = `import 'node:crypto';\n${CONTROL}`;
+const CONTROL = `import { request } from 'node:http';\n${request("{ 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' }", false)}`;
+// The same request signed (SigV4) the usual way, with node:crypto. One file, as the control is.
+const CONTROL_NODE_CRYPTO = `import { request } from 'node:http';
+import { createHash, createHmac } from 'node:crypto';
+const hex = (data) => createHash('sha256').update(data).digest('hex');
+const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
+function sign(url, body) {
+  const env = process.env;
+  const time = new Date().toISOString().replace(/[:-]|\\.\\d{3}/g, '');
+  const day = time.slice(0, 8);
+  const headers = { 'content-type': 'application/x-amz-json-1.1', host: url.host, 'x-amz-date': time, 'x-amz-target': 'secretsmanager.GetSecretValue' };
+  const names = Object.keys(headers).sort();
+  const canonical = ['POST', '/', '', names.map((n) => n + ':' + headers[n] + '\\n').join(''), names.join(';'), hex(body)].join('\\n');
+  const scope = day + '/' + env.AWS_REGION + '/secretsmanager/aws4_request';
+  const key = hmac(hmac(hmac(hmac('AWS4' + env.AWS_SECRET_ACCESS_KEY, day), env.AWS_REGION), 'secretsmanager'), 'aws4_request');
+  const signature = createHmac('sha256', key).update('AWS4-HMAC-SHA256\\n' + time + '\\n' + scope + '\\n' + hex(canonical)).digest('hex');
+  return { ...headers, authorization: 'AWS4-HMAC-SHA256 Credential=' + env.AWS_ACCESS_KEY_ID + '/' + scope + ', SignedHeaders=' + names.join(';') + ', Signature=' + signature };
+}
+${request('sign(url, body)', true)}`;
+// And by our plain-JS signer, bundled as the edge bundle is.
+const CONTROL_PLAIN_JS = `import { request } from 'node:http';
+import { signJsonPost } from './handlers/shared/sigv4.ts';
+const sign = (url, body) => signJsonPost({ url, region: process.env.AWS_REGION, service: 'secretsmanager', target: 'secretsmanager.GetSecretValue', body },
+  { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY });
+${request('sign(url, body)', true)}`;
 
 const DRIVER = `
 const t0 = performance.now();
@@ -52,7 +88,7 @@ const t1 = performance.now();
 const event = JSON.parse(process.env.BENCH_EVENT);
 const result = await handler(event);
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstDecisionMs: t2 - t1, status: result.status ?? '200' }));
+process.stdout.write('\\n' + JSON.stringify({ importMs: t1 - t0, firstDecisionMs: t2 - t1, status: result.status ?? '200' }) + '\\n');
 `;
 
 export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
@@ -71,10 +107,23 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   const driver = join(dir, 'driver.mjs');
   await writeFile(driver, DRIVER);
   await writeFile(join(dir, 'control.mjs'), CONTROL);
-  await writeFile(join(dir, 'control-crypto.mjs'), CONTROL_CRYPTO);
+  await writeFile(join(dir, 'control-node-crypto.mjs'), CONTROL_NODE_CRYPTO);
+  const { build } = await import('esbuild');
+  const plainJs = await build({
+    stdin: { contents: CONTROL_PLAIN_JS, resolveDir: PACKAGE_ROOT, loader: 'ts' },
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    charset: 'ascii',
+  });
+  await writeFile(join(dir, 'control-plain-js.mjs'), plainJs.outputFiles[0]!.text);
   const controls = [
-    { variant: 'control: empty module + node:http + one loopback request', url: pathToFileURL(join(dir, 'control.mjs')).href },
-    { variant: 'control + node:crypto (the floor for SigV4)', url: pathToFileURL(join(dir, 'control-crypto.mjs')).href },
+    { variant: CONTROL_VARIANTS.plain, url: pathToFileURL(join(dir, 'control.mjs')).href },
+    { variant: CONTROL_VARIANTS.nodeCrypto, url: pathToFileURL(join(dir, 'control-node-crypto.mjs')).href },
+    { variant: CONTROL_VARIANTS.plainJs, url: pathToFileURL(join(dir, 'control-plain-js.mjs')).href },
   ].map((c) => ({ ...c, control: true, bundle: undefined, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> }));
   const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> =
     [...controls];
@@ -114,7 +163,8 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
       for (const b of built) {
         const out = await run(process.execPath, [driver, b.url], env);
         if (out.code !== 0) throw new Error(`${b.variant} run failed: ${out.stderr}`);
-        const sample = JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; firstDecisionMs: number; status: string };
+        // the handler's own log lines may come before or after the figures
+        const sample = JSON.parse(out.stdout.split('\n').find((line) => line.startsWith('{"importMs"'))!) as { importMs: number; firstDecisionMs: number; status: string };
         if (sample.status !== '200') throw new Error(`${b.variant} answered ${sample.status}, expected 200`);
         if (i >= 2) b.samples.push(sample); // the first runs warm the file cache
       }

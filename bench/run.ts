@@ -11,7 +11,7 @@ import { BACKOFF_MAX_FACTOR } from '../handlers/edge-auth/secret-cache.js';
 import { cliLatency } from './cli-latency.js';
 import { cost, dollarsPerMonth, INSTANCES, REQUESTS } from './cost.js';
 import { deployLocal, medianSeconds, rangeSeconds } from './deploy-local.js';
-import { COLD_GOAL_RATIO, edgeColdStart } from './edge-cold-start.js';
+import { COLD_GOAL_RATIO, CONTROL_VARIANTS, edgeColdStart } from './edge-cold-start.js';
 import { edgeThroughput } from './edge-throughput.js';
 import { edgeWarm, WARM_GOAL_MICROS } from './edge-warm.js';
 import { engines } from './engines.js';
@@ -49,9 +49,12 @@ const validCalls = calls.find((c) => c.traffic === 'valid')!;
 const engine = await engines({ secretsManagerCallsPerMillion: (validCalls.calls.ours * 1e6) / REQUESTS, propagationRounds: Number(process.env.BENCH_PROPAGATION_ROUNDS ?? 5) * 2 });
 const engineLoad = load();
 
-const control = cold.find((c) => c.control)!;
+const control = cold.find((c) => c.variant === CONTROL_VARIANTS.plain)!;
 const shipped = cold.find((c) => c.variant.startsWith('shipped'))!;
-const cryptoControl = cold.filter((c) => c.control)[1]!;
+const signedByNodeCrypto = cold.find((c) => c.variant === CONTROL_VARIANTS.nodeCrypto)!;
+const signedInPlainJs = cold.find((c) => c.variant === CONTROL_VARIANTS.plainJs)!;
+// the floor: the faster way to sign the request, which any handler reading the secret must
+const floor = signedByNodeCrypto.total.median <= signedInPlainJs.total.median ? signedByNodeCrypto : signedInPlainJs;
 const kib = (n: number) => (Number.isFinite(n) ? `${(n / 1024).toFixed(1)} KiB` : '—');
 const dollars = (n: number) => `$${n < 1 ? n.toFixed(2) : n.toFixed(0)}`;
 const seconds = (n: number | undefined) => (n === undefined ? 'not within the window' : `${(n / 1000).toFixed(2)} s`);
@@ -76,7 +79,7 @@ const lines = [
   '',
   '| goal | figure | |',
   '|---|---|---|',
-  `| edge cold start ≤ ${COLD_GOAL_RATIO}× the control (load → first decision) | ${ms(shipped.total.median)}, ${ratio(shipped.total.median, control.total.median)} the control; ${ratio(shipped.total.median, cryptoControl.total.median)} the control with node:crypto | ${met(coldRatio <= COLD_GOAL_RATIO)} |`,
+  `| edge cold start ≤ ${COLD_GOAL_RATIO}× the control (load → first decision) | ${ms(shipped.total.median)}, ${ratio(shipped.total.median, control.total.median)} the control; ${ratio(shipped.total.median, floor.total.median)} the control with its request signed, itself ${ratio(floor.total.median, control.total.median)} the control | ${met(coldRatio <= COLD_GOAL_RATIO)} |`,
   `| warm decision ≤ ${WARM_GOAL_MICROS} µs, valid and wrong credentials | ${warmWorst.toFixed(2)} µs (the slower of the two) | ${met(warmWorst <= WARM_GOAL_MICROS)} |`,
   `| a new password on every instance ≤ ${PROPAGATION_GOAL_MS / 1000} s after AWSCURRENT moves, also while a flood repeats a wrong credential | ${seconds(propagationWorst)} at worst over ${quietOrRepeated.reduce((n, p) => n + p.rounds.length, 0)} rotations | ${met(propagationWorst <= PROPAGATION_GOAL_MS)} |`,
   `| a credential that already failed never refetches against the same version | ${repeated.oursExtra} extra calls an hour for ${REQUESTS.toLocaleString('en-US')} repeats: one per instance per TTL refresh, which forgets | ${met(repeated.oursExtra <= (INSTANCES * 3600) / 300)} |`,
@@ -105,7 +108,9 @@ const lines = [
     (c) => `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`,
   ),
   '',
-  `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over) and loads node:https only for an https endpoint (AWS's are; on AWS the control would load it too). The gap to the control is node:crypto (SigV4 and the credential digest need it: loading it alone costs the control ${ms(cryptoControl.total.median - control.total.median)}) and the first fetch's signing, parsing and log line.`,
+  `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over) and loads node:https only for an https endpoint (AWS's are; on AWS the control would load it too). It loads no node:crypto: SigV4 and the credential digest use a plain-JS SHA-256 (handlers/shared/sha256.ts), as loading node:crypto and warming its first hashes costs more than a whole signature in plain JS (the two signed controls: ${ms(signedByNodeCrypto.total.median)} against ${ms(signedInPlainJs.total.median)}). Its info log lines are written once the decision is on its way; warnings at once.`,
+  '',
+  `Why the goal of ${COLD_GOAL_RATIO}× the plain control is not met: a handler that reads the secret must sign its request, and signing alone, with nothing else a handler does (no credential check, no cache), makes the control ${ratio(floor.total.median, control.total.median)} (${floor.variant.replace('control, ', '')}): above the goal before anything else is counted. The shipped handler is ${ratio(shipped.total.median, floor.total.median)} that floor, ${ms(shipped.total.median - floor.total.median)} more: the credential's parsing and keyed digest (with a key drawn from /dev/urandom), the cache and its deadline, and compiling a module of ${kib(shipped.codeBytes)} rather than a page. A cold start here is CPU rather than waiting (the endpoint answers from the same machine), so the fetch started at init has little to overlap with; on AWS, where the call crosses a network and a TLS handshake, it has.`,
   '',
   '## 2. Edge warm path',
   '',

@@ -68,7 +68,12 @@ async function unusableValues(reads: StatusReads, secretId: string, versions: St
   const stages = (['AWSCURRENT', 'AWSPREVIOUS'] as const).filter((stage) => versions.some((v) => v.stages.includes(stage)));
   const [{ parseSecretValue }, ...values] = await Promise.all([
     import('../../handlers/shared/secret-value.js'),
-    ...stages.map((stage) => reads.secretString(secretId, stage).then((text) => ({ text }), (error: Error) => ({ error }))),
+    ...stages.map((stage) =>
+      reads.secretString(secretId, stage).then(
+        (text) => ({ text }),
+        (error: Error) => ({ error }),
+      ),
+    ),
   ]);
   const problems: Problem[] = [];
   stages.forEach((stage, i) => {
