@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { CredentialMatcher, credentialDigest } from '../../../handlers/edge-auth/credential-matcher.js';
+import { CredentialMatcher, credentialDigest, randomBytes } from '../../../handlers/edge-auth/credential-matcher.js';
 import { MAX_AUTHORIZATION_LENGTH } from '../../../handlers/edge-auth/basic-auth.js';
 
 describe('credential digests', () => {
@@ -27,6 +27,23 @@ describe('credential digests', () => {
     const long = `a:${'y'.repeat(MAX_AUTHORIZATION_LENGTH * 2)}`;
     expect(credentialDigest(long)).toEqual(credentialDigest(Buffer.from(long)));
     expect(credentialDigest(long)).not.toEqual(credentialDigest(`${long}z`));
+  });
+});
+
+describe('the key', () => {
+  it('is drawn from /dev/urandom, or from Web Crypto where Node cannot hand over fs', () => {
+    const getRandomValues = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const draws = [randomBytes(64), randomBytes(64)];
+    expect(getRandomValues).not.toHaveBeenCalled();
+    vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
+    try {
+      draws.push(randomBytes(64));
+      expect(getRandomValues).toHaveBeenCalledOnce();
+    } finally {
+      vi.restoreAllMocks();
+    }
+    for (const d of draws) expect(d).toHaveLength(64);
+    expect(new Set(draws.map((d) => Buffer.from(d).toString('hex'))).size).toBe(3);
   });
 });
 
