@@ -155,24 +155,49 @@ async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, r
   }
 }
 
+/** A Lambda ARN without its version, so that every version of one function compares equal. */
+const unqualified = (arn: string): string => arn.replace(/:(\d+|\$LATEST)$/, '');
+
+/** The functions a behavior runs at viewer-request: Lambda ARNs unqualified, CloudFront function ARNs as they are. */
+function viewerRequestFunctions(behavior: Node): string[] {
+  return [
+    ...itemsOf(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation')
+      .filter((a) => a.EventType === 'viewer-request')
+      .map((a) => unqualified(String(a.LambdaFunctionARN))),
+    ...itemsOf(behavior.FunctionAssociations, 'FunctionAssociation')
+      .filter((a) => a.EventType === 'viewer-request')
+      .map((a) => String(a.FunctionARN)),
+  ];
+}
+
 /**
- * The config with the site's engine on its default behavior (a Lambda version, or a CloudFront
- * function: switching engines replaces the other one), and the first origin at `origin`; the rest as it was.
+ * The config with the site's engine (a Lambda version, or a CloudFront function: switching engines
+ * replaces the other one) on its default behavior and on every cache behavior that ran the site's
+ * edge before (added by hand, as a second protected path); a behavior that runs someone else's
+ * function is left alone. The first origin goes to `origin`; the rest as it was.
  */
 function repointed(current: Node, association: { viewerRequestArn?: string; viewerRequestFunctionArn?: string }, origin: SiteSpec['origin']): Node {
   const config = structuredClone(current);
-  const behavior = config.DefaultCacheBehavior as Node;
+  const defaults = config.DefaultCacheBehavior as Node;
+  const ours = new Set([
+    ...viewerRequestFunctions(defaults),
+    ...(association.viewerRequestArn ? [unqualified(association.viewerRequestArn)] : []),
+    ...(association.viewerRequestFunctionArn ? [association.viewerRequestFunctionArn] : []),
+  ]);
   const others = (list: unknown, member: string) => itemsOf(list, member).filter((a) => a.EventType !== 'viewer-request');
-  const lambdas = [
-    ...others(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation'),
-    ...(association.viewerRequestArn ? [{ LambdaFunctionARN: association.viewerRequestArn, EventType: 'viewer-request', IncludeBody: 'false' }] : []),
-  ];
-  const functions = [
-    ...others(behavior.FunctionAssociations, 'FunctionAssociation'),
-    ...(association.viewerRequestFunctionArn ? [{ FunctionARN: association.viewerRequestFunctionArn, EventType: 'viewer-request' }] : []),
-  ];
-  behavior.LambdaFunctionAssociations = { Quantity: String(lambdas.length), ...(lambdas.length ? { Items: { LambdaFunctionAssociation: lambdas } } : {}) };
-  behavior.FunctionAssociations = { Quantity: String(functions.length), ...(functions.length ? { Items: { FunctionAssociation: functions } } : {}) };
+  for (const behavior of [defaults, ...itemsOf(config.CacheBehaviors, 'CacheBehavior')]) {
+    if (behavior !== defaults && !viewerRequestFunctions(behavior).some((arn) => ours.has(arn))) continue;
+    const lambdas = [
+      ...others(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation'),
+      ...(association.viewerRequestArn ? [{ LambdaFunctionARN: association.viewerRequestArn, EventType: 'viewer-request', IncludeBody: 'false' }] : []),
+    ];
+    const functions = [
+      ...others(behavior.FunctionAssociations, 'FunctionAssociation'),
+      ...(association.viewerRequestFunctionArn ? [{ FunctionARN: association.viewerRequestFunctionArn, EventType: 'viewer-request' }] : []),
+    ];
+    behavior.LambdaFunctionAssociations = { Quantity: String(lambdas.length), ...(lambdas.length ? { Items: { LambdaFunctionAssociation: lambdas } } : {}) };
+    behavior.FunctionAssociations = { Quantity: String(functions.length), ...(functions.length ? { Items: { FunctionAssociation: functions } } : {}) };
+  }
   const first = itemsOf(config.Origins, 'Origin')[0];
   const custom = first?.CustomOriginConfig as Node | undefined;
   if (first && custom) {
