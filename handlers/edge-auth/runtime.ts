@@ -22,7 +22,9 @@ function bakedConfig(): EdgeAuthConfig {
 
 // Info lines wait until the answer is on its way: the first console.log of a
 // process sets up its stdout stream (~2 ms on the first request's path here;
-// Lambda's patched console is cheaper but still not free). Warnings go at once.
+// Lambda's patched console is cheaper but still not free). On Lambda, a line
+// still waiting when the environment is frozen is written when it thaws, or
+// lost with it: only info lines take that chance. Warnings go at once.
 let pending: string[] = [];
 function flush(): void {
   const lines = pending;
