@@ -14,7 +14,7 @@
 //
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
-import { hmacSha256, sha256 } from './sha256.js';
+import { hmacKey, hmacSha256, sha256, type HmacKey } from './sha256.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -37,13 +37,13 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 const sha256Hex = (data: string): string => sha256(Buffer.from(data, 'utf8')).toString('hex');
-const hmac = (key: Uint8Array | string, data: string): Buffer => hmacSha256(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, Buffer.from(data, 'utf8'));
+const hmac = (key: Uint8Array | HmacKey | string, data: string): Buffer => hmacSha256(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, Buffer.from(data, 'utf8'));
 
-// The signing key changes once a day per region and service: the last one is kept.
-let lastKey: { id: string; key: Uint8Array } | undefined;
-function signingKey(secretAccessKey: string, day: string, region: string, service: string): Uint8Array {
+// The signing key changes once a day per region and service: the last one is kept, its HMAC pads compressed.
+let lastKey: { id: string; key: HmacKey } | undefined;
+function signingKey(secretAccessKey: string, day: string, region: string, service: string): HmacKey {
   const id = `${secretAccessKey}\n${day}\n${region}\n${service}`;
-  if (lastKey?.id !== id) lastKey = { id, key: hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request') };
+  if (lastKey?.id !== id) lastKey = { id, key: hmacKey(hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request')) };
   return lastKey.key;
 }
 
