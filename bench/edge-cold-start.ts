@@ -1,13 +1,16 @@
 // Edge cold start: from importing the bundle to the first decision (a valid
 // credential, so the secret must be fetched), in fresh Node processes against
-// a Secrets Manager endpoint on 127.0.0.1. Our bundle (own SigV4 + node:http)
-// against the same handler on aws4fetch and on the AWS SDK v3 client, which
-// the Lambda runtime provides, and three controls: the least any handler that
-// reads a secret over HTTP can do (an empty module, node:http and one
-// loopback request), and the same request signed with SigV4, as anything that
+// a Secrets Manager endpoint on 127.0.0.1. Our bundle (own SigV4 + own
+// HTTP/1.1 client over node:net) against the same handler on aws4fetch and on
+// the AWS SDK v3 client, which the Lambda runtime provides, and four controls:
+// the least a handler that reads a secret over HTTP with Node's own client can
+// do (an empty module, node:http and one loopback request: the control the
+// goal is set against), the same request signed with SigV4, as anything that
 // reads from AWS must, once by node:crypto (the usual way) and once by our
-// plain-JS signer (handlers/shared/sigv4.ts). The faster of the two signed
-// controls is the floor: a handler that reads the secret cannot start faster.
+// plain-JS signer (handlers/shared/sigv4.ts), and that signed request sent by
+// our HTTP/1.1 client (handlers/edge-auth/http1.ts) instead of node:http. The
+// fastest signed control is the floor: a handler that reads the secret this
+// way cannot start faster.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +37,7 @@ export const CONTROL_VARIANTS = {
   plain: 'control: empty module + node:http + one loopback request',
   nodeCrypto: 'control, the request signed (SigV4) by node:crypto',
   plainJs: 'control, the request signed (SigV4) in plain JS',
+  ownHttp: 'control, signed in plain JS, sent by our HTTP/1.1 client over node:net',
 } as const;
 
 // The control: what reading a secret over HTTP costs at the least (no signing, no parsing beyond JSON).
@@ -80,6 +84,20 @@ import { signJsonPost } from './handlers/shared/sigv4.ts';
 const sign = (url, body) => signJsonPost({ url, region: process.env.AWS_REGION, service: 'secretsmanager', target: 'secretsmanager.GetSecretValue', body },
   { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY });
 ${request('sign(url, body)', true)}`;
+// And sent by our HTTP/1.1 client over node:net instead of node:http, with a deadline that never passes (no timer).
+const CONTROL_OWN_HTTP = `import { signJsonPost } from './handlers/shared/sigv4.ts';
+import { send } from './handlers/edge-auth/http1.ts';
+export const handler = async (event) => {
+  const url = new URL(process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER);
+  const body = JSON.stringify({ SecretId: 'basicauth/bench', VersionStage: 'AWSCURRENT' });
+  const headers = signJsonPost({ url, region: process.env.AWS_REGION, service: 'secretsmanager', target: 'secretsmanager.GetSecretValue', body },
+    { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY });
+  const answer = await send({ url, method: 'POST', headers, body }, { passed: false, onPass: () => () => {} });
+  JSON.parse(answer.text);
+  if (answer.status !== 200) throw new Error('the endpoint refused the signed request: ' + answer.text);
+  return event.Records[0].cf.request;
+};
+`;
 
 const DRIVER = `
 const t0 = performance.now();
@@ -100,7 +118,7 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   endpoint.rotate({ username: 'admin', password: 'bench-Password-123' });
   const config = { secretId: 'basicauth/bench', secretRegion: 'us-east-1' };
   const variants = [
-    { variant: 'shipped: own SigV4 + node:http(s)', entry: HANDLER_ENTRIES['edge-auth'] },
+    { variant: 'shipped: own SigV4 + own HTTP/1.1 over node:net/tls', entry: HANDLER_ENTRIES['edge-auth'] },
     { variant: 'aws4fetch (fetch)', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts') },
     { variant: 'AWS SDK v3 client', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts') },
   ];
@@ -109,21 +127,27 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   await writeFile(join(dir, 'control.mjs'), CONTROL);
   await writeFile(join(dir, 'control-node-crypto.mjs'), CONTROL_NODE_CRYPTO);
   const { build } = await import('esbuild');
-  const plainJs = await build({
-    stdin: { contents: CONTROL_PLAIN_JS, resolveDir: PACKAGE_ROOT, loader: 'ts' },
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    charset: 'ascii',
-  });
-  await writeFile(join(dir, 'control-plain-js.mjs'), plainJs.outputFiles[0]!.text);
+  // bundled as the edge bundle is
+  const bundled = async (contents: string) =>
+    (
+      await build({
+        stdin: { contents, resolveDir: PACKAGE_ROOT, loader: 'ts' },
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        minify: true,
+        charset: 'ascii',
+      })
+    ).outputFiles[0]!.text;
+  await writeFile(join(dir, 'control-plain-js.mjs'), await bundled(CONTROL_PLAIN_JS));
+  await writeFile(join(dir, 'control-own-http.mjs'), await bundled(CONTROL_OWN_HTTP));
   const controls = [
     { variant: CONTROL_VARIANTS.plain, url: pathToFileURL(join(dir, 'control.mjs')).href },
     { variant: CONTROL_VARIANTS.nodeCrypto, url: pathToFileURL(join(dir, 'control-node-crypto.mjs')).href },
     { variant: CONTROL_VARIANTS.plainJs, url: pathToFileURL(join(dir, 'control-plain-js.mjs')).href },
+    { variant: CONTROL_VARIANTS.ownHttp, url: pathToFileURL(join(dir, 'control-own-http.mjs')).href },
   ].map((c) => ({ ...c, control: true, bundle: undefined, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> }));
   const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> =
     [...controls];

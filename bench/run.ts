@@ -53,8 +53,9 @@ const control = cold.find((c) => c.variant === CONTROL_VARIANTS.plain)!;
 const shipped = cold.find((c) => c.variant.startsWith('shipped'))!;
 const signedByNodeCrypto = cold.find((c) => c.variant === CONTROL_VARIANTS.nodeCrypto)!;
 const signedInPlainJs = cold.find((c) => c.variant === CONTROL_VARIANTS.plainJs)!;
-// the floor: the faster way to sign the request, which any handler reading the secret must
-const floor = signedByNodeCrypto.total.median <= signedInPlainJs.total.median ? signedByNodeCrypto : signedInPlainJs;
+const signedOwnHttp = cold.find((c) => c.variant === CONTROL_VARIANTS.ownHttp)!;
+// the floor: the fastest signed request, which any handler reading the secret must send
+const floor = [signedByNodeCrypto, signedInPlainJs, signedOwnHttp].reduce((a, b) => (b.total.median < a.total.median ? b : a));
 const kib = (n: number) => (Number.isFinite(n) ? `${(n / 1024).toFixed(1)} KiB` : '—');
 const dollars = (n: number) => `$${n < 1 ? n.toFixed(2) : n.toFixed(0)}`;
 const seconds = (n: number | undefined) => (n === undefined ? 'not within the window' : `${(n / 1000).toFixed(2)} s`);
@@ -79,7 +80,7 @@ const lines = [
   '',
   '| goal | figure | |',
   '|---|---|---|',
-  `| edge cold start ≤ ${COLD_GOAL_RATIO}× the control (load → first decision) | ${ms(shipped.total.median)}, ${ratio(shipped.total.median, control.total.median)} the control; ${ratio(shipped.total.median, floor.total.median)} the control with its request signed, itself ${ratio(floor.total.median, control.total.median)} the control | ${met(coldRatio <= COLD_GOAL_RATIO)} |`,
+  `| edge cold start ≤ ${COLD_GOAL_RATIO}× the control (load → first decision) | ${ms(shipped.total.median)}, ${ratio(shipped.total.median, control.total.median)} the control; ${ratio(shipped.total.median, floor.total.median)} the fastest signed control, itself ${ratio(floor.total.median, control.total.median)} the control | ${met(coldRatio <= COLD_GOAL_RATIO)} |`,
   `| warm decision ≤ ${WARM_GOAL_MICROS} µs, valid and wrong credentials | ${warmWorst.toFixed(2)} µs (the slower of the two) | ${met(warmWorst <= WARM_GOAL_MICROS)} |`,
   `| a new password on every instance ≤ ${PROPAGATION_GOAL_MS / 1000} s after AWSCURRENT moves, also while a flood repeats a wrong credential | ${seconds(propagationWorst)} at worst over ${quietOrRepeated.reduce((n, p) => n + p.rounds.length, 0)} rotations | ${met(propagationWorst <= PROPAGATION_GOAL_MS)} |`,
   `| a credential that already failed never refetches against the same version | ${repeated.oursExtra} extra calls an hour for ${REQUESTS.toLocaleString('en-US')} repeats: one per instance per TTL refresh, which forgets | ${met(repeated.oursExtra <= (INSTANCES * 3600) / 300)} |`,
@@ -108,9 +109,9 @@ const lines = [
     (c) => `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`,
   ),
   '',
-  `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over) and loads node:https only for an https endpoint (AWS's are; on AWS the control would load it too). It loads no node:crypto: SigV4 and the credential digest use a plain-JS SHA-256 (handlers/shared/sha256.ts), as loading node:crypto and warming its first hashes costs more than a whole signature in plain JS (the two signed controls: ${ms(signedByNodeCrypto.total.median)} against ${ms(signedInPlainJs.total.median)}). Its info log lines are written once the decision is on its way; warnings at once.`,
+  `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over). It loads neither node:http nor node:crypto. Its request goes over node:net (node:tls for an https endpoint, as AWS's are) through an HTTP/1.1 client of its own (handlers/edge-auth/http1.ts): node:http's client costs a cold start more than everything else the handler does (the signed request by node:http, ${ms(signedInPlainJs.total.median)}, against the same by ours, ${ms(signedOwnHttp.total.median)}). SigV4 and the credential digest use a plain-JS SHA-256 (handlers/shared/sha256.ts), as loading node:crypto and warming its first hashes costs more than a whole signature in plain JS (signed by node:crypto ${ms(signedByNodeCrypto.total.median)}, in plain JS ${ms(signedInPlainJs.total.median)}, both over node:http). Its info log lines are written once the decision is on its way; warnings at once.`,
   '',
-  `Why the goal of ${COLD_GOAL_RATIO}× the plain control is not met: a handler that reads the secret must sign its request, and signing alone, with nothing else a handler does (no credential check, no cache), makes the control ${ratio(floor.total.median, control.total.median)} (${floor.variant.replace('control, ', '')}): above the goal before anything else is counted. The shipped handler is ${ratio(shipped.total.median, floor.total.median)} that floor, ${ms(shipped.total.median - floor.total.median)} more: the credential's parsing and keyed digest (with a key drawn from /dev/urandom), the cache and its deadline, and compiling a module of ${kib(shipped.codeBytes)} rather than a page. A cold start here is CPU rather than waiting (the endpoint answers from the same machine), so the fetch started at init has little to overlap with; on AWS, where the call crosses a network and a TLS handshake, it has.`,
+  `The goal is set against the plain control: node:http and one unsigned request, the least a handler using Node's own HTTP client does. A handler that reads the secret must also sign; the fastest signed control (${floor.variant.replace('control, ', '')}) is ${ratio(floor.total.median, control.total.median)} the plain control, and the shipped handler ${ratio(shipped.total.median, floor.total.median)} that floor, ${ms(shipped.total.median - floor.total.median)} more: the credential's parsing and keyed digest (with a key drawn from /dev/urandom), the cache and its deadline timer, and compiling a module of ${kib(shipped.codeBytes)} rather than a page. A cold start here is CPU rather than waiting (the endpoint answers from the same machine), so the fetch started at init has little to overlap with; on AWS, where the call crosses a network and a TLS handshake, it has.`,
   '',
   '## 2. Edge warm path',
   '',

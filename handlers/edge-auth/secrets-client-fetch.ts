@@ -1,5 +1,5 @@
 // GetSecretValue over fetch, signed by aws4fetch. Not shipped: on Node the
-// first fetch() loads undici (~25 ms), more than the whole SigV4 + node:http(s)
+// first fetch() loads undici (~25 ms), more than the whole SigV4 + own HTTP/1.1
 // client costs. Kept as a measured alternative (bench/edge-cold-start.ts).
 
 import { AwsClient } from 'aws4fetch';
