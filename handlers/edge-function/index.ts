@@ -129,8 +129,7 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
     const answer = preflight(config.cors, get);
     return response(answer.status, answer.status === 204 ? 'No Content' : 'Forbidden', answer.headers);
   }
-  if (isBypass(request.uri)) return request;
-  if (isAllowlisted(event.viewer.ip)) return request;
+  if (isBypass(request.uri) || isAllowlisted(event.viewer.ip)) return pass(request);
 
   // A request without usable credentials gets the challenge without reading the store.
   const given = credentials(get('authorization'));
@@ -153,6 +152,11 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
     if (!published) return unavailable();
   }
   if (!ok) return challenge(get);
+  return pass(request);
+}
+
+/** The request on to the origin: every allowed one, bypass and allowlist included, leaves its credentials here. */
+function pass(request: FunctionRequest): FunctionRequest {
   if (config.stripAuthorization) delete request.headers.authorization;
   return request;
 }

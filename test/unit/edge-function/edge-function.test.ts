@@ -3,13 +3,12 @@
 // same requests: one decision module, two runtimes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createEdgeAuth } from '../../../handlers/edge-auth/edge-auth.js';
-import { resolveEdgeAuthConfig, type EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
-import { planDigests } from '../../../handlers/shared/kvs-digests.js';
+import type { EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
 import { CloudFrontFunction } from '../../../cli/local/cloudfront-functions.js';
 import { bundleFunction } from '../../../stacks/function-bundle.js';
 import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
+import { DECISION_HEADERS, functionEvent, functionWith as engineFunction, published, runFunction, runLambda as runLambdaWith } from '../../helpers/engines.js';
 
 const SETTINGS: EdgeAuthConfigInput = {
   secretId: 'basicauth/test',
@@ -27,50 +26,8 @@ beforeAll(async () => {
   code = (await bundleFunction(SETTINGS)).code;
 });
 
-/** The function with a store published from these users (and a previous version within its grace). */
-function functionWith(store: Map<string, string>): CloudFrontFunction {
-  return new CloudFrontFunction(code, {
-    id: 'kvs-1',
-    get: (key) => store.get(key),
-    meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: store.size }),
-  });
-}
-
-function published(current: Record<string, string>, previous?: Record<string, string>, previousUntil?: number): Map<string, string> {
-  const plan = planDigests({
-    current: { versionId: 'v2', users: new Map(Object.entries(current)) },
-    previous: previous && { versionId: 'v1', users: new Map(Object.entries(previous)) },
-    previousUntil,
-    existing: new Map(),
-    now: Date.now(),
-  });
-  return new Map(plan.puts.map((p) => [p.Key, p.Value]));
-}
-
-/** The same request as a CloudFront Functions event (headers { value }, cookies apart, viewer.ip). */
-function functionEvent(shape: RequestShape) {
-  const r = viewerRequest(shape).Records[0]!.cf.request;
-  const headers: Record<string, { value: string; multiValue?: Array<{ value: string }> }> = {};
-  for (const [name, list] of Object.entries(r.headers)) {
-    headers[name] = list.length === 1 ? { value: list[0]!.value } : { value: list[0]!.value, multiValue: list.map((h) => ({ value: h.value })) };
-  }
-  return { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: r.clientIp }, request: { method: r.method, uri: r.uri, querystring: {}, headers, cookies: {} } };
-}
-
-type Verdict = { status: number; body?: string; headers: Record<string, string> };
-
-function runFunction(fn: CloudFrontFunction, shape: RequestShape): Verdict {
-  const result = fn.run(functionEvent(shape)).result as { statusCode?: number; headers?: Record<string, { value: string }>; body?: { data: string } };
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v.value]));
-  return result.statusCode === undefined ? { status: 200, headers } : { status: result.statusCode, headers, ...(result.body ? { body: result.body.data } : {}) };
-}
-
-async function runLambda(shape: RequestShape, secrets: FakeSecretVersions): Promise<Verdict> {
-  const edge = createEdgeAuth(resolveEdgeAuthConfig(SETTINGS), { fetchVersion: secrets.fetch, lastRotated: secrets.lastRotated, now: secrets.clock });
-  const result = (await edge.handle(viewerRequest(shape))) as { status?: string; headers: Record<string, Array<{ value: string }>>; body?: string };
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v[0]!.value]));
-  return result.status === undefined ? { status: 200, headers } : { status: Number(result.status), headers, ...(result.body ? { body: result.body } : {}) };
-}
+const functionWith = (store: Map<string, string>) => engineFunction(code, store);
+const runLambda = (shape: RequestShape, secrets: FakeSecretVersions) => runLambdaWith(SETTINGS, shape, secrets);
 
 const REQUESTS: Array<[string, RequestShape]> = [
   ['no credentials', {}],
@@ -103,7 +60,8 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
     const [viaFunction, viaLambda] = [runFunction(fn, shape), await runLambda(shape, secrets)];
     expect(viaFunction.status).toBe(viaLambda.status);
     expect(viaFunction.body).toBe(viaLambda.body);
-    for (const name of ['www-authenticate', 'content-type', 'cache-control', 'content-security-policy', 'access-control-allow-origin', 'vary']) {
+    expect(viaFunction.forwarded?.authorization).toBe(viaLambda.forwarded?.authorization);
+    for (const name of DECISION_HEADERS) {
       expect(viaFunction.headers[name], name).toBe(viaLambda.headers[name]);
     }
   });
@@ -113,6 +71,23 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
     const result = fn.run(functionEvent({ authorization: basic('alice', USERS.alice) })).result as { headers: Record<string, unknown> };
     expect(result.headers.authorization).toBeUndefined();
     expect(result.headers.host).toBeDefined();
+  });
+
+  // Browsers send Basic credentials with every request to a site once given:
+  // a visit to a public path or from an allowlisted network carries the password too.
+  it.each([
+    ['a bypass path', { uri: '/public/app.css' }],
+    ['an allowlisted client', { clientIp: '192.0.2.9' }],
+    ['a bypass path with a wrong password', { uri: '/health', wrong: true }],
+  ])('strips Authorization on %s too', async (_name, { wrong, ...shape }) => {
+    const request = { ...shape, authorization: basic('alice', wrong ? 'nope' : USERS.alice) };
+    const viaFunction = runFunction(functionWith(published(USERS)), request);
+    const viaLambda = await runLambda(request, new FakeSecretVersions({ users: USERS }));
+    for (const verdict of [viaFunction, viaLambda]) {
+      expect(verdict.status).toBe(200);
+      expect(verdict.forwarded?.host).toBeDefined();
+      expect(verdict.forwarded?.authorization).toBeUndefined();
+    }
   });
 
   it('accepts the replaced password within its grace, and not after', () => {
