@@ -5,8 +5,10 @@
 // every origin reads as the same path: CloudFront matches behaviors on the
 // RFC 3986-normalized path, Tomcat and Spring drop `;` path parameters before
 // resolving `..`, some servers decode twice, treat `\` as `/`, merge `//`, or
-// fold Unicode. Anything that one of them could read differently goes through
-// the password check instead (fail closed).
+// fold Unicode, a proxy that re-sends the decoded path reads an encoded `?` or
+// `#` as the end of it, and PHP-style origins (PATH_INFO) run
+// `/admin/x.php/.css` as `/admin/x.php`. Anything that one of them could read
+// differently goes through the password check instead (fail closed).
 
 /** A CloudFront path pattern as a regular expression body (anchor it yourself). */
 export function pathPatternSource(pattern: string): string {
@@ -19,20 +21,21 @@ export function pathPatternSource(pattern: string): string {
 // Unreserved characters, the sub-delimiters but ";" (a path parameter to
 // Tomcat), ":" and "@", "/" and percent-encodings (checked below).
 const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
-// What an encoding may not stand for: "/", "\", ".", "%" and ";" (they change
-// how the path splits or decodes), control bytes, and anything beyond ASCII
-// (Unicode folding turns "％２ｅ" into "." on some servers).
-// (a string, not a Set: shared with the CloudFront Functions runtime, which has no Set)
-const UNSAFE_ENCODED = '/\\.%;';
+// What an encoding may stand for: a letter, a digit, "-", "_" or "~" (RFC 3986
+// unreserved but "."), the only bytes every origin reads alike decoded or not.
+// Everything else is refused: "/", "\", "." and ";" change how the path splits,
+// "%" how it decodes, "?" and "#" where it ends once a proxy decodes it
+// (nginx `proxy_pass http://app$uri$is_args$args`), and anything beyond ASCII
+// may fold ("％２ｅ" is "." to some servers).
+const ENCODED_UNRESERVED = /^(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[Dd]|5[Ff]|7[Ee])$/;
+// A segment that names a file ("x.php") rather than a directory: a dot after its first character.
+const FILE_SEGMENT = /^[^.]+\./;
 
 /** Whether every origin reads `uri` as the same path, so that a bypass may apply to it. */
 export function isCanonicalPath(uri: string): boolean {
   if (uri.charAt(0) !== '/' || !PLAIN.test(uri) || uri.indexOf('//') !== -1) return false;
   for (let i = uri.indexOf('%'); i !== -1; i = uri.indexOf('%', i + 1)) {
-    const hex = uri.slice(i + 1, i + 3);
-    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return false;
-    const code = parseInt(hex, 16);
-    if (code < 0x20 || code >= 0x7f || UNSAFE_ENCODED.indexOf(String.fromCharCode(code)) !== -1) return false;
+    if (!ENCODED_UNRESERVED.test(uri.slice(i + 1, i + 3))) return false;
   }
   // no dot segment, in any position
   return !uri.split('/').some((segment) => segment === '.' || segment === '..');
@@ -50,5 +53,19 @@ export function compileBypass(patterns: readonly string[]): (uri: string) => boo
 export function bypassOf(source: string | undefined): (uri: string) => boolean {
   if (source === undefined) return () => false;
   const re = new RegExp(source);
-  return (uri) => isCanonicalPath(uri) && re.test(uri);
+  return (uri) => isCanonicalPath(uri) && re.test(uri) && scriptsBypass(uri, re);
+}
+
+/**
+ * PATH_INFO: an origin may run the first file-like segment of a path as a script
+ * and hand it the rest (`/admin/x.php/.css` runs `/admin/x.php`). A path with a
+ * file-like segment before its last one bypasses only if each such script path
+ * bypasses too; `/assets/v1.2/app.css` under `/assets/*` still does.
+ */
+function scriptsBypass(uri: string, re: RegExp): boolean {
+  const segments = uri.split('/');
+  for (let i = 1; i < segments.length - 1; i++) {
+    if (FILE_SEGMENT.test(segments[i] as string) && !re.test(segments.slice(0, i + 1).join('/'))) return false;
+  }
+  return true;
 }

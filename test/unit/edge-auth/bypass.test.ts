@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compileBypass, isCanonicalPath, pathPatternSource } from '../../../handlers/edge-auth/path-patterns.js';
 import { removeDotSegments } from '../../../cli/local/uri.js';
 
-const PATTERNS = ['/public/*', '/healthz', '/.well-known/*', '/img/????.png', '/api/v1/status'];
+const PATTERNS = ['/public/*', '/healthz', '/.well-known/*', '/img/????.png', '/api/v1/status', '/*.css'];
 
 const decodeOnce = (s: string) => s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 const utf8Decode = (s: string) => {
@@ -36,6 +36,14 @@ const ORIGIN_READINGS: Record<string, (uri: string) => string> = {
   backslash: (u) => removeDotSegments(utf8Decode(u).replace(/\\/g, '/')),
   'merge-slashes': (u) => removeDotSegments(utf8Decode(u).replace(/\/{2,}/g, '/')),
   'unicode-fold': (u) => removeDotSegments(utf8Decode(u).normalize('NFKC')),
+  // nginx `proxy_pass http://app$uri$is_args$args`: the decoded path sent on, where `?` and `#` end it
+  'nginx-reproxy': (u) => removeDotSegments(utf8Decode(u)).split(/[?#]/)[0] as string,
+  // PHP-style PATH_INFO: the first file-like segment is the script that runs
+  'path-info': (u) => {
+    const segments = removeDotSegments(utf8Decode(u)).split('/');
+    const script = segments.findIndex((s, i) => i > 0 && i < segments.length - 1 && /^[^.]+\./.test(s));
+    return script === -1 ? segments.join('/') : segments.slice(0, script + 1).join('/');
+  },
 };
 
 const inPatterns = (path: string) => PATTERNS.some((p) => new RegExp(`^${pathPatternSource(p)}$`).test(path));
@@ -65,13 +73,13 @@ const TRAVERSALS = [
   '..%252f',
   '%c0%ae%c0%ae',
 ];
-const SEGMENTS = ['admin', 'secret', 'public', 'x', 'healthz', 'a.png', 'logo.png', 'status', 'v1'];
+const SEGMENTS = ['admin', 'secret', 'public', 'x', 'healthz', 'a.png', 'logo.png', 'status', 'v1', 'x.php', 'secret.html%3F', 'a%23', '%3f', '.css', 'app.css', 'x%41.css'];
 
 const traversalUri = fc
   .tuple(
     fc.constantFrom(...PATTERNS.map((p) => p.replace(/[*?].*$/, '').replace(/\/$/, ''))),
     fc.array(fc.oneof(fc.constantFrom(...TRAVERSALS), fc.constantFrom(...SEGMENTS)), { minLength: 1, maxLength: 5 }),
-    fc.constantFrom('', '/'),
+    fc.constantFrom('', '/', '.css', '/.css', '%3F.css', '%23.css'),
   )
   .map(([prefix, parts, trailing]) => `${prefix}/${parts.join('/')}${trailing}`);
 
@@ -111,13 +119,33 @@ describe('bypass paths', () => {
       '/healthz%3b',
       '/.well-known/../admin',
       '/img/%2e%2e/x.png',
+      // the review's: a proxy that decodes reads `?`/`#` as the end of the path
+      '/admin/secret.html%3F.css',
+      '/admin/secret.html%3f.css',
+      '/admin/secret.html%23.css',
+      '/public/a%20b.txt',
+      '/public/%2a.css',
+      // PATH_INFO: the origin runs /admin/x.php
+      '/admin/x.php/.css',
+      '/admin/x.php/y.css',
+      '/public/../admin/x.php/.css',
     ]) {
       expect(bypass(uri), uri).toBe(false);
     }
   });
 
   it('still bypass plain paths, with harmless encodings', () => {
-    for (const uri of ['/public/app.css', '/public/a%20b.txt', '/public/deep/er/file.js', '/healthz', '/.well-known/acme-challenge/token_1-2', '/img/logo.png', '/api/v1/status']) {
+    for (const uri of [
+      '/public/app.css',
+      '/public/%41pp-%7e_%5F.js',
+      '/public/v1.2/app.js',
+      '/public/x.php/y',
+      '/public/deep/er/file.js',
+      '/healthz',
+      '/.well-known/acme-challenge/token_1-2',
+      '/img/logo.png',
+      '/api/v1/status',
+    ]) {
       expect(bypass(uri), uri).toBe(true);
       expect(isCanonicalPath(uri)).toBe(true);
     }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { EdgeAuthConfigInput } from '../../../handlers/edge-auth/config.js';
 import { CloudFrontFunction } from '../../../cli/local/cloudfront-functions.js';
 import { bundleFunction } from '../../../stacks/function-bundle.js';
-import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
+import { basic, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
 import { DECISION_HEADERS, functionEvent, functionWith as engineFunction, published, runFunction, runLambda as runLambdaWith } from '../../helpers/engines.js';
 
