@@ -2,7 +2,7 @@
 // leaves loses access without everyone else getting a new password.
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseSecretValue, type SecretValue } from '../../handlers/shared/secret-value.js';
+import { PASSWORD_SET_AT, parseSecretValue, type SecretValue } from '../../handlers/shared/secret-value.js';
 import { usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
 import { CliError } from '../errors.js';
@@ -13,8 +13,6 @@ export interface UserAge {
   username: string;
   passwordSetAt: string | undefined;
 }
-
-const SET_AT = 'passwordSetAt';
 
 interface CurrentValue {
   value: SecretValue;
@@ -34,7 +32,7 @@ async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<
 }
 
 function ages(value: SecretValue, lastRotated: Date | undefined, versionCreated: Date | undefined): UserAge[] {
-  const setAt = (value.raw[SET_AT] ?? {}) as Record<string, string>;
+  const setAt = (value.raw[PASSWORD_SET_AT] ?? {}) as Record<string, string>;
   return [...value.users.keys()].map((username) => {
     // A rotation sets every password; an add sets one. The later one counts.
     const times = [setAt[username], lastRotated?.toISOString()].filter((t): t is string => Boolean(t)).sort();
@@ -90,7 +88,7 @@ export async function addUser(
   );
   const users = Object.fromEntries([...value.users, [name, generated.RandomPassword as string]]);
   const { username: _u, password: _p, ...rest } = value.raw;
-  const next = { ...rest, users, [SET_AT]: { ...((value.raw[SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };
+  const next = { ...rest, users, [PASSWORD_SET_AT]: { ...((value.raw[PASSWORD_SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };
   return { versionId: await write(sm, secretId, next, current), username: name, users: Object.keys(users) };
 }
 
@@ -101,9 +99,9 @@ export async function removeUser(sm: SecretsManagerClient, secretId: string, nam
   if (!value.users.has(name)) throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
   if (value.users.size === 1) throw new CliError(`"${name}" is the only user: removing them would lock everyone out`, { hint: 'add another user first' });
   const users = Object.fromEntries([...value.users].filter(([n]) => n !== name));
-  const setAt = { ...((value.raw[SET_AT] ?? {}) as Record<string, string>) };
+  const setAt = { ...((value.raw[PASSWORD_SET_AT] ?? {}) as Record<string, string>) };
   delete setAt[name];
   const { username: _u, password: _p, ...rest } = value.raw;
-  const next = { ...rest, users, [SET_AT]: setAt };
+  const next = { ...rest, users, [PASSWORD_SET_AT]: setAt };
   return { versionId: await write(sm, secretId, next, current), username: name, users: Object.keys(users) };
 }

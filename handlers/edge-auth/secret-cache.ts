@@ -27,7 +27,7 @@
 
 import { CredentialMatcher, type CredentialDigest } from './credential-matcher.js';
 import { DeadlineTimer, type Deadline } from './deadline.js';
-import { parseSecretValue } from '../shared/secret-value.js';
+import { graceNames, parseSecretValue } from '../shared/secret-value.js';
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
@@ -56,6 +56,8 @@ export interface Snapshot {
   previous: CredentialMatcher | undefined;
   /** epoch ms until which `previous` is accepted */
   previousUntil: number;
+  /** the users whose previous password may count (graceNames of the current value) */
+  graceNames: ReadonlySet<string>;
   fetchedAt: number;
   /** keyed digests that failed against this version after a refetch confirmed it (bounded) */
   failed: Set<string>;
@@ -202,19 +204,21 @@ export class SecretCache {
       const old = this.snapshot;
       const changed = old?.versionId !== current.versionId;
       // an unusable AWSCURRENT fails the load: the caller serves stale, then fails closed
-      const currentUsers = changed || !old ? parseSecretValue(current.secretString).users : undefined;
+      const currentValue = changed || !old ? parseSecretValue(current.secretString) : undefined;
+      const names = currentValue ? graceNames(currentValue) : old!.graceNames;
       let previous: CredentialMatcher | undefined;
       let previousUntil = 0;
       if (this.o.graceMs > 0) {
         const finished = this.o.lastRotated ? await this.o.lastRotated(deadline) : current.createdDate;
         previousUntil = (finished ?? 0) + this.o.graceMs;
-        if (this.o.now() < previousUntil) previous = await this.loadPrevious(current, currentUsers ? new Set(currentUsers.keys()) : old!.current.names, deadline);
+        if (this.o.now() < previousUntil) previous = await this.loadPrevious(current, names, deadline);
       }
       const next: Snapshot = {
         versionId: current.versionId,
-        current: currentUsers ? new CredentialMatcher(currentUsers) : old!.current,
+        current: currentValue ? new CredentialMatcher(currentValue.users) : old!.current,
         previous,
         previousUntil,
+        graceNames: names,
         fetchedAt: this.o.now(),
         // a new version, or a TTL refresh, forgets what failed
         failed: !changed && cause === 'miss' && old ? old.failed : new Set(),
@@ -234,12 +238,12 @@ export class SecretCache {
     }
   }
 
-  /** The replaced passwords of users that still exist; nothing when AWSPREVIOUS is missing or unusable. */
-  private async loadPrevious(current: SecretVersion, currentUsers: ReadonlySet<string>, deadline: Deadline): Promise<CredentialMatcher | undefined> {
+  /** The replaced passwords of `eligible` users (graceNames); nothing when AWSPREVIOUS is missing or unusable. */
+  private async loadPrevious(current: SecretVersion, eligible: ReadonlySet<string>, deadline: Deadline): Promise<CredentialMatcher | undefined> {
     const previous = await this.o.fetchVersion('AWSPREVIOUS', deadline);
     if (!previous || previous.versionId === current.versionId) return undefined;
     try {
-      const users = [...parseSecretValue(previous.secretString).users].filter(([name]) => currentUsers.has(name));
+      const users = [...parseSecretValue(previous.secretString).users].filter(([name]) => eligible.has(name));
       return users.length ? new CredentialMatcher(new Map(users)) : undefined;
     } catch (error) {
       this.o.log({ event: 'secret.previous-unusable', stage: 'AWSPREVIOUS', error: describeError(error) });

@@ -7,7 +7,7 @@
 import { DescribeKeyValueStoreCommand, ListKeysCommand, UpdateKeysCommand, type CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { planDigests, type DigestPlan, type VersionUsers } from './kvs-digests.js';
-import { parseSecretValue } from './secret-value.js';
+import { graceNames, parseSecretValue, type SecretValue } from './secret-value.js';
 
 // UpdateKeys takes at most 50 puts and deletes together.
 const BATCH = 50;
@@ -39,22 +39,27 @@ export async function readCredentials(
   input: Pick<PublishInput, 'secrets' | 'secretId' | 'graceSeconds' | 'rotatedAt'>,
 ): Promise<{ current: VersionUsers; previous?: VersionUsers; previousUntil?: number }> {
   const meta = await input.secrets.send(new DescribeSecretCommand({ SecretId: input.secretId }));
-  const read = async (stage: string): Promise<VersionUsers | undefined> => {
+  const read = async (stage: string): Promise<(VersionUsers & { value: SecretValue }) | undefined> => {
     try {
       const out = await input.secrets.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionStage: stage }));
-      return { versionId: out.VersionId ?? '', users: parseSecretValue(out.SecretString ?? '').users };
+      const value = parseSecretValue(out.SecretString ?? '');
+      return { versionId: out.VersionId ?? '', users: value.users, value };
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
       throw error;
     }
   };
-  const current = await read('AWSCURRENT');
-  if (!current) throw new Error(`the secret ${input.secretId} has no AWSCURRENT value to publish`);
+  const currentRead = await read('AWSCURRENT');
+  if (!currentRead) throw new Error(`the secret ${input.secretId} has no AWSCURRENT value to publish`);
+  const current = { versionId: currentRead.versionId, users: currentRead.users };
   if (input.graceSeconds <= 0) return { current };
   const previous = await read('AWSPREVIOUS').catch(() => undefined); // an unusable previous value means "no previous"
   const rotatedAt = input.rotatedAt ?? meta.LastRotatedDate?.getTime();
   if (!previous || rotatedAt === undefined) return { current };
-  return { current, previous, previousUntil: rotatedAt + input.graceSeconds * 1000 };
+  // only users whose current password came from the rotation keep their replaced one
+  const eligible = graceNames(currentRead.value);
+  const users = new Map([...previous.users].filter(([name]) => eligible.has(name)));
+  return { current, previous: { versionId: previous.versionId, users }, previousUntil: rotatedAt + input.graceSeconds * 1000 };
 }
 
 export async function listStore(kvs: PublishInput['kvs'], kvsArn: string): Promise<{ entries: Map<string, string>; etag: string }> {

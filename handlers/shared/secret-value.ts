@@ -72,13 +72,29 @@ function addUser(users: Map<string, string>, name: string, password: unknown, fi
   users.set(name, password);
 }
 
-/** Builds a value of the same form (and extra fields) as `template` with new passwords. */
+/** Where `users add` records when it set a user's password (ISO time by name); a rotation sets them all and drops it. */
+export const PASSWORD_SET_AT = 'passwordSetAt';
+
+/**
+ * The users whose password in the previous version may still count during the
+ * grace period: those whose current password came from the rotation that
+ * replaced it. A user `users add` (re)created since has a password of their
+ * own, and their pre-rotation one must not come back with the name.
+ */
+export function graceNames(current: SecretValue): Set<string> {
+  const setAt = current.raw[PASSWORD_SET_AT];
+  const added = setAt !== null && typeof setAt === 'object' ? (setAt as Record<string, unknown>) : {};
+  return new Set([...current.users.keys()].filter((name) => !Object.hasOwn(added, name)));
+}
+
+/** Builds a value of the same form (and extra fields) as `template` with new passwords: every password, so no `passwordSetAt`. */
 export function withPasswords(template: SecretValue, passwords: Map<string, string>): Record<string, unknown> {
+  const { [PASSWORD_SET_AT]: _setByUsersAdd, ...raw } = template.raw;
   if (template.form === 'single') {
     const [name] = template.users.keys();
-    return { ...template.raw, username: name, password: passwords.get(name as string) };
+    return { ...raw, username: name, password: passwords.get(name as string) };
   }
-  return { ...template.raw, users: Object.fromEntries(passwords) };
+  return { ...raw, users: Object.fromEntries(passwords) };
 }
 
 // Usernames are not secret, but a broken one may hold anything: keep it printable and short.

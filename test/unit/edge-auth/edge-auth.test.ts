@@ -365,6 +365,23 @@ describe('edge-auth grace period for the previous password', () => {
     expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(200);
   });
 
+  it("does not revive a re-added user's pre-rotation password (users remove, then users add, in grace)", async () => {
+    const { status, secrets } = setup({ graceSeconds: 3600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } });
+    secrets.advance(10 * SECOND);
+    secrets.rotate({ users: { alice: 'alice-Password-2', bob: 'bob-Password-2' } });
+    secrets.changeUsers({ users: { bob: 'bob-Password-2' } }); // users remove alice
+    secrets.advance(31 * SECOND);
+    // users add alice: a new password of her own, recorded in passwordSetAt
+    secrets.changeUsers({ users: { bob: 'bob-Password-2', alice: 'alice-Password-3' }, passwordSetAt: { alice: new Date(secrets.now).toISOString() } });
+    secrets.advance(31 * SECOND);
+    expect(await status({ authorization: basic('alice', 'alice-Password-3') })).toBe(200);
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(401);
+    expect(await status({ authorization: basic('bob', 'bob-Password-1') })).toBe(200); // bob's came from the rotation: his grace holds
+    secrets.advance(31 * SECOND); // a TTL refresh of the same version keeps the rule
+    expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(401);
+    expect(await status({ authorization: basic('bob', 'bob-Password-1') })).toBe(200);
+  });
+
   it('reads AWSPREVIOUS again on every refresh: a label taken away stops working', async () => {
     const { status, secrets } = setup({ graceSeconds: 600, cacheTtlSeconds: 30 });
     secrets.advance(10 * SECOND);

@@ -75,7 +75,7 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
 
   // Browsers send Basic credentials with every request to a site once given:
   // a visit to a public path or from an allowlisted network carries the password too.
-  it.each([
+  it.each<[string, RequestShape & { wrong?: boolean }]>([
     ['a bypass path', { uri: '/public/app.css' }],
     ['an allowlisted client', { clientIp: '192.0.2.9' }],
     ['a bypass path with a wrong password', { uri: '/health', wrong: true }],

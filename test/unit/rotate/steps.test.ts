@@ -65,9 +65,11 @@ describe('rotation handler', () => {
   });
 
   it('gives every user of a multi-user secret a new password', async () => {
-    await sm.create({ users: { alice: 'alice-Password-1', bob: 'bob-Password-22' } });
+    await sm.create({ users: { alice: 'alice-Password-1', bob: 'bob-Password-22' }, passwordSetAt: { alice: '2026-01-01T00:00:00.000Z' } });
     await rotateFully();
-    const users = ((await sm.valueOf('AWSCURRENT')) as { users: Record<string, string> }).users;
+    const value = (await sm.valueOf('AWSCURRENT')) as { users: Record<string, string>; passwordSetAt?: unknown };
+    const users = value.users;
+    expect(value.passwordSetAt).toBeUndefined(); // the rotation set every password: none is a `users add` one now
     expect(Object.keys(users)).toEqual(['alice', 'bob']);
     expect(users.alice).not.toBe('alice-Password-1');
     expect(users.alice).not.toBe(users.bob);

@@ -1,7 +1,7 @@
 // Publishing digests: ETag-conditional batches, planned again from a fresh
 // read when another writer moved the ETag, idempotent, the meta key last.
 import { describe, expect, it } from 'vitest';
-import { publishDigests } from '../../../handlers/shared/kvs-publisher.js';
+import { publishDigests, readCredentials } from '../../../handlers/shared/kvs-publisher.js';
 
 type Sent = { name: string; input: Record<string, unknown> };
 
@@ -81,5 +81,23 @@ describe('publishDigests', () => {
     expect(updates.map((u) => (u.input.Puts as unknown[]).length)).toEqual([50, 50, 21]);
     expect(updates.map((u) => u.input.IfMatch)).toEqual(['E1', 'E2', 'E3']);
     expect(f.items.size).toBe(121);
+  });
+});
+
+describe('readCredentials', () => {
+  it("gives previous passwords only to users whose current one came from the rotation (a re-added user's old one stays dead)", async () => {
+    const rotatedAt = Date.now() - 60_000;
+    const values: Record<string, unknown> = {
+      AWSPREVIOUS: { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } },
+      AWSCURRENT: { users: { alice: 'alice-Password-3', bob: 'bob-Password-2' }, passwordSetAt: { alice: new Date().toISOString() } },
+    };
+    const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) =>
+      command.constructor.name === 'DescribeSecretCommand'
+        ? { LastRotatedDate: new Date(rotatedAt) }
+        : { VersionId: String(command.input.VersionStage), SecretString: JSON.stringify(values[command.input.VersionStage as string]) };
+    const read = await readCredentials({ secrets: { send } as never, secretId: 's', graceSeconds: 3600 });
+    expect([...read.current.users.keys()]).toEqual(['alice', 'bob']);
+    expect([...(read.previous?.users ?? new Map())]).toEqual([['bob', 'bob-Password-1']]);
+    expect(read.previousUntil).toBe(rotatedAt + 3_600_000);
   });
 });
