@@ -228,6 +228,9 @@ export class LocalCloud {
       if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) throw new ServiceError('AccessDenied', 'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.', 403);
       if (req.headers.origin && !isSameOrigin(String(req.headers.origin), String(req.headers.host)))
         throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer cross-origin browser requests.', 403);
+      // A no-cors <img> or <script> of another page sends no Origin; its browser still says where it comes from.
+      if (CROSS_SITE_FETCH.test(String(req.headers['sec-fetch-site'] ?? '')))
+        throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer requests made by a web page of another site.', 403);
       if (url.pathname.startsWith('/_local/')) return await this.handleLocal(req, url, res);
       const scope = credentialScope(req, url);
       request.body = await readBody(req);
@@ -238,6 +241,9 @@ export class LocalCloud {
         this.emit({ type: 'unknown-operation', service: scope.service, operation: `${req.method} ${url.pathname}` });
         throw unknownOperation({ name: scope.service, protocol: protocolOf(request) }, `(no ${scope.service} service here: it implements ${this.services().join(', ')})`);
       }
+      // Query-string (presigned) credentials are a link anyone can embed: they may only read, never Action=CreateRole.
+      if (scope.presigned && (!READ_METHODS.has(request.method) || plugin.protocol === 'query'))
+        throw new ServiceError('AccessDenied', 'Credentials in the query string (a presigned URL) may only read: sign the request with an Authorization header.', 403);
       const { operation, input } = decodeRequest(plugin, request);
       const run = plugin.operations[operation];
       if (!run) {
@@ -300,7 +306,10 @@ function isSameOrigin(origin: string, host: string): boolean {
 }
 
 /** The service and region a SigV4 request was signed for, or undefined when it carries no AWS auth. */
-export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string } | undefined {
+const CROSS_SITE_FETCH = /^(?:cross-site|same-site)$/i;
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string; presigned?: true } | undefined {
   const auth = req.headers.authorization;
   const match = auth ? /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) : null;
   if (match) return { region: match[1]!, service: match[2]! };
@@ -313,7 +322,7 @@ export function credentialScope(req: IncomingMessage, url: URL): { region: strin
     return { region: set === '*' || set === '' ? 'us-east-1' : set, service: v4a[1]! };
   }
   const presigned = url.searchParams.get('X-Amz-Credential')?.split('/');
-  if (presigned && presigned.length >= 4) return { region: presigned[2]!, service: presigned[3]! };
+  if (presigned && presigned.length >= 4) return { region: presigned[2]!, service: presigned[3]!, presigned: true };
   return undefined;
 }
 
