@@ -14,9 +14,12 @@
 // What it reads: answers framed by Content-Length, by the chunked transfer
 // coding (extensions and trailers skipped), or by the connection closing;
 // interim 1xx answers skipped. Anything else it does not understand is an
-// error, never a guess: a malformed status line or header, a Content-Length
-// that is not a number or disagrees with itself, a head over 16 KiB, a body
-// over 1 MiB (a secret is at most 64 KiB). Such a connection is not reused.
+// error, never a guess: a malformed status line or header, a control byte
+// (HTAB aside) in a header line, a Content-Length that is not one number or
+// comes with a Transfer-Encoding, whitespace around a chunk size, bytes after
+// the answer, a head over 16 KiB, a body over 1 MiB (a secret is at most
+// 64 KiB). Such a connection is not reused. It refuses all that Node's own
+// parser (llhttp, strict) refuses: test/unit/edge-auth/http1-differential.test.ts.
 // Its errors quote nothing received: bytes out of step may be a secret's.
 // test/unit/edge-auth/http1.test.ts runs it against node:http servers and
 // against raw sockets that split, fold and break answers.
@@ -68,6 +71,14 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNK_SIZE = /^[0-9A-Fa-f]{1,8}$/;
+const TRANSFER_CODINGS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?: *, *[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
+// after the size: extensions `;name` or `;name=value` (a token or a quoted string), no whitespace
+const CHUNK_EXTENSIONS = /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"[^"\\\x00-\x08\x0a-\x1f\x7f]*"))?)*$/;
+// a trailer line: a header field
+const FRAMING_TRAILER = /^(?:content-length|transfer-encoding):/i;
+const TRAILER = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
+// bytes no header line may hold once split on CRLF: a bare CR or LF, NUL, other controls (HTAB is whitespace)
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**
  * The answer in `bytes`, or undefined while more bytes are needed. `closed`
@@ -95,13 +106,17 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
       const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
       // obsolete line folding and whitespace before the colon are refused (RFC 9112 §5.1, §5.2)
       if (!TOKEN.test(name)) throw new Http1Error(`the answer's header line ${i} is malformed`, 'EPROTO');
-      const value = line.slice(colon + 1).trim();
+      if (CONTROL.test(line)) throw new Http1Error(`the answer's header line ${i} holds a control character`, 'EPROTO');
+      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
       if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) {
+        // a repeated Content-Length, even an equal one, is refused (llhttp does)
+        if (!/^[ \t]*\d{1,15}$/.test(line.slice(colon + 1)) || length !== undefined) {
           throw new Http1Error("the answer's Content-Length is not one number", 'EPROTO');
         }
         length = Number(value);
       } else if (name === 'transfer-encoding') {
+        // a list of codings; a tab in it is read differently by different parsers (llhttp: "chunked\t" is not chunked)
+        if (!TRANSFER_CODINGS.test(value)) throw new Http1Error("the answer's Transfer-Encoding is malformed", 'EPROTO');
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       } else if (name === 'connection') {
         const tokens = value
@@ -115,13 +130,15 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
     at = headEnd + HEAD_END.length;
     if (status < 200) {
       if (status === 101) throw new Http1Error('the answer switched protocols, which was not asked for', 'EPROTO');
+      // an interim answer that ends the connection (HTTP/1.0, or Connection: close) has nothing after it
+      if (!reusable) throw new Http1Error('an interim answer closed the connection', 'EPROTO');
       continue; // interim: the answer follows
     }
     if (status === 204 || status === 304) return finished(status, Buffer.alloc(0), reusable, bytes, at);
     if (transferEncoding !== undefined) {
-      // RFC 9112 §6.3: chunked last frames the body; anything else reads to the close. Either way, with a
-      // Content-Length beside it, the connection is not reused.
-      if (length !== undefined) reusable = false;
+      // RFC 9112 §6.1: a sender must not send both; a recipient may treat it as an error (llhttp does; request smuggling)
+      if (length !== undefined) throw new Http1Error('the answer has both a Content-Length and a Transfer-Encoding', 'EPROTO');
+      // RFC 9112 §6.3: chunked last frames the body; anything else reads to the close
       if (transferEncoding.toLowerCase().split(',').pop()!.trim() === 'chunked') {
         const chunks = dechunk(bytes, at);
         return chunks && finished(status, chunks.body, reusable, bytes, chunks.end);
@@ -138,8 +155,9 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
 }
 
 function finished(status: number, body: Buffer, reusable: boolean, bytes: Buffer, end: number): ParsedAnswer {
-  // bytes past the answer were never asked for: that connection is out of step
-  return { status, body, reusable: reusable && end === bytes.length };
+  // bytes past the answer were never asked for: the peer is out of step, and what it framed cannot be trusted (llhttp refuses them too)
+  if (end !== bytes.length) throw new Http1Error('the answer is followed by bytes nobody asked for', 'EPROTO');
+  return { status, body, reusable };
 }
 
 function untilClose(status: number, bytes: Buffer, at: number, closed: boolean): ParsedAnswer | undefined {
@@ -154,17 +172,24 @@ function dechunk(bytes: Buffer, at: number): { body: Buffer; end: number } | und
     const eol = bytes.indexOf('\r\n', at, 'latin1');
     if (eol < 0) return lineTooLong(bytes.length - at);
     lineTooLong(eol - at);
-    const sizeText = bytes.toString('latin1', at, eol).split(';')[0]!.trim();
+    // the size, then extensions (skipped); no whitespace around the size
+    const line = bytes.toString('latin1', at, eol);
+    const semicolon = line.indexOf(';');
+    const sizeText = semicolon < 0 ? line : line.slice(0, semicolon);
     if (!CHUNK_SIZE.test(sizeText)) throw new Http1Error('a malformed chunk size in the answer', 'EPROTO');
+    if (semicolon >= 0 && !CHUNK_EXTENSIONS.test(line.slice(semicolon))) throw new Http1Error('a malformed chunk extension in the answer', 'EPROTO');
     const n = Number.parseInt(sizeText, 16);
     if (n === 0) {
       // trailers, then an empty line
-      for (let line = eol + 2; ; ) {
-        const end = bytes.indexOf('\r\n', line, 'latin1');
-        if (end < 0) return lineTooLong(bytes.length - line);
-        if (end === line) return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), end: end + 2 };
-        lineTooLong(end - line);
-        line = end + 2;
+      for (let next = eol + 2; ; ) {
+        const end = bytes.indexOf('\r\n', next, 'latin1');
+        if (end < 0) return lineTooLong(bytes.length - next);
+        if (end === next) return { body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), end: end + 2 };
+        lineTooLong(end - next);
+        const trailer = bytes.toString('latin1', next, end);
+        // framing fields may not come after the body they frame
+        if (!TRAILER.test(trailer) || FRAMING_TRAILER.test(trailer)) throw new Http1Error('a malformed trailer in the answer', 'EPROTO');
+        next = end + 2;
       }
     }
     size += n;

@@ -216,12 +216,24 @@ describe('the answer parser', () => {
     expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n')).toThrow(/longer than its size/);
   });
 
-  it('lets chunked framing win over a Content-Length, and does not reuse that connection (RFC 9112 §6.3)', () => {
-    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n'))).toEqual({ status: 200, body: 'a', reusable: false });
+  it('refuses an answer with both a Content-Length and a Transfer-Encoding, as llhttp does (RFC 9112 §6.1: request smuggling)', () => {
+    expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n')).toThrow(/both a Content-Length and a Transfer-Encoding/);
+    expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n1\r\na\r\n0\r\n\r\n')).toThrow(Http1Error);
   });
 
-  it('does not reuse a connection that sent more than the answer, or said close, or is HTTP/1.0 without keep-alive', () => {
-    expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1')!.reusable).toBe(false);
+  it('refuses control bytes in header values and whitespace around chunk sizes, as llhttp does', () => {
+    for (const value of ['a\rb', 'a\nb', 'a\0b', 'a\x7fb', 'a\x01b']) {
+      expect(() => parse(`HTTP/1.1 200 OK\r\nX-A: ${value}\r\nContent-Length: 1\r\n\r\na`), JSON.stringify(value)).toThrow(/control character/);
+    }
+    expect(text(parse('HTTP/1.1 200 OK\r\nX-A: a\tb \r\nContent-Length: 1\r\n\r\na'))).toEqual({ status: 200, body: 'a', reusable: true });
+    for (const size of [' 1', '1 ', '1\t', '1 ;x']) {
+      expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\na\r\n0\r\n\r\n`), JSON.stringify(size)).toThrow(/chunk size/);
+    }
+    expect(text(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=1\r\na\r\n0\r\n\r\n'))).toEqual({ status: 200, body: 'a', reusable: true });
+  });
+
+  it('refuses bytes past the answer; does not reuse a connection that said close, or is HTTP/1.0 without keep-alive', () => {
+    expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1')).toThrow(/bytes nobody asked for/);
     expect(parse('HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 1\r\n\r\na')!.reusable).toBe(false);
     expect(parse('HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na')!.reusable).toBe(false);
     expect(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\na')!.reusable).toBe(true);
@@ -242,11 +254,13 @@ describe('the answer parser', () => {
       'HTTP/1.1 200 OK\r\nContent-Length: -1',
       'HTTP/1.1 200 OK\r\nContent-Length: 1, 2',
       'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2',
+      'HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: 1', // even an equal one: llhttp refuses it
+      'HTTP/1.1 200 OK\r\nContent-Length: 1\t',
       'HTTP/1.1 101 Switching Protocols',
     ]) {
       expect(() => parse(`${head}\r\n\r\n`), head).toThrow(Http1Error);
     }
-    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\na'))).toEqual({ status: 200, body: 'a', reusable: true });
+    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length:  1\r\n\r\na'))).toEqual({ status: 200, body: 'a', reusable: true });
   });
 
   it('quotes nothing it received in its errors: bytes out of step may be a secret', () => {
