@@ -51,7 +51,7 @@ const authorization: fc.Arbitrary<string | string[] | undefined> = fc.oneof(
     'Bearer abc.def',
     `Digest username="alice"`,
   ),
-  fc.constantFrom([basic('alice', USERS.alice), basic('alice', USERS.alice)], [basic('alice', USERS.alice), 'Basic x']),
+  fc.constantFrom<string[]>([basic('alice', USERS.alice), basic('alice', USERS.alice)], [basic('alice', USERS.alice), 'Basic x']),
   fc.string({ maxLength: 80 }),
   fc.string({ maxLength: 60 }).map((s) => `Basic ${b64(s)}`),
   fc.tuple(fc.constantFrom('alice', 'bob', 'Alice', 'alice ', 'bøb'), fc.string({ maxLength: 20 })).map(([u, p]) => basic(u, p)),
