@@ -43,6 +43,8 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();
       const functionVersionArn = await ops.pickFunctionVersion(lambda, edge.functionName, { version: flags.functionVersion, verb });
+      // a version published a moment ago is Pending, and CloudFront refuses to associate it until it is Active
+      if (verb === 'attach') await (await import('../ops/publish.js')).waitVersionActive(lambda, functionVersionArn, { timeoutMs: 300_000, pollMs: target.local ? 250 : 5_000 }, () => {});
       const result =
         verb === 'attach'
           ? await ops.attach(cf, { distributionId: edge.distributionId, functionVersionArn, leaveUnprotected: flags.leaveUnprotected, replace: Boolean(flags.replace) })

@@ -86,6 +86,8 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
               ? {
                   attach: async (outputs) => {
                     const { attach } = await import('../ops/attach.js');
+                    const { waitVersionActive } = await import('../ops/publish.js');
+                    await waitVersionActive(await where.clients.lambda(), outputs.edgeFunctionQualifiedArn, { timeoutMs: 300_000, pollMs: flags.local ? 250 : 5_000 }, emit);
                     await attach(await where.clients.cloudfront(), {
                       distributionId: dist.distributionId,
                       functionVersionArn: outputs.edgeFunctionQualifiedArn,

@@ -9,6 +9,8 @@ export interface FunctionVersionInfo {
   timeout: number;
   memorySize: number;
   runtime: string;
+  /** Pending for a moment after PublishVersion, then Active */
+  state: 'Pending' | 'Active';
 }
 
 /** Filled in by an invoke: which instance (function:version#n) ran the event. */

@@ -44,7 +44,16 @@ export async function attach(cf: CloudFrontClient, input: AttachInput): Promise<
   const changed: string[] = [];
   const result = await updateDistributionConfig(cf, input.distributionId, (config) => {
     changed.length = 0;
-    for (const { pathPattern, behavior } of protectedBehaviors(config, input.leaveUnprotected)) {
+    const targets = protectedBehaviors(config, input.leaveUnprotected);
+    // CloudFront refuses Lambda@Edge beside a CloudFront Function on viewer events: say so before changing anything
+    const clashes = targets.filter(({ behavior }) => (behavior.FunctionAssociations?.Items ?? []).some((f) => f.EventType?.startsWith('viewer-')));
+    if (clashes.length > 0) {
+      const names = clashes.map((b) => b.pathPattern);
+      throw new CliError(`behavior ${names.join(', ')} already runs a CloudFront Function on a viewer event, and CloudFront cannot combine it with Lambda@Edge there`, {
+        hint: `leave it out with ${names.map((n) => `--leave-unprotected '${n}'`).join(' ')}, remove that CloudFront Function from it first, or protect the site with the cloudfront-function engine instead`,
+      });
+    }
+    for (const { pathPattern, behavior } of targets) {
       const items = behavior.LambdaFunctionAssociations?.Items ?? [];
       const existing = items.find((a) => a.EventType === 'viewer-request');
       if (existing?.LambdaFunctionARN === input.functionVersionArn) continue;

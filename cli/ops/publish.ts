@@ -61,6 +61,8 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   if (inUse.some((b) => Number(b.version) >= Number(version))) {
     throw new CliError(`Lambda returned version ${version}, not newer than what the distribution runs`, { hint: 'someone published at the same moment; run publish again' });
   }
+  // PublishVersion answers State Pending; CloudFront refuses a Pending version ("The function must be in an Active state")
+  await waitVersionActive(lambda, `${functionArn}:${version}`, input, emit);
   emit({ type: 'step.done', id: 'version', detail: `version ${version}` });
 
   emit({ type: 'step.start', id: 'repoint', title: `point the distribution ${input.distributionId} at version ${version}` });
@@ -116,4 +118,33 @@ export async function waitFunctionUpdated(lambda: LambdaClient, functionName: st
       new CliError(`function ${functionName} is still updating (${state}) after ${Math.round(o.timeoutMs / 1000)} s`, { hint: 'Lambda is slow to apply the change: run publish again in a minute' }),
   });
   return value;
+}
+
+/**
+ * Waits until a published version is Active: right after PublishVersion it is
+ * Pending, and UpdateDistribution refuses to associate it ("The function must
+ * be in an Active state. The current state for function … is Pending").
+ */
+export async function waitVersionActive(lambda: LambdaClient, qualifiedArn: string, o: { timeoutMs: number; pollMs: number; now?: () => number }, emit: Emit): Promise<void> {
+  const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+  const colon = qualifiedArn.lastIndexOf(':');
+  const [name, qualifier] = [qualifiedArn.slice(0, colon), qualifiedArn.slice(colon + 1)];
+  await pollUntil({
+    what: `version ${qualifier} of ${name} to become Active`,
+    check: async () => {
+      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
+      if (config.State === 'Failed' || config.State === 'Inactive') {
+        throw new CliError(`version ${qualifier} of ${name} is ${config.State}: ${config.StateReason ?? config.StateReasonCode ?? 'no reason given'}`, {
+          hint: config.State === 'Inactive' ? 'invoke it once or publish a new version (basicauth publish)' : 'fix the function (deploy again), then publish',
+        });
+      }
+      return config.State === 'Active' || config.State === undefined ? { done: true, value: config } : { done: false, state: config.State };
+    },
+    everyMs: Math.min(o.pollMs, 1000),
+    timeoutMs: o.timeoutMs,
+    emit,
+    ...(o.now ? { now: o.now } : {}),
+    onTimeout: (state) =>
+      new CliError(`version ${qualifier} of ${name} is still ${state} after ${Math.round(o.timeoutMs / 1000)} s`, { hint: 'Lambda is slow to activate it: run the command again in a minute' }),
+  });
 }

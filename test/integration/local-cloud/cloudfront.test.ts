@@ -1,5 +1,7 @@
 // The SDK v3 CloudFront client against the local CloudFront API.
 import {
+  CreateFunctionCommand,
+  PublishFunctionCommand,
   GetDistributionCommand,
   GetDistributionConfigCommand,
   InvalidIfMatchVersion,
@@ -10,10 +12,13 @@ import {
   UpdateDistributionCommand,
   IllegalUpdate,
 } from '@aws-sdk/client-cloudfront';
-import { PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distributionConfigXml } from '../../../cli/local/services/cloudfront/config.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from '../../../cli/ops/distribution.js';
+import { attach } from '../../../cli/ops/attach.js';
+import { waitVersionActive } from '../../../cli/ops/publish.js';
+import { CliError } from '../../../cli/errors.js';
 import { startTestCloud, testBundle, until, type TestCloud } from '../../helpers/local-cloud.js';
 
 let t: TestCloud;
@@ -91,5 +96,62 @@ describe('local CloudFront', () => {
     expect(versionsInUse(after, FN)).toEqual([{ pathPattern: '*', version: '2' }]);
     expect(after.Comment).toBe('theirs'); // their change is kept
     expect((await updateDistributionConfig(t.cf, id, pointViewerRequest(FN, `${FN}:2`))).changed).toBe(false);
+  });
+});
+
+// Two rules of real AWS the local cloud once let through (issue #26): a version just
+// published is Pending, and CloudFront refuses it; Lambda@Edge and CloudFront
+// Functions cannot share a cache behavior's viewer events.
+describe('local CloudFront holds associations to AWS rules', () => {
+  let slow: TestCloud;
+  let did: string;
+  beforeAll(async () => {
+    slow = await startTestCloud({ deploySeconds: 0, functionUpdateMs: 400 });
+    await slow.cloud.lambda.putFunction({ name: 'edge', zip: (await testBundle('edge-auth')).zip, timeout: 5, region: 'us-east-1' });
+    await until(async () => (await slow.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'edge' }))).State === 'Active', 5000, 'the function to be Active');
+    await slow.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
+    await until(async () => (await slow.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'edge', Qualifier: '1' }))).State === 'Active', 5000, 'version 1 to be Active');
+    did = slow.cloud.cloudfront.createDistribution(
+      distributionConfigXml({ callerReference: 'rules', comment: 'rules', origin: { domainName: '127.0.0.1', protocol: 'http', port: 9 }, viewerRequestArn: `${FN}:1` }),
+    ).id;
+  });
+  afterAll(() => slow.stop());
+
+  it("refuses a Pending version with AWS's words; publish's wait makes it Active first", async () => {
+    slow.cloud.lambda.updateFunction('edge', { description: 'v2' });
+    await until(async () => (await slow.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'edge' }))).LastUpdateStatus === 'Successful', 5000, 'the update');
+    const v2 = await slow.lambda.send(new PublishVersionCommand({ FunctionName: 'edge' }));
+    expect(v2.State).toBe('Pending');
+    const qualified = `${FN}:${v2.Version}`;
+    const error = await updateDistributionConfig(slow.cf, did, pointViewerRequest(FN, qualified)).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(InvalidLambdaFunctionAssociation);
+    expect((error as Error).message).toBe(`The function must be in an Active state. The current state for function ${qualified} is Pending`);
+    await waitVersionActive(slow.lambda, qualified, { timeoutMs: 10_000, pollMs: 50 }, () => {});
+    expect((await updateDistributionConfig(slow.cf, did, pointViewerRequest(FN, qualified))).changed).toBe(true);
+  });
+
+  it('refuses a CloudFront function beside Lambda@Edge on viewer events; attach says so before changing anything', async () => {
+    const current = await slow.cf.send(new GetDistributionConfigCommand({ Id: did }));
+    const config = current.DistributionConfig!;
+    config.DefaultCacheBehavior!.FunctionAssociations = { Quantity: 1, Items: [{ EventType: 'viewer-response', FunctionARN: 'arn:aws:cloudfront::000000000000:function/headers' }] }; // the rule is checked before the function is looked up
+    const refused = await slow.cf.send(new UpdateDistributionCommand({ Id: did, IfMatch: current.ETag, DistributionConfig: config })).catch((e: Error) => e);
+    expect(refused).toMatchObject({ name: 'InvalidArgument', message: expect.stringMatching(/cannot be combined in viewer events/) });
+
+    // a distribution someone else runs with a CloudFront function (no Lambda@Edge yet): attach refuses, naming the fix
+    const other = slow.cloud.cloudfront.createDistribution(distributionConfigXml({ callerReference: 'theirs', comment: 'theirs', origin: { domainName: '127.0.0.1', protocol: 'http', port: 9 } })).id;
+    const created = await slow.cf.send(
+      new CreateFunctionCommand({ Name: 'redirects', FunctionConfig: { Comment: 'theirs', Runtime: 'cloudfront-js-2.0' }, FunctionCode: Buffer.from('function handler(e) { return e.request; }') }),
+    );
+    await slow.cf.send(new PublishFunctionCommand({ Name: 'redirects', IfMatch: created.ETag }));
+    const theirs = await slow.cf.send(new GetDistributionConfigCommand({ Id: other }));
+    const withFunction = theirs.DistributionConfig!;
+    withFunction.DefaultCacheBehavior!.FunctionAssociations = { Quantity: 1, Items: [{ EventType: 'viewer-request', FunctionARN: created.FunctionSummary!.FunctionMetadata!.FunctionARN }] };
+    await slow.cf.send(new UpdateDistributionCommand({ Id: other, IfMatch: theirs.ETag, DistributionConfig: withFunction }));
+    const before = await slow.cf.send(new GetDistributionConfigCommand({ Id: other }));
+    const error = await attach(slow.cf, { distributionId: other, functionVersionArn: `${FN}:1`, leaveUnprotected: [], replace: false }).catch((e: CliError) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toMatch(/behavior \* already runs a CloudFront Function on a viewer event/);
+    expect((error as CliError).hint).toMatch(/--leave-unprotected '\*'/);
+    expect((await slow.cf.send(new GetDistributionConfigCommand({ Id: other }))).ETag).toBe(before.ETag);
   });
 });

@@ -238,20 +238,29 @@ export function routingOf(config: Node): EdgeRouting {
   const behaviorOf = (node: Node, pathPattern?: string): EdgeBehavior => {
     let viewerRequestArn: string | undefined;
     let viewerRequestFunctionArn: string | undefined;
+    let lambdaOnViewer = false;
+    let functionOnViewer = false;
     for (const association of itemsOf(node.LambdaFunctionAssociations, 'LambdaFunctionAssociation')) {
       const arn = text(association, 'LambdaFunctionARN') ?? '';
       const eventType = text(association, 'EventType') ?? '';
       lambdaArns.push({ arn, eventType });
       if (eventType === 'viewer-request') viewerRequestArn = arn;
+      if (eventType.startsWith('viewer-')) lambdaOnViewer = true;
     }
     for (const association of itemsOf(node.FunctionAssociations, 'FunctionAssociation')) {
       const arn = text(association, 'FunctionARN') ?? '';
       const eventType = text(association, 'EventType') ?? '';
       functionArns.push({ arn, eventType });
       if (eventType === 'viewer-request') viewerRequestFunctionArn = arn;
+      if (eventType.startsWith('viewer-')) functionOnViewer = true;
     }
-    if (viewerRequestArn && viewerRequestFunctionArn) {
-      throw new ConfigError('A cache behavior cannot have both a Lambda@Edge function and a CloudFront function on the viewer-request event.', 'InvalidArgument');
+    // "You can't combine CloudFront Functions and Lambda@Edge in viewer events (viewer request and viewer
+    // response)" for a given cache behavior (CloudFront Developer Guide, Restrictions on all edge functions)
+    if (lambdaOnViewer && functionOnViewer) {
+      throw new ConfigError(
+        `The cache behavior ${pathPattern ?? '(default)'} combines a CloudFront function and a Lambda@Edge function on viewer events; CloudFront Functions and Lambda@Edge cannot be combined in viewer events (viewer request and viewer response).`,
+        'InvalidArgument',
+      );
     }
     return {
       pathPattern,

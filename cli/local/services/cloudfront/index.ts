@@ -217,6 +217,8 @@ export class CloudFrontService {
       }
       const version = this.host.services.lambda.version(arn);
       if (!version) throw new ServiceError('InvalidLambdaFunctionAssociation', `The function does not exist or you do not have permission to access it. ARN: ${arn}`);
+      // AWS's words (seen in goldstack#18, mdn/yari#6194): a version just published is Pending for a moment
+      if (version.state === 'Pending') throw new ServiceError('InvalidLambdaFunctionAssociation', `The function must be in an Active state. The current state for function ${arn} is Pending`);
       if (version.environment && Object.keys(version.environment).length > 0) {
         throw new ServiceError('InvalidLambdaFunctionAssociation', `The function cannot have environment variables. Function: ${arn}`);
       }

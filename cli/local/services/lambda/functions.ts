@@ -177,6 +177,8 @@ export class Functions {
       sourceDescription: fn.latest.description,
       lastModified: lambdaTime(this.host.now()),
       revisionId: randomUUID(),
+      // PublishVersion answers State Pending; the version turns Active a moment later
+      activeAt: this.host.now() + this.updateMs,
     };
     cpSync(this.codeDir(fn, '$LATEST'), this.codeDir(fn, number), { recursive: true });
     cpSync(this.zipPath(fn, '$LATEST'), this.zipPath(fn, number));

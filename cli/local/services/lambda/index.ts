@@ -7,7 +7,7 @@ import { accountOf, type ServiceHost } from '../../host.js';
 import { definePlugin, invalidParameter, ServiceError, type OperationInput, type RestOutput, type ServicePlugin } from '../../plugin.js';
 import type { InvokeMeta, LambdaFacade } from '../../services.js';
 import { Functions, functionNotFound, type FunctionSettings } from './functions.js';
-import type { FunctionState, LambdaState } from './model.js';
+import { isPendingVersion, type FunctionState, type LambdaState } from './model.js';
 import { addPermission, allows, policyDocument, removePermission, type PermissionInput } from './permissions.js';
 import { FunctionError, LambdaRuntime } from './runtime.js';
 
@@ -127,7 +127,16 @@ export class LambdaService {
     version: (arn) => {
       try {
         const { fn, version } = this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region);
-        return { name: fn.name, region: fn.region, version: version.version, environment: version.environment, timeout: version.timeout, memorySize: version.memorySize, runtime: version.runtime };
+        return {
+          name: fn.name,
+          region: fn.region,
+          version: version.version,
+          environment: version.environment,
+          timeout: version.timeout,
+          memorySize: version.memorySize,
+          runtime: version.runtime,
+          state: isPendingVersion(version, this.host.now()) ? 'Pending' : 'Active',
+        };
       } catch {
         return undefined;
       }

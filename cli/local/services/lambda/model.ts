@@ -17,6 +17,8 @@ export interface FunctionVersionState {
   architectures?: string[];
   lastModified: string;
   revisionId: string;
+  /** a published version reads State Pending until this time (epoch ms), as on AWS after PublishVersion */
+  activeAt?: number;
 }
 
 export interface PolicyStatement {
@@ -61,8 +63,13 @@ export function sameVersion(a: FunctionVersionState, b: FunctionVersionState): b
   );
 }
 
+/** Whether a published version is still Pending (CloudFront refuses to associate it until it is Active). */
+export function isPendingVersion(v: FunctionVersionState, now: number): boolean {
+  return v.activeAt !== undefined && now < v.activeAt;
+}
+
 export function functionConfiguration(fn: FunctionState, v: FunctionVersionState, now: number) {
-  const pending = v.version === '$LATEST' && fn.activeAt !== undefined && now < fn.activeAt;
+  const pending = v.version === '$LATEST' ? fn.activeAt !== undefined && now < fn.activeAt : isPendingVersion(v, now);
   const updating = v.version === '$LATEST' && !pending && fn.updatedAt !== undefined && now < fn.updatedAt;
   return {
     FunctionName: fn.name,
