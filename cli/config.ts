@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
 import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../handlers/rotate/settings.js';
+import { checkRotationRules, ScheduleError } from '../handlers/shared/schedule.js';
 import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../handlers/shared/patterns.js';
 import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../handlers/shared/usernames.js';
 import { CliError } from './errors.js';
@@ -242,6 +243,18 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   if (engineOf(config) === 'cloudfront-function' && config.distribution.mode === 'attach') {
     throw new CliError(`${source} is invalid: edge.engine "cloudfront-function" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`, {
       hint: 'use distribution.mode "create", or edge.engine "lambda-edge" to attach to an existing distribution',
+    });
+  }
+  // What RotateSecret refuses at apply time (at least 4 hours apart; a window inside its UTC day and before the
+  // next), refused now, by the rule init and rotate use.
+  const { days, schedule, window } = config.rotation;
+  try {
+    checkRotationRules({ AutomaticallyAfterDays: days, ScheduleExpression: schedule, Duration: window });
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    const [field, value] = /window/.test(error.message) ? ['window', window] : schedule ? ['schedule', schedule] : ['days', days];
+    throw new CliError(`${source} is invalid: rotation.${field} is ${JSON.stringify(value)}: ${error.message}`, {
+      hint: `fix rotation.${field} in ${source}: for instance "schedule": "rate(12 hours)" or "cron(0 4 ? * MON-FRI *)", "window": "3h"`,
     });
   }
   // The edge settings are checked by the same code that bakes them into the bundle.

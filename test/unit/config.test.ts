@@ -45,6 +45,11 @@ describe('config', () => {
     [withField({ rotation: { days: 7, schedule: 'rate(7 days)' } }), /set days or schedule, not both/],
     [withField({ rotation: { schedule: 'weekly' } }), /rotation\.schedule is "weekly": expected rate\(N days\|hours\) or cron/],
     [withField({ rotation: { window: '30h' } }), /rotation\.window is "30h"/],
+    // what RotateSecret refuses at apply time is refused at load, with the same rule init and rotate use
+    [withField({ rotation: { schedule: 'rate(1 hours)' } }), /rotation\.schedule is "rate\(1 hours\)": rate\(1 hours\) is too often: Secrets Manager rotates at most every 4 hours/],
+    [withField({ rotation: { schedule: 'cron(0 */2 * * ? *)' } }), /rotation\.schedule is .*starts rotations 2 hours apart/],
+    [withField({ rotation: { schedule: 'rate(6 hours)', window: '8h' } }), /rotation\.window is "8h": a 8h rotation window runs into the next one/],
+    [withField({ rotation: { schedule: 'cron(0 22 * * ? *)', window: '3h' } }), /rotation\.window is "3h": a 3h rotation window from 22:00 UTC runs into the next UTC day/],
     [withField({ edge: { cacheTtlSeconds: 0 } }), /edge\.cacheTtlSeconds is 0; expected a whole number from 1 to 86400/],
     [withField({ edge: { allowCidrs: ['10.0.0.0/99'] } }), /edge\.allowCidrs\[0\] is "10.0.0.0\/99"/],
     [withField({ edge: { realm: 'a"b' } }), /edge\.realm is "a\\"b"/],

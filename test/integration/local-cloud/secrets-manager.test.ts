@@ -95,7 +95,18 @@ describe('local Secrets Manager', () => {
     await expect(t.sm.send(new RotateSecretCommand({ SecretId: 'app/norotate' }))).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(
       t.sm.send(new RotateSecretCommand({ SecretId: 'app/norotate', RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:x', RotationRules: { ScheduleExpression: 'rate(1 hours)' } })),
-    ).rejects.toThrow(/at least 4 hours/);
+    ).rejects.toThrow(/at most every 4 hours/);
+    // RotationRulesType: rotations at least four hours apart, whatever the expression; a window (Duration) that
+    // "must not extend into the next rotation window or the next UTC day"
+    for (const [rules, message] of [
+      [{ ScheduleExpression: 'cron(0 */2 * * ? *)' }, /starts rotations 2 hours apart/],
+      [{ ScheduleExpression: 'rate(6 hours)', Duration: '8h' }, /runs into the next one/],
+      [{ ScheduleExpression: 'cron(0 22 * * ? *)', Duration: '3h' }, /runs into the next UTC day/],
+    ] as const) {
+      const refused = t.sm.send(new RotateSecretCommand({ SecretId: 'app/norotate', RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:x', RotationRules: rules }));
+      await expect(refused).rejects.toBeInstanceOf(InvalidParameterException);
+      await expect(refused).rejects.toThrow(message);
+    }
     const cancelled = await t.sm.send(new CancelRotateSecretCommand({ SecretId: 'app/norotate' }));
     expect(cancelled.Name).toBe('app/norotate');
     expect((await t.sm.send(new DescribeSecretCommand({ SecretId: 'app/norotate' }))).RotationEnabled).toBe(false);
