@@ -72,13 +72,17 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
       region,
     );
   }
-  const edgeVersion = edge ? cloud.lambda.functions.publish(edge).version : 'LIVE';
+  const published = edge ? cloud.lambda.functions.publish(edge) : undefined;
+  const edgeVersion = published?.version ?? 'LIVE';
   const fn = cff && store ? cloud.cloudfront.functions.putAndPublish(cff.name, cff.code, store.arn, 'basicauth edge auth (digests in a KeyValueStore)') : undefined;
 
   const secretArn = await ensureSecret(cloud, spec, region, rotateArn);
   // The first rotation published the digests; a secret that already had a value (or a store emptied by hand) gets them now.
   if (store && cff) await publishLocally(cloud, secretArn, store.arn, cff.graceSeconds, region);
 
+  // A version just published is Pending, and CloudFront refuses to associate it until it is Active (as on AWS).
+  const pendingMs = (published?.activeAt ?? 0) - Date.now();
+  if (pendingMs > 0) await new Promise((r) => setTimeout(r, pendingMs));
   const association = edge ? { viewerRequestArn: `${edge.arn}:${edgeVersion}` } : { viewerRequestFunctionArn: fn!.arn };
   const existing = cloud.cloudfront.state.distributions.find((d) => cloud.cloudfront.routing(d).callerReference === spec.callerReference);
   const xml = distributionConfigXml({ callerReference: spec.callerReference, comment: spec.comment ?? '', origin: spec.origin, ...association });
