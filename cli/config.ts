@@ -50,7 +50,8 @@ const distribution = z.discriminatedUnion('mode', [
       origin: z.discriminatedUnion('type', [customOrigin, s3Origin]),
       /** behaviors (besides the default one) that get the function too */
       pathPatterns: z.array(pathPattern).default([]),
-      priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).default('PriceClass_100'),
+      /** default: the cheapest class with edge locations in the home region's part of the world (stacks/price-class.ts) */
+      priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).optional(),
       comment: z.string().max(128).optional(),
       /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
       aliases: z.array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com')).default([]),

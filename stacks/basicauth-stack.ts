@@ -86,7 +86,7 @@ export class BasicauthStack extends TerraformStack {
     let distributionArn: string;
     if (config.distribution.mode === 'create') {
       const viewerRequest = cff ? { functionArn: cff.function.arn } : { lambdaArn: edge!.function.qualifiedArn };
-      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, viewerRequest });
+      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, homeRegion: config.region, viewerRequest });
       distributionId = d.distribution.id;
       distributionArn = d.distribution.arn;
       new TerraformOutput(this, 'distribution_domain_name', { value: d.distribution.domainName });

@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
+import { PRICE_CLASS_REACH, type PriceClass, priceClassFor } from '../../stacks/price-class.js';
 import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
 
@@ -102,7 +103,8 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         distribution = { mode: 'attach', distributionId };
       } else {
         const origin = await answer('Origin to protect (https://host, host name, or s3://bucket.region)', '--origin', flags.origin, undefined, parseOriginAnswer);
-        distribution = { mode: 'create', origin };
+        // the cheapest price class whose edge locations include the home region's part of the world
+        distribution = { mode: 'create', origin, priceClass: priceClassFor(region) };
       }
       const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
       const rotation =
@@ -124,6 +126,12 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       parseConfig(draft, 'the answers'); // refuse to write what would not load
       await writeFile(path, `${JSON.stringify(draft, null, 2)}\n`);
       if (flags.json) return ctx.printJson(draft);
+      if (distribution.mode === 'create') {
+        const priceClass = distribution.priceClass as PriceClass;
+        ctx.print(
+          `Price class ${priceClass}: CloudFront serves from ${PRICE_CLASS_REACH[priceClass]}, the cheapest class that covers ${region}; change distribution.priceClass to serve more or pay less.`,
+        );
+      }
       ctx.print(`Wrote ${flags.config}. Next: npx basicauth synth (offline), then npx basicauth deploy.`);
     });
 }

@@ -8,6 +8,7 @@ import { Fn, type TerraformProvider } from 'cdktf';
 import { CloudfrontDistribution, type CloudfrontDistributionOrderedCacheBehavior } from '@cdktf/provider-aws/lib/cloudfront-distribution/index.js';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control/index.js';
 import type { Config } from '../../cli/config.js';
+import { priceClassFor } from '../price-class.js';
 
 // AWS managed policies (ids are global constants).
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -19,6 +20,8 @@ export interface DistributionProps {
   provider: TerraformProvider;
   name: string;
   config: Extract<Config['distribution'], { mode: 'create' }>;
+  /** the secret's home region: the default price class serves its part of the world */
+  homeRegion: string;
   /** Lambda@Edge: the qualified (numbered) version ARN; CloudFront Functions: the function's ARN */
   viewerRequest: { lambdaArn: string } | { functionArn: string };
 }
@@ -64,7 +67,7 @@ export class Distribution extends Construct {
       comment: p.config.comment ?? `${p.name} (basicauth)`,
       // a static site in a bucket: / serves index.html
       ...(isS3 ? { defaultRootObject: 'index.html' } : {}),
-      priceClass: p.config.priceClass,
+      priceClass: p.config.priceClass ?? priceClassFor(p.homeRegion),
       origin: [
         origin.type === 's3'
           ? {

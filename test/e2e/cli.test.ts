@@ -80,7 +80,7 @@ describe('basicauth', () => {
     const file = join(cwd, 'from-url.json');
     const r = await runCli(['init', '--yes', '--name', 'site', '--region', 'eu-west-1', '--origin', 'https://app.example.com/', '--config', file, '--json'], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).distribution).toEqual({ mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } });
+    expect(JSON.parse(r.stdout).distribution).toEqual({ mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, priceClass: 'PriceClass_100' });
     const plain = await runCli(['init', '--yes', '--name', 'site', '--origin', 'http://legacy.example.com:8080', '--config', join(cwd, 'http.json'), '--json'], { cwd });
     expect(JSON.parse(plain.stdout).distribution.origin).toEqual({ type: 'custom', domainName: 'legacy.example.com', protocol: 'http-only', httpPort: 8080 });
   });
