@@ -39,6 +39,8 @@ export interface Target {
   /** the CloudFront Functions engine: the store of digests, and the grace period the config sets (else the store's own) */
   keyValueStoreArn: string | undefined;
   graceSeconds: number | undefined;
+  /** the config file whose deploy made the secret: it owns the rotation schedule (deploy applies it) */
+  configFile: string | undefined;
 }
 
 export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
@@ -55,15 +57,13 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       local: dev,
       functionName: flags.function ?? deployed?.edgeFunctionName ?? dev.edgeFunctionName,
       distributionId,
-      rotationProbe: async () => {
-        const { localJson } = await import('./local/light-http.js');
-        return localJson<RotationProbe>(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`);
-      },
+      rotationProbe: localRotationProbe(dev, secretId),
       leaveUnprotected: deployed ? await leftUnprotected() : [],
       passwordPolicy: deployed ? await passwordPolicy() : {},
       engine: deployed ? (deployed.engine ?? 'lambda-edge') : (dev.engine ?? 'lambda-edge'),
       keyValueStoreArn: deployed ? deployed.keyValueStoreArn : dev.keyValueStoreArn,
       graceSeconds: deployed ? await graceSeconds() : undefined,
+      configFile: deployed ? CONFIG_FILE : undefined,
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -89,6 +89,15 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     engine: recorded?.engine ?? 'lambda-edge',
     keyValueStoreArn: recorded?.keyValueStoreArn,
     graceSeconds: recorded ? await graceSeconds() : undefined,
+    configFile: recorded && (await rawConfig()) ? CONFIG_FILE : undefined,
+  };
+}
+
+/** Why the last rotation of a secret in the local cloud failed: AWS says it only in the function's logs. */
+export function localRotationProbe(dev: DevInfo, secretId: string): () => Promise<RotationProbe | undefined> {
+  return async () => {
+    const { localJson } = await import('./local/light-http.js');
+    return localJson<RotationProbe>(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`);
   };
 }
 

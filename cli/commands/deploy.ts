@@ -82,6 +82,20 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           {
             ...common,
             ...where.secretAdoption,
+            firstPassword: async (outputs) => {
+              const { ensureFirstPassword } = await import('../ops/rotate.js');
+              await ensureFirstPassword(
+                await where.clients.secretsManager(),
+                {
+                  secretId: outputs.secretArn,
+                  timeoutMs: 120_000,
+                  pollMs: flags.local ? 100 : 2_000,
+                  settleMs: 60_000,
+                  ...(where.rotationProbe ? { probe: where.rotationProbe(outputs.secretArn) } : {}),
+                },
+                emit,
+              );
+            },
             ...(dist.mode === 'attach'
               ? {
                   attach: async (outputs) => {
@@ -191,7 +205,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
 
 /** Where deploy/destroy act: AWS, or the running `basicauth dev` (its endpoints, a state and outputs of its own). */
 async function deployTarget(flags: DeployFlags, config: import('../config.js').Config, ctx: CommandContext) {
-  const [{ createAwsClients }, { pollUntil }] = await Promise.all([import('../aws.js'), import('../ops/poll.js')]);
+  const [{ createAwsClients }, { pollUntil }, { localRotationProbe }] = await Promise.all([import('../aws.js'), import('../ops/poll.js'), import('../target.js')]);
   const local = flags.local || flags.stateDir !== undefined;
   let dev: import('../dev-session.js').DevInfo | undefined;
   let deployOptions: Pick<DeployInput, 'outputsFile' | 'prepare'> = {};
@@ -226,6 +240,8 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
     outdir,
     env,
     clients,
+    /** the local cloud says why a rotation failed (AWS says it only in the function's logs) */
+    rotationProbe: dev ? (secretId: string) => localRotationProbe(dev, secretId) : undefined,
     deployOptions,
     secretAdoption,
     siteUrl: async (outputs: import('../outputs.js').DeployOutputs) => {

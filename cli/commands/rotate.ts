@@ -58,9 +58,32 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     const sm = await target.clients.secretsManager();
 
     if (rules) {
-      const result = await rotate.setSchedule(sm, target.secretId, rules);
-      if (flags.json) return ctx.printJson(result);
-      return ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
+      // The config that deploys the secret owns its schedule: check the new one against its window, set it, write it there.
+      let window: string | undefined;
+      if (target.configFile) {
+        const [{ loadConfig }, { checkRotationRules, ScheduleError }] = await Promise.all([import('../config.js'), import('../../handlers/shared/schedule.js')]);
+        window = (await loadConfig(target.configFile)).rotation.window;
+        try {
+          checkRotationRules({ ...rules, Duration: window });
+        } catch (error) {
+          if (error instanceof ScheduleError)
+            throw new UsageError(
+              `${flags.days !== undefined ? '--days' : '--schedule'}: ${error.message} (rotation.window in ${target.configFile})`,
+              'pick a schedule that fits the window, or change rotation.window first',
+            );
+          throw error;
+        }
+      }
+      const result = await rotate.setSchedule(sm, target.secretId, { ...rules, ...(window ? { Duration: window } : {}) });
+      if (target.configFile) await rotate.writeScheduleToConfig(target.configFile, rules);
+      const owned = target.configFile ? { ...result, configFile: target.configFile } : result;
+      if (flags.json) return ctx.printJson(owned);
+      ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
+      return ctx.print(
+        target.configFile
+          ? `${target.configFile} now says the same; deploy keeps it and never rotates because of it.`
+          : 'If a basicauth.config.json deploys this secret, set rotation there too: the next deploy applies what the config says.',
+      );
     }
 
     const result = await rotate.rotateNow(

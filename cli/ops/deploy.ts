@@ -38,6 +38,8 @@ export interface DeployInput {
   /** looks the secret's name up outside Terraform (a destroyed one keeps its name for its recovery window) */
   findSecret?: (name: string) => Promise<ExistingSecret | undefined>;
   restoreSecret?: (arn: string) => Promise<void>;
+  /** gives a secret without a current value its first password (the only rotation a deploy makes) */
+  firstPassword?: (outputs: DeployOutputs) => Promise<void>;
   /** attach mode: associates the function version with the existing distribution */
   attach?: (outputs: DeployOutputs) => Promise<void>;
   /** create mode: waits until CloudFront has deployed the distribution */
@@ -105,6 +107,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     const plan = summaryOf(applied);
     const changed = plan.add + plan.change + plan.remove > 0;
     const outputs = await recordOutputs(input, tf);
+    if (outputs && input.firstPassword) await input.firstPassword(outputs);
     if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
     if (outputs && changed && input.waitDeployed) await input.waitDeployed(outputs);
     if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
@@ -118,6 +121,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     // Nothing to change, but what changed outside (a version `publish` made) belongs in the state and the outputs.
     await tf(['apply', '-refresh-only', '-auto-approve', '-input=false', '-json']);
     const outputs = await recordOutputs(input, tf);
+    if (outputs && input.firstPassword) await input.firstPassword(outputs);
     if (outputs && input.attach) await input.attach(outputs);
     if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
     return { status: 'no-changes', plan, outputs, synthMs, ...extra };
@@ -128,6 +132,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     throw terraformFailure(`${input.terraform.name} apply`, applied, 'fix the cause and run `basicauth deploy` again: terraform resumes from what was created');
   }
   const outputs = await recordOutputs(input, tf);
+  if (outputs && input.firstPassword) await input.firstPassword(outputs);
   if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
   if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
   if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));

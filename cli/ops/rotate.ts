@@ -114,7 +114,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
 
   const fn = before.RotationLambdaARN.split(':').pop();
   let created = false;
-  emit({ type: 'step.start', id: 'create', title: 'create and test the new password' });
+  emit({ type: 'step.start', id: 'create', title: 'create and test the new secret version' });
   const { value: finished } = await pollUntil<number>({
     what: `the rotation of ${input.secretId} (version ${token.slice(0, 8)})`,
     everyMs: input.pollMs,
@@ -160,8 +160,10 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
 
 export interface ScheduleResult {
   secretId: string;
-  rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
+  rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
   nextRotation: string | undefined;
+  /** the config file that now says the same (deploy applies it), where one owns the schedule */
+  configFile?: string;
 }
 
 /** Changes the schedule without rotating (RotateImmediately=false: AWS only probes the function with testSecret). */
@@ -171,9 +173,52 @@ export async function setSchedule(sm: SecretsManagerClient, secretId: string, ru
     await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationRules: rules, RotateImmediately: false }));
   } catch (error) {
     const e = error as { name?: string; message?: string };
-    if (e.name === 'InvalidParameterException') throw new CliError(`the schedule was refused: ${e.message}`, { hint: 'use --days N (1-1000) or --schedule "rate(N days)" / "cron(...)"' });
+    if (e.name === 'InvalidParameterException')
+      throw new CliError(`the schedule was refused: ${e.message}`, { hint: 'use --days N (1-1000) or --schedule "rate(N days)" / "cron(...)"; nothing was changed' });
     return explainAwsError(error, `secret ${secretId}`);
   }
   const after = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
   return { secretId: after.ARN ?? secretId, rules, nextRotation: after.NextRotationDate?.toISOString() };
+}
+
+/**
+ * The first password of a secret deploy just made. Terraform enables rotation
+ * without rotating (`rotate_immediately = false`: a deploy must never replace
+ * passwords), so a secret without AWSCURRENT gets one here, and only then.
+ * Enabling rotation runs a testSecret probe first; its AWSPENDING is waited
+ * out. One left by an interrupted first rotation is cleared: with no current
+ * value there is nothing it could lose.
+ */
+export async function ensureFirstPassword(sm: SecretsManagerClient, input: Omit<RotateInput, 'wait' | 'recover'> & { settleMs: number }, emit: Emit): Promise<RotateResult | undefined> {
+  const now = input.now ?? Date.now;
+  const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  const stages = async () => (await sm.send(new DescribeSecretCommand({ SecretId: input.secretId })).catch((e) => explainAwsError(e, `secret ${input.secretId}`))).VersionIdsToStages ?? {};
+  const hasCurrent = (s: Record<string, string[]>) => Object.values(s).some((labels) => labels.includes('AWSCURRENT'));
+  if (hasCurrent(await stages())) return undefined;
+  const started = now();
+  let current = await stages();
+  while (unfinishedPending(current) && !hasCurrent(current) && now() - started < input.settleMs) {
+    await new Promise((r) => setTimeout(r, input.pollMs));
+    current = await stages();
+  }
+  if (hasCurrent(current)) return undefined;
+  return rotateNow(sm, { ...input, wait: true, recover: true }, emit);
+}
+
+/**
+ * Writes the schedule into the config that deploys the secret, so that the
+ * config stays the one owner of it: the next deploy applies what it says
+ * (and, with rotate_immediately off, never rotates because of it).
+ */
+export async function writeScheduleToConfig(configFile: string, rules: ScheduleResult['rules']): Promise<void> {
+  const { readFile, writeFile, rename } = await import('node:fs/promises');
+  const config = JSON.parse(await readFile(configFile, 'utf8')) as { rotation?: Record<string, unknown> };
+  const window = config.rotation?.window;
+  config.rotation = {
+    ...(rules.AutomaticallyAfterDays !== undefined ? { days: rules.AutomaticallyAfterDays } : { schedule: rules.ScheduleExpression }),
+    ...(window !== undefined ? { window } : {}),
+  };
+  const temporary = `${configFile}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`);
+  await rename(temporary, configFile);
 }

@@ -121,12 +121,14 @@ export class SecretRotation extends Construct {
       provider: p.provider,
       secretId: this.secret.id,
       rotationLambdaArn: this.function.arn,
-      rotateImmediately: true,
+      // Never rotate on apply: the provider calls RotateSecret whenever the rules change, and with true every
+      // such deploy would replace everyone's password. deploy gives a new secret its first password itself.
+      rotateImmediately: false,
       rotationRules: {
         ...(p.rotation.schedule ? { scheduleExpression: p.rotation.schedule } : { automaticallyAfterDays: p.rotation.days ?? 30 }),
         ...(p.rotation.window ? { duration: p.rotation.window } : {}),
       },
-      // the first rotation runs at once: its permissions first
+      // enabling rotation probes the function (testSecret): its permissions first
       dependsOn: [permission, policy],
     });
   }

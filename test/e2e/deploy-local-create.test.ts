@@ -4,7 +4,9 @@
 // the local cloud holds nothing of the stack → deploy again (restoring the
 // secret the destroy scheduled for deletion). Home region ap-northeast-1, so
 // the edge function lives behind the us-east-1 provider alias.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING_LEFT, startProject, type LocalProject } from '../helpers/local-project.js';
@@ -47,7 +49,7 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     expect(deployed.body.outputs.secretArn).toMatch(/^arn:aws:secretsmanager:ap-northeast-1:/);
     expect(deployed.body.outputs.edgeFunctionQualifiedArn).toMatch(/^arn:aws:lambda:us-east-1:\d{12}:function:staging-edge-auth:1$/);
     expect(deployed.stderr).not.toMatch(/password/i);
-    // the first password was made by the rotation Terraform enabled, running the uploaded rotation function
+    // the first password was made by deploy, running the uploaded rotation function (Terraform enables rotation without rotating)
     const site = deployed.body.url as string;
 
     const verified = await project.json('verify');
@@ -61,6 +63,24 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     const rotated = await project.json('rotate', '--now');
     expect(rotated.code, rotated.stderr).toBe(0);
     expect((await project.cli('show-creds', '--format', 'curl')).stdout.trim()).not.toBe(creds);
+
+    // One owner of the schedule: rotate --schedule writes it into the config, so the next deploy has nothing to
+    // change, and a deploy that does change the schedule (the config edited) replaces nobody's password.
+    const rotatedCreds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
+    const scheduled = await project.json('rotate', '--schedule', 'rate(12 hours)');
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(scheduled.body).toMatchObject({ rules: { ScheduleExpression: 'rate(12 hours)' }, configFile: 'basicauth.config.json' });
+    const configPath = join(project.dir, 'basicauth.config.json');
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).rotation).toEqual({ schedule: 'rate(12 hours)' });
+    const unchanged = await project.json('deploy', '--yes');
+    expect(unchanged.code, unchanged.stderr).toBe(0);
+    expect(unchanged.body.status).toBe('no-changes');
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), rotation: { days: 7 } }, null, 2));
+    const rescheduled = await project.json('deploy', '--yes');
+    expect(rescheduled.code, rescheduled.stderr).toBe(0);
+    expect(rescheduled.body.status).toBe('applied');
+    expect((await project.json('status')).body).toMatchObject({ secret: { schedule: 'every 7 days' } });
+    expect((await project.cli('show-creds', '--format', 'curl')).stdout.trim()).toBe(rotatedCreds);
     const published = await project.json('publish');
     expect(published.code, published.stderr).toBe(0);
     expect(published.body).toMatchObject({

@@ -32,6 +32,12 @@ beforeAll(async () => {
   const behavior = (pattern: string | undefined, runs: boolean) =>
     `${pattern ? `<PathPattern>${pattern}</PathPattern>` : ''}<TargetOriginId>origin</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy><LambdaFunctionAssociations><Quantity>${runs ? 1 : 0}</Quantity>${runs ? `<Items><LambdaFunctionAssociation><LambdaFunctionARN>${FUNCTION}</LambdaFunctionARN><EventType>viewer-request</EventType></LambdaFunctionAssociation></Items>` : ''}</LambdaFunctionAssociations>`;
   cloudfront = createServer((req, res) => {
+    // Secrets Manager as deploy's first-password check reads it: the secret already has a current value
+    if (req.headers['x-amz-target'] === 'secretsmanager.DescribeSecret') {
+      return void res
+        .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/staging-AbCdEf', VersionIdsToStages: { v1: ['AWSCURRENT'] } }));
+    }
     if (req.url !== '/2020-05-31/distribution/E2QWRUHAPOMQZL/config') return void res.writeHead(404).end();
     res
       .writeHead(200, { 'content-type': 'text/xml', etag: 'E1' })
@@ -44,7 +50,16 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => cloudfront.close(r)));
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  runCli(args, { cwd, env: { BASICAUTH_TERRAFORM: FAKE, FAKE_TF_LOG: log, AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`, ...env } });
+  runCli(args, {
+    cwd,
+    env: {
+      BASICAUTH_TERRAFORM: FAKE,
+      FAKE_TF_LOG: log,
+      AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`,
+      ...env,
+    },
+  });
 const calls = () =>
   readFileSync(log, 'utf8')
     .trim()
@@ -96,6 +111,11 @@ describe('init and synth', () => {
     const s3 = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'eu-west-1', '--origin', 's3://docs-bucket.eu-west-1']);
     expect(s3.code, s3.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.origin).toEqual({ type: 's3', bucket: 'docs-bucket', bucketRegion: 'eu-west-1' });
+    // a Tokyo site gets edge locations in Asia, and init says which class and why
+    const tokyo = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'ap-northeast-1', '--origin', 'app.example.jp']);
+    expect(tokyo.code, tokyo.stderr).toBe(0);
+    expect(tokyo.stdout).toMatch(/Price class PriceClass_200: CloudFront serves from .*most of Asia.*covers ap-northeast-1; change distribution\.priceClass/);
+    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.priceClass).toBe('PriceClass_200');
   });
 
   it('asks for what it needs without a terminal only through flags, and names them', async () => {

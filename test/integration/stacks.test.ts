@@ -85,9 +85,9 @@ describe('synthesized stack (create mode)', () => {
     expect(permission).toMatchObject({ principal: 'secretsmanager.amazonaws.com', action: 'lambda:InvokeFunction', source_arn: '${aws_secretsmanager_secret.secret_D2F9FB97.arn}' });
   });
 
-  it('enables rotation (which creates the first password) and holds no secret value or password anywhere', () => {
+  it('enables rotation without rotating (deploy creates the first password) and holds no secret value or password anywhere', () => {
     expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
-    expect(only(json, 'aws_secretsmanager_secret_rotation')).toMatchObject({ rotate_immediately: true, rotation_rules: { automatically_after_days: 30 } });
+    expect(only(json, 'aws_secretsmanager_secret_rotation')).toMatchObject({ rotate_immediately: false, rotation_rules: { automatically_after_days: 30 } });
     expect(text).not.toMatch(/secret_string|SecretString|"password"\s*:/i);
     const rotation = (Object.values(json.resource.aws_lambda_function) as Json[]).find((f) => f.function_name === 'staging-rotate')!;
     expect(Object.keys(rotation.environment.variables).sort()).toEqual(['BASICAUTH_EXCLUDE_CHARACTERS', 'BASICAUTH_PASSWORD_LENGTH', 'BASICAUTH_USERNAMES']);
@@ -170,6 +170,16 @@ describe('synthesized stack (attach mode and options)', () => {
         StringLike: { 'kms:EncryptionContext:SecretARN': expect.stringContaining('aws_secretsmanager_secret.') },
       });
     }
+  });
+
+  it("defaults to the cheapest price class that serves the home region's part of the world, and keeps the one the config names", async () => {
+    const classOf = async (patch: Partial<ConfigInput>) => only((await synth(patch)).json, 'aws_cloudfront_distribution').price_class;
+    expect(await classOf({})).toBe('PriceClass_100'); // eu-west-1
+    expect(await classOf({ region: 'ap-northeast-1' })).toBe('PriceClass_200'); // Tokyo: 100 has no edge location in Asia
+    expect(await classOf({ region: 'ap-south-1' })).toBe('PriceClass_200');
+    expect(await classOf({ region: 'sa-east-1' })).toBe('PriceClass_All');
+    expect(await classOf({ region: 'ap-southeast-2' })).toBe('PriceClass_All');
+    expect(await classOf({ region: 'ap-northeast-1', distribution: { ...base.distribution, priceClass: 'PriceClass_100' } as ConfigInput['distribution'] })).toBe('PriceClass_100');
   });
 
   it('serves your own host names with an ACM certificate and TLSv1.2_2021, and refuses one without the other', async () => {
