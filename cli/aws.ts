@@ -6,6 +6,8 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsCredentials } from '../handlers/shared/sigv4.js';
+import { CliError } from './errors.js';
 import { LOCAL_SIGNING } from './local/credentials.js';
 import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
 import type { StatusReads } from './status-reads.js';
@@ -14,6 +16,8 @@ export interface AwsTarget {
   region: string;
   /** the local cloud's endpoint; otherwise the SDK's own resolution (AWS_ENDPOINT_URL…) */
   endpoint?: string;
+  /** with the local cloud: a role's temporary credentials instead of the account's own (BASICAUTH_LOCAL_ROLE) */
+  credentials?: AwsCredentials;
   profile?: string;
 }
 
@@ -32,7 +36,7 @@ export interface AwsClients {
 export function createAwsClients(target: AwsTarget): AwsClients {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const base = () => ({
-    ...(target.endpoint ? { endpoint: target.endpoint, credentials: LOCAL_SIGNING } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint, credentials: target.credentials ?? LOCAL_SIGNING } : {}),
     ...(target.profile ? { profile: target.profile } : {}),
   });
   const cache = new Map<string, Promise<unknown>>();
@@ -46,14 +50,34 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
     secretReads() {
       if (!target.endpoint) return sdkSecretReads(this.secretsManager);
-      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_SIGNING });
+      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials: target.credentials ?? LOCAL_SIGNING });
     },
     async statusReads() {
       const { lightStatusReads, sdkStatusReads } = await import('./status-reads.js');
-      if (target.endpoint) return lightStatusReads({ endpoint: target.endpoint, region: target.region, credentials: LOCAL_SIGNING });
+      if (target.endpoint) return lightStatusReads({ endpoint: target.endpoint, region: target.region, credentials: target.credentials ?? LOCAL_SIGNING });
       return sdkStatusReads({ sm: () => this.secretsManager(), lambda: () => this.lambda(), cf: () => this.cloudfront() });
     },
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
     keyValueStore: () => once('kvs', async () => (await import('../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
   };
+}
+
+/**
+ * The temporary credentials of a role in the local cloud (BASICAUTH_LOCAL_ROLE: a
+ * name or an ARN), from its STS AssumeRole signed with the account's own keys:
+ * with `dev --enforce-iam`, commands then run with exactly that role's permissions.
+ */
+export async function localRoleCredentials(endpoint: string, region: string, role: string, account: string): Promise<AwsCredentials> {
+  const [{ signGet }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
+  const roleArn = role.startsWith('arn:') ? role : `arn:aws:iam::${account}:role/${role}`;
+  const url = new URL(`${endpoint}/?${new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: 'basicauth-cli' })}`);
+  const answer = await localRequest(url.href, { headers: signGet({ url, region, service: 'sts' }, LOCAL_SIGNING) });
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(answer.body)?.[1];
+  const [accessKeyId, secretAccessKey, sessionToken] = [field('AccessKeyId'), field('SecretAccessKey'), field('SessionToken')];
+  if (answer.status !== 200 || !accessKeyId || !secretAccessKey || !sessionToken) {
+    throw new CliError(`BASICAUTH_LOCAL_ROLE ${role}: the local cloud refused to assume ${roleArn}: ${field('Message') ?? `HTTP ${answer.status}`}`, {
+      hint: 'name a role of the local cloud whose trust policy allows the account (Principal {"AWS": "arn:aws:iam::<account>:root"}), or unset BASICAUTH_LOCAL_ROLE',
+    });
+  }
+  return { accessKeyId, secretAccessKey, sessionToken };
 }

@@ -2,6 +2,8 @@
 // Every error a user can cause is a CliError whose message says what is wrong
 // and whose hint names the fix.
 
+import { COMMAND_PERMISSIONS, type Team } from '../stacks/permissions.js';
+
 export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -89,9 +91,23 @@ function awsFailure(error: AwsError): { message: string; hint: string } {
   if (error.name === 'CredentialsProviderError' || /UnrecognizedClient|InvalidClientTokenId|ExpiredToken|InvalidSignature/.test(error.name)) {
     return { message, hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`' };
   }
-  if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) {
-    return { message, hint: 'the AWS identity in use lacks this permission: use a profile allowed to make the call, or ask for the permission' };
-  }
+  if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) return { message, hint: accessDeniedHint(error.message) };
   if (error.$fault === 'server') return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
   return { message, hint: 'fix what AWS names above, then run the command again' };
 }
+
+/** The fix for an AccessDenied: the action AWS named, and the team policy that grants it. */
+export function accessDeniedHint(message: string): string {
+  const action = /not authorized to perform: ([\w-]+:[\w*]+)/.exec(message)?.[1];
+  if (!action) return 'the AWS identity in use lacks this permission: use a profile allowed to make the call, or ask for the permission';
+  const policy = policyGranting(action);
+  return `the AWS identity in use may not ${action}: ${policy ? `attach the <name>-basicauth-${policy} policy to it` : 'ask for that permission'} (the README lists what each command needs)`;
+}
+
+/** Which team policy grants an action basicauth's commands need: readers where a readers command needs it. */
+function policyGranting(action: string): Team | undefined {
+  const commands = Object.values(COMMAND_PERMISSIONS);
+  const needs = (team: Team) => commands.some((c) => c.team === team && ENGINES.some((engine) => c.needs(engine).some((n) => n.action === action)));
+  return needs('readers') ? 'readers' : needs('operators') ? 'operators' : undefined;
+}
+const ENGINES = ['lambda-edge', 'cloudfront-function'] as const;

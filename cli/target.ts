@@ -2,8 +2,8 @@
 // a command works on. Ids come from what dev recorded (later: what deploy
 // recorded); flags override; nobody types an ARN.
 
-import { createAwsClients, type AwsClients } from './aws.js';
-import { CliError } from './errors.js';
+import { createAwsClients, localRoleCredentials, type AwsClients } from './aws.js';
+import { accessDeniedHint, CliError } from './errors.js';
 const CONFIG_FILE = 'basicauth.config.json';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
 import type { RotationProbe } from './ops/rotate.js';
@@ -50,8 +50,11 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     const deployed = flags.secretId ? undefined : await localDeployedOutputs(dev);
     const secretId = flags.secretId ?? deployed?.secretArn ?? dev.secretId;
     const distributionId = flags.distribution ?? deployed?.distributionId ?? dev.distributionId;
+    const region = flags.region ?? deployed?.region ?? dev.region;
+    const role = env.BASICAUTH_LOCAL_ROLE;
+    const credentials = role ? await localRoleCredentials(dev.endpoint, region, role, secretId.split(':')[4] ?? '') : undefined;
     return {
-      clients: createAwsClients({ region: flags.region ?? deployed?.region ?? dev.region, endpoint: dev.endpoint }),
+      clients: createAwsClients({ region, endpoint: dev.endpoint, ...(credentials ? { credentials } : {}) }),
       secretId,
       siteUrl: deployed ? await localSiteUrl(dev, distributionId) : dev.edgeUrl,
       local: dev,
@@ -119,7 +122,7 @@ export function explainAwsError(error: unknown, what: string): never {
       throw new CliError(`${what} not found: ${e.message}`, { hint: 'check --secret-id and --region', cause: error });
     case 'AccessDeniedException':
     case 'AccessDenied':
-      throw new CliError(`access denied while reading ${what}: ${e.message}`, { hint: 'attach the basicauth readers policy to your role', cause: error });
+      throw new CliError(`access denied on ${what}: ${e.message}`, { hint: accessDeniedHint(e.message ?? ''), cause: error });
     default:
       throw error;
   }

@@ -77,6 +77,12 @@ export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
 /** The README's table: per command, the actions it needs on each engine. */
 export function permissionsTable(): string {
   const cell = (needs: Need[]) => (needs.length === 0 ? 'not used' : [...new Set(needs.map((n) => `\`${n.action}\``))].join(', '));
-  const rows = Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => `| \`${command}\` | ${p.team} | ${cell(p.needs('lambda-edge'))} | ${cell(p.needs('cloudfront-function'))} |`);
-  return ['| command | policy | lambda-edge engine | cloudfront-function engine |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = [
+    ['command', 'policy', 'lambda-edge engine', 'cloudfront-function engine'],
+    ...Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => [`\`${command}\``, p.team, cell(p.needs('lambda-edge')), cell(p.needs('cloudfront-function'))]),
+  ];
+  // padded as the repository's formatter (biome) lays Markdown tables out
+  const widths = (rows[0] as string[]).map((_, column) => Math.max(3, ...rows.map((row) => (row[column] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, column) => c.padEnd(widths[column] as number)).join(' | ')} |`;
+  return [line(rows[0] as string[]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
 }

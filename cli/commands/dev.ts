@@ -23,6 +23,7 @@ interface DevFlags {
   quiet?: boolean;
   config?: string;
   faultInjection?: boolean;
+  enforceIam?: boolean;
 }
 
 export function registerDev(program: Command, ctx: CommandContext): void {
@@ -49,6 +50,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default: 0)', intIn('--grace', 0, 2_592_000))
     .option('--config <file>', 'take the edge and password settings from this config (default: basicauth.config.json when present)')
     .option('--json', 'print one JSON line when ready instead of the summary')
+    .option('--enforce-iam', "judge calls signed with a role's credentials (BASICAUTH_LOCAL_ROLE, the functions' execution roles) by that role's IAM policies, as AWS does")
     .addOption(new Option('--fault-injection', 'accept fault rules on /_local/faults (tests and benchmarks)').hideHelp())
     .option('--quiet', 'do not log each request and function log line')
     .addHelpText('after', '\nThen, in another terminal:\n  $ npx basicauth show-creds --local\n  $ curl -u "$(npx basicauth show-creds --local --format curl)" http://127.0.0.1:8080/')
@@ -80,6 +82,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           functionUpdateMs: flags.functionUpdateMs,
           rotationRules,
           faultInjection: Boolean(flags.faultInjection),
+          enforceIam: Boolean(flags.enforceIam),
           ...(fromConfig ? { rotationEnvironment: fromConfig.rotationEnvironment } : {}),
           edge: {
             ...fromConfig?.edge,

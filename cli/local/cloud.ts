@@ -13,9 +13,9 @@ import { LOCAL_CREDENTIALS } from './credentials.js';
 import type { LocalEvent, LocalListener } from './events.js';
 import { Faults } from './faults.js';
 import type { ServiceHost } from './host.js';
-import { ServiceError, type LocalRequest, type ServicePlugin } from './plugin.js';
+import { ServiceError, type LocalRequest, type OperationInput, type ServicePlugin } from './plugin.js';
 import { decodeRequest, protocolOf, sendError, sendResult, unknownOperation } from './protocols.js';
-import type { Services } from './services.js';
+import type { RoleSession, Services } from './services.js';
 import { CloudFrontService } from './services/cloudfront/index.js';
 import { IamService } from './services/iam.js';
 import { keyValueStoreDataPlugin } from './services/key-value-store-data.js';
@@ -23,7 +23,9 @@ import { FunctionError, LambdaService } from './services/lambda/index.js';
 import { LogsService } from './services/logs.js';
 import { SecretsManagerService } from './services/secrets-manager/index.js';
 import { S3Service } from './services/s3.js';
-import { stsPlugin } from './services/sts.js';
+import { evaluate } from './services/iam-policy.js';
+import { accessKeyOf, stsPlugin } from './services/sts.js';
+import { requirementsOf } from './authorize.js';
 import { StateStore } from './state.js';
 
 export { FunctionError };
@@ -52,6 +54,13 @@ export interface LocalCloudOptions {
   faultInjection?: boolean;
   /** told about everything the cloud does (logs, rotations, function output) */
   onEvent?: LocalListener;
+  /**
+   * IAM evaluation: a call signed with a role's temporary credentials (STS
+   * AssumeRole, or a function's execution role) is allowed only if the role's
+   * identity policies allow its action on its resource. The account's own
+   * credentials (Terraform, dev itself) stay allowed everything, like an administrator.
+   */
+  enforceIam?: boolean;
 }
 
 // *.localhost too: the KeyValueStore client puts the account in front of the endpoint's host (RFC 6761 loopback names).
@@ -92,7 +101,7 @@ export class LocalCloud {
       updateMs: options.functionUpdateMs ?? 0,
       packageNodeModules: PACKAGE_NODE_MODULES,
       onLog: (label, line) => this.emit({ type: 'function.log', label, line }),
-      baseEnv: (region) => this.functionEnv(region),
+      baseEnv: (region, role) => this.functionEnv(region, role),
     });
     this.secretsManager = new SecretsManagerService(host, async (arn, event) => {
       const fault = this.faults.match('lambda', 'Invoke', event.Step);
@@ -174,17 +183,32 @@ export class LocalCloud {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** What every function sees besides its own variables: the local endpoints, fake credentials, its region. */
-  functionEnv(region: string): Record<string, string> {
+  /**
+   * What every function sees besides its own variables: the local endpoints, its region, and credentials:
+   * with IAM evaluation on, those of its execution role (as Lambda gives them), else the account's own.
+   */
+  functionEnv(region: string, role?: string): Record<string, string> {
+    const session = this.options.enforceIam && role && this.iam.facade.roleTrusts(role, 'lambda.amazonaws.com') ? this.functionSession(role) : undefined;
     return {
-      ...LOCAL_CREDENTIALS,
-      AWS_SESSION_TOKEN: 'local',
+      ...(session
+        ? { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secretAccessKey, AWS_SESSION_TOKEN: session.sessionToken }
+        : { ...LOCAL_CREDENTIALS, AWS_SESSION_TOKEN: 'local' }),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: this.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
+  }
+
+  private readonly functionSessions = new Map<string, RoleSession>();
+  /** One session per execution role, renewed before it expires (a warm instance keeps the credentials it started with). */
+  private functionSession(role: string): RoleSession {
+    const current = this.functionSessions.get(role);
+    if (current && current.expires - Date.now() > 6 * 3_600_000) return current;
+    const session = this.iam.facade.openSession(role, 'basicauth-local-function', 43_200);
+    this.functionSessions.set(role, session);
+    return session;
   }
 
   private async listen(port: number): Promise<void> {
@@ -250,6 +274,7 @@ export class LocalCloud {
         this.emit({ type: 'unknown-operation', service: plugin.name, operation });
         throw unknownOperation(plugin, operation);
       }
+      if (this.options.enforceIam) this.authorize(plugin, operation, input);
       const fault = this.faults.match(plugin.name, operation);
       if (fault) await this.faults.apply(fault);
       const output = await run(input);
@@ -261,6 +286,28 @@ export class LocalCloud {
           : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
       if (e.status >= 500 && !(error instanceof ServiceError)) this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
       sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res, plugin?.xmlErrors);
+    }
+  }
+
+  /** IAM evaluation mode: the caller's role must allow every action the call takes (AWS's error code and words per service). */
+  private authorize(plugin: ServicePlugin<unknown>, operation: string, input: OperationInput): void {
+    const key = accessKeyOf(input);
+    if (key === LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID) return;
+    const session = this.iam.facade.session(key ?? '');
+    if (!session || session.sessionToken !== (input.$request.headers['x-amz-security-token'] ?? input.$request.query.get('X-Amz-Security-Token'))) {
+      const json = plugin.protocol === 'json' || plugin.protocol === 'rest-json';
+      throw new ServiceError(json ? 'UnrecognizedClientException' : 'InvalidClientTokenId', 'The security token included in the request is invalid.', plugin.protocol === 'json' ? 400 : 403);
+    }
+    if (plugin.name === 'sts' && operation === 'GetCallerIdentity') return; // allowed to everyone, as on AWS
+    const statements = this.iam.facade.identityStatements(session.roleArn);
+    for (const { action, resource } of requirementsOf(this, plugin.name, operation, input)) {
+      const decision = evaluate(statements, action, resource);
+      if (decision === 'allow') continue;
+      const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+      const message = `User: ${session.assumedRoleArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+      this.emit({ type: 'log', level: 'warn', message: `IAM: ${message}` });
+      const code = plugin.protocol === 'json' || plugin.protocol === 'rest-json' ? 'AccessDeniedException' : 'AccessDenied';
+      throw new ServiceError(code, message, plugin.protocol === 'json' ? 400 : 403);
     }
   }
 

@@ -27,9 +27,28 @@ export interface LambdaFacade {
   allowsInvoke(arn: string, principal: string, sourceArn: string): boolean;
 }
 
+/** Temporary credentials of an assumed role (STS AssumeRole, or a function's execution role). */
+export interface RoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  roleArn: string;
+  /** arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, the principal IAM names in its answers */
+  assumedRoleArn: string;
+  expires: number;
+}
+
 export interface IamFacade {
   /** whether a role with this ARN exists and trusts `service` (e.g. lambda.amazonaws.com) */
   roleTrusts(roleArn: string, service: string): boolean;
+  /** whether a role trusts the account itself (Principal AWS: the account id or its root) */
+  roleTrustsAccount(roleArn: string): boolean;
+  /** new temporary credentials for a role (the caller checked the trust) */
+  openSession(roleArn: string, sessionName: string, seconds: number): RoleSession;
+  /** the unexpired session these credentials belong to */
+  session(accessKeyId: string): RoleSession | undefined;
+  /** a role's identity policies: its inline policies and the default versions of those attached */
+  identityStatements(roleArn: string): import('./services/iam-policy.js').Statement[];
 }
 
 export interface CloudFrontFacade {

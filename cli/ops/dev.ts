@@ -37,6 +37,8 @@ export interface DevOptions {
   rotationEnvironment?: Record<string, string>;
   functionLog?: (label: string, line: string) => void;
   faultInjection?: boolean;
+  /** judge role-signed calls by the role's IAM policies */
+  enforceIam?: boolean;
   requestLog?: (line: EdgeRequestLine) => void;
 }
 
@@ -124,6 +126,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
           deploySeconds: o.deploySeconds,
           functionUpdateMs: o.functionUpdateMs,
           faultInjection: Boolean(o.faultInjection),
+          enforceIam: Boolean(o.enforceIam),
           onEvent: (event) => {
             if (event.type === 'log') emit({ type: 'log', level: event.level, message: event.message });
             else if (event.type === 'unknown-operation') emit({ type: 'log', level: 'warn', message: `not implemented by the local cloud: ${event.service} ${event.operation}` });

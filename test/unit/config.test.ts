@@ -11,7 +11,8 @@ describe('config', () => {
     expect(c.secret).toMatchObject({ usernames: ['admin'], passwordLength: 32, replicaRegions: [] });
     expect(c.rotation).toEqual({ days: 30 });
     expect(c.backend).toEqual({ type: 'local', path: '.basicauth/terraform.tfstate' });
-    expect(c.distribution).toMatchObject({ mode: 'create', origin: { protocol: 'https-only', httpsPort: 443 }, pathPatterns: [], priceClass: 'PriceClass_100' });
+    expect(c.distribution).toMatchObject({ mode: 'create', origin: { protocol: 'https-only', httpsPort: 443 }, pathPatterns: [] });
+    expect(c.distribution).not.toHaveProperty('priceClass'); // the stack picks it from the home region (stacks/price-class.ts)
     expect(secretNameOf(c)).toBe('basicauth/staging');
   });
 

@@ -2,10 +2,11 @@
 // managed policies with versions, tags. Global (ARNs carry no region). Policy
 // documents are stored as given and returned URL-encoded, as IAM does.
 
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../host.js';
 import { definePlugin, ServiceError, type OperationInput, type ServicePlugin } from '../plugin.js';
-import type { IamFacade } from '../services.js';
+import type { IamFacade, RoleSession } from '../services.js';
+import type { Statement } from './iam-policy.js';
 
 interface Tag {
   Key: string;
@@ -70,6 +71,12 @@ function policyJson(text: unknown, what = 'policy document'): string {
   return text;
 }
 
+/** A policy document's statements (one or a list), for reading trust and identity policies. */
+function statementsOf(document: string): Array<Statement & { Principal?: unknown }> {
+  const doc = JSON.parse(document) as { Statement?: unknown };
+  return (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<Statement & { Principal?: unknown }>;
+}
+
 const name = (value: unknown, what: string) => {
   if (typeof value !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(value))
     throw validation(`The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
@@ -110,18 +117,56 @@ export class IamService {
   }
 
   readonly facade: IamFacade = {
-    roleTrusts: (roleArn, service) => {
+    roleTrusts: (roleArn, service) => this.trustedBy(roleArn, (principal) => ([] as string[]).concat((principal as { Service?: string | string[] } | undefined)?.Service ?? []).includes(service)),
+    roleTrustsAccount: (roleArn) => {
+      const account = accountOf(this.host);
+      return this.trustedBy(roleArn, (principal) =>
+        ([] as string[]).concat((principal as { AWS?: string | string[] } | undefined)?.AWS ?? []).some((p) => p === account || p === `arn:aws:iam::${account}:root`),
+      );
+    },
+    openSession: (roleArn, sessionName, seconds) => {
       const role = this.state.roles.find((r) => r.arn === roleArn);
-      if (!role) return false;
-      const doc = JSON.parse(role.trustPolicy) as { Statement: unknown };
-      const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) as Array<{ Effect?: string; Action?: string | string[]; Principal?: { Service?: string | string[] } }>;
-      return statements.some((s) => {
-        const actions = ([] as string[]).concat(s.Action ?? []);
-        const services = ([] as string[]).concat(s.Principal?.Service ?? []);
-        return s.Effect === 'Allow' && actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*') && services.includes(service);
+      if (!role) throw noSuchEntity(`The role ${roleArn} cannot be found.`);
+      const session: RoleSession = {
+        accessKeyId: iamId('ASIA'),
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: randomBytes(48).toString('base64'),
+        roleArn,
+        assumedRoleArn: `arn:aws:sts::${accountOf(this.host)}:assumed-role/${role.name}/${sessionName}`,
+        expires: this.host.now() + seconds * 1000,
+      };
+      this.sessions.set(session.accessKeyId, session);
+      return session;
+    },
+    session: (accessKeyId) => {
+      const session = this.sessions.get(accessKeyId);
+      if (session && session.expires <= this.host.now()) this.sessions.delete(accessKeyId);
+      return session && session.expires > this.host.now() ? session : undefined;
+    },
+    identityStatements: (roleArn) => {
+      const role = this.state.roles.find((r) => r.arn === roleArn);
+      if (!role) return [];
+      const attached = role.attached.flatMap((arn) => {
+        const policy = this.state.policies.find((p) => p.arn === arn);
+        const version = policy?.versions.find((v) => v.id === policy.defaultVersion);
+        return version ? [version.document] : [];
       });
+      return [...Object.values(role.inline), ...attached].flatMap(statementsOf) as Statement[];
     },
   };
+
+  /** Whether a role's trust policy lets a principal that `matches` assume it. */
+  private trustedBy(roleArn: string, matches: (principal: unknown) => boolean): boolean {
+    const role = this.state.roles.find((r) => r.arn === roleArn);
+    if (!role) return false;
+    return statementsOf(role.trustPolicy).some((s) => {
+      const actions = ([] as string[]).concat(s.Action ?? []);
+      return s.Effect === 'Allow' && actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*') && matches(s.Principal);
+    });
+  }
+
+  /** Sessions live in memory: temporary credentials do not outlive the process that issued them. */
+  private readonly sessions = new Map<string, RoleSession>();
 
   private role(value: unknown): RoleState {
     const role = this.state.roles.find((r) => r.name === value);

@@ -20,7 +20,8 @@ export interface LambdaOptions {
   packageNodeModules: string;
   onLog: (label: string, line: string) => void;
   /** the environment every function gets besides its own (endpoints, credentials) */
-  baseEnv: (region: string) => Record<string, string>;
+  /** what every function sees besides its own variables; `role` is the version's execution role */
+  baseEnv: (region: string, role: string | undefined) => Record<string, string>;
 }
 
 const F = '/2015-03-31/functions';
@@ -108,7 +109,7 @@ export class LambdaService {
         timeoutSeconds: version.timeout,
         env: {
           ...version.environment,
-          ...this.options.baseEnv(fn.region),
+          ...this.options.baseEnv(fn.region, version.role),
           AWS_LAMBDA_FUNCTION_NAME: fn.name,
           AWS_LAMBDA_FUNCTION_VERSION: version.version,
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.memorySize),
