@@ -26,6 +26,8 @@ export interface DevInfo {
   engine?: 'lambda-edge' | 'cloudfront-function';
   /** the CloudFront Functions engine's store of digests */
   keyValueStoreArn?: string;
+  /** the config (absolute path) dev took its settings from: its own site previews that project */
+  config?: string;
 }
 
 const infoFile = (stateDir: string) => join(resolve(stateDir), 'dev.json');

@@ -48,6 +48,8 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     const dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     // What `deploy --local` made from this directory's config, else dev's own site.
     const deployed = flags.secretId ? undefined : await localDeployedOutputs(dev);
+    // A project directory's commands act on its own stack: never silently on dev's own site instead.
+    if (!flags.secretId && !deployed) await refuseOtherStack(dev);
     const secretId = flags.secretId ?? deployed?.secretArn ?? dev.secretId;
     const distributionId = flags.distribution ?? deployed?.distributionId ?? dev.distributionId;
     const region = flags.region ?? deployed?.region ?? dev.region;
@@ -166,6 +168,21 @@ export function requireStore(target: Target): string {
 async function leftUnprotected(): Promise<string[]> {
   const list = (await rawConfig())?.distribution?.leaveUnprotected;
   return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * In a directory with a config that `deploy --local` has not deployed (or a destroy took away), dev's own
+ * site is another stack: refuse, as the AWS path does, unless dev itself runs with this config.
+ */
+async function refuseOtherStack(dev: DevInfo): Promise<void> {
+  const config = await rawConfig();
+  if (!config) return;
+  const { resolve } = await import('node:path');
+  if (dev.config === resolve(CONFIG_FILE)) return;
+  const name = typeof config.name === 'string' ? ` "${config.name}"` : '';
+  throw new CliError(`nothing was deployed with --local from this directory: its ${CONFIG_FILE} names the stack${name}, and the running dev serves its own site (basicauth/dev)`, {
+    hint: `run \`basicauth deploy --local${resolve(dev.stateDir) === resolve(DEFAULT_STATE_DIR) ? '' : ` --state-dir ${dev.stateDir}`}\` first, or pass --secret-id basicauth/dev for dev's own site`,
+  });
 }
 
 /** The outputs `deploy --local` recorded for the config in this directory, if it ran. */

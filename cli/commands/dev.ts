@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
@@ -83,6 +84,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           rotationRules,
           faultInjection: Boolean(flags.faultInjection),
           enforceIam: Boolean(flags.enforceIam),
+          ...(configFile ? { configFile: resolve(configFile) } : {}),
           ...(fromConfig ? { rotationEnvironment: fromConfig.rotationEnvironment } : {}),
           edge: {
             ...fromConfig?.edge,

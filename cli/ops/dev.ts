@@ -39,6 +39,8 @@ export interface DevOptions {
   faultInjection?: boolean;
   /** judge role-signed calls by the role's IAM policies */
   enforceIam?: boolean;
+  /** the config (absolute path) the settings came from, recorded for the commands run with --local */
+  configFile?: string;
   requestLog?: (line: EdgeRequestLine) => void;
 }
 
@@ -220,6 +222,7 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
       ...(site.keyValueStoreArn ? { keyValueStoreArn: site.keyValueStoreArn } : {}),
       startedAt: new Date().toISOString(),
       dashboardUrl: `${cloud.endpoint}/_local/dashboard`,
+      ...(o.configFile ? { config: o.configFile } : {}),
     };
     writeDevInfo(info);
     stops.unshift(async () => clearDevInfo(stateDir));

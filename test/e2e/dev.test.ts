@@ -193,6 +193,25 @@ describe('basicauth dev', () => {
       ['alice', 20],
       ['bob', 20],
     ]);
+    // in the directory whose config dev runs with, --local means dev's own site
+    expect((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'curl'], { cwd: projectDir })).code).toBe(0);
+    // in another project's directory, never deployed with --local, it acts on nothing: not dev's site instead
+    const other = await mkdtemp(join(tmpdir(), 'basicauth-other-project-'));
+    try {
+      await writeFile(join(other, 'basicauth.config.json'), JSON.stringify({ name: 'other-site', region: 'eu-west-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } }));
+      const before = await credentials();
+      for (const args of [['show-creds'], ['status'], ['rotate', '--now'], ['users', 'add', 'carol']]) {
+        const r = await runCli([...args, '--local', '--state-dir', stateDir], { cwd: other });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toMatch(
+          /nothing was deployed with --local from this directory: its basicauth.config.json names the stack "other-site", and the running dev serves its own site \(basicauth\/dev\)\n.*fix: run `basicauth deploy --local --state-dir .*` first, or pass --secret-id basicauth\/dev/,
+        );
+        expect(r.stdout).not.toMatch(/alice|bob/);
+      }
+      expect(await credentials()).toBe(before); // nothing rotated, nobody added
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('will not let --fresh delete a directory that is not a state directory', async () => {

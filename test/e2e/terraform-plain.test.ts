@@ -45,8 +45,11 @@ describe.skipIf(!terraform)('terraform apply, plan and destroy of cdktf.out agai
     const plan = await tf('plan', '-input=false', '-no-color', '-detailed-exitcode');
     expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0); // 0: no changes at all
     const state = project.cloudState().services;
-    // the rotation Terraform enabled ran the uploaded rotation function: the first password exists
-    expect(state.secretsmanager.secrets.find((s: { name: string }) => s.name === 'basicauth/plain').versions.some((v: { stages: string[] }) => v.stages.includes('AWSCURRENT'))).toBe(true);
+    // Terraform enables rotation without rotating (rotate_immediately false: an apply never replaces passwords);
+    // the first password is deploy's to make (or `basicauth rotate --now`'s), so none exists yet
+    const secret = state.secretsmanager.secrets.find((s: { name: string }) => s.name === 'basicauth/plain');
+    expect(secret.rotationEnabled).toBe(true);
+    expect(secret.versions.some((v: { stages: string[] }) => v.stages.includes('AWSCURRENT'))).toBe(false);
     const destroy = await tf('destroy', '-auto-approve', '-input=false', '-no-color');
     expect(destroy.code, destroy.stderr).toBe(0);
     expect(destroy.stdout).toMatch(/Destroy complete! Resources: 13 destroyed\./);
