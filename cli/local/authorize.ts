@@ -18,17 +18,14 @@ export interface Requirement {
 /** Operations whose IAM action is not the operation's name. */
 const ACTION_NAMES: Record<string, string> = {
   'lambda:Invoke': 'lambda:InvokeFunction',
-  'lambda:GetPolicy': 'lambda:GetPolicy',
   'cloudfront:CreateDistributionWithTags': 'cloudfront:CreateDistribution',
 };
-/** The IAM prefix of each local service (the SigV4 name, except where IAM spells it otherwise). */
-const PREFIX: Record<string, string> = { logs: 'logs', s3: 's3' };
 
 const LAMBDA_VERSION_ARN = /arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:\d+/g;
 
 export function requirementsOf(cloud: LocalCloud, service: string, operation: string, input: OperationInput): Requirement[] {
-  const prefix = PREFIX[service] ?? service;
-  const action = ACTION_NAMES[`${prefix}:${operation}`] ?? `${prefix}:${operation}`;
+  // the IAM prefix of every local service is its SigV4 name
+  const action = ACTION_NAMES[`${service}:${operation}`] ?? `${service}:${operation}`;
   const region = input.$request.region;
   const account = cloud.store.state.accountId;
   const own = { action, resource: resourceOf(cloud, service, operation, input, region, account) };

@@ -73,7 +73,10 @@ export function checkRotationRules(rules: RotationRulesInput): void {
 /** When the next rotation is due after one at `last` (epoch ms). */
 export function nextScheduledRotation(rules: RotationRulesInput | undefined, last: number): number | undefined {
   if (!rules) return undefined;
-  if (rules.ScheduleExpression) return rateOf(rules.ScheduleExpression) !== undefined ? last + (rateOf(rules.ScheduleExpression) as number) : cronOf(rules.ScheduleExpression).next(last);
+  if (rules.ScheduleExpression) {
+    const rate = rateOf(rules.ScheduleExpression);
+    return rate !== undefined ? last + rate : cronOf(rules.ScheduleExpression).next(last);
+  }
   if (rules.AutomaticallyAfterDays) return last + rules.AutomaticallyAfterDays * DAY;
   return undefined;
 }
