@@ -2,6 +2,16 @@
 // Entry point: runs the compiled CLI and sets the process exit code (the only place that does).
 import { fileURLToPath } from 'node:url';
 
+// A reader that stops early (`basicauth build | head -1`) closes stdout: end quietly, as a
+// Unix tool killed by SIGPIPE does, instead of crashing on the unhandled EPIPE.
+process.stdout.on('error', (error) => {
+  if (error?.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+process.stderr.on('error', (error) => {
+  if (error?.code !== 'EPIPE') throw error; // nowhere left to say anything
+});
+
 let cli;
 try {
   cli = await import('../dist/cli/main.js');

@@ -235,7 +235,7 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
           .join('')
           .replace(/^\./, '') || '(root)';
       const value = at(input, issue.path);
-      if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${expectation(issue)}`;
     });
     throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });

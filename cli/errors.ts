@@ -3,6 +3,8 @@
 // and whose hint names the fix.
 
 import { COMMAND_PERMISSIONS, type Team } from '../stacks/permissions.js';
+import { missingProfile } from './aws.js';
+import { currentAim } from './next-steps.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -88,12 +90,21 @@ function isAwsError(error: unknown): error is AwsError {
 
 function awsFailure(error: AwsError): { message: string; hint: string } {
   const message = `AWS refused the call: ${error.name}: ${error.message}`;
+  if (error.name === 'CredentialsProviderError') {
+    const profile = missingProfile(currentAim().profile);
+    if (profile) return { message: `the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, hint: profileHint(profile) };
+  }
   if (error.name === 'CredentialsProviderError' || /UnrecognizedClient|InvalidClientTokenId|ExpiredToken|InvalidSignature/.test(error.name)) {
     return { message, hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`' };
   }
   if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) return { message, hint: accessDeniedHint(error.message) };
   if (error.$fault === 'server') return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
   return { message, hint: 'fix what AWS names above, then run the command again' };
+}
+
+/** What to do about a profile name that is in neither shared file. */
+export function profileHint(profile: string): string {
+  return `check the name (\`aws configure list-profiles\`), or create it: \`aws configure --profile ${profile}\` (or \`aws configure sso --profile ${profile}\`)`;
 }
 
 /** The fix for an AccessDenied: the action AWS named, and the team policy that grants it. */

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
 import type { CommandContext } from './context.js';
+import { aimFrom, knowCommands } from './next-steps.js';
 import { enterProjectRoot } from './project-root.js';
 import { COMMANDS } from './commands/index.js';
 import { plainRenderer, styleFor } from './ui/plain.js';
@@ -90,8 +91,9 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     .description('HTTP Basic auth with a self-rotating password for CloudFront sites')
     .version(VERSION, '-v, --version')
     .option('--no-color', 'no colours and no live progress view (as NO_COLOR=1 does)')
-    .hook('preAction', (root) => {
+    .hook('preAction', (root, action) => {
       if (root.opts().color === false) io.env.NO_COLOR = '1'; // for this run and what it starts
+      aimFrom(action.opts()); // the flags every printed next step carries
     })
     .showSuggestionAfterError(true)
     // one way to show a default in help, whoever wrote it: "(default: 8080)", "(default: the recorded one)"
@@ -109,7 +111,11 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     });
   for (const command of COMMANDS) command.register(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const command of all(program)) command.exitOverride();
+  // every usage error ends with where to look: the help of the command it came from
+  const path = (c: Command): string => (c.parent ? `${path(c.parent)} ${c.name()}` : c.name());
+  for (const command of all(program)) command.exitOverride().showHelpAfterError(`  fix: see \`${path(command)} --help\``);
+  const takes = new Map(all(program).map((c) => [path(c).replace(/^basicauth ?/, ''), new Set(c.options.map((o) => o.long).filter((l): l is string => Boolean(l)))]));
+  knowCommands((command) => takes.get(command));
   return { program, finish };
 }
 

@@ -2,13 +2,13 @@
 // a command works on. Ids come from what dev recorded (later: what deploy
 // recorded); flags override; nobody types an ARN.
 
-import { createAwsClients, localRoleCredentials, type AwsClients } from './aws.js';
-import { accessDeniedHint, CliError } from './errors.js';
-const CONFIG_FILE = 'basicauth.config.json';
+import { createAwsClients, localRoleCredentials, missingProfile, type AwsClients } from './aws.js';
+import { accessDeniedHint, CliError, profileHint } from './errors.js';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
 import type { RotationProbe } from './ops/rotate.js';
 import { localDeployment, localSiteUrl } from './local-deploy.js';
-import { readOutputs, type DeployOutputs } from './outputs.js';
+import { again, currentAim } from './next-steps.js';
+import { readOutputs } from './outputs.js';
 
 export interface TargetFlags {
   local?: boolean;
@@ -18,7 +18,11 @@ export interface TargetFlags {
   secretId?: string;
   function?: string;
   distribution?: string;
+  /** the project's config file (default basicauth.config.json) */
+  config?: string;
 }
+
+const CONFIG_FILE = 'basicauth.config.json';
 
 export interface Target {
   clients: AwsClients;
@@ -44,12 +48,15 @@ export interface Target {
 }
 
 export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
+  const configFile = flags.config ?? CONFIG_FILE;
+  const project = await rawConfig(configFile);
+  if (flags.config && !project) throw new CliError(`no readable config at ${flags.config}`, { hint: 'check --config (the file deploy was run with)' });
   if (flags.local || (flags.stateDir && flags.stateDir !== DEFAULT_STATE_DIR)) {
     const dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     // What `deploy --local` made from this directory's config, else dev's own site.
-    const deployed = flags.secretId ? undefined : await localDeployedOutputs(dev);
+    const deployed = flags.secretId || typeof project?.name !== 'string' ? undefined : await readOutputs(localDeployment(dev, project.name).outputsFile);
     // A project directory's commands act on its own stack: never silently on dev's own site instead.
-    if (!flags.secretId && !deployed) await refuseOtherStack(dev);
+    if (!flags.secretId && !deployed) await refuseOtherStack(dev, project, configFile);
     const secretId = flags.secretId ?? deployed?.secretArn ?? dev.secretId;
     const distributionId = flags.distribution ?? deployed?.distributionId ?? dev.distributionId;
     const region = flags.region ?? deployed?.region ?? dev.region;
@@ -63,22 +70,23 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       functionName: flags.function ?? deployed?.edgeFunctionName ?? dev.edgeFunctionName,
       distributionId,
       rotationProbe: localRotationProbe(dev, secretId),
-      leaveUnprotected: deployed ? await leftUnprotected() : [],
-      passwordPolicy: deployed ? await passwordPolicy() : {},
+      leaveUnprotected: deployed ? leftUnprotected(project) : [],
+      passwordPolicy: deployed ? passwordPolicy(project) : {},
       engine: deployed ? (deployed.engine ?? 'lambda-edge') : (dev.engine ?? 'lambda-edge'),
       keyValueStoreArn: deployed ? deployed.keyValueStoreArn : dev.keyValueStoreArn,
-      graceSeconds: deployed ? await graceSeconds() : undefined,
-      configFile: deployed ? CONFIG_FILE : undefined,
+      graceSeconds: deployed ? graceSeconds(project) : undefined,
+      configFile: deployed ? configFile : undefined,
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
   const recorded = flags.secretId ? undefined : await readOutputs();
-  const region = flags.region ?? recorded?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new CliError('no AWS region', { hint: 'set AWS_REGION or pass --region (or --local for basicauth dev)' });
+  const configured = typeof project?.region === 'string' ? project.region : undefined;
+  const region = flags.region ?? recorded?.region ?? configured ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new CliError('no AWS region', { hint: `set "region" in ${configFile}, AWS_REGION, or pass --region (or --local for basicauth dev)` });
   const secretId = flags.secretId ?? recorded?.secretArn;
   if (!secretId && !options.secretOptional) {
     throw new CliError('no secret to work on: nothing was deployed from this directory', {
-      hint: 'run `basicauth deploy`, pass --secret-id NAME_OR_ARN, or --local to use the running `basicauth dev`',
+      hint: `run \`${again('deploy')}\`, pass --secret-id NAME_OR_ARN, or --local to use the running \`basicauth dev\``,
     });
   }
   return {
@@ -89,12 +97,12 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     functionName: flags.function ?? recorded?.edgeFunctionName,
     distributionId: flags.distribution ?? recorded?.distributionId,
     rotationProbe: undefined,
-    leaveUnprotected: recorded ? await leftUnprotected() : [],
-    passwordPolicy: await passwordPolicy(),
+    leaveUnprotected: recorded ? leftUnprotected(project) : [],
+    passwordPolicy: passwordPolicy(project),
     engine: recorded?.engine ?? 'lambda-edge',
     keyValueStoreArn: recorded?.keyValueStoreArn,
-    graceSeconds: recorded ? await graceSeconds() : undefined,
-    configFile: recorded && (await rawConfig()) ? CONFIG_FILE : undefined,
+    graceSeconds: recorded ? graceSeconds(project) : undefined,
+    configFile: recorded && project ? configFile : undefined,
   };
 }
 
@@ -118,8 +126,11 @@ export function requireEdge(target: Target): { functionName: string; distributio
 export function explainAwsError(error: unknown, what: string): never {
   const e = error as { name?: string; message?: string };
   switch (e?.name) {
-    case 'CredentialsProviderError':
+    case 'CredentialsProviderError': {
+      const profile = missingProfile(currentAim().profile);
+      if (profile) throw new CliError(`the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, { hint: profileHint(profile), cause: error });
       throw new CliError('no AWS credentials found', { hint: 'set AWS_PROFILE or run `aws sso login` (or use --local)', cause: error });
+    }
     case 'ResourceNotFoundException':
       throw new CliError(`${what} not found: ${e.message}`, { hint: 'check --secret-id and --region', cause: error });
     case 'AccessDeniedException':
@@ -131,27 +142,33 @@ export function explainAwsError(error: unknown, what: string): never {
 }
 
 /** This directory's config as written (not validated: commands that only read need not pay for the schema). */
-async function rawConfig(): Promise<
-  { name?: unknown; distribution?: { mode?: unknown; leaveUnprotected?: unknown }; secret?: { passwordLength?: unknown; excludeCharacters?: unknown }; edge?: { graceSeconds?: unknown } } | undefined
-> {
+interface RawConfig {
+  name?: unknown;
+  region?: unknown;
+  distribution?: { mode?: unknown; leaveUnprotected?: unknown };
+  secret?: { passwordLength?: unknown; excludeCharacters?: unknown };
+  edge?: { graceSeconds?: unknown };
+}
+
+async function rawConfig(file: string): Promise<RawConfig | undefined> {
   const { readFile } = await import('node:fs/promises');
   try {
-    return JSON.parse(await readFile(CONFIG_FILE, 'utf8')) as { name?: unknown };
+    return JSON.parse(await readFile(file, 'utf8')) as RawConfig;
   } catch {
     return undefined;
   }
 }
 
-async function passwordPolicy(): Promise<Target['passwordPolicy']> {
-  const secret = (await rawConfig())?.secret;
+function passwordPolicy(project: RawConfig | undefined): Target['passwordPolicy'] {
+  const secret = project?.secret;
   return {
     ...(typeof secret?.passwordLength === 'number' ? { length: secret.passwordLength } : {}),
     ...(typeof secret?.excludeCharacters === 'string' ? { excludeCharacters: secret.excludeCharacters } : {}),
   };
 }
 
-async function graceSeconds(): Promise<number | undefined> {
-  const grace = (await rawConfig())?.edge?.graceSeconds;
+function graceSeconds(project: RawConfig | undefined): number | undefined {
+  const grace = project?.edge?.graceSeconds;
   return typeof grace === 'number' ? grace : undefined;
 }
 
@@ -165,8 +182,8 @@ export function requireStore(target: Target): string {
   return target.keyValueStoreArn;
 }
 
-async function leftUnprotected(): Promise<string[]> {
-  const list = (await rawConfig())?.distribution?.leaveUnprotected;
+function leftUnprotected(project: RawConfig | undefined): string[] {
+  const list = project?.distribution?.leaveUnprotected;
   return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
 }
 
@@ -174,19 +191,12 @@ async function leftUnprotected(): Promise<string[]> {
  * In a directory with a config that `deploy --local` has not deployed (or a destroy took away), dev's own
  * site is another stack: refuse, as the AWS path does, unless dev itself runs with this config.
  */
-async function refuseOtherStack(dev: DevInfo): Promise<void> {
-  const config = await rawConfig();
-  if (!config) return;
+async function refuseOtherStack(dev: DevInfo, project: RawConfig | undefined, configFile: string): Promise<void> {
+  if (!project) return;
   const { resolve } = await import('node:path');
-  if (dev.config === resolve(CONFIG_FILE)) return;
-  const name = typeof config.name === 'string' ? ` "${config.name}"` : '';
-  throw new CliError(`nothing was deployed with --local from this directory: its ${CONFIG_FILE} names the stack${name}, and the running dev serves its own site (basicauth/dev)`, {
-    hint: `run \`basicauth deploy --local${resolve(dev.stateDir) === resolve(DEFAULT_STATE_DIR) ? '' : ` --state-dir ${dev.stateDir}`}\` first, or pass --secret-id basicauth/dev for dev's own site`,
+  if (dev.config === resolve(configFile)) return;
+  const name = typeof project.name === 'string' ? ` "${project.name}"` : '';
+  throw new CliError(`nothing was deployed with --local from this directory: its ${configFile} names the stack${name}, and the running dev serves its own site (basicauth/dev)`, {
+    hint: `run \`${again('deploy')}\` first, or pass --secret-id basicauth/dev for dev's own site`,
   });
-}
-
-/** The outputs `deploy --local` recorded for the config in this directory, if it ran. */
-async function localDeployedOutputs(dev: DevInfo): Promise<DeployOutputs | undefined> {
-  const name = (await rawConfig())?.name;
-  return typeof name === 'string' ? readOutputs(localDeployment(dev, name).outputsFile) : undefined;
 }

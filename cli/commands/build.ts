@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { CliError } from '../errors.js';
@@ -10,6 +11,7 @@ interface BuildOptions {
   secretRegion?: string;
   realm?: string;
   engine?: 'lambda-edge' | 'cloudfront-function';
+  config: string;
   json?: boolean;
 }
 
@@ -22,21 +24,32 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--secret-id <id>', 'secret name or ARN the edge reads (default: basicauth)')
     .option('--secret-region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--realm <realm>', 'realm shown in the browser prompt')
-    .addOption(new Option('--engine <engine>', 'lambda-edge (a zip) or cloudfront-function (the function code, at most 10 KB) (default: lambda-edge)').choices(['lambda-edge', 'cloudfront-function']))
+    .addOption(
+      new Option('--engine <engine>', "lambda-edge (a zip) or cloudfront-function (the function code, at most 10 KB) (default: the config's edge.engine, else lambda-edge)").choices([
+        'lambda-edge',
+        'cloudfront-function',
+      ]),
+    )
+    .option('--config <file>', 'the project config whose edge settings and engine to build (used when it exists)', 'basicauth.config.json')
     .option('--json', 'print the result as one JSON document')
     .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')
     .action(async (options: BuildOptions) => {
+      // in a project, what deploy would build: its edge settings and its engine (flags still win)
+      const project = existsSync(options.config) ? await (await import('../config.js')).loadConfig(options.config) : undefined;
+      const fromProject = project ? (await import('../config.js')).edgeConfigFor(project) : {};
+      const engine = options.engine ?? project?.edge.engine;
       const fromFile = options.edgeConfig ? await readEdgeConfig(options.edgeConfig) : {};
       const edgeConfig = {
         secretId: 'basicauth',
         secretRegion: ctx.env.AWS_REGION || 'us-east-1',
+        ...fromProject,
         ...fromFile,
         ...(options.secretId ? { secretId: options.secretId } : {}),
         ...(options.secretRegion ? { secretRegion: options.secretRegion } : {}),
         ...(options.realm ? { realm: options.realm } : {}),
       };
       const { buildHandlers } = await import('../ops/build.js');
-      const result = await buildHandlers({ outDir: options.out, edgeConfig, ...(options.engine ? { engine: options.engine } : {}) }, await ctx.progress({ json: options.json }));
+      const result = await buildHandlers({ outDir: options.out, edgeConfig, ...(engine ? { engine } : {}) }, await ctx.progress({ json: options.json }));
       if (options.json) return ctx.printJson(result);
       const { formatBytes } = await import('../ui/plain.js');
       ctx.print(`Built ${result.handlers.length + (result.function ? 1 : 0)} handlers into ${result.outDir}`);

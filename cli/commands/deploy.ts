@@ -3,6 +3,8 @@ import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import type { DeployInput, PlanSummary } from '../ops/deploy.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
+import { again } from '../next-steps.js';
+import { formatWhen } from '../ui/dates.js';
 
 interface DeployFlags {
   config: string;
@@ -13,6 +15,7 @@ interface DeployFlags {
   json?: boolean;
   local?: boolean;
   stateDir?: string;
+  profile?: string;
 }
 
 function planText(plan: PlanSummary): string {
@@ -51,6 +54,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       .option('-y, --yes', 'apply without asking')
       .option('--local', `${verb} against the running \`basicauth dev\` instead of AWS`)
       .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
+      .option('--profile <name>', 'AWS profile for Terraform and the SDK (default: AWS_PROFILE)')
       .option('--json', 'print the result as one JSON document');
     if (verb === 'deploy') {
       command.option('--verify', 'run `basicauth verify` on the site afterwards').option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
@@ -119,7 +123,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                 const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
                 const { unprotected } = engine.functionBehaviors(current.DistributionConfig ?? ({} as never), outputs.edgeFunctionQualifiedArn);
                 if (unprotected.length > 0)
-                  throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: 'run `basicauth deploy` again, then `basicauth status`' });
+                  throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: `run \`${again('deploy')}\` again, then \`${again('status')}\`` });
                 const clients = { sm: await where.clients.secretsManager(), kvs: await where.clients.keyValueStore() };
                 await engine.syncStore(clients, { secretId: outputs.secretArn, keyValueStoreArn: outputs.keyValueStoreArn, graceSeconds: edgeConfigFor(config).graceSeconds });
                 return;
@@ -136,7 +140,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                 throw new CliError(
                   `deployed, but ${gaps.map((g) => `${g.pathPattern} runs ${g.runs === undefined ? 'no version' : `version ${g.runs}`}`).join(', ')} of the edge function instead of version ${version}`,
                   {
-                    hint: 'run `basicauth attach` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then `basicauth status`',
+                    hint: `run \`${again('attach')}\` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then \`${again('status')}\``,
                   },
                 );
               }
@@ -159,13 +163,13 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         if (flags.json) return ctx.printJson({ ...result, url, ...(verification ? { verify: verification } : {}) });
         if (result.restoredSecret) ctx.print(`Restored ${result.restoredSecret}, which an earlier destroy had scheduled for deletion.`);
         ctx.print(result.status === 'no-changes' ? 'No changes: everything is as configured.' : `Deployed. Site: ${url ?? `(distribution ${result.outputs?.distributionId})`}`);
-        if (result.outputs) ctx.print(`Credentials: npx basicauth show-creds${flags.local ? ' --local' : ''}`);
+        if (result.outputs) ctx.print(`Credentials: npx ${again('show-creds')}`);
         if (result.outputs?.s3BucketPolicy && dist.mode === 'create' && dist.origin.type === 's3') {
           ctx.print(`The bucket ${dist.origin.bucket} must let this distribution read it (origin access control). Add this statement to its bucket policy:`);
           ctx.print(result.outputs.s3BucketPolicy);
         }
         if (verification && !(verification as { ok: boolean }).ok)
-          throw new CliError('the site failed verification after the deploy', { hint: 'CloudFront may still be deploying: basicauth verify --wait 15m' });
+          throw new CliError('the site failed verification after the deploy', { hint: `CloudFront may still be deploying: ${again('verify --wait 15m')}` });
         return;
       }
       const result = await ops.destroy(
@@ -188,13 +192,13 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (result.status === 'nothing-deployed') return ctx.print(`Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`);
       if (result.status === 'function-retained') {
         throw new CliError(`everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`, {
-          hint: 'run `basicauth destroy` again in a few hours: the function and its role are still in the Terraform state and will be removed then',
+          hint: `run \`${again('destroy')}\` again in a few hours: the function and its role are still in the Terraform state and will be removed then`,
         });
       }
       ctx.print(`Destroyed ${config.name}.`);
       if (result.secret) {
         ctx.print(
-          `The secret ${result.secret.name} is scheduled for deletion and stays recoverable for ${result.secret.recoveryWindowDays} days (until ${result.secret.recoverableUntil?.slice(0, 10)}); until then its name is taken, and \`basicauth deploy\` offers to restore it.`,
+          `The secret ${result.secret.name} is scheduled for deletion and stays recoverable for ${result.secret.recoveryWindowDays} days (until ${formatWhen(result.secret.recoverableUntil)}); until then its name is taken, and \`${again('deploy')}\` offers to restore it.`,
         );
       } else {
         ctx.print(`The secret ${secretNameOf(config)} is deleted for good (secret.recoveryWindowDays is 0).`);
@@ -210,7 +214,7 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
   let dev: import('../dev-session.js').DevInfo | undefined;
   let deployOptions: Pick<DeployInput, 'outputsFile' | 'prepare'> = {};
   let outdir = flags.out;
-  let env = ctx.env;
+  let env = flags.profile ? { ...ctx.env, AWS_PROFILE: flags.profile } : ctx.env;
   if (local) {
     const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev-session.js'), import('../local-deploy.js')]);
     dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
@@ -220,7 +224,7 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
     env = localTerraformEnv(ctx.env);
     deployOptions = { outputsFile: paths.outputsFile, prepare: (stackDir) => writeProviderOverride(stackDir, config, endpoint, paths.stateFile) };
   }
-  const clients = createAwsClients({ region: config.region, ...(dev ? { endpoint: dev.endpoint } : {}) });
+  const clients = createAwsClients({ region: config.region, ...(dev ? { endpoint: dev.endpoint } : { ...(flags.profile ? { profile: flags.profile } : {}) }) });
   const secretAdoption: Pick<DeployInput, 'findSecret' | 'restoreSecret'> = {
     findSecret: async (name) => {
       const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
@@ -264,7 +268,7 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
         timeoutMs: 30 * 60_000,
         emit,
         reportEveryMs: 60_000,
-        onTimeout: (status) => new CliError(`distribution ${distributionId} is still ${status} after 30 minutes`, { hint: 'the deploy itself is done; check later with `basicauth status`' }),
+        onTimeout: (status) => new CliError(`distribution ${distributionId} is still ${status} after 30 minutes`, { hint: `the deploy itself is done; check later with \`${again('status')}\`` }),
       });
       emit({ type: 'step.done', id: 'deployed' });
     },

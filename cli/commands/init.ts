@@ -8,6 +8,7 @@ import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/sche
 import { PRICE_CLASS_REACH, type PriceClass, priceClassFor } from '../../stacks/price-class.js';
 import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
+import { again } from '../next-steps.js';
 
 interface InitFlags {
   name?: string;
@@ -106,6 +107,12 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         // the cheapest price class whose edge locations include the home region's part of the world
         distribution = { mode: 'create', origin, priceClass: priceClassFor(region) };
       }
+      // only a distribution basicauth creates can run the CloudFront function; attaching is Lambda@Edge's
+      const engine =
+        flags.engine ??
+        (ask && !distributionId
+          ? await answer('Edge engine: lambda-edge (Lambda@Edge) or cloudfront-function (a CloudFront Function, no cold starts)', '--engine', undefined, 'lambda-edge', checkEngine)
+          : undefined);
       const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
       const rotation =
         flags.schedule !== undefined
@@ -117,7 +124,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         region,
         secret: { usernames: users },
         rotation,
-        ...(flags.engine ? { edge: { engine: flags.engine } } : {}),
+        ...(engine ? { edge: { engine } } : {}),
         distribution,
         backend: flags.stateBucket
           ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region }
@@ -132,7 +139,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
           `Price class ${priceClass}: CloudFront serves from ${PRICE_CLASS_REACH[priceClass]}, the cheapest class that covers ${region}; change distribution.priceClass to serve more or pay less.`,
         );
       }
-      ctx.print(`Wrote ${flags.config}. Next: npx basicauth synth (offline), then npx basicauth deploy.`);
+      ctx.print(`Wrote ${flags.config}. Next: npx ${again('synth')} (offline), then npx ${again('deploy')}.`);
     });
 }
 
@@ -144,6 +151,11 @@ class InitAnswerError extends Error {
   ) {
     super(message);
   }
+}
+
+function checkEngine(value: string): 'lambda-edge' | 'cloudfront-function' {
+  if (value === 'lambda-edge' || value === 'cloudfront-function') return value;
+  throw new InitAnswerError('the engine is lambda-edge or cloudfront-function', 'type one of the two names');
 }
 
 function checkName(value: string): string {

@@ -18,7 +18,8 @@ export function addTargetOptions(command: Command): Command {
     .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
     .option('--region <region>', 'AWS region of the secret (default: AWS_REGION)')
     .option('--profile <name>', 'AWS profile to use (default: AWS_PROFILE)')
-    .option('--secret-id <id>', 'secret name or ARN (default: the recorded one)');
+    .option('--secret-id <id>', 'secret name or ARN (default: the recorded one)')
+    .option('--config <file>', 'config file the stack was deployed from (default: basicauth.config.json)');
 }
 
 /** A commander parser for whole numbers in a range (a usage error names the flag). */

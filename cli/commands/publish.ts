@@ -23,6 +23,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
   );
   command.action(async (flags: PublishFlags) => {
     const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);
+    const timeoutMs = parseDuration(flags.timeout, '--timeout'); // a usage error before anything is read
     const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
     const edge = requireEdge(target);
     if (target.engine === 'cloudfront-function' && target.keyValueStoreArn) {
@@ -42,7 +43,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     const result = await publish(
       await target.clients.lambda(),
       await target.clients.cloudfront(),
-      { ...edge, wait: flags.wait, timeoutMs: parseDuration(flags.timeout, '--timeout'), pollMs: target.local ? 250 : 15_000 },
+      { ...edge, wait: flags.wait, timeoutMs, pollMs: target.local ? 250 : 15_000 },
       await ctx.progress({ json: flags.json }),
     );
     if (flags.json) return ctx.printJson(result);

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
+import { again } from '../next-steps.js';
+import { formatWhen } from '../ui/dates.js';
 
 interface RotateFlags extends TargetOptions {
   now?: boolean;
@@ -30,7 +32,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
   command.addHelpText('after', '\nExamples:\n  $ basicauth rotate --now --local\n  $ basicauth rotate --now --verify https://staging.example.com/\n  $ basicauth rotate --schedule "rate(7 days)"');
   command.action(async (flags: RotateFlags) => {
     const scheduling = flags.schedule !== undefined || flags.days !== undefined;
-    if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', 'basicauth rotate --now');
+    if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', again('rotate --now'));
     if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
     if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
     const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError, describeRotationRules }] = await Promise.all([
@@ -45,7 +47,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       const flag = flags.days !== undefined ? '--days' : '--schedule';
       const text = (flags.days ?? flags.schedule) as string;
       if (flag === '--days' && !/^\d+$/.test(text)) throw new UsageError(`--days ${text} is not a whole number of days`, 'for instance --days 30');
-      if (flag === '--schedule' && /^\d+$/.test(text)) throw new UsageError(`--schedule ${text}: a number of days goes to --days`, `basicauth rotate --days ${text}`);
+      if (flag === '--schedule' && /^\d+$/.test(text)) throw new UsageError(`--schedule ${text}: a number of days goes to --days`, again(`rotate --days ${text}`));
       try {
         rules = parseRotationSchedule(text);
       } catch (error) {
@@ -78,7 +80,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       if (target.configFile) await rotate.writeScheduleToConfig(target.configFile, rules);
       const owned = target.configFile ? { ...result, configFile: target.configFile } : result;
       if (flags.json) return ctx.printJson(owned);
-      ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ?? 'not scheduled'}`);
+      ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ? formatWhen(result.nextRotation) : 'not scheduled'}`);
       return ctx.print(
         target.configFile
           ? `${target.configFile} now says the same; deploy keeps it and never rotates because of it.`
@@ -124,7 +126,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
         ? `Rotated ${result.secretId}: version ${result.versionId} is current and its digests are in the key value store (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Every edge location reads them within seconds; the old password stops working with them (or when the grace period ends).`
         : result.status === 'rotated'
           ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it within their refresh interval and refuse the old password once their cache TTL (plus any grace period) has passed.`
-          : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`basicauth status\`.`,
+          : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`${again('status')}\`.`,
     );
     if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');
   });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
+import { again } from '../next-steps.js';
 
 interface SyncFlags extends TargetOptions {
   check?: boolean;
@@ -27,7 +28,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
       const state = await engine.readStoreState(clients, storeTarget);
       if (flags.json) ctx.printJson(state);
       else ctx.print(state.inStep ? `In step: the key value store holds the digests of ${state.currentVersion} (${state.users} users).` : (engine.storeProblems(state)[0]?.message ?? 'out of step'));
-      if (!state.inStep) throw new ChecksFailed('the key value store is out of step: run basicauth sync');
+      if (!state.inStep) throw new ChecksFailed(`the key value store is out of step: run ${again('sync')}`);
       return;
     }
     const result = await engine.syncStore(clients, storeTarget);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { addTargetOptions, intIn, type TargetOptions } from './options.js';
 import { UsageError } from '../errors.js';
+import { again } from '../next-steps.js';
 
 interface UsersFlags extends TargetOptions {
   json?: boolean;
@@ -39,9 +40,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     });
     const synced = await publish(target);
     if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, written: synced.written } } : {}) });
-    ctx.print(
-      `Added ${name} (${result.users.length} users)${synced ? '; the key value store holds their digest' : ''}. Their password: basicauth show-creds --user ${name}${target.local ? ' --local' : ''}`,
-    );
+    ctx.print(`Added ${name} (${result.users.length} users)${synced ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
   });
 
   const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').option('--json', 'print the result as one JSON document');

@@ -7,6 +7,7 @@ import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, Distributio
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../errors.js';
 import { unqualified, updateDistributionConfig } from './distribution.js';
+import { again } from '../next-steps.js';
 
 export interface AttachInput {
   distributionId: string;
@@ -123,7 +124,7 @@ export async function pickFunctionVersion(lambda: LambdaClient, functionName: st
   if (options.verb === 'attach') {
     const { publishedVersions } = await import('./distribution.js');
     const latest = (await publishedVersions(lambda, functionName)).at(-1);
-    if (!latest) throw new CliError(`function ${functionName} has no published version`, { hint: 'run basicauth publish, or deploy' });
+    if (!latest) throw new CliError(`function ${functionName} has no published version`, { hint: `run ${again('publish')}, or deploy` });
     return latest.arn;
   }
   return (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).FunctionArn as string;

@@ -10,6 +10,8 @@ import { step, type Emit } from '../events.js';
 import type { Config } from '../config.js';
 import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../outputs.js';
 import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../terraform.js';
+import { again } from '../next-steps.js';
+import { formatWhen } from '../ui/dates.js';
 
 /** A secret that already carries the name the stack wants, outside the Terraform state. */
 export interface ExistingSecret {
@@ -103,7 +105,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
   if (input.autoApprove) {
     // Also records what changed outside (a version `publish` made) in the state and the outputs.
     const applied = await tf(['apply', '-auto-approve', '-input=false', '-json']);
-    if (applied.code !== 0) throw terraformFailure(`${input.terraform.name} apply`, applied, 'fix the cause and run `basicauth deploy` again: terraform resumes from what was created');
+    if (applied.code !== 0) throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
     const plan = summaryOf(applied);
     const changed = plan.add + plan.change + plan.remove > 0;
     const outputs = await recordOutputs(input, tf);
@@ -129,7 +131,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
   if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs, ...extra };
   const applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
   if (applied.code !== 0) {
-    throw terraformFailure(`${input.terraform.name} apply`, applied, 'fix the cause and run `basicauth deploy` again: terraform resumes from what was created');
+    throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
   }
   const outputs = await recordOutputs(input, tf);
   if (outputs && input.firstPassword) await input.firstPassword(outputs);
@@ -160,7 +162,7 @@ async function adoptExistingSecret(
   const name = secretNameOf(input.config);
   const existing = await input.findSecret(name);
   if (!existing) return undefined;
-  const until = existing.recoverableUntil ? `${new Date(existing.recoverableUntil).toISOString().slice(0, 16).replace('T', ' ')} UTC` : undefined;
+  const until = existing.recoverableUntil ? formatWhen(new Date(existing.recoverableUntil).toISOString()) : undefined;
   if (existing.deletedAt !== undefined) {
     emit({
       type: 'log',
@@ -254,5 +256,5 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
     emit({ type: 'log', level: 'warn', message: `kept ${retained.join(', ')}: CloudFront still holds replicas of it` });
     return { status: 'function-retained', plan, retained, ...(secret ? { secret } : {}) };
   }
-  throw terraformFailure(`${input.terraform.name} destroy`, applied, 'fix the cause and run `basicauth destroy` again: it continues with what is left');
+  throw terraformFailure(`${input.terraform.name} destroy`, applied, `fix the cause and run \`${again('destroy')}\` again: it continues with what is left`);
 }

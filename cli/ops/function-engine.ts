@@ -10,6 +10,7 @@ import { CliError } from '../errors.js';
 import { step, type Emit } from '../events.js';
 import type { Problem } from './status.js';
 import { pollUntil } from './poll.js';
+import { again } from '../next-steps.js';
 
 export interface StoreTarget {
   secretId: string;
@@ -97,7 +98,7 @@ export async function waitForStore(
     emit,
     onTimeout: () =>
       new CliError(`the key value store does not hold the digests of version ${versionId} yet: the new password does not work at the edge`, {
-        hint: 'basicauth sync (and read the rotation function log: it publishes after finishSecret)',
+        hint: `${again('sync')} (and read the rotation function log: it publishes after finishSecret)`,
       }),
   });
   return { state: value, waitedMs };
@@ -105,11 +106,11 @@ export async function waitForStore(
 
 export function storeProblems(s: StoreState): Problem[] {
   if (s.publishedVersion === undefined) {
-    return [{ severity: 'error', message: 'the key value store holds no digests: every request gets 503', fix: 'basicauth sync' }];
+    return [{ severity: 'error', message: 'the key value store holds no digests: every request gets 503', fix: again('sync') }];
   }
   if (!s.inStep) {
     const which = s.publishedVersion === s.currentVersion ? 'the current version, but not for every user' : `version ${s.publishedVersion}; AWSCURRENT is ${s.currentVersion}`;
-    return [{ severity: 'error', message: `the key value store holds the digests of ${which}: the edge does not accept the current password`, fix: 'basicauth sync' }];
+    return [{ severity: 'error', message: `the key value store holds the digests of ${which}: the edge does not accept the current password`, fix: again('sync') }];
   }
   return [];
 }

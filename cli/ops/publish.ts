@@ -8,6 +8,7 @@ import { CliError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from './distribution.js';
 import { pollUntil } from './poll.js';
+import { again } from '../next-steps.js';
 
 export interface PublishInput {
   functionName: string;
@@ -46,7 +47,7 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   if (!before.DistributionConfig) throw new CliError(`distribution ${input.distributionId} returned no configuration`);
   const inUse = versionsInUse(before.DistributionConfig, functionArn);
   if (inUse.length === 0) {
-    throw new CliError(`no cache behavior of distribution ${input.distributionId} runs ${latest.FunctionName}`, { hint: 'attach it first with `basicauth attach`' });
+    throw new CliError(`no cache behavior of distribution ${input.distributionId} runs ${latest.FunctionName}`, { hint: `attach it first with \`${again('attach')}\`` });
   }
   // The description is part of the configuration: changing it makes
   // PublishVersion create a version instead of returning the last one.
@@ -63,13 +64,17 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   }
   // PublishVersion answers State Pending; CloudFront refuses a Pending version ("The function must be in an Active state")
   await waitVersionActive(lambda, `${functionArn}:${version}`, input, emit);
-  emit({ type: 'step.done', id: 'version', detail: `version ${version}` });
+  emit({ type: 'step.done', id: 'version', detail: `${latest.FunctionName}:${version}` });
 
   emit({ type: 'step.start', id: 'repoint', title: `point the distribution ${input.distributionId} at version ${version}` });
   const qualified = `${functionArn}:${version}`;
   const update = await updateDistributionConfig(cf, input.distributionId, pointViewerRequest(functionArn, qualified));
   const behaviors = inUse.map((b) => ({ pathPattern: b.pathPattern, from: b.version, to: version }));
-  emit({ type: 'step.done', id: 'repoint', detail: `${behaviors.length} behavior(s)${update.attempts > 1 ? `, ${update.attempts} attempts (the config changed underneath)` : ''}` });
+  emit({
+    type: 'step.done',
+    id: 'repoint',
+    detail: `${behaviors.length} ${behaviors.length === 1 ? 'behavior' : 'behaviors'}${update.attempts > 1 ? `, ${update.attempts} attempts (the config changed underneath)` : ''}`,
+  });
   const result: PublishResult = { functionArn, version, behaviors, distributionId: input.distributionId, updateAttempts: update.attempts, status: update.status, waitedMs: undefined };
   if (!input.wait) return result;
 
@@ -87,7 +92,7 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
     onTimeout: (status) => {
       emit({ type: 'step.fail', id: 'deploy', error: 'timed out' });
       return new CliError(`distribution ${input.distributionId} is still ${status} after ${Math.round(input.timeoutMs / 1000)} s`, {
-        hint: `CloudFront keeps deploying: check later with \`basicauth status\`; version ${version} is already published and associated`,
+        hint: `CloudFront keeps deploying: check later with \`${again('status')}\`; version ${version} is already published and associated`,
       });
     },
   });
@@ -135,7 +140,7 @@ export async function waitVersionActive(lambda: LambdaClient, qualifiedArn: stri
       const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
       if (config.State === 'Failed' || config.State === 'Inactive') {
         throw new CliError(`version ${qualifier} of ${name} is ${config.State}: ${config.StateReason ?? config.StateReasonCode ?? 'no reason given'}`, {
-          hint: config.State === 'Inactive' ? 'invoke it once or publish a new version (basicauth publish)' : 'fix the function (deploy again), then publish',
+          hint: config.State === 'Inactive' ? `invoke it once or publish a new version (${again('publish')})` : 'fix the function (deploy again), then publish',
         });
       }
       return config.State === 'Active' || config.State === undefined ? { done: true, value: config } : { done: false, state: config.State };

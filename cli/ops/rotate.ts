@@ -8,6 +8,8 @@ import { pollUntil } from './poll.js';
 import type { Emit } from '../events.js';
 import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
+import { again } from '../next-steps.js';
+import { formatWhen } from '../ui/dates.js';
 
 export interface RotationProbe {
   token?: string;
@@ -51,7 +53,7 @@ async function currentWorks(sm: SecretsManagerClient, secretId: string): Promise
 const stillWorks = async (sm: SecretsManagerClient, secretId: string) =>
   (await currentWorks(sm, secretId)) ? 'the current password still works' : 'the current value is unusable (every request gets 503) until a rotation finishes';
 
-const ago = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+const span = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
 
 export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, emit: Emit): Promise<RotateResult> {
   const now = input.now ?? Date.now;
@@ -60,7 +62,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
 
   const before = await describe();
   if (!before.RotationLambdaARN) {
-    throw new CliError(`secret ${before.Name} has no rotation function`, { hint: 'deploy it with `basicauth deploy` (or use --local with `basicauth dev`)' });
+    throw new CliError(`secret ${before.Name} has no rotation function`, { hint: `deploy it with \`${again('deploy')}\` (or use --local with \`basicauth dev\`)` });
   }
   const stages = before.VersionIdsToStages ?? {};
   const previousVersionId = Object.entries(stages).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
@@ -70,15 +72,15 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
     const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId, IncludeDeprecated: true }));
     const since = versions.Versions?.find((v) => v.VersionId === pending)?.CreatedDate;
     const age = since ? now() - since.getTime() : undefined;
-    const what = `version ${pending} holds AWSPENDING${since ? ` since ${since.toISOString()} (${ago(age!)} ago)` : ''}`;
+    const what = `version ${pending} holds AWSPENDING${since ? ` since ${formatWhen(since.toISOString(), now())}` : ''}`;
     if (!input.recover) {
       const probe = await input.probe?.();
       const why = probe?.failedStep ? `; it failed at ${probe.failedStep}: ${probe.error}` : '';
       throw new CliError(`a previous rotation has not finished: ${what}${why}`, {
         hint:
           age !== undefined && age < 120_000 && !probe?.failedStep
-            ? 'another rotation is probably running: wait for it, or follow it with `basicauth status`'
-            : `${await stillWorks(sm, input.secretId)}; run \`basicauth rotate --now --recover\` to clear the stuck version and rotate`,
+            ? `another rotation is probably running: wait for it, or follow it with \`${again('status')}\``
+            : `${await stillWorks(sm, input.secretId)}; run \`${again('rotate --now --recover')}\` to clear the stuck version and rotate`,
       });
     }
     emit({ type: 'step.start', id: 'recover', title: `clear the unfinished rotation (${pending.slice(0, 8)})` });
@@ -95,7 +97,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
   } catch (error) {
     if ((error as { name?: string }).name === 'InvalidRequestException' && /previous rotation/i.test((error as Error).message)) {
       emit({ type: 'step.fail', id: 'start', error: 'another rotation is running' });
-      throw new CliError('another rotation started at the same moment and is still running', { hint: 'wait for it to finish (`basicauth status`); nothing was changed' });
+      throw new CliError('another rotation started at the same moment and is still running', { hint: `wait for it to finish (\`${again('status')}\`); nothing was changed` });
     }
     return explainAwsError(error, `secret ${input.secretId}`);
   }
@@ -142,15 +144,15 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
       if (probe?.token === token && probe.failedStep) {
         emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: probe.failedStep });
         throw new CliError(`the rotation failed at ${probe.failedStep}: ${probe.error}`, {
-          hint: `${await stillWorks(sm, input.secretId)}; fix the cause, then run \`basicauth rotate --now --recover\``,
+          hint: `${await stillWorks(sm, input.secretId)}; fix the cause, then run \`${again('rotate --now --recover')}\``,
         });
       }
       return { done: false, state: created ? 'created, not yet current' : 'creating' };
     },
     onTimeout: async () => {
       emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: 'timed out' });
-      return new CliError(`the rotation did not finish within ${ago(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
-        hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`basicauth rotate --now --recover\``,
+      return new CliError(`the rotation did not finish within ${span(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
+        hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`${again('rotate --now --recover')}\``,
       });
     },
   });

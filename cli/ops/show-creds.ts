@@ -4,6 +4,7 @@
 import { parseSecretValue, SecretValueError } from '../../handlers/shared/secret-value.js';
 import { CliError } from '../errors.js';
 import { explainAwsError, type Target } from '../target.js';
+import { again } from '../next-steps.js';
 
 export interface Credentials {
   site: string | undefined;
@@ -22,7 +23,7 @@ export async function readCredentials(target: Target, options: { previous?: bool
     reads.getSecretValue(target.secretId, stage).catch((error: { name?: string }) => {
       if (error.name === 'ResourceNotFoundException') {
         throw new CliError(options.previous ? 'the secret has no previous password yet (it has not rotated since it was created)' : 'the secret has no password yet', {
-          hint: options.previous ? 'drop --previous' : 'enable rotation (basicauth deploy / basicauth dev) to create the first one',
+          hint: options.previous ? 'drop --previous' : `enable rotation (${again('deploy')} / basicauth dev) to create the first one`,
         });
       }
       return explainAwsError(error, `secret ${target.secretId}`);
@@ -36,7 +37,7 @@ export async function readCredentials(target: Target, options: { previous?: bool
   } catch (error) {
     if (error instanceof SecretValueError)
       throw new CliError(`the secret's value is unusable: ${error.message}`, {
-        hint: 'run `basicauth rotate --now`: the rotation replaces an unusable value with new passwords for the configured users',
+        hint: `run \`${again('rotate --now')}\`: the rotation replaces an unusable value with new passwords for the configured users`,
       });
     throw error;
   }

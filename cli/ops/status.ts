@@ -10,6 +10,8 @@ import { explainAwsError } from '../target.js';
 import { allBehaviors, protectionGaps } from './attach.js';
 import { versionsInUse } from './distribution.js';
 import type { RotationProbe } from './rotate.js';
+import { again } from '../next-steps.js';
+import { formatWhen } from '../ui/dates.js';
 
 export interface StatusInput {
   secretId: string;
@@ -85,7 +87,7 @@ async function unusableValues(reads: StatusReads, secretId: string, versions: St
       const why = (error as Error).message; // names fields, never values
       problems.push(
         stage === 'AWSCURRENT'
-          ? { severity: 'error', message: `the AWSCURRENT value is unusable (${why}): every request gets 503`, fix: 'basicauth rotate --now (it replaces the value for the configured users)' }
+          ? { severity: 'error', message: `the AWSCURRENT value is unusable (${why}): every request gets 503`, fix: `${again('rotate --now')} (it replaces the value for the configured users)` }
           : { severity: 'warning', message: `the AWSPREVIOUS value is unusable (${why}): no grace period applies to it`, fix: 'nothing to do; the next rotation replaces it' },
       );
     }
@@ -136,9 +138,9 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
     replicas: (described.ReplicationStatus ?? []).map((r) => ({ region: r.Region ?? '', status: r.Status, message: r.StatusMessage })),
   };
 
-  if (!secret.rotationEnabled) problems.push({ severity: 'warning', message: 'rotation is off: the password never changes', fix: 'basicauth rotate --days 30' });
+  if (!secret.rotationEnabled) problems.push({ severity: 'warning', message: 'rotation is off: the password never changes', fix: again('rotate --days 30') });
   if (!secret.versions.some((v) => v.stages.includes('AWSCURRENT'))) {
-    problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: 'basicauth rotate --now' });
+    problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: again('rotate --now') });
   } else {
     problems.push(...(await unusableValues(reads, input.secretId, secret.versions)));
   }
@@ -150,16 +152,24 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
       problems.push({
         severity: 'error',
         message: `the rotation of version ${pending.versionId} failed at ${probe.failedStep}: ${probe.error}`,
-        fix: 'fix the cause, then basicauth rotate --now --recover',
+        fix: `fix the cause, then ${again('rotate --now --recover')}`,
       });
     } else if (age > STUCK_AFTER_MS) {
-      problems.push({ severity: 'error', message: `version ${pending.versionId} has been AWSPENDING since ${pending.created}: the rotation is stuck`, fix: 'basicauth rotate --now --recover' });
+      problems.push({
+        severity: 'error',
+        message: `version ${pending.versionId} has been AWSPENDING since ${formatWhen(pending.created, now())}: the rotation is stuck`,
+        fix: again('rotate --now --recover'),
+      });
     } else {
       problems.push({ severity: 'warning', message: `a rotation is in progress (version ${pending.versionId})`, fix: 'wait, then run status again' });
     }
   }
   if (secret.rotationEnabled && secret.nextRotation && Date.parse(secret.nextRotation) < now() - 3_600_000) {
-    problems.push({ severity: 'error', message: `the rotation due ${secret.nextRotation} has not happened: rotation is failing`, fix: 'read the rotation function logs, then basicauth rotate --now' });
+    problems.push({
+      severity: 'error',
+      message: `the rotation due ${formatWhen(secret.nextRotation, now())} has not happened: rotation is failing`,
+      fix: `read the rotation function logs, then ${again('rotate --now')}`,
+    });
   }
   for (const r of secret.replicas.filter((x) => x.status && x.status !== 'InSync')) {
     problems.push({ severity: 'warning', message: `replica ${r.region} is ${r.status}${r.message ? `: ${r.message}` : ''}`, fix: 'check the replica in the Secrets Manager console' });
@@ -210,9 +220,9 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
           ? {
               severity: 'error',
               message: `cache behavior ${gap.pathPattern} runs no version of ${fn.name}: its requests skip the password check`,
-              fix: 'basicauth attach (or name it in distribution.leaveUnprotected if that is on purpose)',
+              fix: `${again('attach')} (or name it in distribution.leaveUnprotected if that is on purpose)`,
             }
-          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.name}; the current one is ${latestVersion}`, fix: 'basicauth publish' },
+          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.name}; the current one is ${latestVersion}`, fix: again('publish') },
       );
     }
     const onPurpose = unprotected.filter((p) => leftOut.includes(p));

@@ -8,6 +8,7 @@ import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
 import { CliError } from '../errors.js';
 import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
+import { again } from '../next-steps.js';
 
 export interface UserAge {
   username: string;
@@ -66,7 +67,7 @@ function refuseDuringRotation(pending: string | undefined): void {
   // this change) current, and the change would be lost.
   if (pending)
     throw new CliError(`a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`, {
-      hint: 'wait for it (basicauth status), or clear a stuck one with basicauth rotate --now --recover',
+      hint: `wait for it (${again('status')}), or clear a stuck one with ${again('rotate --now --recover')}`,
     });
 }
 
@@ -82,7 +83,7 @@ export async function addUser(
   const current = await readCurrent(sm, secretId);
   const { value } = current;
   refuseDuringRotation(current.pending);
-  if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: 'to give them a new password, remove and add them again, or rotate everyone with basicauth rotate --now' });
+  if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: `to give them a new password, remove and add them again, or rotate everyone with ${again('rotate --now')}` });
   const generated = await sm.send(
     new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }),
   );

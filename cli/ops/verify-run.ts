@@ -27,13 +27,16 @@ export interface VerifyFlags {
 
 /** Shared with `rotate --now --verify`. Prints the table unless quiet or --json; returns the result. */
 export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx: CommandContext, options: { quiet: boolean; target?: Target }) {
-  const [{ verifySite, junitXml, parseDuration }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
+  const [{ verifySite, junitXml, parseDuration, statusMatcher }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
     import('./verify.js'),
     import('../target.js'),
     import('./show-creds.js'),
     import('../ui/verify-table.js'),
   ]);
   const user = flags.user ?? ctx.env.BASICAUTH_USER;
+  // usage first: a wrong flag is exit 2 before anything is read or asked
+  statusMatcher(flags.expect);
+  const waitMs = flags.wait ? parseDuration(flags.wait, '--wait') : 0;
   if (flags.password !== undefined && flags.passwordStdin) throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
   const password = flags.passwordStdin ? await readStdinPassword() : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
   let target = options.target;
@@ -43,7 +46,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
       target = await resolveTarget(flags, ctx.env);
     } catch (error) {
       if (!url && (flags.local || flags.stateDir)) throw error; // e.g. no `basicauth dev` running: say that
-      if (!url) throw new CliError('no URL to verify', { hint: 'pass the URL, or --local to verify the running `basicauth dev`' });
+      if (!url) throw new UsageError('no URL to verify', 'pass the URL, or --local to verify the running `basicauth dev`');
       if (!password)
         throw new CliError('no credentials to verify with', {
           hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret',
@@ -53,7 +56,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
     }
   }
   const siteUrl = url ?? target?.siteUrl;
-  if (!siteUrl) throw new CliError('no URL to verify', { hint: 'pass the URL as the first argument' });
+  if (!siteUrl) throw new UsageError('no URL to verify', 'pass the URL as the first argument');
   refusePlainHttp(siteUrl, Boolean(flags.allowHttp));
   const pick = async (previous: boolean) => {
     const creds = await readCredentials(target as Target, { previous, ...(user ? { user } : {}) });
@@ -69,7 +72,7 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
       expect: flags.expect,
       realm: flags.realm,
       followRedirects: Boolean(flags.followRedirects),
-      waitMs: flags.wait ? parseDuration(flags.wait, '--wait') : 0,
+      waitMs,
       requestTimeoutMs: 10_000,
       retryDelayMs: target?.local ? 250 : 2000,
     },

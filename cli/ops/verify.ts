@@ -1,7 +1,7 @@
 // `verify <url>`: the smoke test a CI pipeline runs against a protected site.
 
 import { randomBytes } from 'node:crypto';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Emit } from '../events.js';
 import { escapeXml as xml } from '../xml.js';
 
@@ -50,9 +50,9 @@ export function statusMatcher(spec: string): (status: number) => boolean {
     m = /^(\d{3})-(\d{3})$/.exec(part);
     if (m) return (s: number) => s >= Number(m![1]) && s <= Number(m![2]);
     if (/^\d{3}$/.test(part)) return (s: number) => s === Number(part);
-    throw new CliError(`--expect ${spec}: "${part}" is not a status`, { hint: 'use codes, ranges and classes such as 200, 301-308, 2xx,3xx' });
+    throw new UsageError(`--expect ${spec}: "${part}" is not a status`, 'use codes, ranges and classes such as 200, 301-308, 2xx,3xx');
   });
-  if (tests.length === 0) throw new CliError('--expect is empty', { hint: 'use for instance --expect 200 or --expect 2xx,3xx' });
+  if (tests.length === 0) throw new UsageError('--expect is empty', 'use for instance --expect 200 or --expect 2xx,3xx');
   return (status) => tests.some((t) => t(status));
 }
 
@@ -191,7 +191,7 @@ export async function verifySite(input: VerifyInput, emit: Emit): Promise<Verify
   try {
     new URL(input.url);
   } catch {
-    throw new CliError(`${input.url} is not a URL`, { hint: 'pass the full URL, e.g. https://staging.example.com/' });
+    throw new UsageError(`${input.url} is not a URL`, 'pass the full URL, e.g. https://staging.example.com/');
   }
   statusMatcher(input.expect);
   const started = performance.now();
@@ -235,5 +235,7 @@ export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${flag} ${text} is not a duration`, 'use e.g. 30s, 5m, 1h');
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
+  const ms = Number(m[1]) * unit;
+  if (ms < 1) throw new UsageError(`${flag} ${text} is no time at all`, `give it a length, e.g. ${flag} 30s`);
+  return ms;
 }

@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { formatWhen } from './dates.js';
 import { shellQuote } from './shell.js';
 import type { Credentials } from '../ops/show-creds.js';
+import { again } from '../next-steps.js';
 
 export const CREDENTIAL_FORMATS = ['text', 'json', 'env', 'curl', 'netrc', 'url'] as const;
 export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
@@ -15,7 +16,7 @@ export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];
  * which one it picked on stderr).
  */
 function single(c: Credentials, _format: string): { username: string; password: string } {
-  if (c.users.length === 0) throw new CliError('the secret has no users', { hint: 'basicauth users add NAME' });
+  if (c.users.length === 0) throw new CliError('the secret has no users', { hint: again('users add NAME') });
   return c.users[0]!;
 }
 
