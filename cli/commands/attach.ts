@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+import { addEdgeOptions, addTargetOptions, confirmChange, type TargetOptions } from './options.js';
 
 interface AttachFlags extends TargetOptions {
   pathPattern: string[];
   leaveUnprotected: string[];
   functionVersion?: string;
   replace?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -26,7 +27,9 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
         .option('--function-version <n>', 'function version to attach (default: the latest published)')
         .option('--replace', 'replace another viewer-request function on those behaviors');
     } else {
-      command.option('--path-pattern <pattern>', "only this cache behavior ('*' is the default behavior; repeatable; default: every one)", collect, [] as string[]);
+      command
+        .option('--path-pattern <pattern>', "only this cache behavior ('*' is the default behavior; repeatable; default: every one)", collect, [] as string[])
+        .option('-y, --yes', 'detach without asking (needed without a terminal)');
     }
     addTargetOptions(command);
     addEdgeOptions(command);
@@ -43,6 +46,10 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();
       const functionVersionArn = await ops.pickFunctionVersion(lambda, edge.functionName, { version: flags.functionVersion, verb });
+      if (verb === 'detach') {
+        const which = flags.pathPattern.length ? `the cache behaviors ${flags.pathPattern.join(', ')}` : 'every cache behavior';
+        await confirmChange(ctx, flags.yes, { doing: `detach opens ${which} of distribution ${edge.distributionId} to anyone, without a password`, question: 'Detach?' });
+      }
       // a version published a moment ago is Pending, and CloudFront refuses to associate it until it is Active
       if (verb === 'attach') await (await import('../ops/publish.js')).waitVersionActive(lambda, functionVersionArn, { timeoutMs: 300_000, pollMs: target.local ? 250 : 5_000 }, () => {});
       const result =

@@ -18,7 +18,9 @@ interface DeployFlags {
   profile?: string;
 }
 
-function planText(plan: PlanSummary): string {
+/** The plan with its attribute changes where terraform saved one; else (destroy) one line per resource. */
+async function planText(plan: PlanSummary): Promise<string> {
+  if (plan.resources) return (await import('../ops/plan.js')).planText(plan.resources, plan);
   const lines = plan.changes.map((c) => `  ${c.action.padEnd(8)} ${c.address}`);
   return [...lines, `Plan: ${plan.add} to add, ${plan.change} to change, ${plan.remove} to destroy.`].join('\n');
 }
@@ -41,17 +43,20 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       for (const r of result.resources) ctx.print(`  ${r.type}.${r.name}`);
     });
 
-  for (const verb of ['deploy', 'destroy'] as const) {
+  for (const verb of ['plan', 'deploy', 'destroy'] as const) {
     const command = program
       .command(verb)
       .description(
-        verb === 'deploy'
-          ? 'bundle, synthesize and apply with Terraform (plan shown, confirmation asked), then record the outputs'
-          : 'remove everything deploy created (the edge function may outlive the rest for a few hours: CloudFront replicas)',
+        verb === 'plan'
+          ? 'show what deploy would change, attribute by attribute (terraform plan); changes nothing, needs no terminal'
+          : verb === 'deploy'
+            ? 'bundle, synthesize and apply with Terraform (plan shown, confirmation asked), then record the outputs'
+            : 'remove everything deploy created (the edge function may outlive the rest for a few hours: CloudFront replicas)',
       )
       .option('--config <file>', 'config file', 'basicauth.config.json')
-      .option('--out <dir>', 'synthesis directory (AWS; --local keeps its own in the state directory)', 'cdktf.out')
-      .option('-y, --yes', 'apply without asking')
+      .option('--out <dir>', 'synthesis directory (AWS; --local keeps its own in the state directory)', 'cdktf.out');
+    if (verb !== 'plan') command.option('-y, --yes', 'apply without asking');
+    command
       .option('--local', `${verb} against the running \`basicauth dev\` instead of AWS`)
       .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
       .option('--profile <name>', 'AWS profile for Terraform and the SDK (default: AWS_PROFILE)')
@@ -60,6 +65,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       command.option('--verify', 'run `basicauth verify` on the site afterwards').option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
     }
     command.action(async (flags: DeployFlags) => {
+      if (verb === 'plan') return planCommand(flags, ctx);
       if (!flags.yes && !ctx.stdinIsTTY()) {
         throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
       }
@@ -69,7 +75,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       const where = await deployTarget(flags, config, ctx);
       const emit = await ctx.progress({ json: flags.json });
       const confirm = async (plan: PlanSummary) => {
-        ctx.log(planText(plan));
+        ctx.log(await planText(plan));
         if (flags.yes) return true;
         const ask = await ctx.prompter();
         return /^y(es)?$/i.test((await ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?', 'y/N')).trim());
@@ -205,6 +211,21 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       }
     });
   }
+}
+
+/** `basicauth plan`: the same synthesis and plan as deploy, printed (or one JSON document); nothing changes. */
+async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<void> {
+  const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+  const config = await loadConfig(flags.config);
+  const terraform = findTerraform(ctx.env);
+  const where = await deployTarget(flags, config, ctx);
+  const emit = await ctx.progress({ json: flags.json });
+  const { plan, synthMs } = await ops.plan({ config, terraform, outdir: where.outdir, env: where.env, ...where.deployOptions }, emit);
+  const changed = plan.add + plan.change + plan.remove > 0;
+  if (flags.json) return ctx.printJson({ changed, add: plan.add, change: plan.change, destroy: plan.remove, resources: plan.resources ?? [], synthMs: Math.round(synthMs) });
+  if (!changed) return ctx.print(`No changes: ${flags.local ? 'the local cloud' : 'AWS'} is as ${flags.config} says.`);
+  ctx.print(await planText(plan));
+  ctx.print(`To apply: ${again('deploy')}`);
 }
 
 /** Where deploy/destroy act: AWS, or the running `basicauth dev` (its endpoints, a state and outputs of its own). */

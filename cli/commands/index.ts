@@ -26,7 +26,7 @@ export interface CommandModule {
 
 export const COMMANDS: readonly CommandModule[] = [
   { names: ['init'], register: registerInit },
-  { names: ['synth', 'deploy', 'destroy'], register: registerSynthAndDeploy },
+  { names: ['synth', 'plan', 'deploy', 'destroy'], register: registerSynthAndDeploy },
   { names: ['build'], register: registerBuild },
   { names: ['dev'], register: registerDev },
   { names: ['show-creds'], register: registerShowCreds },

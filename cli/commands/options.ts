@@ -1,5 +1,7 @@
 // Options shared by every command that talks to AWS or to `basicauth dev`.
 import { InvalidArgumentError, type Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
 import { parseRotationSchedule, ScheduleError, type RotationRules } from '../../handlers/shared/schedule.js';
 
@@ -55,3 +57,15 @@ export const originArg =
     if (url.pathname !== '/' || url.search) throw new InvalidArgumentError(`${name} ${value} must not have a path or query: use ${url.origin}.`);
     return value;
   };
+
+/**
+ * A change that opens the site or replaces passwords: asked for in a terminal, else it needs --yes
+ * (a usage error, exit 2, before anything changed). `doing` says what it does, `question` asks.
+ */
+export async function confirmChange(ctx: CommandContext, yes: boolean | undefined, change: { doing: string; question: string }): Promise<void> {
+  if (yes) return;
+  if (!ctx.stdinIsTTY()) throw new UsageError(`${change.doing}, and there is no terminal to ask for confirmation`, 'rerun with --yes');
+  ctx.log(`${change.doing}.`);
+  const ask = await ctx.prompter();
+  if (!/^y(es)?$/i.test((await ask(change.question, 'y/N')).trim())) throw new CliError('cancelled: nothing was changed');
+}

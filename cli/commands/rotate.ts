@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
-import { addTargetOptions, type TargetOptions } from './options.js';
+import { addTargetOptions, confirmChange, type TargetOptions } from './options.js';
 import { again } from '../next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
@@ -13,6 +13,7 @@ interface RotateFlags extends TargetOptions {
   verify?: string;
   schedule?: string;
   days?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -27,9 +28,13 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     .option('--verify <url>', 'with --now: run `basicauth verify <url>` afterwards')
     .option('--schedule <expression>', 'rotate on this schedule: "rate(30 days)", "rate(12 hours)" or "cron(...)"')
     .option('--days <n>', 'rotate every N days')
+    .option('-y, --yes', 'with --now: rotate without asking (needed without a terminal)')
     .option('--json', 'print the result as one JSON document');
   addTargetOptions(command);
-  command.addHelpText('after', '\nExamples:\n  $ basicauth rotate --now --local\n  $ basicauth rotate --now --verify https://staging.example.com/\n  $ basicauth rotate --schedule "rate(7 days)"');
+  command.addHelpText(
+    'after',
+    '\nExamples:\n  $ basicauth rotate --now --local\n  $ basicauth rotate --now --yes --verify https://staging.example.com/\n  $ basicauth rotate --schedule "rate(7 days)"',
+  );
   command.action(async (flags: RotateFlags) => {
     const scheduling = flags.schedule !== undefined || flags.days !== undefined;
     if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', again('rotate --now'));
@@ -58,6 +63,11 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const target = await resolveTarget(flags, ctx.env);
     const sm = await target.clients.secretsManager();
+    if (flags.now)
+      await confirmChange(ctx, flags.yes, {
+        doing: `rotate --now replaces the password of every user of ${target.secretId}: whoever uses the current one needs the new one (show-creds)`,
+        question: 'Rotate now?',
+      });
 
     if (rules) {
       // The config that deploys the secret owns its schedule: check the new one against its window, set it, write it there.

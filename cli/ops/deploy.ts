@@ -12,6 +12,7 @@ import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '.
 import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../terraform.js';
 import { again } from '../next-steps.js';
 import { formatWhen } from '../ui/dates.js';
+import { planChanges, type ResourceChange } from './plan.js';
 
 /** A secret that already carries the name the stack wants, outside the Terraform state. */
 export interface ExistingSecret {
@@ -55,6 +56,8 @@ export interface PlanSummary {
   change: number;
   remove: number;
   changes: PlannedChange[];
+  /** the attribute changes (`terraform show -json` of the saved plan), where a plan was saved */
+  resources?: ResourceChange[];
 }
 
 export interface DeployResult {
@@ -79,7 +82,10 @@ function ensure(run: TerraformRun, what: string, hint: string): TerraformRun {
 const INIT_HINT =
   'check the backend settings in basicauth.config.json; if the provider could not be installed, let terraform reach registry.terraform.io or set TF_CLI_CONFIG_FILE to a CLI config with a provider mirror';
 
-async function synthAndInit(input: DeployInput, emit: Emit) {
+/** What synthesis and a plan need of the deploy's input. */
+type StackInput = Pick<DeployInput, 'config' | 'terraform' | 'outdir' | 'env' | 'prepare'>;
+
+async function synthAndInit(input: StackInput, emit: Emit) {
   const { synthesize } = await import('../../stacks/synth.js');
   const started = performance.now();
   const synth = await step(
@@ -115,10 +121,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
     return { status: changed ? 'applied' : 'no-changes', plan, outputs, synthMs, ...extra };
   }
-  const planned = await step(emit, 'plan', `${input.terraform.name} plan`, async () =>
-    ensure(await tf(['plan', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan`, 'fix the problem above; nothing was changed'),
-  );
-  const plan = summaryOf(planned);
+  const plan = await savedPlan(input, tf, emit);
   if (plan.add + plan.change + plan.remove === 0) {
     // Nothing to change, but what changed outside (a version `publish` made) belongs in the state and the outputs.
     await tf(['apply', '-refresh-only', '-auto-approve', '-input=false', '-json']);
@@ -139,6 +142,27 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
   if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
   if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
   return { status: 'applied', plan, outputs, synthMs, ...extra };
+}
+
+/** `terraform plan -out` and the attribute changes of what it saved. Changes nothing. */
+async function savedPlan(input: StackInput, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<PlanSummary> {
+  const planned = await step(emit, 'plan', `${input.terraform.name} plan`, async () =>
+    ensure(await tf(['plan', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan`, 'fix the problem above; nothing was changed'),
+  );
+  const shown = ensure(await tf(['show', '-json', '-no-color', 'tfplan']), `${input.terraform.name} show`, 'fix the problem above; nothing was changed');
+  let resources: ResourceChange[];
+  try {
+    resources = planChanges(JSON.parse(shown.stdout) as Parameters<typeof planChanges>[0]);
+  } catch (error) {
+    throw new CliError(`${input.terraform.name} show -json printed no plan document: ${(error as Error).message}`, { hint: 'check that the terraform in use is 1.6 or newer' });
+  }
+  return { ...summaryOf(planned), resources };
+}
+
+/** `basicauth plan`: what a deploy would change, attribute by attribute; nothing is changed. */
+export async function plan(input: StackInput, emit: Emit): Promise<{ plan: PlanSummary; synthMs: number }> {
+  const { synthMs, tf } = await synthAndInit(input, emit);
+  return { plan: await savedPlan(input, tf, emit), synthMs };
 }
 
 /**

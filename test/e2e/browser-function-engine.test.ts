@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)('in Chromium, the cloudfront-function engine', () 
     await withContext(browser, { httpCredentials: old }, async (context) => {
       const page = await context.newPage();
       expect((await page.goto(dev.info.edgeUrl))?.status()).toBe(200);
-      const rotated = await runCli(['rotate', '--now', ...local()]);
+      const rotated = await runCli(['rotate', '--now', '--yes', ...local()]);
       expect(rotated.code, rotated.stderr).toBe(0);
       // no cache anywhere: the store update is the change
       expect((await page.reload())?.status()).toBe(401);

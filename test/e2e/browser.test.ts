@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)('in Chromium', () => {
     await withContext({ httpCredentials: old }, async (context) => {
       const page = await context.newPage();
       expect((await page.goto(dev.info.edgeUrl))?.status()).toBe(200);
-      const rotated = await runCli(['rotate', '--now', ...local()]);
+      const rotated = await runCli(['rotate', '--now', '--yes', ...local()]);
       expect(rotated.code, rotated.stderr).toBe(0);
       const fresh = await credentials();
       expect(fresh.password).not.toBe(old.password);

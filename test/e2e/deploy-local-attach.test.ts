@@ -79,7 +79,7 @@ describe.skipIf(!terraform)('deploy --local, attach mode', () => {
     expect(status.body.edge.behaviors.map((b: { pathPattern: string }) => b.pathPattern)).toEqual(['*', '/api/*']);
     expect(status.body.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/left unprotected on purpose.*\/static\/\*/) })]);
 
-    expect((await project.json('rotate', '--now')).code).toBe(0);
+    expect((await project.json('rotate', '--now', '--yes')).code).toBe(0);
     const published = await project.json('publish');
     expect(published.code, published.stderr).toBe(0);
     expect(published.body.behaviors.map((b: { pathPattern: string }) => b.pathPattern)).toEqual(['*', '/api/*']);

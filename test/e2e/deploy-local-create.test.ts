@@ -60,7 +60,7 @@ describe.skipIf(!terraform)('deploy --local, create mode', () => {
     expect(await api.text()).toBe('origin saw /api/items');
     expect((await fetch(`${site}api/items`)).status).toBe(401);
 
-    const rotated = await project.json('rotate', '--now');
+    const rotated = await project.json('rotate', '--now', '--yes');
     expect(rotated.code, rotated.stderr).toBe(0);
     expect((await project.cli('show-creds', '--format', 'curl')).stdout.trim()).not.toBe(creds);
 

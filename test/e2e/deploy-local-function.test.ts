@@ -51,7 +51,7 @@ describe.skipIf(!terraform)('deploy --local, cloudfront-function engine', () => 
     expect((await fetch(`${site}api/items`)).status).toBe(401);
     expect(await (await fetch(`${site}health`)).text()).toBe('origin saw /health without credentials');
 
-    const rotated = await project.json('rotate', '--now');
+    const rotated = await project.json('rotate', '--now', '--yes');
     expect(rotated.code, rotated.stderr).toBe(0);
     const next = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
     expect(next).not.toBe(creds);

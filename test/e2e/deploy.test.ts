@@ -196,6 +196,39 @@ describe('deploy', () => {
   });
 });
 
+describe('plan', () => {
+  beforeEach(async () => void (await init()));
+
+  it('shows every attribute a deploy would change (sensitive and unknown values hidden), without a terminal, and changes nothing', async () => {
+    const show = fileURLToPath(new URL('../fixtures/terraform/show-update.json', import.meta.url));
+    const r = await cli(['plan'], { FAKE_TF_SHOW: show });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  ~   aws_secretsmanager_secret_rotation.rotation_2D1E2C1B  (update in place)');
+    expect(r.stdout).toContain('        rotation_rules[0].automatically_after_days: 30 (removed)');
+    expect(r.stdout).toContain('        rotation_rules[0].schedule_expression: "" → "rate(12 hours)"');
+    expect(r.stdout).toContain('        source_code_hash: "abc=" → "def="');
+    expect(r.stdout).toContain('        version: "1" → (known after apply)');
+    expect(r.stdout).toContain('  -/+ aws_iam_role_policy.rotation_policy_77AA  (replace)');
+    expect(r.stdout).toContain('        name: "staging-rotation" → "staging-rotation-v2"  # forces replacement');
+    expect(r.stdout).not.toMatch(/policy: |aws_secretsmanager_secret\.secret_D2F9FB97/); // sensitive and unchanged: not shown
+    expect(r.stdout).toContain('  -   aws_cloudwatch_log_group.old_0000  (destroy)');
+    expect(r.stdout).toContain('To apply: basicauth deploy');
+    expect(calls().map((c) => c[0])).toEqual(['init', 'plan', 'show']);
+    expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
+    const json = await cli(['plan', '--json'], { FAKE_TF_SHOW: show });
+    const body = JSON.parse(json.stdout);
+    expect(body).toMatchObject({ changed: true, add: 13 });
+    expect(body.resources.find((c: { address: string }) => c.address.startsWith('aws_iam_role_policy'))).toEqual({
+      address: 'aws_iam_role_policy.rotation_policy_77AA',
+      action: 'replace',
+      attributes: [
+        { path: 'id', after: '(known after apply)' },
+        { path: 'name', before: '"staging-rotation"', after: '"staging-rotation-v2"', forcesReplacement: true },
+      ],
+    });
+  });
+});
+
 describe('destroy', () => {
   beforeEach(async () => void (await init()));
 

@@ -169,7 +169,7 @@ describe('basicauth dev', () => {
     expect(r.stdout.trim()).toBe(await credentials());
     const noRegion = await runCli(['show-creds', '--secret-id', 'basicauth/dev'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
     expect(noRegion.code).toBe(1);
-    expect(noRegion.stderr).toMatch(/no AWS region\n.*fix: set AWS_REGION or pass --region/);
+    expect(noRegion.stderr).toMatch(/no AWS region\n.*fix: set "region" in basicauth.config.json, AWS_REGION, or pass --region/);
   });
 
   it('takes the edge and password settings from basicauth.config.json', async () => {
@@ -200,7 +200,7 @@ describe('basicauth dev', () => {
     try {
       await writeFile(join(other, 'basicauth.config.json'), JSON.stringify({ name: 'other-site', region: 'eu-west-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } }));
       const before = await credentials();
-      for (const args of [['show-creds'], ['status'], ['rotate', '--now'], ['users', 'add', 'carol']]) {
+      for (const args of [['show-creds'], ['status'], ['rotate', '--now', '--yes'], ['users', 'add', 'carol']]) {
         const r = await runCli([...args, '--local', '--state-dir', stateDir], { cwd: other });
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
         expect(r.stderr).toMatch(

@@ -71,7 +71,7 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
 
   it('rotate --now returns once the store holds the new digests: the new password works at once, the old one not', async () => {
     const before = await creds();
-    const rotated = await json('rotate', '--now');
+    const rotated = await json('rotate', '--now', '--yes');
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.body.storeWaitedMs).toEqual(expect.any(Number)); // it waited for the store, and says how long
     const after = await creds();

@@ -78,10 +78,10 @@ describe.skipIf(!terraform)('the team policies under IAM evaluation', () => {
     }
     // ... and nothing an operator does, each refusal naming the action and the policy that grants it
     for (const [args, action] of [
-      [['rotate', '--now'], 'secretsmanager:RotateSecret'],
+      [['rotate', '--now', '--yes'], 'secretsmanager:RotateSecret'],
       [['users', 'add', 'carol'], 'secretsmanager:(GetRandomPassword|PutSecretValue)'],
       [['publish'], 'lambda:UpdateFunctionConfiguration'],
-      [['detach'], 'cloudfront:UpdateDistribution'],
+      [['detach', '--yes'], 'cloudfront:UpdateDistribution'],
     ] as const) {
       const r = await as('team-readers', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
@@ -90,7 +90,7 @@ describe.skipIf(!terraform)('the team policies under IAM evaluation', () => {
     }
 
     // operators: everything
-    for (const args of [['rotate', '--now'], ['users', 'add', 'carol'], ['users', 'remove', 'carol'], ['publish'], ['detach'], ['attach'], ['verify']]) {
+    for (const args of [['rotate', '--now', '--yes'], ['users', 'add', 'carol'], ['users', 'remove', 'carol'], ['publish'], ['detach', '--yes'], ['attach'], ['verify']]) {
       const r = await as('team-operators', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
@@ -101,7 +101,7 @@ describe.skipIf(!terraform)('the team policies under IAM evaluation', () => {
     expect(publish.code, publish.stderr).toBe(1);
     expect(publish.stderr).toMatch(/not authorized to perform: lambda:EnableReplication\* on resource: arn:aws:lambda:us-east-1:\d+:function:team-edge-auth:\d+/);
     await operatorsWithout('secretsmanager:RotateSecret');
-    const rotate = await as('team-operators', 'rotate', '--now');
+    const rotate = await as('team-operators', 'rotate', '--now', '--yes');
     expect(rotate.code, rotate.stderr).toBe(1);
     expect(rotate.stderr).toMatch(/not authorized to perform: secretsmanager:RotateSecret/);
     // the site still serves: a refused change changed nothing

@@ -64,7 +64,7 @@ describe('rotate --now', () => {
   it('rotates; every instance accepts the new password within the refresh interval and refuses the old one after the TTL', async () => {
     const before = await creds();
     expect(await acceptedByInstances(before)).toBe(4);
-    const r = await json('rotate', '--now');
+    const r = await json('rotate', '--now', '--yes');
     expect(r.code, r.stderr).toBe(0);
     // measured from the moment the new version became current
     const started = Date.parse(r.body.finishedAt);
@@ -79,7 +79,7 @@ describe('rotate --now', () => {
   it('lets one of two concurrent rotations through and gives the other a clear error', async () => {
     // a slow createSecret makes sure the two overlap, however loaded the machine is
     await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 1500, times: 1 }]);
-    const [a, b] = await Promise.all([cli('rotate', '--now'), cli('rotate', '--now')]);
+    const [a, b] = await Promise.all([cli('rotate', '--now', '--yes'), cli('rotate', '--now', '--yes')]);
     expect([a.code, b.code].sort()).toEqual([0, 1]);
     expect((a.code ? a : b).stderr).toMatch(/a previous rotation has not finished|another rotation started at the same moment/);
   });
@@ -88,7 +88,7 @@ describe('rotate --now', () => {
     const lambda = new LambdaClient(aws());
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: { BASICAUTH_PASSWORD_LENGTH: '3' } } }));
     const before = await creds();
-    const failed = await cli('rotate', '--now', '--timeout', '10s');
+    const failed = await cli('rotate', '--now', '--yes', '--timeout', '10s');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/the rotation failed at createSecret: BASICAUTH_PASSWORD_LENGTH is "3"/);
     expect(failed.stderr).toMatch(/the current password still works/);
@@ -96,12 +96,12 @@ describe('rotate --now', () => {
     const status = await json('status');
     expect(status.code).toBe(1);
     expect(status.body.problems).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/failed at createSecret/) }));
-    const refused = await cli('rotate', '--now');
+    const refused = await cli('rotate', '--now', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/a previous rotation has not finished: version .* holds AWSPENDING since/);
     expect(refused.stderr).toMatch(/rotate --now --recover/);
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: {} } }));
-    const recovered = await json('rotate', '--now', '--recover');
+    const recovered = await json('rotate', '--now', '--yes', '--recover');
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(recovered.body.clearedPendingVersionId).toEqual(expect.any(String));
     expect(await creds()).not.toBe(before);
@@ -278,7 +278,7 @@ describe('users', () => {
 
 describe('attach and detach', () => {
   it('removes and restores the protection of every behavior; status names each unprotected one', async () => {
-    const detached = await json('detach');
+    const detached = await json('detach', '--yes');
     expect(detached.code, detached.stderr).toBe(0);
     expect(detached.body.behaviors).toEqual(['*', '/api/*']);
     expect((await fetch(dev.info.edgeUrl)).status).toBe(200); // unprotected now

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/run-cli.js';
+import { startDevProcess } from '../helpers/dev-process.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
 import { until } from '../helpers/local-cloud.js';
 
 let hasTmux = true;
@@ -51,8 +52,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function start(args: string, color: 'NO_COLOR=1' | 'colour' = 'NO_COLOR=1'): void {
-  const env = color === 'colour' ? 'env -u CI -u NO_COLOR' : 'env -u CI NO_COLOR=1';
+function start(args: string, color: 'NO_COLOR=1' | 'colour' = 'NO_COLOR=1', extraEnv = ''): void {
+  const env = `${color === 'colour' ? 'env -u CI -u NO_COLOR' : 'env -u CI NO_COLOR=1'}${extraEnv ? ` ${extraEnv}` : ''}`;
   const command = `cd ${cwd} && ${env} BASICAUTH_TERRAFORM=${FAKE} node ${BIN} ${args}; echo "exit=$?"; sleep 30`;
   tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', command);
 }
@@ -87,6 +88,8 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     type('');
     await waitFor(/Origin to protect/);
     type('www.example.org');
+    await waitFor(/Edge engine: lambda-edge \(Lambda@Edge\) or cloudfront-function[^\n]*\[lambda-edge\]/);
+    type('cloudfront-function');
     await waitFor(/Usernames \(comma-separated\) \[admin\]/);
     type('alice,bob');
     await waitFor(/Rotate every N days \[30\]/);
@@ -98,6 +101,7 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
       region: 'ap-northeast-1',
       secret: { usernames: ['alice', 'bob'] },
       rotation: { days: 30 },
+      edge: { engine: 'cloudfront-function' },
       distribution: { origin: { domainName: 'www.example.org' } },
     });
   });
@@ -119,6 +123,10 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     type('ftp://files.example.com');
     await waitFor(/uses ftp:\/\/: CloudFront reaches origins over https or http: try again/);
     type('https://app.example.com/');
+    await waitFor(/Edge engine/);
+    type('fastly');
+    await waitFor(/the engine is lambda-edge or cloudfront-function[^\n]*: try again/);
+    type('');
     await waitFor(/Usernames \(comma-separated\) \[admin\]/);
     type('');
     await waitFor(/Rotate every N days \[30\]/);
@@ -130,13 +138,44 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     expect(config).toMatchObject({ name: 'good-name', region: 'eu-west-1', rotation: { days: 7 }, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
   });
 
-  it('deploy shows the plan and changes nothing when the answer is no', async () => {
+  it('deploy shows the plan with its attribute changes and changes nothing when the answer is no', async () => {
     execFileSync(process.execPath, [BIN, 'init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com'], { cwd });
-    start('deploy');
-    await waitFor(/Plan: 13 to add, 0 to change, 0 to destroy\.[\s\S]*Apply these changes\? \[y\/N\]/);
+    // the attribute changes `basicauth plan` shows, before the question
+    start('deploy', 'NO_COLOR=1', `FAKE_TF_SHOW=${fileURLToPath(new URL('../fixtures/terraform/show-update.json', import.meta.url))}`);
+    await waitFor(/source_code_hash: "abc=" → "def="[\s\S]*Plan: 13 to add, 0 to change, 0 to destroy\.[\s\S]*Apply these changes\? \[y\/N\]/);
     type('n');
     await waitFor(/exit=1/);
     expect(screen()).toMatch(/deploy cancelled: nothing was changed/);
     expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
   });
+
+  it('detach and rotate --now ask first: no changes nothing; without a terminal they need --yes (exit 2)', async () => {
+    const dev = await startDevProcess(join(cwd, 'state'), [], { cwd });
+    try {
+      const local = ['--local', '--state-dir', join(cwd, 'state')];
+      const before = (await runCli(['show-creds', ...local, '--format', 'curl'])).stdout;
+      start(`detach ${local.join(' ')}`);
+      await waitFor(/detach opens every cache behavior of distribution \w+ to anyone, without a password\.[\s\S]*Detach\? \[y\/N\]/);
+      type('n');
+      await waitFor(/exit=1/);
+      expect(screen()).toMatch(/cancelled: nothing was changed/);
+      const status = await runCli(['status', ...local, '--json']);
+      expect(JSON.parse(status.stdout).problems ?? []).toEqual([]);
+      tmux('kill-session', '-t', session);
+      start(`rotate --now ${local.join(' ')}`);
+      await waitFor(/replaces the password of every user[\s\S]*Rotate now\? \[y\/N\]/);
+      type('y');
+      await waitFor(/exit=0/);
+      expect((await runCli(['show-creds', ...local, '--format', 'curl'])).stdout).not.toBe(before);
+      // no terminal: a usage error before anything changes
+      for (const args of [['detach'], ['rotate', '--now']]) {
+        const r = await runCli([...args, ...local], { input: '' });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/no terminal to ask for confirmation[\s\S]*fix: rerun with --yes/);
+      }
+    } finally {
+      dev.child.kill('SIGTERM');
+      await dev.exited;
+    }
+  }, 60_000);
 });

@@ -34,7 +34,7 @@ describe('a rotation failing at each step', () => {
     it(`${step}: the current password keeps working, status shows it, --recover completes`, async () => {
       const before = await creds();
       await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step, error: 'ServiceException' }]);
-      const failed = await cli('rotate', '--now', '--timeout', '10s');
+      const failed = await cli('rotate', '--now', '--yes', '--timeout', '10s');
       expect(failed.code).toBe(1);
       expect(failed.stderr).toContain(`the rotation failed at ${step}`);
       expect(await creds()).toBe(before);
@@ -43,7 +43,7 @@ describe('a rotation failing at each step', () => {
       expect(st.code).toBe(1);
       expect(st.body.problems).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringContaining(`failed at ${step}`), fix: expect.stringContaining('--recover') }));
       await clearFaults(dev.info.endpoint);
-      const recovered = await json('rotate', '--now', '--recover');
+      const recovered = await json('rotate', '--now', '--yes', '--recover');
       expect(recovered.code, recovered.stderr).toBe(0);
       expect(recovered.body.clearedPendingVersionId).toEqual(expect.any(String));
       const after = await creds();
@@ -77,7 +77,7 @@ describe('concurrency', () => {
   it('users add during a rotation is refused with a clear error, and works after it', async () => {
     // createSecret is held long enough that `users add` (a CLI start, even on a loaded machine) meets the rotation
     await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 8000, times: 1 }]);
-    const started = await json('rotate', '--now', '--no-wait');
+    const started = await json('rotate', '--now', '--yes', '--no-wait');
     expect(started.body.status).toBe('started');
     const refused = await cli('users', 'add', 'carol');
     expect(refused.code).toBe(1);
