@@ -1,12 +1,12 @@
-// Exit codes (DESIGN.md): 0 ok, 1 failed check or user error, 2 usage, 70 unexpected.
+// Exit codes (DESIGN.md): 0 ok, 1 failed check or user error, 2 usage, 70 unexpected, 130 interrupted (Ctrl-C).
 // Every error a user can cause is a CliError whose message says what is wrong
 // and whose hint names the fix.
 
 import { COMMAND_PERMISSIONS, type Team } from '../stacks/permissions.js';
 import { missingProfile } from './aws.js';
-import { currentAim } from './next-steps.js';
+import { again, currentAim } from './next-steps.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class CliError extends Error {
@@ -98,6 +98,12 @@ function awsFailure(error: AwsError): { message: string; hint: string } {
     return { message, hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`' };
   }
   if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) return { message, hint: accessDeniedHint(error.message) };
+  if (error.name === 'InvalidRequestException' && /marked for deletion/i.test(error.message)) {
+    return {
+      message: 'the secret is scheduled for deletion (a destroy, or DeleteSecret): Secrets Manager refuses to read or change it until it is restored, and the edge answers 503 meanwhile',
+      hint: `${again('deploy')} offers to restore it and takes it back under Terraform; or restore it alone: aws secretsmanager restore-secret --secret-id <name>`,
+    };
+  }
   if (error.$fault === 'server') return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
   return { message, hint: 'fix what AWS names above, then run the command again' };
 }

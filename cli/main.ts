@@ -6,11 +6,13 @@ import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
 import type { CommandContext } from './context.js';
-import { aimFrom, knowCommands } from './next-steps.js';
+import { installInterruptHandler, interruptReport, recordStep } from './interrupt.js';
+import { aimFrom, again, knowCommands } from './next-steps.js';
 import { enterProjectRoot } from './project-root.js';
 import { COMMANDS } from './commands/index.js';
 import { plainRenderer, styleFor } from './ui/plain.js';
 import type { InkProgress } from './ui/ink-progress.js';
+import type { Emit } from './events.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };
@@ -23,6 +25,17 @@ export const VERSION = '0.1.0';
 /** The live view (spinners, colours): a terminal, not CI, not a dumb terminal, and colour not turned off (NO_COLOR, --no-color). */
 export function interactive(io: Io): boolean {
   return Boolean(io.stdout.isTTY) && !io.env.CI && io.env.TERM !== 'dumb' && !io.env.NO_COLOR;
+}
+
+/** The name of a command as typed: "users add". */
+const path = (c: Command): string => (c.parent ? `${path(c.parent)} ${c.name()}` : c.name());
+
+/** What to run after an interrupt stopped `command` between its steps. */
+function nextAfterInterrupt(command: string): string {
+  if (command === 'deploy' || command === 'destroy') return `${again(command)}: it picks up where this run stopped`;
+  if (command === 'publish') return `${again('status')} shows what the distribution runs; ${again('publish')} again if it is not the new version`;
+  if (command.startsWith('users')) return `${again('users list')} shows who is in the secret`;
+  return `${again('status')} shows where things stand`;
 }
 
 export function createProgram(io: Io): { program: Command; finish: () => Promise<void> } {
@@ -51,13 +64,20 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     print: (line) => out(`${line}\n`),
     printJson: (value) => out(`${JSON.stringify(value, null, 2)}\n`),
     progress: async (options = {}) => {
+      // every step also goes to the journal an interrupt reports from
+      const journaled =
+        (emit: Emit): Emit =>
+        (event) => {
+          recordStep(event);
+          emit(event);
+        };
       if (options.live !== false && !options.json && interactive(io) && !liveWanted) {
         liveWanted = true;
         await mountLive();
         const plain = plainRenderer(io.stderr, Date.now, io.env);
-        return (event) => (live ? live.emit(event) : plain(event));
+        return journaled((event) => (live ? live.emit(event) : plain(event)));
       }
-      return plainRenderer(io.stderr, Date.now, io.env);
+      return journaled(plainRenderer(io.stderr, Date.now, io.env));
     },
     log: (line) => (live ? live.emit({ type: 'log', level: 'info', message: line }) : void io.stderr.write(`${line}\n`)),
     style: () => styleFor(io.stdout, io.env),
@@ -94,6 +114,16 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     .hook('preAction', (root, action) => {
       if (root.opts().color === false) io.env.NO_COLOR = '1'; // for this run and what it starts
       aimFrom(action.opts()); // the flags every printed next step carries
+      // Ctrl-C: dev stops itself; every other command stops a child cleanly, or reports where it stopped
+      if (action.name() !== 'dev') {
+        const name = path(action).replace(/^basicauth /, '');
+        installInterruptHandler(() => {
+          void finish().finally(() => {
+            io.stderr.write(`${styleFor(io.stderr, io.env).red('error:')} ${interruptReport(name, nextAfterInterrupt(name))}\n`);
+            process.exit(EXIT.interrupted);
+          });
+        });
+      }
     })
     .showSuggestionAfterError(true)
     // one way to show a default in help, whoever wrote it: "(default: 8080)", "(default: the recorded one)"
@@ -112,7 +142,6 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
   for (const command of COMMANDS) command.register(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   // every usage error ends with where to look: the help of the command it came from
-  const path = (c: Command): string => (c.parent ? `${path(c.parent)} ${c.name()}` : c.name());
   for (const command of all(program)) command.exitOverride().showHelpAfterError(`  fix: see \`${path(command)} --help\``);
   const takes = new Map(all(program).map((c) => [path(c).replace(/^basicauth ?/, ''), new Set(c.options.map((o) => o.long).filter((l): l is string => Boolean(l)))]));
   knowCommands((command) => takes.get(command));

@@ -6,6 +6,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError } from './errors.js';
 import type { Emit } from './events.js';
+import { whileRunning } from './interrupt.js';
+import { shellArg } from './ui/shell.js';
 
 export interface TerraformBinary {
   path: string;
@@ -53,6 +55,10 @@ export interface TerraformRun {
   tail: string[];
   /** everything terraform printed on stdout (for `output -json`) */
   stdout: string;
+  /** Ctrl-C reached it: 1 stopped cleanly (state saved), 2 or more forced */
+  interrupted?: number;
+  /** where it ran (the stack directory) */
+  cwd?: string;
 }
 
 interface UiMessage {
@@ -113,12 +119,27 @@ export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
 
 export function runTerraform(bin: TerraformBinary, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; emit: Emit }): Promise<TerraformRun> {
   return new Promise((resolve, reject) => {
+    // Its own process group: a Ctrl-C in the terminal reaches basicauth alone, which passes terraform
+    // exactly one interrupt per Ctrl-C (two at once would make terraform stop without saving its state).
     const child = spawn(bin.path, args, {
       cwd: options.cwd,
       env: { ...options.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-    const run: TerraformRun = { code: 0, diagnostics: [], planned: [], summary: undefined, outputs: undefined, tail: [], stdout: '' };
+    const run: TerraformRun = { code: 0, diagnostics: [], planned: [], summary: undefined, outputs: undefined, tail: [], stdout: '', cwd: options.cwd };
+    const release = whileRunning((count) => {
+      run.interrupted = count;
+      child.kill('SIGINT');
+      options.emit({
+        type: 'log',
+        level: 'warn',
+        message:
+          count === 1
+            ? `interrupt: ${bin.name} ${args[0]} is stopping cleanly (it finishes the resources under way and saves the state); press Ctrl-C again to force it`
+            : `interrupt again: ${bin.name} stops at once; what it was creating may be missing from the state`,
+      });
+    });
     let buffer = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -132,8 +153,12 @@ export function runTerraform(bin: TerraformBinary, args: string[], options: { cw
     child.stderr.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) if (line.trim()) run.tail = [...run.tail.slice(-19), line];
     });
-    child.on('error', (error) => reject(new CliError(`could not run ${bin.path}: ${error.message}`, { hint: 'check that terraform is installed and executable' })));
+    child.on('error', (error) => {
+      release();
+      reject(new CliError(`could not run ${bin.path}: ${error.message}`, { hint: 'check that terraform is installed and executable' }));
+    });
     child.on('close', (code) => {
+      release();
       if (buffer) consumeLine(buffer, run, options.emit);
       run.code = code ?? 1;
       resolve(run);
@@ -144,6 +169,26 @@ export function runTerraform(bin: TerraformBinary, args: string[], options: { cw
 /** A failed run as an error: the diagnostics terraform gave, or the end of its output. */
 export function terraformFailure(what: string, run: TerraformRun, hint: string): CliError {
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
+  const lock = errors.find((d) => /state lock/i.test(d.summary));
+  if (lock) return stateLocked(what, lock, run.cwd);
   const body = errors.length ? errors.map((d) => `${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`).join('\n  ') : run.tail.slice(-8).join('\n  ');
   return new CliError(`${what} failed:\n  ${body}`, { hint });
+}
+
+/** Another run holds the state lock: who, since when, and how to release a lock nobody holds any more. */
+function stateLocked(what: string, lock: Diagnostic, cwd: string | undefined): CliError {
+  const field = (name: string) => new RegExp(`^\\s*${name}:\\s*(.+?)\\s*$`, 'm').exec(lock.detail)?.[1];
+  const id = field('ID');
+  const who = field('Who');
+  const created = field('Created');
+  const operation = field('Operation')
+    ?.replace(/^OperationType/, '')
+    .toLowerCase();
+  const by = [operation ? `${/^[aeiou]/.test(operation) ? 'an' : 'a'} ${operation}` : undefined, who ? `by ${who}` : undefined, created ? `since ${created.replace(/\.\d+.*$/, '')} UTC` : undefined]
+    .filter(Boolean)
+    .join(' ');
+  const tf = what.split(' ')[0] ?? 'terraform';
+  return new CliError(`${what} failed: another deploy holds the state lock${by ? ` (${by})` : ''}`, {
+    hint: `wait for it to finish, then run this again; if none is running (it was killed, or its machine went away), release the lock: ${cwd ? `cd ${shellArg(cwd)} && ` : ''}${tf} force-unlock${id ? ` ${id}` : ' <ID>'}`,
+  });
 }

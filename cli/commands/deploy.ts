@@ -69,7 +69,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (!flags.yes && !ctx.stdinIsTTY()) {
         throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
       }
-      const [{ loadConfig, secretNameOf, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+      const [{ loadConfig, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
       const where = await deployTarget(flags, config, ctx);
@@ -181,6 +181,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       const result = await ops.destroy(
         {
           ...common,
+          findSecret: where.secretAdoption.findSecret,
           ...(dist.mode === 'attach'
             ? {
                 detach: async () => {
@@ -195,22 +196,27 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       );
       if (result.status === 'cancelled') throw new CliError('destroy cancelled: nothing was changed');
       if (flags.json) return ctx.printJson(result);
-      if (result.status === 'nothing-deployed') return ctx.print(`Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`);
+      if (result.status === 'nothing-deployed') {
+        ctx.print(`Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`);
+        if (result.secret) ctx.print(secretFate(result.secret));
+        return;
+      }
       if (result.status === 'function-retained') {
         throw new CliError(`everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`, {
           hint: `run \`${again('destroy')}\` again in a few hours: the function and its role are still in the Terraform state and will be removed then`,
         });
       }
       ctx.print(`Destroyed ${config.name}.`);
-      if (result.secret) {
-        ctx.print(
-          `The secret ${result.secret.name} is scheduled for deletion and stays recoverable for ${result.secret.recoveryWindowDays} days (until ${formatWhen(result.secret.recoverableUntil)}); until then its name is taken, and \`${again('deploy')}\` offers to restore it.`,
-        );
-      } else {
-        ctx.print(`The secret ${secretNameOf(config)} is deleted for good (secret.recoveryWindowDays is 0).`);
-      }
+      if (result.secret) ctx.print(secretFate(result.secret));
     });
   }
+}
+
+/** What Secrets Manager says became of the secret after a destroy. */
+function secretFate(secret: import('../ops/deploy.js').SecretAfterDestroy): string {
+  if (secret.state === 'deleted') return `The secret ${secret.name} is deleted for good.`;
+  if (secret.state === 'exists') return `The secret ${secret.name} still exists: Terraform did not manage it, so destroy left it as it is.`;
+  return `The secret ${secret.name} is scheduled for deletion and stays recoverable until ${formatWhen(secret.recoverableUntil)}; until then its name is taken, and \`${again('deploy')}\` offers to restore it.`;
 }
 
 /** `basicauth plan`: the same synthesis and plan as deploy, printed (or one JSON document); nothing changes. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { addTargetOptions, intIn, type TargetOptions } from './options.js';
 import { UsageError } from '../errors.js';
+import { step, type Emit } from '../events.js';
 import { again } from '../next-steps.js';
 
 interface UsersFlags extends TargetOptions {
@@ -19,6 +20,8 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const clients = { sm: await target.clients.secretsManager(), kvs: await target.clients.keyValueStore() };
     return syncStore(clients, { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds });
   };
+  const publishStep = (target: Parameters<typeof publish>[0], emit: Emit) =>
+    target.engine === 'cloudfront-function' ? step(emit, 'store', 'publish the digests to the key value store', () => publish(target)) : Promise.resolve(undefined);
 
   const add = users
     .command('add')
@@ -34,11 +37,14 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
     const policy = target.passwordPolicy;
-    const result = await ops.addUser(await target.clients.secretsManager(), target.secretId, name, {
-      passwordLength: flags.length ?? policy.length ?? 32,
-      ...(policy.excludeCharacters !== undefined ? { excludeCharacters: policy.excludeCharacters } : {}),
-    });
-    const synced = await publish(target);
+    const emit = await ctx.progress({ json: flags.json, live: false });
+    const result = await step(emit, 'write', `add ${name} to ${target.secretId} (a new secret version)`, async () =>
+      ops.addUser(await target.clients.secretsManager(), target.secretId, name, {
+        passwordLength: flags.length ?? policy.length ?? 32,
+        ...(policy.excludeCharacters !== undefined ? { excludeCharacters: policy.excludeCharacters } : {}),
+      }),
+    );
+    const synced = await publishStep(target, emit);
     if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, written: synced.written } } : {}) });
     ctx.print(`Added ${name} (${result.users.length} users)${synced ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
   });
@@ -47,8 +53,9 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
   addTargetOptions(remove).action(async (name: string, flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
-    const result = await ops.removeUser(await target.clients.secretsManager(), target.secretId, name);
-    const synced = await publish(target);
+    const emit = await ctx.progress({ json: flags.json, live: false });
+    const result = await step(emit, 'write', `remove ${name} from ${target.secretId} (a new secret version)`, async () => ops.removeUser(await target.clients.secretsManager(), target.secretId, name));
+    const synced = await publishStep(target, emit);
     if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, deleted: synced.deleted } } : {}) });
     ctx.print(
       synced

@@ -5,7 +5,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { CliError } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { step, type Emit } from '../events.js';
 import type { Config } from '../config.js';
 import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../outputs.js';
@@ -99,7 +99,11 @@ async function synthAndInit(input: StackInput, emit: Emit) {
   // an import block from an earlier run that did not finish goes; this run decides afresh
   await rm(join(synth.stackDir, IMPORT_FILE), { force: true });
   await input.prepare?.(synth.stackDir);
-  const tf = (args: string[]) => runTerraform(input.terraform, args, { cwd: synth.stackDir, env: input.env, emit });
+  const tf = async (args: string[]) => {
+    const run = await runTerraform(input.terraform, args, { cwd: synth.stackDir, env: input.env, emit });
+    if (run.interrupted) throw interrupted(input.terraform.name, args[0] ?? '', run, synth.stackDir);
+    return run;
+  };
   await step(emit, 'init', `${input.terraform.name} init`, async () => ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, INIT_HINT));
   return { synth, synthMs, tf };
 }
@@ -142,6 +146,22 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
   if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
   if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
   return { status: 'applied', plan, outputs, synthMs, ...extra };
+}
+
+/** A terraform run Ctrl-C stopped: where things are, and what to run next. */
+function interrupted(name: string, command: string, run: TerraformRun, stackDir: string): CliError {
+  const forced = (run.interrupted ?? 0) > 1;
+  const changing = command === 'apply';
+  const state = changing
+    ? forced
+      ? `${name} ${command} was forced to stop: the state holds what was finished; a resource under way may exist without being in it`
+      : `${name} ${command} stopped cleanly: the state holds everything it created or changed before the stop`
+    : `${name} ${command} stopped before changing anything`;
+  const lock = forced ? `; if ${name} then says the state is locked, release it with \`${name} force-unlock <ID>\` in ${stackDir} (the ID is in that message)` : '';
+  return new CliError(`interrupted: ${state}`, {
+    exitCode: EXIT.interrupted,
+    hint: `${again('plan')} shows what is left to do; ${again('deploy')} finishes it (or ${again('destroy')} removes it)${lock}`,
+  });
 }
 
 /** `terraform plan -out` and the attribute changes of what it saved. Changes nothing. */
@@ -226,16 +246,44 @@ async function recordOutputs(input: DeployInput, tf: (args: string[]) => Promise
   return outputs;
 }
 
-export interface DestroyInput extends Omit<DeployInput, 'attach' | 'waitDeployed' | 'findSecret' | 'restoreSecret' | 'checkProtection'> {
+export interface DestroyInput extends Omit<DeployInput, 'attach' | 'waitDeployed' | 'restoreSecret' | 'checkProtection'> {
   detach?: () => Promise<void>;
+}
+
+/** What became of the secret, as Secrets Manager says afterwards (not as the plan expected). */
+export interface SecretAfterDestroy {
+  name: string;
+  state: 'scheduled-for-deletion' | 'deleted' | 'exists';
+  /** scheduled: when it is deleted for good (ISO), and the days left until then */
+  recoverableUntil?: string;
+  recoveryWindowDays?: number;
 }
 
 export interface DestroyResult {
   status: 'destroyed' | 'cancelled' | 'function-retained' | 'nothing-deployed';
   plan: PlanSummary;
   retained: string[];
-  /** what stays behind on purpose: the secret, recoverable for its window */
-  secret?: { name: string; recoveryWindowDays: number; recoverableUntil: string | undefined };
+  /** what became of the secret */
+  secret?: SecretAfterDestroy;
+}
+
+/** Asks Secrets Manager what became of the stack's secret (a guess from the config where it cannot be asked). */
+async function secretAfterDestroy(input: DestroyInput): Promise<SecretAfterDestroy | undefined> {
+  const { secretNameOf } = await import('../config.js');
+  const name = secretNameOf(input.config);
+  if (!input.findSecret) {
+    const days = input.config.secret.recoveryWindowDays;
+    return days > 0 ? { name, state: 'scheduled-for-deletion', recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() } : { name, state: 'deleted' };
+  }
+  const found = await input.findSecret(name);
+  if (!found) return { name, state: 'deleted' };
+  if (found.recoverableUntil === undefined) return { name, state: 'exists' };
+  return {
+    name,
+    state: 'scheduled-for-deletion',
+    recoverableUntil: new Date(found.recoverableUntil).toISOString(),
+    recoveryWindowDays: Math.max(0, Math.ceil((found.recoverableUntil - Date.now()) / 86_400_000)),
+  };
 }
 
 // Lambda@Edge: a function with replicas cannot be deleted for hours after the
@@ -249,7 +297,8 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
   const listed = await tf(['state', 'list', '-no-color']);
   if (listed.code === 0 && listed.stdout.trim() === '') {
     await clearOutputs(input.outputsFile);
-    return { status: 'nothing-deployed', plan: { add: 0, change: 0, remove: 0, changes: [] }, retained: [] };
+    const secret = await secretAfterDestroy(input);
+    return { status: 'nothing-deployed', plan: { add: 0, change: 0, remove: 0, changes: [] }, retained: [], ...(secret && secret.state !== 'deleted' ? { secret } : {}) };
   }
   if (input.autoApprove) {
     if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
@@ -264,12 +313,7 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
     if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
     applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
   }
-  const { secretNameOf } = await import('../config.js');
-  const days = input.config.secret.recoveryWindowDays;
-  const secret =
-    plan.changes.some((c) => c.address.startsWith('aws_secretsmanager_secret.')) && days > 0
-      ? { name: secretNameOf(input.config), recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() }
-      : undefined;
+  const secret = await secretAfterDestroy(input);
   if (applied.code === 0) {
     await clearOutputs(input.outputsFile);
     return { status: 'destroyed', plan, retained: [], ...(secret ? { secret } : {}) };

@@ -49,7 +49,9 @@ export function planChanges(show: { resource_changes?: ShowChange[] }): Resource
     const action = actionOf(actions);
     if (!action || !rc.address) continue;
     const c = rc.change ?? {};
-    out.push({ address: rc.address, action, attributes: action === 'update' || action === 'replace' ? attributeChanges(c) : [] });
+    // a replacement recomputes every computed attribute: show what is configured to change, not each "(known after apply)"
+    const attributes = action === 'update' ? attributeChanges(c) : action === 'replace' ? attributeChanges(c).filter((a) => a.after !== UNKNOWN || a.forcesReplacement) : [];
+    out.push({ address: rc.address, action, attributes });
   }
   return out;
 }
@@ -67,7 +69,9 @@ function attributeChanges(c: NonNullable<ShowChange['change']>): AttributeChange
   const beforeSensitive = marked(c.before_sensitive);
   const afterSensitive = marked(c.after_sensitive);
   const forcing = new Set((c.replace_paths ?? []).map((p) => pathText(p.map(String))));
-  const paths = new Set([...before.keys(), ...after.keys(), ...unknown.paths]);
+  // an unknown list or block whose old entries are listed shows as those entries becoming unknown
+  const within = (p: string) => [...before.keys()].some((k) => k.startsWith(`${p}.`) || k.startsWith(`${p}[`));
+  const paths = new Set([...before.keys(), ...after.keys(), ...[...unknown.paths].filter((p) => !within(p))]);
   const changes: AttributeChange[] = [];
   for (const path of [...paths].sort()) {
     const b = hidden(beforeSensitive, path) ? SENSITIVE : before.get(path);
@@ -85,13 +89,13 @@ function attributeChanges(c: NonNullable<ShowChange['change']>): AttributeChange
   return changes;
 }
 
-/** Every leaf of a JSON value by its path: objects by key, arrays by index; empty containers count as leaves. */
+/** Every leaf of a JSON value by its path: objects by key, arrays by index. Empty values ("", [], {}, null) are no value, as the provider treats them. */
 function leaves(value: unknown, prefix: string[] = [], out = new Map<string, string>()): Map<string, string> {
-  if (value === null || value === undefined) return out;
+  if (value === null || value === undefined || value === '') return out;
   // arrays too: their entries are keyed "0", "1", …
   if (typeof value === 'object' && Object.keys(value).length > 0) {
     for (const [k, v] of Object.entries(value)) leaves(v, [...prefix, k], out);
-  } else if (prefix.length > 0) {
+  } else if (prefix.length > 0 && typeof value !== 'object') {
     out.set(pathText(prefix), shorten(JSON.stringify(value)));
   }
   return out;

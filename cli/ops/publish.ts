@@ -29,6 +29,9 @@ export interface PublishResult {
   waitedMs: number | undefined;
 }
 
+/** How often publish starts over when the function's revision changed under it. */
+const PUBLISH_ATTEMPTS = 3;
+
 export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input: PublishInput, emit: Emit): Promise<PublishResult> {
   const now = input.now ?? Date.now;
   const { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand, PublishVersionCommand } = await import('@aws-sdk/client-lambda');
@@ -52,13 +55,29 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   // The description is part of the configuration: changing it makes
   // PublishVersion create a version instead of returning the last one.
   const stamp = `basicauth publish ${new Date(now()).toISOString()}`;
-  const description = `${(latest.Description ?? '').replace(/\s*\(basicauth publish [^)]*\)$/, '')} (${stamp})`.trim().slice(0, 256);
-  // Lambda refuses changes while an update is in progress (LastUpdateStatus InProgress): wait before and after ours.
-  await waitFunctionUpdated(lambda, functionArn, input, emit);
-  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Description: description, ...(latest.RevisionId ? { RevisionId: latest.RevisionId } : {}) }));
-  const updated = await waitFunctionUpdated(lambda, functionArn, input, emit);
-  const published = await lambda.send(new PublishVersionCommand({ FunctionName: functionArn, Description: stamp, ...(updated.RevisionId ? { RevisionId: updated.RevisionId } : {}) }));
-  const version = published.Version as string;
+  // Both calls name the revision they saw: another publish (or deploy) in between makes Lambda answer
+  // PreconditionFailedException, and this one starts over from the function as it now is.
+  let version: string | undefined;
+  for (let attempt = 1, current = latest; version === undefined; attempt++) {
+    const description = `${(current.Description ?? '').replace(/\s*\(basicauth publish [^)]*\)$/, '')} (${stamp})`.trim().slice(0, 256);
+    try {
+      // Lambda refuses changes while an update is in progress (LastUpdateStatus InProgress): wait before and after ours.
+      await waitFunctionUpdated(lambda, functionArn, input, emit);
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionArn, Description: description, ...(current.RevisionId ? { RevisionId: current.RevisionId } : {}) }));
+      const updated = await waitFunctionUpdated(lambda, functionArn, input, emit);
+      const published = await lambda.send(new PublishVersionCommand({ FunctionName: functionArn, Description: stamp, ...(updated.RevisionId ? { RevisionId: updated.RevisionId } : {}) }));
+      version = published.Version as string;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'PreconditionFailedException') throw error;
+      if (attempt >= PUBLISH_ATTEMPTS) {
+        throw new CliError(`someone else is changing ${latest.FunctionName} at the same moment: its revision changed under this publish ${attempt} times`, {
+          hint: `wait for the other publish or deploy to finish (${again('status')}), then publish again`,
+        });
+      }
+      emit({ type: 'log', level: 'info', message: `${latest.FunctionName} changed under this publish (another publish or deploy?): starting over from its new revision` });
+      current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionArn }));
+    }
+  }
   if (inUse.some((b) => Number(b.version) >= Number(version))) {
     throw new CliError(`Lambda returned version ${version}, not newer than what the distribution runs`, { hint: 'someone published at the same moment; run publish again' });
   }
@@ -68,7 +87,12 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
 
   emit({ type: 'step.start', id: 'repoint', title: `point the distribution ${input.distributionId} at version ${version}` });
   const qualified = `${functionArn}:${version}`;
-  const update = await updateDistributionConfig(cf, input.distributionId, pointViewerRequest(functionArn, qualified));
+  const update = await updateDistributionConfig(cf, input.distributionId, pointViewerRequest(functionArn, qualified)).catch((error: { name?: string }) => {
+    if (error.name !== 'PreconditionFailed') throw error;
+    throw new CliError(`someone else is changing distribution ${input.distributionId}: it changed under every attempt to point it at version ${version}`, {
+      hint: `version ${version} is published; once the other change is done, ${again('publish')} points the distribution at a new one (or ${again('attach')} at the latest)`,
+    });
+  });
   const behaviors = inUse.map((b) => ({ pathPattern: b.pathPattern, from: b.version, to: version }));
   emit({
     type: 'step.done',

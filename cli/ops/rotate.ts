@@ -8,6 +8,7 @@ import { pollUntil } from './poll.js';
 import type { Emit } from '../events.js';
 import { unfinishedPending } from './stages.js';
 import { explainAwsError } from '../target.js';
+import { noteIfInterrupted } from '../interrupt.js';
 import { again } from '../next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
@@ -102,6 +103,7 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
     return explainAwsError(error, `secret ${input.secretId}`);
   }
   emit({ type: 'step.done', id: 'start', detail: `version ${token.slice(0, 8)}` });
+  noteIfInterrupted(`the rotation to version ${token.slice(0, 8)} goes on in Secrets Manager without this command: ${again('status')} shows when it is done`);
   const result: RotateResult = {
     secretId: before.ARN ?? input.secretId,
     status: 'started',

@@ -205,7 +205,7 @@ describe('plan', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('  ~   aws_secretsmanager_secret_rotation.rotation_2D1E2C1B  (update in place)');
     expect(r.stdout).toContain('        rotation_rules[0].automatically_after_days: 30 (removed)');
-    expect(r.stdout).toContain('        rotation_rules[0].schedule_expression: "" → "rate(12 hours)"');
+    expect(r.stdout).toContain('        rotation_rules[0].schedule_expression: "rate(12 hours)" (added)');
     expect(r.stdout).toContain('        source_code_hash: "abc=" → "def="');
     expect(r.stdout).toContain('        version: "1" → (known after apply)');
     expect(r.stdout).toContain('  -/+ aws_iam_role_policy.rotation_policy_77AA  (replace)');
