@@ -92,6 +92,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           {
             ...common,
             ...where.secretAdoption,
+            functionExists: where.functionExists,
             firstPassword: async (outputs) => {
               const { ensureFirstPassword } = await import('../ops/rotate.js');
               await ensureFirstPassword(
@@ -267,10 +268,26 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
       await (await clients.secretsManager()).send(new RestoreSecretCommand({ SecretId: arn }));
     },
   };
+  /** Lambda@Edge functions live in us-east-1; the rotation function in the home region */
+  const functionExists = async (name: string) => {
+    const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
+    for (const region of new Set(['us-east-1', config.region])) {
+      const found = await (await clients.lambda(region)).send(new GetFunctionCommand({ FunctionName: name })).then(
+        () => true,
+        (error: { name?: string }) => {
+          if (error.name === 'ResourceNotFoundException') return false;
+          throw error;
+        },
+      );
+      if (found) return true;
+    }
+    return false;
+  };
   return {
     outdir,
     env,
     clients,
+    functionExists,
     /** the local cloud says why a rotation failed (AWS says it only in the function's logs) */
     rotationProbe: dev ? (secretId: string) => localRotationProbe(dev, secretId) : undefined,
     deployOptions,

@@ -30,7 +30,17 @@ export interface DashboardState {
     lastRotation: { token: string; startedAt: string; result: 'running' | 'succeeded' | 'failed'; step: string | undefined; error: string | undefined } | undefined;
     versions: Array<{ versionId: string; stages: string[]; created: string }>;
   }>;
-  instances: Array<{ label: string; function: string; version: string; holds: string | undefined; fetchedAt: string | undefined; ageSeconds: number | undefined; lastCause: string | undefined }>;
+  instances: Array<{
+    label: string;
+    function: string;
+    version: string;
+    /** the distributions (sites) whose behaviors run this function version */
+    sites: string[];
+    holds: string | undefined;
+    fetchedAt: string | undefined;
+    ageSeconds: number | undefined;
+    lastCause: string | undefined;
+  }>;
   decisions: Array<EdgeRequestLine & { at: string }>;
 }
 
@@ -99,6 +109,13 @@ export class Dashboard {
           versions: [...s.versions].sort((a, b) => b.createdDate - a.createdDate).map((v) => ({ versionId: v.versionId, stages: [...v.stages], created: new Date(v.createdDate).toISOString() })),
         };
       });
+    // which sites run which function: a Lambda@Edge version (name:version) or a CloudFront function (name)
+    const sitesRunning = new Map<string, string[]>();
+    for (const d of this.cloud.cloudfront.state.distributions) {
+      const routing = this.cloud.cloudfront.routing(d);
+      const names = [...routing.lambdaArns.map((a) => a.arn.slice(a.arn.indexOf(':function:') + ':function:'.length)), ...routing.functionArns.map((a) => a.arn.slice(a.arn.lastIndexOf('/') + 1))];
+      for (const name of new Set(names)) sitesRunning.set(name, [...(sitesRunning.get(name) ?? []), d.id]);
+    }
     const instances = this.cloud.lambda.runtime
       .instances()
       .flatMap((pool) => pool.labels)
@@ -109,6 +126,7 @@ export class Dashboard {
           label,
           function: fn,
           version,
+          sites: sitesRunning.get(`${fn}:${version}`) ?? [],
           holds: fetched?.versionId,
           fetchedAt: iso(fetched?.at),
           ageSeconds: fetched ? Math.round((now - fetched.at) / 1000) : undefined,
@@ -124,6 +142,7 @@ export class Dashboard {
         label: `${fn.name} (CloudFront function, LIVE)`,
         function: fn.name,
         version: 'LIVE',
+        sites: sitesRunning.get(fn.name) ?? [],
         holds: meta?.v,
         fetchedAt: iso(meta?.t),
         ageSeconds: meta ? Math.round((now - meta.t) / 1000) : undefined,
@@ -186,21 +205,25 @@ const PAGE = `<!DOCTYPE html>
 :root{--bg:#f6f7f9;--card:#fff;--line:#dde1e7;--text:#1d2330;--dim:#5b6475;--ok:#1a7f37;--bad:#c0362c;--warn:#9a6700;--tag:#eef1f5}
 @media (prefers-color-scheme:dark){:root{--bg:#12151b;--card:#1a1f27;--line:#2b323d;--text:#e5e8ee;--dim:#9aa3b2;--ok:#3fb950;--bad:#f85149;--warn:#d29922;--tag:#262d38}}
 body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
-header{display:flex;gap:1rem;align-items:baseline;padding:1rem 1.5rem;border-bottom:1px solid var(--line);background:var(--card)}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;padding:1rem 1.5rem;border-bottom:1px solid var(--line);background:var(--card)}
+header select{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:.15rem .3rem;max-width:100%}
 header h1{font-size:1.1rem;margin:0}header .live{color:var(--dim)}header .live.on::before{content:"● ";color:var(--ok)}
-main{display:grid;grid-template-columns:repeat(auto-fit,minmax(26rem,1fr));gap:1rem;padding:1rem 1.5rem}
-section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem 1.25rem;overflow:auto}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(26rem,100%),1fr));gap:1rem;padding:1rem 1.5rem}
+section{min-width:0;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem 1.25rem;overflow:auto}
 section.wide{grid-column:1/-1}h2{font-size:.95rem;margin:0 0 .6rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);white-space:nowrap}
+td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:6rem}
 th{color:var(--dim);font-weight:500}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .tag{display:inline-block;padding:0 .45em;margin-right:.25em;border-radius:4px;background:var(--tag);font-size:12px}
 .tag.current{background:var(--ok);color:#fff}.tag.pending{background:var(--warn);color:#fff}
 .ok{color:var(--ok)}.bad{color:var(--bad)}.warn{color:var(--warn)}.dim{color:var(--dim)}
-a{color:inherit}
+a{color:inherit}#site{overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:.5rem;gap:.5rem}header{padding:.75rem}section{padding:.75rem}th,td{padding:.25rem .3rem;white-space:normal}td{overflow-wrap:anywhere}.opt{display:none}}
+td.nw,.tag{white-space:nowrap;overflow-wrap:normal}
 </style></head>
 <body>
-<header><h1>basicauth dev</h1><span id="site" class="dim"></span><span id="live" class="live">connecting…</span></header>
+<header><h1>basicauth dev</h1><label class="dim">site <select id="filter"><option value="">every site</option></select></label><span id="site" class="dim"></span><span id="live" class="live">connecting…</span></header>
 <main>
 <section><h2>Secret</h2><div id="secret" class="dim">…</div></section>
 <section><h2>Edge instances</h2><div id="instances" class="dim">…</div></section>
@@ -211,8 +234,19 @@ const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const when = (iso) => iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—';
 const short = (id) => id ? esc(id.slice(0, 8)) : '—';
+let last;
+$('filter').onchange = () => last && render(last);
 function render(s) {
-  $('site').innerHTML = s.sites.map((x) => '<a href="' + esc(x.url) + '">' + esc(x.url) + '</a>').join(' · ');
+  last = s;
+  // one site or every one: the instances that run its function, the requests it answered
+  const filter = $('filter');
+  const chosen = filter.value;
+  const options = '<option value="">every site</option>' + s.sites.map((x) => '<option value="' + esc(x.distributionId) + '">' + esc(x.distributionId) + ' · ' + esc(x.url) + '</option>').join('');
+  if (filter.dataset.options !== options) { filter.innerHTML = options; filter.dataset.options = options; filter.value = s.sites.some((x) => x.distributionId === chosen) ? chosen : ''; }
+  const site = filter.value;
+  const instances = site ? s.instances.filter((i) => i.sites.includes(site)) : s.instances;
+  const decisions = site ? s.decisions.filter((d) => d.distributionId === site) : s.decisions;
+  $('site').innerHTML = s.sites.filter((x) => !site || x.distributionId === site).map((x) => '<a href="' + esc(x.url) + '">' + esc(x.url) + '</a>').join(' · ');
   $('secret').classList.remove('dim');
   $('secret').innerHTML = s.secrets.map((x) => {
     const r = x.lastRotation;
@@ -223,18 +257,18 @@ function render(s) {
       + '<tr><th>next</th><td>' + when(x.nextRotation) + '</td></tr>'
       + '<tr><th>last rotation</th><td>' + result + '</td></tr></table>'
       + '<table style="margin-top:.6rem"><tr><th>version</th><th>stages</th><th>created</th></tr>'
-      + x.versions.map((v) => '<tr><td class="mono">' + short(v.versionId) + '</td><td>' + v.stages.map((t) => '<span class="tag ' + (t === 'AWSCURRENT' ? 'current' : t === 'AWSPENDING' ? 'pending' : '') + '">' + esc(t) + '</span>').join('') + '</td><td>' + when(v.created) + '</td></tr>').join('')
+      + x.versions.map((v) => '<tr><td class="mono nw">' + short(v.versionId) + '</td><td>' + v.stages.map((t) => '<span class="tag ' + (t === 'AWSCURRENT' ? 'current' : t === 'AWSPENDING' ? 'pending' : '') + '">' + esc(t) + '</span>').join('') + '</td><td>' + when(v.created) + '</td></tr>').join('')
       + '</table>';
   }).join('');
   const current = new Set(s.secrets.flatMap((x) => x.versions.filter((v) => v.stages.includes('AWSCURRENT')).map((v) => v.versionId)));
   $('instances').classList.remove('dim');
-  $('instances').innerHTML = s.instances.length ? '<table><tr><th>instance</th><th>holds</th><th>loaded</th><th>why</th></tr>'
-    + s.instances.map((i) => '<tr><td class="mono">' + esc(i.label) + '</td><td class="mono ' + (i.holds && current.has(i.holds) ? 'ok' : 'warn') + '">' + short(i.holds) + (i.holds && !current.has(i.holds) ? ' (old)' : '') + '</td><td class="num">' + (i.ageSeconds === undefined ? '—' : i.ageSeconds + ' s ago') + '</td><td>' + esc(i.lastCause ?? '') + '</td></tr>').join('') + '</table>'
+  $('instances').innerHTML = instances.length ? '<table><tr><th>instance</th><th class="opt">site</th><th>holds</th><th>loaded</th><th>why</th></tr>'
+    + instances.map((i) => '<tr><td class="mono wrap">' + esc(i.label) + '</td><td class="mono opt">' + esc(i.sites.join(', ')) + '</td><td class="mono nw ' + (i.holds && current.has(i.holds) ? 'ok' : 'warn') + '">' + short(i.holds) + (i.holds && !current.has(i.holds) ? ' (old)' : '') + '</td><td class="num nw">' + (i.ageSeconds === undefined ? '—' : i.ageSeconds + ' s ago') + '</td><td class="wrap">' + esc(i.lastCause ?? '') + '</td></tr>').join('') + '</table>'
     : '<span class="dim">no instance has run yet: open the site</span>';
   $('decisions').classList.remove('dim');
-  $('decisions').innerHTML = s.decisions.length ? '<table><tr><th>time</th><th>status</th><th>what the edge saw</th><th>method</th><th>path</th><th>instance</th><th>ms</th></tr>'
-    + s.decisions.map((d) => '<tr><td>' + esc(d.at.slice(11, 19)) + '</td><td class="' + (d.status < 400 ? 'ok' : d.status >= 500 ? 'bad' : 'warn') + '">' + d.status + '</td><td>' + esc(d.outcome ?? '') + '</td><td>' + esc(d.method) + '</td><td class="mono">' + esc(d.uri) + '</td><td class="mono">' + esc(d.instance ?? '') + '</td><td class="num">' + d.ms + '</td></tr>').join('') + '</table>'
-    : '<span class="dim">no request yet</span>';
+  $('decisions').innerHTML = decisions.length ? '<table><tr><th>time</th><th class="opt">site</th><th>status</th><th>what the edge saw</th><th class="opt">method</th><th>path</th><th class="opt">instance</th><th class="opt">ms</th></tr>'
+    + decisions.map((d) => '<tr><td class="nw">' + esc(d.at.slice(11, 19)) + '</td><td class="mono opt">' + esc(d.distributionId ?? '') + '</td><td class="nw ' + (d.status < 400 ? 'ok' : d.status >= 500 ? 'bad' : 'warn') + '">' + d.status + '</td><td class="wrap">' + esc(d.outcome ?? '') + '</td><td class="opt">' + esc(d.method) + '</td><td class="mono wrap">' + esc(d.uri) + '</td><td class="mono opt">' + esc(d.instance ?? '') + '</td><td class="num opt">' + d.ms + '</td></tr>').join('') + '</table>'
+    : '<span class="dim">no request yet' + (site ? ' to this site' : '') + '</span>';
 }
 const source = new EventSource('/_local/dashboard/events');
 source.onopen = () => { $('live').textContent = 'live'; $('live').classList.add('on'); };

@@ -41,6 +41,8 @@ export interface DeployInput {
   /** looks the secret's name up outside Terraform (a destroyed one keeps its name for its recovery window) */
   findSecret?: (name: string) => Promise<ExistingSecret | undefined>;
   restoreSecret?: (arn: string) => Promise<void>;
+  /** whether a Lambda function of this name exists (us-east-1 or the home region): one a stopped deploy made but did not record */
+  functionExists?: (name: string) => Promise<boolean>;
   /** gives a secret without a current value its first password (the only rotation a deploy makes) */
   firstPassword?: (outputs: DeployOutputs) => Promise<void>;
   /** attach mode: associates the function version with the existing distribution */
@@ -110,11 +112,15 @@ async function synthAndInit(input: StackInput, emit: Emit) {
 
 export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResult> {
   const { synth, synthMs, tf } = await synthAndInit(input, emit);
-  const restoredSecret = await adoptExistingSecret(input, synth.resources, synth.stackDir, tf, emit);
+  await keepTaintedSecret(synth.resources, tf, emit);
+  const listed = await tf(['state', 'list', '-no-color']);
+  const inState = listed.code === 0 ? new Set(listed.stdout.split('\n').filter(Boolean)) : undefined;
+  const restoredSecret = await adoptExistingSecret(input, synth.resources, synth.stackDir, inState, emit);
+  await adoptOrphanFunctions(input, synth.stackDir, inState, emit);
   const extra = restoredSecret ? { restoredSecret } : {};
   if (input.autoApprove) {
     // Also records what changed outside (a version `publish` made) in the state and the outputs.
-    const applied = await tf(['apply', '-auto-approve', '-input=false', '-json']);
+    const applied = await adoptingOrphans(await tf(['apply', '-auto-approve', '-input=false', '-json']), synth.stackDir, tf, emit);
     if (applied.code !== 0) throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
     const plan = summaryOf(applied);
     const changed = plan.add + plan.change + plan.remove > 0;
@@ -136,7 +142,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     return { status: 'no-changes', plan, outputs, synthMs, ...extra };
   }
   if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs, ...extra };
-  const applied = await tf(['apply', '-input=false', '-json', 'tfplan']);
+  const applied = await adoptingOrphans(await tf(['apply', '-input=false', '-json', 'tfplan']), synth.stackDir, tf, emit);
   if (applied.code !== 0) {
     throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
   }
@@ -185,23 +191,128 @@ export async function plan(input: StackInput, emit: Emit): Promise<{ plan: PlanS
   return { plan: await savedPlan(input, tf, emit), synthMs };
 }
 
+const ALREADY_EXISTS = /already exists?\b|EntityAlreadyExists|ResourceAlreadyExists/i;
+
+/**
+ * A deploy stopped in the middle of a create (Ctrl-C, a lost connection) can leave the resource
+ * made but not in the state; the next apply then fails with "already exists". Import each such
+ * resource under its address (its id is its name, from the synthesized config) and apply again,
+ * once: the change the user asked for is the same, with those resources now known.
+ */
+async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<TerraformRun> {
+  if (run.code === 0) return run;
+  const errors = run.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0 || !errors.every((d) => d.address && ALREADY_EXISTS.test(`${d.summary} ${d.detail}`))) return run;
+  const { readFile } = await import('node:fs/promises');
+  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const ids = errors.map((d) => [d.address!, importId(config.resource ?? {}, d.address!)] as const);
+  if (ids.some(([, id]) => id === undefined)) return run;
+  for (const [address, id] of ids) {
+    emit({ type: 'log', level: 'warn', message: `${address} exists but is not in the state (an earlier deploy stopped while creating it): importing ${id}` });
+    const imported = await tf(['import', '-input=false', '-no-color', address, id!]);
+    if (imported.code !== 0) return run;
+  }
+  return tf(['apply', '-auto-approve', '-input=false', '-json']);
+}
+
+/**
+ * Lambda functions a stopped deploy created but did not record: found before the apply, because
+ * the provider retries a CreateFunction that meets one for minutes before it gives up. Each is
+ * taken under management with an import block (next to the secret's, if any).
+ */
+async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<void> {
+  if (!input.functionExists || !inState) return;
+  const { readFile } = await import('node:fs/promises');
+  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const functions = Object.keys(config.resource?.aws_lambda_function ?? {}).map((name) => `aws_lambda_function.${name}`);
+  const imports: Array<{ to: string; id: string }> = [];
+  for (const address of functions.filter((a) => !inState.has(a))) {
+    const id = importId(config.resource ?? {}, address);
+    if (id && (await input.functionExists(id))) imports.push({ to: address, id });
+  }
+  if (imports.length === 0) return;
+  const file = join(stackDir, IMPORT_FILE);
+  const existing = await readFile(file, 'utf8').then(
+    (t) => (JSON.parse(t) as { import: Array<{ to: string; id: string }> }).import,
+    () => [],
+  );
+  await writeFile(file, `${JSON.stringify({ import: [...existing, ...imports] }, null, 2)}\n`);
+  for (const i of imports) emit({ type: 'log', level: 'warn', message: `${i.to} exists but is not in the state (an earlier deploy stopped while creating it): importing ${i.id}` });
+}
+
+/** The id `terraform import` takes for a resource of the stack: its name, from the synthesized config. */
+function importId(resources: Record<string, Record<string, Record<string, unknown>>>, address: string): string | undefined {
+  const [type = '', name = ''] = address.split('.');
+  const attrs = resources[type]?.[name];
+  if (!attrs) return undefined;
+  // a literal, or a reference to another resource's name ("${aws_iam_role.edge_role.id}")
+  const value = (key: string): string | undefined => {
+    const v = attrs[key];
+    if (typeof v !== 'string') return undefined;
+    const ref = /^\$\{(\w+)\.(\w+)\.(?:id|name|function_name)\}$/.exec(v);
+    if (!ref) return v.includes('${') ? undefined : v;
+    const target = resources[ref[1]!]?.[ref[2]!];
+    const named = target?.name ?? target?.function_name;
+    return typeof named === 'string' && !named.includes('${') ? named : undefined;
+  };
+  switch (type) {
+    case 'aws_lambda_function':
+      return value('function_name');
+    case 'aws_iam_role':
+    case 'aws_cloudwatch_log_group':
+    case 'aws_cloudfront_function':
+    case 'aws_cloudfront_key_value_store':
+      return value('name');
+    case 'aws_iam_role_policy': {
+      const [role, policy] = [value('role'), value('name')];
+      return role && policy ? `${role}:${policy}` : undefined;
+    }
+    case 'aws_lambda_permission': {
+      const [fn, statement] = [value('function_name'), value('statement_id')];
+      return fn && statement ? `${fn}/${statement}` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A deploy stopped while the secret was being created (Ctrl-C, a lost connection) leaves it
+ * tainted in the state, and Terraform would replace it: delete it, which keeps its name taken
+ * for the recovery window, so the create that follows fails for days. The secret holds nothing
+ * a half-finished create could spoil (its value comes later, from the rotation): keep it.
+ */
+async function keepTaintedSecret(resources: Array<{ type: string; name: string }>, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<void> {
+  const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
+  if (!resource) return;
+  const address = `${resource.type}.${resource.name}`;
+  const shown = await tf(['show', '-json', '-no-color']);
+  if (shown.code !== 0) return;
+  let state: { values?: { root_module?: { resources?: Array<{ address?: string; tainted?: boolean }> } } };
+  try {
+    state = JSON.parse(shown.stdout) as typeof state;
+  } catch {
+    return;
+  }
+  if (!state.values?.root_module?.resources?.some((r) => r.address === address && r.tainted)) return;
+  emit({
+    type: 'log',
+    level: 'warn',
+    message: `${address} was being created when an earlier deploy stopped: keeping it (terraform untaint) instead of replacing it, which would keep its name taken for its recovery window`,
+  });
+  await tf(['untaint', '-no-color', address]).then((r) => ensure(r, `terraform untaint`, `run \`terraform untaint ${address}\` in the stack directory, then deploy again`));
+}
+
 /**
  * A destroyed secret keeps its name for its recovery window, so a new one
  * cannot be created meanwhile (on AWS as here). Offer to restore it and take
  * it back under Terraform; the same for one that exists outside the state.
  */
-async function adoptExistingSecret(
-  input: DeployInput,
-  resources: Array<{ type: string; name: string }>,
-  stackDir: string,
-  tf: (args: string[]) => Promise<TerraformRun>,
-  emit: Emit,
-): Promise<string | undefined> {
+async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: string; name: string }>, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<string | undefined> {
   const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
   if (!resource || !input.findSecret) return undefined;
   const address = `${resource.type}.${resource.name}`;
-  const listed = await tf(['state', 'list', '-no-color']);
-  if (listed.code === 0 && listed.stdout.split('\n').includes(address)) return undefined;
+  if (inState?.has(address)) return undefined;
   const { secretNameOf } = await import('../config.js');
   const name = secretNameOf(input.config);
   const existing = await input.findSecret(name);

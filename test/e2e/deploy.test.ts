@@ -143,6 +143,7 @@ describe('deploy', () => {
     // --yes: one apply that plans as it goes
     expect(calls()).toEqual([
       ['init', '-input=false', '-no-color'],
+      ['show', '-json', '-no-color'],
       ['state', 'list', '-no-color'],
       ['apply', '-auto-approve', '-input=false', '-json'],
       ['output', '-json', '-no-color'],
@@ -221,10 +222,8 @@ describe('plan', () => {
     expect(body.resources.find((c: { address: string }) => c.address.startsWith('aws_iam_role_policy'))).toEqual({
       address: 'aws_iam_role_policy.rotation_policy_77AA',
       action: 'replace',
-      attributes: [
-        { path: 'id', after: '(known after apply)' },
-        { path: 'name', before: '"staging-rotation"', after: '"staging-rotation-v2"', forcesReplacement: true },
-      ],
+      // a replacement lists what is configured to change, not each attribute "(known after apply)"
+      attributes: [{ path: 'name', before: '"staging-rotation"', after: '"staging-rotation-v2"', forcesReplacement: true }],
     });
   });
 });

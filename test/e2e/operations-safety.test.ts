@@ -10,7 +10,9 @@ import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { until } from '../helpers/local-cloud.js';
 import { BIN, runCli, runProcess } from '../helpers/run-cli.js';
@@ -25,6 +27,7 @@ try {
 }
 if (!terraform || !hasTmux) console.warn(`skipping the operations-safety tests: ${terraform ? 'tmux is not installed' : why}`);
 
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const SOCKET = `basicauth-safety-${process.pid}`;
 const SESSION = 'safety';
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -36,6 +39,8 @@ let dir: string;
 let stateDir: string;
 let dev: DevProcess;
 let env: NodeJS.ProcessEnv;
+/** the deployed site, as deploy printed it */
+let siteUrl = '';
 const aim = () => ['--local', '--state-dir', stateDir, '--config', 'staging.json'];
 const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
 /** A command basicauth printed, run as pasted (`npx basicauth` is this checkout's bin). */
@@ -98,6 +103,7 @@ describe.skipIf(!terraform || !hasTmux)('operations a team can trust', () => {
     // pasted into a terminal it would ask; here there is none, so the answer goes on the line
     const finished = await paste(deployAgain!, ' --yes');
     expect(finished.code, finished.stderr).toBe(0);
+    siteUrl = /^Deployed\. Site: (\S+)$/m.exec(finished.stdout)?.[1] ?? '';
     const credentials = /Credentials: (npx basicauth show-creds.*)$/m.exec(finished.stdout)?.[1];
     expect(credentials).toBe(`npx basicauth show-creds --local --state-dir ${stateDir} --config staging.json`);
     const shown = await paste(credentials!, ' --format curl');
@@ -113,6 +119,44 @@ describe.skipIf(!terraform || !hasTmux)('operations a team can trust', () => {
     const shown = await paste(next!);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('bob');
+  });
+
+  it.skipIf(!hasChromium)('the dashboard shows each site on its own (a column and a filter) and fits a 390 px phone and a 1280 px laptop', { timeout: 120_000 }, async () => {
+    const siteId = (JSON.parse(readFileSync(join(stateDir, 'deployments', 'safety', 'outputs.json'), 'utf8')) as { distributionId: string }).distributionId;
+    const devId = dev.info.distributionId;
+    expect(siteId).not.toBe(devId);
+    // one request to each site, with a path that says which
+    await fetch(new URL('/to-the-deployed-site', siteUrl));
+    await fetch(new URL('/to-devs-own-site', dev.info.edgeUrl));
+    const browser = await launchChromium();
+    try {
+      for (const width of [390, 1280]) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(dev.info.dashboardUrl!);
+        await until(async () => ((await page.textContent('#decisions'))?.includes('/to-devs-own-site') ? true : undefined), 10_000, 'both decisions on the dashboard');
+        expect(await page.textContent('#decisions')).toContain('/to-the-deployed-site');
+        // nothing wider than the screen, nothing cut inside a card
+        const overflow = (await page.evaluate(`({
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          cards: [...document.querySelectorAll('section')].map((s) => s.scrollWidth - s.clientWidth),
+        })`)) as { page: number; cards: number[] };
+        expect(overflow.page, `page wider than ${width} px`).toBeLessThanOrEqual(0);
+        for (const card of overflow.cards) expect(card, `a card cut at ${width} px`).toBeLessThanOrEqual(1);
+        await page.screenshot({ path: join(ARTIFACTS, `dashboard-${width}.png`), fullPage: true });
+        // the filter: one site's decisions and instances only
+        await page.selectOption('#filter', siteId);
+        const decisions = (await page.textContent('#decisions')) ?? '';
+        expect(decisions).toContain('/to-the-deployed-site');
+        expect(decisions).not.toContain('/to-devs-own-site');
+        expect(decisions).not.toContain(devId);
+        expect((await page.textContent('#instances')) ?? '').not.toContain('basicauth-dev-edge-auth');
+        await page.selectOption('#filter', devId);
+        expect((await page.textContent('#decisions')) ?? '').not.toContain('/to-the-deployed-site');
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it('plan shows the attribute changes of an edited config, without a terminal, and changes nothing', { timeout: 300_000 }, async () => {
