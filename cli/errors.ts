@@ -1,4 +1,4 @@
-// Exit codes (DESIGN.md): 0 ok, 1 failed check or user error, 2 usage, 70 unexpected, 130 interrupted (Ctrl-C).
+// Exit codes (the README lists them): 0 ok, 1 failed check or user error, 2 usage, 70 unexpected, 130 interrupted (Ctrl-C).
 // Every error a user can cause is a CliError whose message says what is wrong
 // and whose hint names the fix.
 

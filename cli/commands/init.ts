@@ -133,6 +133,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       parseConfig(draft, 'the answers'); // refuse to write what would not load
       await writeFile(path, `${JSON.stringify(draft, null, 2)}\n`);
       if (flags.json) return ctx.printJson(draft);
+      if ((distribution.origin as { domainName?: string } | undefined)?.domainName === 'localhost') {
+        ctx.print('The origin is localhost: this machine only. It serves `deploy --local`; give distribution.origin a public host name before deploying to AWS.');
+      }
       if (distribution.mode === 'create') {
         const priceClass = distribution.priceClass as PriceClass;
         ctx.print(
@@ -188,7 +191,8 @@ export function parseOriginAnswer(value: string): Record<string, unknown> {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InitAnswerError(`uses ${url.protocol}//: CloudFront reaches origins over https or http`);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username)
     throw new InitAnswerError('has a path, query or credentials: the origin is a host', `use ${url.protocol}//${url.host}`);
-  if (!/^[a-z0-9.-]+$/i.test(url.hostname) || !url.hostname.includes('.')) throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
+  // localhost: an app on this machine, for `deploy --local` (CloudFront itself needs a public name)
+  if (!/^[a-z0-9.-]+$/i.test(url.hostname) || (!url.hostname.includes('.') && url.hostname !== 'localhost')) throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
   const port = url.port ? Number(url.port) : undefined;
   return url.protocol === 'http:'
     ? { type: 'custom', domainName: url.hostname, protocol: 'http-only', ...(port ? { httpPort: port } : {}) }

@@ -19,7 +19,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
   addEdgeOptions(command);
   command.addHelpText(
     'after',
-    '\nAfter publish, the function description carries a publish stamp. The next `basicauth deploy` sees that drift,\npublishes yet another (newer) version with the same code and points the distribution at it: it never puts an\nolder version back in front of users, but it does cold-start the edges once more.',
+    '\nAfter publish, the function description carries a publish stamp, which the stack tells Terraform to ignore: the\nnext `basicauth deploy` changes no resource, records the version publish made, and never puts an older one back\nin front of users.',
   );
   command.action(async (flags: PublishFlags) => {
     const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);

@@ -2,7 +2,8 @@
 // the saved plan, folded into one list of resource changes that `basicauth plan`
 // prints (or emits with --json) and `deploy` shows before it asks.
 // Values Terraform marks sensitive are never shown; nor are values not known
-// until apply. No password is in the plan to begin with (DESIGN.md).
+// until apply. No password is in the plan to begin with: the stack never puts one in
+// Terraform's configuration or state.
 
 export type ResourceAction = 'create' | 'update' | 'replace' | 'delete' | 'read';
 

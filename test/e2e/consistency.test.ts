@@ -3,11 +3,14 @@
 // region comes from the config, a missing AWS profile is named as missing, and
 // build builds the engine the project's config names. No dev, no AWS: a closed
 // local port stands in for an endpoint nobody answers.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { BIN, runCli, runProcess } from '../helpers/run-cli.js';
 
 let dir: string;
@@ -120,5 +123,41 @@ describe('build in a project', () => {
     expect(body.function).toMatchObject({ bytes: expect.any(Number), limit: 10240 });
     const flagged = await runCli(['build', '--json', '--engine', 'lambda-edge'], { cwd });
     expect(JSON.parse(flagged.stdout).function).toBeUndefined();
+  });
+});
+
+describe('the README is true', () => {
+  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+
+  it('publish --help and the README say the same about the next deploy', async () => {
+    const help = (await runCli(['publish', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('the next `basicauth deploy` changes no resource');
+    expect(readme.replace(/\s+/g, ' ')).toContain('so the next plan changes no resource');
+  });
+
+  it("the engines table gives CloudFront's real size limit and our function's size", async () => {
+    const cwd = await project('size', { region: 'us-east-1', edge: { engine: 'cloudfront-function' } });
+    const built = JSON.parse((await runCli(['build', '--json'], { cwd })).stdout) as { function: { bytes: number; limit: number } };
+    expect(readme).toContain(`CloudFront allows ${built.function.limit / 1024} KB of code, ours is about ${(built.function.bytes / 1024).toFixed(1)} KB`);
+  });
+
+  it('no source comment points to a file that is not in the repository', () => {
+    const files = execFileSync('git', ['ls-files'], { cwd: PACKAGE_ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => /\.(ts|tsx|js|mjs)$/.test(f));
+    const missing: string[] = [];
+    for (const file of files) {
+      readFileSync(join(PACKAGE_ROOT, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (!/^\s*(\/\/|\*|\/\*)/.test(line)) return;
+          for (const [, path] of line.matchAll(/(?<![\w@:/.])((?:[\w.-]+\/)+[\w.-]+\.(?:ts|tsx|js|mjs|json|md|jsonl))\b/g)) {
+            if (!existsSync(join(PACKAGE_ROOT, path!)) && !existsSync(join(PACKAGE_ROOT, dirname(file), path!)) && !/node_modules|dist\/|^\.basicauth\/|^cdktf\.out\//.test(path!))
+              missing.push(`${file}:${i + 1} ${path}`);
+          }
+          if (/\bDESIGN\.md\b/.test(line)) missing.push(`${file}:${i + 1} DESIGN.md`);
+        });
+    }
+    expect(missing).toEqual([]);
   });
 });

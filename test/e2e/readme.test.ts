@@ -5,7 +5,9 @@
 // dev listens on a free one) are substituted. Then the onboarding lines run
 // again: they must keep working after every step the session shows.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,10 @@ import { DEFAULT_STATE_DIR } from '../../cli/dev-session.js';
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { BIN } from '../helpers/run-cli.js';
+import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
+
+const { terraform } = terraformOrWhy();
+const hasAwsCli = existsSync('/usr/bin/aws');
 
 const README = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
 
@@ -37,10 +43,13 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function sh(line: string, dir = cwd): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = line.replaceAll('npx basicauth', `node ${JSON.stringify(BIN)}`).replaceAll('http://127.0.0.1:8080/', dev.info.edgeUrl);
+function sh(line: string, dir = cwd, env: NodeJS.ProcessEnv = {}, timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const command = line
+    .replaceAll('npx basicauth', `node ${JSON.stringify(BIN)}`)
+    .replaceAll('http://127.0.0.1:8080/', dev.info.edgeUrl)
+    .replaceAll('http://127.0.0.1:4599', dev.info.endpoint);
   return new Promise((resolve) => {
-    execFile('sh', ['-c', command], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile('sh', ['-c', command], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, timeout }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -67,5 +76,31 @@ describe('the README session against basicauth dev', () => {
     // the paths typed stay where they were typed
     expect(JSON.parse(readFileSync(join(deep, 'creds.json'), 'utf8')).users.length).toBeGreaterThan(0);
     expect(readFileSync(join(deep, 'report.xml'), 'utf8')).toMatch(/<testsuite/);
+  });
+
+  it.skipIf(!hasAwsCli)('its AWS CLI example runs as written against dev', async () => {
+    const line = /`(AWS_ACCESS_KEY_ID=\S+ [^`]*aws --endpoint-url [^`]*)`/.exec(README)?.[1];
+    expect(line).toBeDefined();
+    const r = await sh(line!);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).Name).toBe('basicauth/dev');
+  });
+
+  it.skipIf(!terraform)('its deploy-locally block runs as written, with a local origin', { timeout: 600_000 }, async () => {
+    const lines = shellBlock('Try the same deploy on this machine first');
+    expect(lines.some((line) => line.includes('--origin http://localhost:3000'))).toBe(true);
+    const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('the app'));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const port = (origin.address() as AddressInfo).port;
+    const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(cwd) };
+    try {
+      for (const line of lines) {
+        const r = await sh(line.replaceAll('localhost:3000', `localhost:${port}`), cwd, env, 300_000);
+        expect(r.code, `${line}\n${r.stderr}`).toBe(0);
+        if (line.includes('verify --local')) expect(r.stdout).toMatch(/✔[\s\S]*✔[\s\S]*✔/);
+      }
+    } finally {
+      origin.close();
+    }
   });
 });

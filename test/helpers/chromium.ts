@@ -1,5 +1,5 @@
 // Debian's Chromium, driven by playwright-core, with the flags it needs here
-// (DESIGN.md). Tests skip, saying why, where it is missing (.ci/run installs it).
+// (headless, no sandbox as root, no GPU). Tests skip, saying why, where it is missing (.ci/run installs it).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // The real terraform binary and the hashicorp/aws provider mirror these
-// machines have (DESIGN.md), for tests that run them; where either is
+// machines have (terraform on PATH, the provider in /opt/tf-plugins or $BASICAUTH_TF_MIRROR), for tests that run them; where either is
 // missing the tests skip and say why.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';

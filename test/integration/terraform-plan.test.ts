@@ -1,6 +1,6 @@
 // The synthesized configuration passes `terraform validate` and an offline
 // `terraform plan -refresh=false` with fake credentials, using the provider
-// mirror these machines have (DESIGN.md). Skipped, with the reason printed,
+// mirror these machines have (see test/helpers/terraform.ts). Skipped, with the reason printed,
 // where terraform or the mirror is absent.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
 // a function has a DEVELOPMENT stage that UpdateFunction changes and a LIVE
 // stage that PublishFunction copies it to (distributions run LIVE); every
 // change needs the DEVELOPMENT ETag. A store is created here and its keys are
-// read and written through the data plane (services/key-value-store-data.ts).
+// read and written through the data plane (cli/local/services/key-value-store-data.ts).
 
 import { randomUUID } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../../host.js';

@@ -16,7 +16,8 @@ export const functionNotFound = (id: string) => new ServiceError('ResourceNotFou
 const conflict = (message: string) => new ServiceError('ResourceConflictException', message, 409);
 const invalidValue = (message: string) => new ServiceError('InvalidParameterValueException', message, 400);
 
-// Runtimes Lambda still lets you create functions with (nodejs20.x no longer can be, per DESIGN.md).
+// Runtimes Lambda still lets you create functions with: nodejs20.x no longer can be (deprecated in
+// 2026, and Lambda then blocks creating functions on it: the Lambda runtimes page lists the dates).
 const CREATABLE_RUNTIMES = new Set(['nodejs22.x', 'nodejs24.x', 'python3.12', 'python3.13', 'provided.al2023']);
 const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
 
