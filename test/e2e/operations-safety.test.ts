@@ -175,6 +175,20 @@ describe.skipIf(!terraform || !hasTmux)('operations a team can trust', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: true, change: 2 });
   });
 
+  it('publish interrupted while CloudFront deploys says what was done, what was under way, and what to run', { timeout: 120_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'publish', ...aim()], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    // the version is published and the distribution re-pointed; CloudFront is still deploying
+    await until(() => /✔ point the distribution/.test(stderr) || undefined, 60_000, `publish to re-point the distribution:\n${stderr}`);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/error: interrupted: publish stopped\n {2}done: publish a new function version \(safety-edge-auth:\d+\); point the distribution \w+ at version \d+ \(1 behavior\)/);
+    expect(stderr).toContain('under way (it may or may not have taken effect): wait until the distribution is Deployed');
+    expect(stderr).toContain(`next: basicauth status --local --state-dir ${stateDir} --config staging.json shows what the distribution runs`);
+  });
+
   it('a deploy that meets another holding the state lock says who holds it and how to release a stale one', { timeout: 300_000 }, async () => {
     const stackDir = join(stateDir, 'deployments', 'safety', 'cdktf.out', 'stacks', 'basicauth');
     // an interactive `terraform apply` waiting for its answer holds the lock
