@@ -21,7 +21,7 @@ export function recordStep(event: OpEvent): void {
   else if (event.type === 'step.done' || event.type === 'step.fail') {
     const title = running.get(event.id);
     running.delete(event.id);
-    if (title && event.type === 'step.done') done.push(event.type === 'step.done' && event.detail ? `${title} (${event.detail})` : title);
+    if (title && event.type === 'step.done') done.push(event.detail ? `${title} (${event.detail})` : title);
   }
 }
 
@@ -35,11 +35,6 @@ export function whileRunning(stop: Stopper): () => void {
 /** A fact the report must carry if the command is interrupted from now on (a rotation AWS goes on with). */
 export function noteIfInterrupted(text: string): void {
   notes.push(text);
-}
-
-/** How many interrupts came (0: none). */
-export function interrupts(): number {
-  return count;
 }
 
 /** The report of an interrupted command: what was done, what was under way, what to run next. */

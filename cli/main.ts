@@ -54,7 +54,9 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     if (view) await view.close();
   };
   const out = (text: string) => void (live ? held.push(text) : io.stdout.write(text));
+  let uninstallInterrupts: (() => void) | undefined;
   const finish = async () => {
+    uninstallInterrupts?.();
     liveWanted = false;
     await unmountLive();
     for (const text of held.splice(0)) io.stdout.write(text);
@@ -117,7 +119,7 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       // Ctrl-C: dev stops itself; every other command stops a child cleanly, or reports where it stopped
       if (action.name() !== 'dev') {
         const name = path(action).replace(/^basicauth /, '');
-        installInterruptHandler(() => {
+        uninstallInterrupts = installInterruptHandler(() => {
           void finish().finally(() => {
             io.stderr.write(`${styleFor(io.stderr, io.env).red('error:')} ${interruptReport(name, nextAfterInterrupt(name))}\n`);
             process.exit(EXIT.interrupted);

@@ -268,20 +268,15 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
       await (await clients.secretsManager()).send(new RestoreSecretCommand({ SecretId: arn }));
     },
   };
-  /** Lambda@Edge functions live in us-east-1; the rotation function in the home region */
-  const functionExists = async (name: string) => {
+  const functionExists = async (name: string, region: string) => {
     const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
-    for (const region of new Set(['us-east-1', config.region])) {
-      const found = await (await clients.lambda(region)).send(new GetFunctionCommand({ FunctionName: name })).then(
-        () => true,
-        (error: { name?: string }) => {
-          if (error.name === 'ResourceNotFoundException') return false;
-          throw error;
-        },
-      );
-      if (found) return true;
-    }
-    return false;
+    return (await clients.lambda(region)).send(new GetFunctionCommand({ FunctionName: name })).then(
+      () => true,
+      (error: { name?: string }) => {
+        if (error.name === 'ResourceNotFoundException') return false;
+        throw error;
+      },
+    );
   };
   return {
     outdir,

@@ -41,8 +41,8 @@ export interface DeployInput {
   /** looks the secret's name up outside Terraform (a destroyed one keeps its name for its recovery window) */
   findSecret?: (name: string) => Promise<ExistingSecret | undefined>;
   restoreSecret?: (arn: string) => Promise<void>;
-  /** whether a Lambda function of this name exists (us-east-1 or the home region): one a stopped deploy made but did not record */
-  functionExists?: (name: string) => Promise<boolean>;
+  /** whether a Lambda function of this name exists in this region: one a stopped deploy made but did not record */
+  functionExists?: (name: string, region: string) => Promise<boolean>;
   /** gives a secret without a current value its first password (the only rotation a deploy makes) */
   firstPassword?: (outputs: DeployOutputs) => Promise<void>;
   /** attach mode: associates the function version with the existing distribution */
@@ -223,12 +223,21 @@ async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: s
 async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<void> {
   if (!input.functionExists || !inState) return;
   const { readFile } = await import('node:fs/promises');
-  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
-  const functions = Object.keys(config.resource?.aws_lambda_function ?? {}).map((name) => `aws_lambda_function.${name}`);
+  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource?: Record<string, Record<string, Record<string, unknown>>>;
+    provider?: { aws?: Array<{ alias?: string; region?: string }> };
+  };
+  // the region a resource lives in: its provider's ("aws" or "aws.<alias>")
+  const regionOf = (provider: unknown) => {
+    const alias = typeof provider === 'string' ? provider.split('.')[1] : undefined;
+    return config.provider?.aws?.find((p) => p.alias === alias)?.region ?? input.config.region;
+  };
   const imports: Array<{ to: string; id: string }> = [];
-  for (const address of functions.filter((a) => !inState.has(a))) {
+  for (const [name, attrs] of Object.entries(config.resource?.aws_lambda_function ?? {})) {
+    const address = `aws_lambda_function.${name}`;
+    if (inState.has(address)) continue;
     const id = importId(config.resource ?? {}, address);
-    if (id && (await input.functionExists(id))) imports.push({ to: address, id });
+    if (id && (await input.functionExists(id, regionOf(attrs.provider)))) imports.push({ to: address, id });
   }
   if (imports.length === 0) return;
   const file = join(stackDir, IMPORT_FILE);
