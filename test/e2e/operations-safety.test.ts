@@ -69,7 +69,7 @@ beforeAll(async () => {
     JSON.stringify({ name: 'safety', region: 'us-east-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: 9 } } }),
   );
   env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(root) };
-  dev = await startDevProcess(stateDir, ['--deploy-seconds', '2'], { cwd: dir });
+  dev = await startDevProcess(stateDir, ['--deploy-seconds', '4'], { cwd: dir }); // a window for the publish interrupt
   tmux('start-server', ';', 'set-option', '-g', 'exit-empty', 'off');
 }, 60_000);
 
