@@ -2,9 +2,6 @@
 // `basicauth --help` must not load it). One place decides the endpoint,
 // region and credentials: the local cloud, AWS_ENDPOINT_URL, or real AWS.
 
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -63,25 +60,6 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
     keyValueStore: () => once('kvs', async () => (await import('../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
   };
-}
-
-/**
- * The AWS profile this run names (--profile, else AWS_PROFILE) when neither shared file
- * (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE) has it:
- * the SDK says only "Could not load credentials from any providers".
- */
-export function missingProfile(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const name = profile ?? env.AWS_PROFILE;
-  if (!name) return undefined;
-  const home = env.HOME ?? homedir();
-  const sections = [env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')].flatMap((file) => {
-    try {
-      return [...readFileSync(file, 'utf8').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]/gm)].map((m) => m[1]);
-    } catch {
-      return [];
-    }
-  });
-  return sections.includes(name) ? undefined : name;
 }
 
 /**

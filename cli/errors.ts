@@ -3,7 +3,7 @@
 // and whose hint names the fix.
 
 import { COMMAND_PERMISSIONS, type Team } from '../stacks/permissions.js';
-import { missingProfile } from './aws.js';
+import { missingProfile } from './aws-profile.js';
 import { again, currentAim } from './next-steps.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70, interrupted: 130 } as const;

@@ -2,7 +2,8 @@
 // a command works on. Ids come from what dev recorded (later: what deploy
 // recorded); flags override; nobody types an ARN.
 
-import { createAwsClients, localRoleCredentials, missingProfile, type AwsClients } from './aws.js';
+import { missingProfile } from './aws-profile.js';
+import { createAwsClients, localRoleCredentials, type AwsClients } from './aws.js';
 import { accessDeniedHint, CliError, profileHint } from './errors.js';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
 import type { RotationProbe } from './ops/rotate.js';
