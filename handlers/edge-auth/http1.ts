@@ -116,7 +116,7 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
         length = Number(value);
       } else if (name === 'transfer-encoding') {
         // a list of codings; a tab in it is read differently by different parsers (llhttp: "chunked\t" is not chunked)
-        if (!TRANSFER_CODINGS.test(value)) throw new Http1Error("the answer's Transfer-Encoding is malformed", 'EPROTO');
+        if (line.includes('\t', colon) || !TRANSFER_CODINGS.test(value)) throw new Http1Error("the answer's Transfer-Encoding is malformed", 'EPROTO');
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       } else if (name === 'connection') {
         const tokens = value
