@@ -5,6 +5,7 @@ import type { DeployInput, PlanSummary } from '../ops/deploy.js';
 import { DEFAULT_STATE_DIR } from '../dev-session.js';
 import { again } from '../next-steps.js';
 import { formatWhen } from '../ui/dates.js';
+import { askYesNo } from './options.js';
 
 interface DeployFlags {
   config: string;
@@ -74,16 +75,10 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       const terraform = findTerraform(ctx.env);
       const where = await deployTarget(flags, config, ctx);
       const emit = await ctx.progress({ json: flags.json });
+      const ask = async (question: string) => Boolean(flags.yes) || askYesNo(ctx, question);
       const confirm = async (plan: PlanSummary) => {
         ctx.log(await planText(plan));
-        if (flags.yes) return true;
-        const ask = await ctx.prompter();
-        return /^y(es)?$/i.test((await ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?', 'y/N')).trim());
-      };
-      const ask = async (question: string) => {
-        if (flags.yes) return true;
-        const prompt = await ctx.prompter();
-        return /^y(es)?$/i.test((await prompt(question, 'y/N')).trim());
+        return ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?');
       };
       const dist = config.distribution;
       const common = { config, terraform, outdir: where.outdir, env: where.env, confirm, ask, autoApprove: Boolean(flags.yes), ...where.deployOptions };

@@ -66,6 +66,11 @@ export async function confirmChange(ctx: CommandContext, yes: boolean | undefine
   if (yes) return;
   if (!ctx.stdinIsTTY()) throw new UsageError(`${change.doing}, and there is no terminal to ask for confirmation`, 'rerun with --yes');
   ctx.log(`${change.doing}.`);
+  if (!(await askYesNo(ctx, change.question))) throw new CliError('cancelled: nothing was changed');
+}
+
+/** One y/N question on the terminal: only "y" or "yes" is a yes. */
+export async function askYesNo(ctx: CommandContext, question: string): Promise<boolean> {
   const ask = await ctx.prompter();
-  if (!/^y(es)?$/i.test((await ask(change.question, 'y/N')).trim())) throw new CliError('cancelled: nothing was changed');
+  return /^y(es)?$/i.test((await ask(question, 'y/N')).trim());
 }

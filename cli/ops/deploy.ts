@@ -112,9 +112,9 @@ async function synthAndInit(input: StackInput, emit: Emit) {
 
 export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResult> {
   const { synth, synthMs, tf } = await synthAndInit(input, emit);
-  await keepTaintedSecret(synth.resources, tf, emit);
   const listed = await tf(['state', 'list', '-no-color']);
   const inState = listed.code === 0 ? new Set(listed.stdout.split('\n').filter(Boolean)) : undefined;
+  await keepTaintedSecret(synth.resources, inState, tf, emit);
   const restoredSecret = await adoptExistingSecret(input, synth.resources, synth.stackDir, inState, emit);
   await adoptOrphanFunctions(input, synth.stackDir, inState, emit);
   const extra = restoredSecret ? { restoredSecret } : {};
@@ -203,8 +203,7 @@ async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: s
   if (run.code === 0) return run;
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0 || !errors.every((d) => d.address && ALREADY_EXISTS.test(`${d.summary} ${d.detail}`))) return run;
-  const { readFile } = await import('node:fs/promises');
-  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const config = await stackConfig(stackDir);
   const ids = errors.map((d) => [d.address!, importId(config.resource ?? {}, d.address!)] as const);
   if (ids.some(([, id]) => id === undefined)) return run;
   for (const [address, id] of ids) {
@@ -222,11 +221,7 @@ async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: s
  */
 async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<void> {
   if (!input.functionExists || !inState) return;
-  const { readFile } = await import('node:fs/promises');
-  const config = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    resource?: Record<string, Record<string, Record<string, unknown>>>;
-    provider?: { aws?: Array<{ alias?: string; region?: string }> };
-  };
+  const config = await stackConfig(stackDir);
   // the region a resource lives in: its provider's ("aws" or "aws.<alias>")
   const regionOf = (provider: unknown) => {
     const alias = typeof provider === 'string' ? provider.split('.')[1] : undefined;
@@ -240,6 +235,7 @@ async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inStat
     if (id && (await input.functionExists(id, regionOf(attrs.provider)))) imports.push({ to: address, id });
   }
   if (imports.length === 0) return;
+  const { readFile } = await import('node:fs/promises');
   const file = join(stackDir, IMPORT_FILE);
   const existing = await readFile(file, 'utf8').then(
     (t) => (JSON.parse(t) as { import: Array<{ to: string; id: string }> }).import,
@@ -249,8 +245,19 @@ async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inStat
   for (const i of imports) emit({ type: 'log', level: 'warn', message: `${i.to} exists but is not in the state (an earlier deploy stopped while creating it): importing ${i.id}` });
 }
 
+/** The synthesized configuration (cdk.tf.json): its resources by type and name, and its providers. */
+interface StackConfig {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  provider?: { aws?: Array<{ alias?: string; region?: string }> };
+}
+
+async function stackConfig(stackDir: string): Promise<StackConfig> {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackConfig;
+}
+
 /** The id `terraform import` takes for a resource of the stack: its name, from the synthesized config. */
-function importId(resources: Record<string, Record<string, Record<string, unknown>>>, address: string): string | undefined {
+function importId(resources: NonNullable<StackConfig['resource']>, address: string): string | undefined {
   const [type = '', name = ''] = address.split('.');
   const attrs = resources[type]?.[name];
   if (!attrs) return undefined;
@@ -291,10 +298,11 @@ function importId(resources: Record<string, Record<string, Record<string, unknow
  * for the recovery window, so the create that follows fails for days. The secret holds nothing
  * a half-finished create could spoil (its value comes later, from the rotation): keep it.
  */
-async function keepTaintedSecret(resources: Array<{ type: string; name: string }>, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<void> {
+async function keepTaintedSecret(resources: Array<{ type: string; name: string }>, inState: Set<string> | undefined, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<void> {
   const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
   if (!resource) return;
   const address = `${resource.type}.${resource.name}`;
+  if (!inState?.has(address)) return; // a tainted resource is listed: only then is the state worth reading
   const shown = await tf(['show', '-json', '-no-color']);
   if (shown.code !== 0) return;
   let state: { values?: { root_module?: { resources?: Array<{ address?: string; tainted?: boolean }> } } };

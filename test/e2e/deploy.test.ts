@@ -143,8 +143,8 @@ describe('deploy', () => {
     // --yes: one apply that plans as it goes
     expect(calls()).toEqual([
       ['init', '-input=false', '-no-color'],
-      ['show', '-json', '-no-color'],
       ['state', 'list', '-no-color'],
+      ['show', '-json', '-no-color'],
       ['apply', '-auto-approve', '-input=false', '-json'],
       ['output', '-json', '-no-color'],
     ]);
