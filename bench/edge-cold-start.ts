@@ -119,8 +119,8 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
   const config = { secretId: 'basicauth/bench', secretRegion: 'us-east-1' };
   const variants = [
     { variant: 'shipped: own SigV4 + own HTTP/1.1 over node:net/tls', entry: HANDLER_ENTRIES['edge-auth'] },
-    { variant: 'aws4fetch (fetch)', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts') },
-    { variant: 'AWS SDK v3 client', entry: join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts') },
+    { variant: 'aws4fetch (fetch)', entry: join(PACKAGE_ROOT, 'bench/handlers/index-fetch.ts') },
+    { variant: 'AWS SDK v3 client', entry: join(PACKAGE_ROOT, 'bench/handlers/index-sdk.ts') },
   ];
   const driver = join(dir, 'driver.mjs');
   await writeFile(driver, DRIVER);

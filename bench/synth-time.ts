@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../cli/config.js';
+import { parseConfig } from '../cli/project/config.js';
 import { PACKAGE_ROOT } from '../stacks/bundle.js';
 import { synthesize } from '../stacks/synth.js';
 import { median, run } from './lib.js';

@@ -4,15 +4,15 @@
 
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
-import { ChecksFailed, EXIT, reportError, type ExitCode } from './errors.js';
-import type { CommandContext } from './context.js';
-import { installInterruptHandler, interruptReport, recordStep } from './interrupt.js';
-import { aimFrom, again, knowCommands } from './next-steps.js';
-import { enterProjectRoot } from './project-root.js';
+import { ChecksFailed, EXIT, reportError, type ExitCode } from './core/errors.js';
+import type { CommandContext } from './core/context.js';
+import { installInterruptHandler, interruptReport, recordStep } from './core/interrupt.js';
+import { aimFrom, again, knowCommands } from './core/next-steps.js';
+import { enterProjectRoot } from './project/root.js';
 import { COMMANDS } from './commands/index.js';
 import { plainRenderer, styleFor } from './ui/plain.js';
 import type { InkProgress } from './ui/ink-progress.js';
-import type { Emit } from './events.js';
+import type { Emit } from './core/events.js';
 
 export interface Io {
   stdout: Writable & { isTTY?: boolean };

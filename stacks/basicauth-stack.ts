@@ -5,11 +5,11 @@ import { relative, resolve } from 'node:path';
 import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { edgeConfigFor, engineOf, rotationEnvironment, secretNameOf, type Config } from '../cli/config.js';
+import { edgeConfigFor, engineOf, rotationEnvironment, secretNameOf, type Config } from '../cli/project/config.js';
 import type { Asset } from './constructs/assets.js';
 import { Distribution } from './constructs/distribution.js';
-import { EdgeCloudFrontFunction } from './constructs/edge-cloudfront-function.js';
-import { EdgeFunction } from './constructs/edge-function.js';
+import { EdgeCloudFrontFunction } from './constructs/cloudfront-function.js';
+import { EdgeFunction } from './constructs/lambda-edge.js';
 import { SecretRotation } from './constructs/secret-rotation.js';
 import { TeamPolicies } from './constructs/team-policies.js';
 

@@ -1,5 +1,5 @@
 // Builds the CloudFront Functions engine's function (runtime cloudfront-js-2.0)
-// from handlers/edge-function with the edge settings baked in. The runtime
+// from handlers/cloudfront-function with the edge settings baked in. The runtime
 // takes one script whose top-level `handler` it calls, at most 10 KB, written
 // in ES 5.1 plus const/let, arrow functions, template literals, ** and
 // async/await: esbuild targets exactly that set, so syntax the runtime lacks
@@ -8,10 +8,10 @@
 
 import { join } from 'node:path';
 import { resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
-import { parseCidrOrUndefined, type Cidr } from '../handlers/edge-auth/cidr.js';
-import { challengeParts } from '../handlers/edge-auth/pages.js';
-import { bypassSource } from '../handlers/edge-auth/path-patterns.js';
-import type { FunctionConfig } from '../handlers/edge-function/types.js';
+import { parseCidrOrUndefined, type Cidr } from '../handlers/shared/cidr.js';
+import { challengeParts } from '../handlers/shared/pages.js';
+import { bypassSource } from '../handlers/shared/path-patterns.js';
+import type { FunctionConfig } from '../handlers/cloudfront-function/types.js';
 import { PACKAGE_ROOT } from './bundle.js';
 
 /** CloudFront's limit on a function's code. */
@@ -50,7 +50,7 @@ export function functionConfigOf(edge: EdgeAuthConfig): FunctionConfig {
 }
 
 /** The function's code for these edge settings (validated like the Lambda@Edge engine's). */
-export async function bundleFunction(edgeConfigInput: unknown, entry = join(PACKAGE_ROOT, 'handlers/edge-function/index.ts')): Promise<FunctionBundle> {
+export async function bundleFunction(edgeConfigInput: unknown, entry = join(PACKAGE_ROOT, 'handlers/cloudfront-function/index.ts')): Promise<FunctionBundle> {
   const edgeConfig = resolveEdgeAuthConfig(edgeConfigInput);
   const { build, transform } = await import('esbuild');
   let result: Awaited<ReturnType<typeof build>>;

@@ -4,7 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
-import { edgeConfigFor, engineOf, type Config } from '../cli/config.js';
+import { edgeConfigFor, engineOf, type Config } from '../cli/project/config.js';
 import { BasicauthStack, STACK_NAME } from './basicauth-stack.js';
 import { bundleHandler, type Bundle } from './bundle.js';
 import { bundleFunction, type FunctionBundle } from './function-bundle.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../core/context.js';
 import { addEdgeOptions, addTargetOptions, confirmChange, type TargetOptions } from './options.js';
 
 interface AttachFlags extends TargetOptions {
@@ -34,10 +34,10 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
     addTargetOptions(command);
     addEdgeOptions(command);
     command.action(async (flags: AttachFlags) => {
-      const [{ resolveTarget, requireEdge }, ops] = await Promise.all([import('../target.js'), import('../ops/attach.js')]);
+      const [{ resolveTarget, requireEdge }, ops] = await Promise.all([import('../project/target.js'), import('../ops/attach.js')]);
       const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
       if (target.engine === 'cloudfront-function') {
-        const { CliError } = await import('../errors.js');
+        const { CliError } = await import('../core/errors.js');
         throw new CliError(`${verb} works with the lambda-edge engine: this site runs a CloudFront function, which its own distribution associates`, {
           hint: 'deploy manages the association for edge.engine "cloudfront-function"; to protect a distribution basicauth did not create, use edge.engine "lambda-edge"',
         });

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { CliError } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { CliError } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 
 interface BuildOptions {
   out: string;
@@ -35,8 +35,8 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')
     .action(async (options: BuildOptions) => {
       // in a project, what deploy would build: its edge settings and its engine (flags still win)
-      const project = existsSync(options.config) ? await (await import('../config.js')).loadConfig(options.config) : undefined;
-      const fromProject = project ? (await import('../config.js')).edgeConfigFor(project) : {};
+      const project = existsSync(options.config) ? await (await import('../project/config.js')).loadConfig(options.config) : undefined;
+      const fromProject = project ? (await import('../project/config.js')).edgeConfigFor(project) : {};
       const engine = options.engine ?? project?.edge.engine;
       const fromFile = options.edgeConfig ? await readEdgeConfig(options.edgeConfig) : {};
       const edgeConfig = {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { CliError, UsageError } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 import type { DeployInput, PlanSummary } from '../ops/deploy.js';
-import { DEFAULT_STATE_DIR } from '../dev-session.js';
-import { again } from '../next-steps.js';
+import { DEFAULT_STATE_DIR } from '../dev/session.js';
+import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 import { askYesNo } from './options.js';
 
@@ -34,7 +34,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
     .option('--out <dir>', 'output directory', 'cdktf.out')
     .option('--json', 'print the result as one JSON document')
     .action(async (flags: { config: string; out: string; json?: boolean }) => {
-      const [{ loadConfig }, { synthesize }] = await Promise.all([import('../config.js'), import('../../stacks/synth.js')]);
+      const [{ loadConfig }, { synthesize }] = await Promise.all([import('../project/config.js'), import('../../stacks/synth.js')]);
       const config = await loadConfig(flags.config);
       const started = performance.now();
       const result = await synthesize(config, flags.out);
@@ -70,7 +70,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (!flags.yes && !ctx.stdinIsTTY()) {
         throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
       }
-      const [{ loadConfig, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+      const [{ loadConfig, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
       const where = await deployTarget(flags, config, ctx);
@@ -181,7 +181,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           ...(dist.mode === 'attach'
             ? {
                 detach: async () => {
-                  const [{ readOutputs }, { detach }] = await Promise.all([import('../outputs.js'), import('../ops/attach.js')]);
+                  const [{ readOutputs }, { detach }] = await Promise.all([import('../project/outputs.js'), import('../ops/attach.js')]);
                   const outputs = await readOutputs(where.deployOptions.outputsFile);
                   if (outputs) await detach(await where.clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, pathPatterns: [] });
                 },
@@ -217,7 +217,7 @@ function secretFate(secret: import('../ops/deploy.js').SecretAfterDestroy): stri
 
 /** `basicauth plan`: the same synthesis and plan as deploy, printed (or one JSON document); nothing changes. */
 async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<void> {
-  const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([import('../config.js'), import('../terraform.js'), import('../ops/deploy.js')]);
+  const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
   const config = await loadConfig(flags.config);
   const terraform = findTerraform(ctx.env);
   const where = await deployTarget(flags, config, ctx);
@@ -231,15 +231,15 @@ async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<voi
 }
 
 /** Where deploy/destroy act: AWS, or the running `basicauth dev` (its endpoints, a state and outputs of its own). */
-async function deployTarget(flags: DeployFlags, config: import('../config.js').Config, ctx: CommandContext) {
-  const [{ createAwsClients }, { pollUntil }, { localRotationProbe }] = await Promise.all([import('../aws.js'), import('../ops/poll.js'), import('../target.js')]);
+async function deployTarget(flags: DeployFlags, config: import('../project/config.js').Config, ctx: CommandContext) {
+  const [{ createAwsClients }, { pollUntil }, { localRotationProbe }] = await Promise.all([import('../aws/clients.js'), import('../ops/poll.js'), import('../project/target.js')]);
   const local = flags.local || flags.stateDir !== undefined;
-  let dev: import('../dev-session.js').DevInfo | undefined;
+  let dev: import('../dev/session.js').DevInfo | undefined;
   let deployOptions: Pick<DeployInput, 'outputsFile' | 'prepare'> = {};
   let outdir = flags.out;
   let env = flags.profile ? { ...ctx.env, AWS_PROFILE: flags.profile } : ctx.env;
   if (local) {
-    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev-session.js'), import('../local-deploy.js')]);
+    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev/session.js'), import('../dev/local-deploy.js')]);
     dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     const paths = localDeployment(dev, config.name);
     const endpoint = dev.endpoint;
@@ -282,13 +282,13 @@ async function deployTarget(flags: DeployFlags, config: import('../config.js').C
     rotationProbe: dev ? (secretId: string) => localRotationProbe(dev, secretId) : undefined,
     deployOptions,
     secretAdoption,
-    siteUrl: async (outputs: import('../outputs.js').DeployOutputs) => {
-      if (dev) return (await import('../local-deploy.js')).localSiteUrl(dev, outputs.distributionId);
+    siteUrl: async (outputs: import('../project/outputs.js').DeployOutputs) => {
+      if (dev) return (await import('../dev/local-deploy.js')).localSiteUrl(dev, outputs.distributionId);
       const alias = config.distribution.mode === 'create' ? config.distribution.aliases[0] : undefined;
       if (alias) return `https://${alias.replace(/^\*\./, 'www.')}/`;
       return outputs.distributionDomainName ? `https://${outputs.distributionDomainName}/` : undefined;
     },
-    waitDeployed: async (distributionId: string, emit: import('../events.js').Emit) => {
+    waitDeployed: async (distributionId: string, emit: import('../core/events.js').Emit) => {
       const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
       const cf = await clients.cloudfront();
       emit({ type: 'step.start', id: 'deployed', title: `wait for CloudFront to deploy ${distributionId}${dev ? '' : ' (usually 3 to 5 minutes)'}` });

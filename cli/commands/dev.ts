@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../context.js';
-import { DEFAULT_STATE_DIR } from '../dev-session.js';
+import type { CommandContext } from '../core/context.js';
+import { DEFAULT_STATE_DIR } from '../dev/session.js';
 import { intIn, originArg, scheduleArg } from './options.js';
 import type { RotationRules } from '../../handlers/shared/schedule.js';
 import type { EdgeRequestLine } from '../local/edge.js';
@@ -62,7 +62,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       const configFile = flags.config ?? (existsSync('basicauth.config.json') ? 'basicauth.config.json' : undefined);
       let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string>; engine: 'lambda-edge' | 'cloudfront-function' } | undefined;
       if (configFile) {
-        const { loadConfig, edgeConfigFor, rotationEnvironment, engineOf } = await import('../config.js');
+        const { loadConfig, edgeConfigFor, rotationEnvironment, engineOf } = await import('../project/config.js');
         const config = await loadConfig(configFile);
         const { secretId: _s, secretRegion: _r, replicaRegions: _p, regionOverrides: _o, ...edge } = edgeConfigFor(config);
         const { BASICAUTH_WEBHOOK_SECRET_ARN: _w, ...env } = rotationEnvironment(config); // no notifications from a laptop

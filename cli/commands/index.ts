@@ -4,7 +4,7 @@
 // output (see main.ts); a command module adds its options and its action.
 
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../core/context.js';
 import { registerAttach } from './attach.js';
 import { registerBuild } from './build.js';
 import { registerSynthAndDeploy } from './deploy.js';

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { CliError, UsageError } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
 import { PRICE_CLASS_REACH, type PriceClass, priceClassFor } from '../../stacks/price-class.js';
 import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 
 interface InitFlags {
   name?: string;
@@ -57,7 +57,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
       }
       const path = resolve(flags.config);
       if (existsSync(path) && !flags.force) throw new CliError(`${flags.config} already exists`, { hint: 'pass --force to overwrite it' });
-      const { parseConfig } = await import('../config.js');
+      const { parseConfig } = await import('../project/config.js');
       const interactive = ctx.stdinIsTTY() && !flags.yes && !flags.json;
       const ask = interactive ? await ctx.prompter() : undefined;
       /**

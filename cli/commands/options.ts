@@ -1,11 +1,11 @@
 // Options shared by every command that talks to AWS or to `basicauth dev`.
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CommandContext } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
-import { DEFAULT_STATE_DIR } from '../dev-session.js';
+import type { CommandContext } from '../core/context.js';
+import { CliError, UsageError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../dev/session.js';
 import { parseRotationSchedule, ScheduleError, type RotationRules } from '../../handlers/shared/schedule.js';
 
-export type { TargetFlags as TargetOptions } from '../target.js';
+export type { TargetFlags as TargetOptions } from '../project/target.js';
 
 /** For commands that also touch the edge: the function and the distribution. */
 export function addEdgeOptions(command: Command): Command {

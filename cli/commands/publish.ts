@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../core/context.js';
 import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
 
 interface PublishFlags extends TargetOptions {
@@ -22,7 +22,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     '\nAfter publish, the function description carries a publish stamp, which the stack tells Terraform to ignore: the\nnext `basicauth deploy` changes no resource, records the version publish made, and never puts an older one back\nin front of users.',
   );
   command.action(async (flags: PublishFlags) => {
-    const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);
+    const [{ resolveTarget, requireEdge }, { publish }, { parseDuration }] = await Promise.all([import('../project/target.js'), import('../ops/publish.js'), import('../ops/verify.js')]);
     const timeoutMs = parseDuration(flags.timeout, '--timeout'); // a usage error before anything is read
     const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
     const edge = requireEdge(target);

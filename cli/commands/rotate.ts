@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { CliError, UsageError } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 import { addTargetOptions, confirmChange, type TargetOptions } from './options.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
 interface RotateFlags extends TargetOptions {
@@ -41,7 +41,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
     if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
     const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError, describeRotationRules }] = await Promise.all([
-      import('../target.js'),
+      import('../project/target.js'),
       import('../ops/rotate.js'),
       import('../ops/verify.js'),
       import('../../handlers/shared/schedule.js'),
@@ -73,7 +73,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       // The config that deploys the secret owns its schedule: check the new one against its window, set it, write it there.
       let window: string | undefined;
       if (target.configFile) {
-        const [{ loadConfig }, { checkRotationRules, ScheduleError }] = await Promise.all([import('../config.js'), import('../../handlers/shared/schedule.js')]);
+        const [{ loadConfig }, { checkRotationRules, ScheduleError }] = await Promise.all([import('../project/config.js'), import('../../handlers/shared/schedule.js')]);
         window = (await loadConfig(target.configFile)).rotation.window;
         try {
           checkRotationRules({ ...rules, Duration: window });
@@ -113,7 +113,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     // The CloudFront Functions engine: the password works at the edge once the store holds its digests.
     let store: { waitedMs: number } | undefined;
     if (result.status === 'rotated' && result.versionId && target.engine === 'cloudfront-function' && target.keyValueStoreArn) {
-      const [{ waitForStore }, { step }] = await Promise.all([import('../ops/function-engine.js'), import('../events.js')]);
+      const [{ waitForStore }, { step }] = await Promise.all([import('../ops/function-engine.js'), import('../core/events.js')]);
       const emit = await ctx.progress({ json: flags.json });
       const clients = { sm, kvs: await target.clients.keyValueStore() };
       const storeTarget = { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds };

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../core/context.js';
 import { addTargetOptions, type TargetOptions } from './options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from '../ui/credentials.js';
 
@@ -25,7 +25,11 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   command.addHelpText('after', '\nExamples:\n  $ basicauth show-creds --local\n  $ curl -u "$(basicauth show-creds --local --format curl)" http://127.0.0.1:8080/');
   command.action(async (flags: ShowCredsFlags) => {
-    const [{ resolveTarget }, { readCredentials }, { formatCredentials, pickedUserNote }] = await Promise.all([import('../target.js'), import('../ops/show-creds.js'), import('../ui/credentials.js')]);
+    const [{ resolveTarget }, { readCredentials }, { formatCredentials, pickedUserNote }] = await Promise.all([
+      import('../project/target.js'),
+      import('../ops/show-creds.js'),
+      import('../ui/credentials.js'),
+    ]);
     const target = await resolveTarget(flags, ctx.env);
     if (flags.site) target.siteUrl = flags.site;
     const credentials = await readCredentials(target, { ...(flags.previous ? { previous: true } : {}), ...(flags.user ? { user: flags.user } : {}) });

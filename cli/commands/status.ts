@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ChecksFailed } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { ChecksFailed } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
 
 export function registerStatus(program: Command, ctx: CommandContext): void {
@@ -11,7 +11,7 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   addEdgeOptions(command);
   command.action(async (flags: TargetOptions & { json?: boolean }) => {
-    const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../target.js'), import('../ops/status.js'), import('../ui/status.js')]);
+    const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../project/target.js'), import('../ops/status.js'), import('../ui/status.js')]);
     const target = await resolveTarget(flags, ctx.env);
     const { clients } = target;
     const status = await readStatus(

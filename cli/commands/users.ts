@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../core/context.js';
 import { addTargetOptions, intIn, type TargetOptions } from './options.js';
-import { UsageError } from '../errors.js';
-import { step, type Emit } from '../events.js';
-import { again } from '../next-steps.js';
+import { UsageError } from '../core/errors.js';
+import { step, type Emit } from '../core/events.js';
+import { again } from '../core/next-steps.js';
 
 interface UsersFlags extends TargetOptions {
   json?: boolean;
@@ -12,7 +12,7 @@ interface UsersFlags extends TargetOptions {
 
 export function registerUsers(program: Command, ctx: CommandContext): void {
   const users = program.command('users').description('per-person credentials: add, remove and list users of the secret');
-  const load = () => Promise.all([import('../target.js'), import('../ops/users.js')]);
+  const load = () => Promise.all([import('../project/target.js'), import('../ops/users.js')]);
   /** The CloudFront Functions engine reads digests, not the secret: a users change is published at once. */
   const publish = async (target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>) => {
     if (target.engine !== 'cloudfront-function' || !target.keyValueStoreArn) return undefined;

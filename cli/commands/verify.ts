@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ChecksFailed } from '../errors.js';
-import type { CommandContext } from '../context.js';
+import { ChecksFailed } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
 import type { VerifyFlags } from '../ops/verify-run.js';
 import { addTargetOptions } from './options.js';
 

@@ -5,9 +5,9 @@
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 import { unqualified, updateDistributionConfig } from './distribution.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 
 export interface AttachInput {
   distributionId: string;

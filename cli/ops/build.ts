@@ -2,8 +2,8 @@
 
 import { resolve } from 'node:path';
 import { EdgeConfigError } from '../../handlers/edge-auth/config.js';
-import { CliError } from '../errors.js';
-import type { Emit } from '../events.js';
+import { CliError } from '../core/errors.js';
+import type { Emit } from '../core/events.js';
 import type { HandlerName, WrittenBundle } from '../../stacks/bundle.js';
 
 export interface BuildInput {

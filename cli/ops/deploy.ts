@@ -5,12 +5,12 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { CliError, EXIT } from '../errors.js';
-import { step, type Emit } from '../events.js';
-import type { Config } from '../config.js';
-import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../outputs.js';
-import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../terraform.js';
-import { again } from '../next-steps.js';
+import { CliError, EXIT } from '../core/errors.js';
+import { step, type Emit } from '../core/events.js';
+import type { Config } from '../project/config.js';
+import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../project/outputs.js';
+import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../project/terraform.js';
+import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 import { planChanges, type ResourceChange } from './plan.js';
 
@@ -330,7 +330,7 @@ async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: 
   if (!resource || !input.findSecret) return undefined;
   const address = `${resource.type}.${resource.name}`;
   if (inState?.has(address)) return undefined;
-  const { secretNameOf } = await import('../config.js');
+  const { secretNameOf } = await import('../project/config.js');
   const name = secretNameOf(input.config);
   const existing = await input.findSecret(name);
   if (!existing) return undefined;
@@ -397,7 +397,7 @@ export interface DestroyResult {
 
 /** Asks Secrets Manager what became of the stack's secret (a guess from the config where it cannot be asked). */
 async function secretAfterDestroy(input: DestroyInput): Promise<SecretAfterDestroy | undefined> {
-  const { secretNameOf } = await import('../config.js');
+  const { secretNameOf } = await import('../project/config.js');
   const name = secretNameOf(input.config);
   if (!input.findSecret) {
     const days = input.config.secret.recoveryWindowDays;

@@ -5,9 +5,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
-import { CliError } from '../errors.js';
-import { step, type Emit } from '../events.js';
-import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../dev-session.js';
+import { CliError } from '../core/errors.js';
+import { step, type Emit } from '../core/events.js';
+import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../dev/session.js';
 import type { EdgeRequestLine } from '../local/edge.js';
 import type { EdgeSite } from '../local/edges.js';
 

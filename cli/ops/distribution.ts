@@ -4,7 +4,7 @@
 
 import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 
 /** Edits the config in place; returns false when nothing needed to change. */
 export type ConfigEdit = (config: DistributionConfig) => boolean;

@@ -6,11 +6,11 @@
 import type { CloudFrontClient, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CliError } from '../errors.js';
-import { step, type Emit } from '../events.js';
+import { CliError } from '../core/errors.js';
+import { step, type Emit } from '../core/events.js';
 import type { Problem } from './status.js';
 import { pollUntil } from './poll.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 
 export interface StoreTarget {
   secretId: string;

@@ -2,7 +2,7 @@
 // until the answer says done or the deadline passes, with a progress line
 // every `reportEveryMs` so a long wait is never silent.
 
-import type { Emit } from '../events.js';
+import type { Emit } from '../core/events.js';
 
 export interface PollOptions<T> {
   /** what is being waited for, for progress lines ("distribution E123 to deploy") */

@@ -4,11 +4,11 @@
 
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { CliError } from '../errors.js';
-import type { Emit } from '../events.js';
+import { CliError } from '../core/errors.js';
+import type { Emit } from '../core/events.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from './distribution.js';
 import { pollUntil } from './poll.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 
 export interface PublishInput {
   functionName: string;

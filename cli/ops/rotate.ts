@@ -3,13 +3,13 @@
 
 import { randomUUID } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 import { pollUntil } from './poll.js';
-import type { Emit } from '../events.js';
+import type { Emit } from '../core/events.js';
 import { unfinishedPending } from './stages.js';
-import { explainAwsError } from '../target.js';
-import { noteIfInterrupted } from '../interrupt.js';
-import { again } from '../next-steps.js';
+import { explainAwsError } from '../project/target.js';
+import { noteIfInterrupted } from '../core/interrupt.js';
+import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
 export interface RotationProbe {

@@ -2,9 +2,9 @@
 // This operation and the show-creds command are the only code that prints a password.
 
 import { parseSecretValue, SecretValueError } from '../../handlers/shared/secret-value.js';
-import { CliError } from '../errors.js';
-import { explainAwsError, type Target } from '../target.js';
-import { again } from '../next-steps.js';
+import { CliError } from '../core/errors.js';
+import { explainAwsError, type Target } from '../project/target.js';
+import { again } from '../core/next-steps.js';
 
 export interface Credentials {
   site: string | undefined;

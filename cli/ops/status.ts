@@ -4,13 +4,13 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeRotationRules } from '../../handlers/shared/schedule.js';
-import { CliError } from '../errors.js';
-import type { StatusReads } from '../status-reads.js';
-import { explainAwsError } from '../target.js';
+import { CliError } from '../core/errors.js';
+import type { StatusReads } from '../aws/status-reads.js';
+import { explainAwsError } from '../project/target.js';
 import { allBehaviors, protectionGaps } from './attach.js';
 import { versionsInUse } from './distribution.js';
 import type { RotationProbe } from './rotate.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
 export interface StatusInput {

@@ -5,10 +5,10 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PASSWORD_SET_AT, parseSecretValue, type SecretValue } from '../../handlers/shared/secret-value.js';
 import { usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 import { unfinishedPending } from './stages.js';
-import { explainAwsError } from '../target.js';
-import { again } from '../next-steps.js';
+import { explainAwsError } from '../project/target.js';
+import { again } from '../core/next-steps.js';
 
 export interface UserAge {
   username: string;

@@ -2,9 +2,9 @@
 // Reads the target's credentials where none are given, runs the checks, prints the table.
 
 import { writeFile } from 'node:fs/promises';
-import { CliError, UsageError } from '../errors.js';
-import type { CommandContext } from '../context.js';
-import type { Target } from '../target.js';
+import { CliError, UsageError } from '../core/errors.js';
+import type { CommandContext } from '../core/context.js';
+import type { Target } from '../project/target.js';
 
 export interface VerifyFlags {
   user?: string;
@@ -29,7 +29,7 @@ export interface VerifyFlags {
 export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx: CommandContext, options: { quiet: boolean; target?: Target }) {
   const [{ verifySite, junitXml, parseDuration, statusMatcher }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
     import('./verify.js'),
-    import('../target.js'),
+    import('../project/target.js'),
     import('./show-creds.js'),
     import('../ui/verify-table.js'),
   ]);

@@ -1,9 +1,9 @@
 // `verify <url>`: the smoke test a CI pipeline runs against a protected site.
 
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../errors.js';
-import type { Emit } from '../events.js';
-import { escapeXml as xml } from '../xml.js';
+import { UsageError } from '../core/errors.js';
+import type { Emit } from '../core/events.js';
+import { escapeXml as xml } from '../core/xml.js';
 
 export interface UserPass {
   username: string;

@@ -1,7 +1,7 @@
 // Copies text to the system clipboard with whichever tool this machine has.
 
 import { spawn } from 'node:child_process';
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 
 const TOOLS: Array<{ command: string; args: string[]; when: () => boolean }> = [
   { command: 'pbcopy', args: [], when: () => process.platform === 'darwin' },

@@ -1,10 +1,10 @@
 // The output formats of `basicauth show-creds`.
 
-import { CliError } from '../errors.js';
+import { CliError } from '../core/errors.js';
 import { formatWhen } from './dates.js';
 import { shellQuote } from './shell.js';
 import type { Credentials } from '../ops/show-creds.js';
-import { again } from '../next-steps.js';
+import { again } from '../core/next-steps.js';
 
 export const CREDENTIAL_FORMATS = ['text', 'json', 'env', 'curl', 'netrc', 'url'] as const;
 export type CredentialFormat = (typeof CREDENTIAL_FORMATS)[number];

@@ -4,7 +4,7 @@
 
 import { Box, render, Static, Text } from 'ink';
 import { useEffect, useState } from 'react';
-import type { Emit, OpEvent } from '../events.js';
+import type { Emit, OpEvent } from '../core/events.js';
 import { formatDuration } from './plain.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

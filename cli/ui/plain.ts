@@ -3,7 +3,7 @@
 // without NO_COLOR (https://no-color.org: set and not empty) or --no-color.
 
 import type { Writable } from 'node:stream';
-import type { Emit } from '../events.js';
+import type { Emit } from '../core/events.js';
 
 export interface Style {
   dim(text: string): string;

@@ -2,9 +2,9 @@
 // so the bundler validates this at build time and bakes the resolved object
 // into the bundle through esbuild `define` (see stacks/bundle.ts).
 
-import { parseCidrOrUndefined } from './cidr.js';
-import type { CorsConfig } from './cors.js';
-import { DEFAULT_ACCESS_HINT } from './pages.js';
+import { parseCidrOrUndefined } from '../shared/cidr.js';
+import type { CorsConfig } from '../shared/cors.js';
+import { DEFAULT_ACCESS_HINT } from '../shared/pages.js';
 import { PATH_PATTERN, REGION_PATTERN } from '../shared/patterns.js';
 
 export interface EdgeAuthConfig {

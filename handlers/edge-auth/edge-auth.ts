@@ -2,13 +2,13 @@
 // `createEdgeAuth` is built once per container (module scope in index.ts) and
 // its `handle` runs per request.
 
-import { parseAuthorization } from './basic-auth.js';
-import { compileAllowlist } from './cidr.js';
+import { parseAuthorization } from '../shared/basic-auth.js';
+import { compileAllowlist } from '../shared/cidr.js';
 import { headerValues, unavailable, type CloudFrontRequest, type CloudFrontRequestEvent, type CloudFrontRequestResult, type CloudFrontResultResponse } from './cloudfront.js';
 import type { EdgeAuthConfig } from './config.js';
-import { compileBypass } from './path-patterns.js';
-import { challengeResponder } from './pages.js';
-import { answerPreflight, isPreflight } from './cors.js';
+import { compileBypass } from '../shared/path-patterns.js';
+import { challengeResponder } from '../shared/pages.js';
+import { answerPreflight, isPreflight } from '../shared/cors.js';
 import { credentialDigest } from './credential-matcher.js';
 import { accepts, describeError, SecretCache, type CacheEvent, type SecretSource } from './secret-cache.js';
 

@@ -9,7 +9,7 @@
 // version's. One key `basicauth:meta` names the version the store was
 // published from: what `status` compares with AWSCURRENT and `rotate --now`
 // waits for. Shared by the rotation function, the CLI and the tests; the
-// function itself (handlers/edge-function) reads the same layout.
+// function itself (handlers/cloudfront-function) reads the same layout.
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { META_KEY, USER_KEY_PREFIX } from './kvs-layout.js';

@@ -1,5 +1,5 @@
 // The shapes of the values a config, a flag or a prompt may hold, one place for
-// all of them: the config schema (cli/config.ts), the edge settings baked into
+// all of them: the config schema (cli/project/config.ts), the edge settings baked into
 // the bundle (handlers/edge-auth/config.ts) and `init`'s questions.
 
 /** An AWS region such as eu-west-1 or us-gov-west-1. */

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { Fn, type TerraformProvider } from 'cdktf';
 import { CloudfrontDistribution, type CloudfrontDistributionOrderedCacheBehavior } from '@cdktf/provider-aws/lib/cloudfront-distribution/index.js';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control/index.js';
-import type { Config } from '../../cli/config.js';
+import type { Config } from '../../cli/project/config.js';
 import { priceClassFor } from '../price-class.js';
 
 // AWS managed policies (ids are global constants).

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { consumeLine, type TerraformRun } from '../../cli/terraform.js';
-import type { OpEvent } from '../../cli/events.js';
+import { consumeLine, type TerraformRun } from '../../cli/project/terraform.js';
+import type { OpEvent } from '../../cli/core/events.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const FAKE = fileURLToPath(new URL('../fixtures/terraform/fake-terraform.mjs', import.meta.url));

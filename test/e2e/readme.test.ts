@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_STATE_DIR } from '../../cli/dev-session.js';
+import { DEFAULT_STATE_DIR } from '../../cli/dev/session.js';
 import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { BIN } from '../helpers/run-cli.js';

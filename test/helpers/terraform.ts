@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTerraform, type TerraformBinary } from '../../cli/terraform.js';
+import { findTerraform, type TerraformBinary } from '../../cli/project/terraform.js';
 
 export const MIRROR = process.env.BASICAUTH_TF_MIRROR ?? '/opt/tf-plugins';
 

@@ -96,8 +96,8 @@ describe('handler bundles', () => {
 
 describe.each([
   ['aws4 + node:https', HANDLER_ENTRIES['edge-auth']],
-  ['aws4fetch', join(PACKAGE_ROOT, 'handlers/edge-auth/index-fetch.ts')],
-  ['AWS SDK v3', join(PACKAGE_ROOT, 'handlers/edge-auth/index-sdk.ts')],
+  ['aws4fetch', join(PACKAGE_ROOT, 'bench/handlers/index-fetch.ts')],
+  ['AWS SDK v3', join(PACKAGE_ROOT, 'bench/handlers/index-sdk.ts')],
 ])('the edge bundle on %s', (_name, entry) => {
   it('answers 401 without and 200 with the credential, reading the secret over the wire', async () => {
     const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1' } });

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type ConfigInput } from '../../cli/config.js';
+import { parseConfig, type ConfigInput } from '../../cli/project/config.js';
 import { synthesize } from '../../stacks/synth.js';
 import { bundleHandler, type Bundle } from '../../stacks/bundle.js';
 
@@ -24,7 +24,7 @@ const base: ConfigInput = { name: 'staging', region: 'eu-west-1', distribution: 
 let n = 0;
 async function synth(patch: Partial<ConfigInput> = {}): Promise<{ json: Json; text: string }> {
   const config = parseConfig({ ...base, ...patch });
-  const { edgeConfigFor } = await import('../../cli/config.js');
+  const { edgeConfigFor } = await import('../../cli/project/config.js');
   const edgeAuth = await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) });
   const result = await synthesize(config, join(dir, `out-${++n}`), { edgeAuth, rotate });
   const text = readFileSync(result.file, 'utf8');

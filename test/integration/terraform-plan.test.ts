@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type ConfigInput } from '../../cli/config.js';
-import { silent } from '../../cli/events.js';
-import { runTerraform } from '../../cli/terraform.js';
+import { parseConfig, type ConfigInput } from '../../cli/project/config.js';
+import { silent } from '../../cli/core/events.js';
+import { runTerraform } from '../../cli/project/terraform.js';
 import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
 import { synthesize } from '../../stacks/synth.js';
 

@@ -5,7 +5,7 @@ import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, Rota
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, removeUser } from '../../cli/ops/users.js';
 import { readStatus } from '../../cli/ops/status.js';
-import { sdkStatusReads } from '../../cli/status-reads.js';
+import { sdkStatusReads } from '../../cli/aws/status-reads.js';
 import { putRotationFunction, startTestCloud, type TestCloud } from '../helpers/local-cloud.js';
 
 let t: TestCloud;

@@ -18,7 +18,7 @@ import { distributionConfigXml } from '../../../cli/local/services/cloudfront/co
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from '../../../cli/ops/distribution.js';
 import { attach } from '../../../cli/ops/attach.js';
 import { waitVersionActive } from '../../../cli/ops/publish.js';
-import { CliError } from '../../../cli/errors.js';
+import { CliError } from '../../../cli/core/errors.js';
 import { startTestCloud, testBundle, until, type TestCloud } from '../../helpers/local-cloud.js';
 
 let t: TestCloud;

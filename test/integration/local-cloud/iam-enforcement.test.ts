@@ -3,8 +3,8 @@
 // codes and words; the account's own credentials stay an administrator.
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRoleCredentials } from '../../../cli/aws.js';
-import { CliError } from '../../../cli/errors.js';
+import { localRoleCredentials } from '../../../cli/aws/clients.js';
+import { CliError } from '../../../cli/core/errors.js';
 import { LOCAL_SIGNING } from '../../../cli/local/credentials.js';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
 

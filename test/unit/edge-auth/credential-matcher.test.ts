@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { CredentialMatcher, credentialDigest, randomBytes } from '../../../handlers/edge-auth/credential-matcher.js';
-import { MAX_AUTHORIZATION_LENGTH } from '../../../handlers/edge-auth/basic-auth.js';
+import { MAX_AUTHORIZATION_LENGTH } from '../../../handlers/shared/basic-auth.js';
 
 describe('credential digests', () => {
   it('are 32 bytes, the same for the same credential as text or bytes, and differ otherwise', () => {

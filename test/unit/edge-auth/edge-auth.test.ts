@@ -5,7 +5,7 @@ import type { CloudFrontRequest, CloudFrontResultResponse } from '../../../handl
 import type { Deadline } from '../../../handlers/edge-auth/deadline.js';
 import { basic, viewerRequest, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
-import { DEFAULT_ACCESS_HINT } from '../../../handlers/edge-auth/pages.js';
+import { DEFAULT_ACCESS_HINT } from '../../../handlers/shared/pages.js';
 
 const SECOND = 1000;
 

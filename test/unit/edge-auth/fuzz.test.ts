@@ -2,7 +2,7 @@
 // 401 (or 200 for the one right credential) and never throws.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAuthorization } from '../../../handlers/edge-auth/basic-auth.js';
+import { parseAuthorization } from '../../../handlers/shared/basic-auth.js';
 import { resolveEdgeAuthConfig } from '../../../handlers/edge-auth/config.js';
 import { createEdgeAuth } from '../../../handlers/edge-auth/edge-auth.js';
 import type { CloudFrontResultResponse } from '../../../handlers/edge-auth/cloudfront.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { OpEvent } from '../../../cli/events.js';
+import type { OpEvent } from '../../../cli/core/events.js';
 import { Progress } from '../../../cli/ui/ink-progress.js';
 import { plainRenderer } from '../../../cli/ui/plain.js';
 

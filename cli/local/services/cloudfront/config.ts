@@ -3,7 +3,7 @@
 // filled in, Quantity checked against Items), written back in CloudFront's
 // element order, and read for what the local edge routes by.
 
-import { pathPatternSource } from '../../../../handlers/edge-auth/path-patterns.js';
+import { pathPatternSource } from '../../../../handlers/shared/path-patterns.js';
 import { escapeXml, xmlElements, XMLParser } from '../../xml.js';
 
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';

@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../handlers/edge-auth/config.js';
-import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../handlers/rotate/settings.js';
-import { checkRotationRules, ScheduleError } from '../handlers/shared/schedule.js';
-import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../handlers/shared/patterns.js';
-import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../handlers/shared/usernames.js';
-import { CliError } from './errors.js';
+import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../../handlers/rotate/settings.js';
+import { checkRotationRules, ScheduleError } from '../../handlers/shared/schedule.js';
+import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
+import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
+import { CliError } from '../core/errors.js';
 
 export const CONFIG_FILE = 'basicauth.config.json';
 export const EDGE_ENGINES = ['lambda-edge', 'cloudfront-function'] as const;

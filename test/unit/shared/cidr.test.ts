@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileAllowlist, parseCidrOrUndefined, parseIp } from '../../../handlers/edge-auth/cidr.js';
+import { compileAllowlist, parseCidrOrUndefined, parseIp } from '../../../handlers/shared/cidr.js';
 
 describe('parseIp', () => {
   it('reads IPv4 into the IPv4-mapped range', () => {

@@ -4,7 +4,7 @@
 
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError } from './errors.js';
+import { CliError } from '../core/errors.js';
 
 export const DEFAULT_STATE_DIR = '.basicauth/local';
 
@@ -71,7 +71,7 @@ export async function requireDev(stateDir = DEFAULT_STATE_DIR): Promise<DevInfo>
     });
   }
   try {
-    const { localRequest } = await import('./local/light-http.js');
+    const { localRequest } = await import('../local/light-http.js');
     const res = await localRequest(`${info.endpoint}/_local/health`);
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configJsonSchema, edgeConfigFor, parseConfig, rotationEnvironment, secretNameOf } from '../../cli/config.js';
+import { configJsonSchema, edgeConfigFor, parseConfig, rotationEnvironment, secretNameOf } from '../../../cli/project/config.js';
 
 const minimal = { name: 'staging', region: 'eu-west-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } };
 const withField = (patch: Record<string, unknown>) => ({ ...minimal, ...patch });
@@ -101,7 +101,7 @@ describe('config', () => {
   });
 
   it('ships a JSON Schema that matches the zod schema (npm run schema regenerates it)', () => {
-    const shipped = JSON.parse(readFileSync(new URL('../../cli/config.schema.json', import.meta.url), 'utf8'));
+    const shipped = JSON.parse(readFileSync(new URL('../../../cli/config.schema.json', import.meta.url), 'utf8'));
     expect(shipped).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
   });
 });

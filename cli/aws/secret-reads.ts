@@ -64,7 +64,7 @@ export interface LightTarget {
 
 /** One Secrets Manager JSON 1.1 call against the local cloud; AWS's errors come back shaped as the SDK shapes them. */
 export async function lightJsonCall(options: LightTarget, operation: 'GetSecretValue' | 'DescribeSecret' | 'ListSecretVersionIds', payload: Record<string, string>): Promise<Record<string, unknown>> {
-  const [{ signJsonPost }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
+  const [{ signJsonPost }, { localRequest }] = await Promise.all([import('../../handlers/shared/sigv4.js'), import('../local/light-http.js')]);
   const url = new URL(options.endpoint);
   const body = JSON.stringify(payload);
   const headers = signJsonPost({ url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body }, options.credentials);

@@ -2,7 +2,7 @@
 // environment, the terminal. Commands depend on this, not on main.ts.
 
 import type { Emit } from './events.js';
-import type { Style } from './ui/plain.js';
+import type { Style } from '../ui/plain.js';
 
 /** What every command gets: where data and progress go. */
 export interface CommandContext {

@@ -5,9 +5,9 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from './config.js';
-import type { DevInfo } from './dev-session.js';
-import { LOCAL_CREDENTIALS } from './local/credentials.js';
+import type { Config } from '../project/config.js';
+import type { DevInfo } from './session.js';
+import { LOCAL_CREDENTIALS } from '../local/credentials.js';
 
 export const OVERRIDE_FILE = 'zz_basicauth_local_override.tf.json';
 
@@ -50,7 +50,7 @@ export function localTerraformEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** The loopback URL the local edge serves a distribution on. */
 export async function localSiteUrl(dev: Pick<DevInfo, 'endpoint'>, distributionId: string): Promise<string | undefined> {
-  const { localJson } = await import('./local/light-http.js');
+  const { localJson } = await import('../local/light-http.js');
   const sites = await localJson<Array<{ distributionId: string; url: string }>>(`${dev.endpoint}/_local/sites`);
   return sites?.find((s) => s.distributionId === distributionId)?.url;
 }

@@ -55,7 +55,7 @@ export function sdkStatusReads(clients: { sm: () => Promise<SecretsManagerClient
       return { arn: fn.FunctionArn ?? functionName, name: fn.FunctionName ?? functionName };
     },
     async functionVersions(functionName) {
-      const [{ publishedVersions }, lambda] = await Promise.all([import('./ops/distribution.js'), clients.lambda()]);
+      const [{ publishedVersions }, lambda] = await Promise.all([import('../ops/distribution.js'), clients.lambda()]);
       return publishedVersions(lambda, functionName);
     },
     async distribution(id) {
@@ -71,7 +71,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 export function lightStatusReads(target: LightTarget): StatusReads {
   async function rest(service: 'lambda' | 'cloudfront', path: string, region: string): Promise<string> {
-    const [{ signGet }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
+    const [{ signGet }, { localRequest }] = await Promise.all([import('../../handlers/shared/sigv4.js'), import('../local/light-http.js')]);
     const url = new URL(path, target.endpoint);
     const answer = await localRequest(url.href, { headers: signGet({ url, region, service }, target.credentials), timeoutMs: 10_000 });
     if (answer.status >= 200 && answer.status < 300) return answer.body;
@@ -130,7 +130,7 @@ export function lightStatusReads(target: LightTarget): StatusReads {
       return out.sort((a, b) => Number(a.version) - Number(b.version));
     },
     async distribution(id) {
-      const [xml, { parseXml, itemsOf }] = await Promise.all([rest('cloudfront', `/2020-05-31/distribution/${encodeURIComponent(id)}`, 'us-east-1'), import('./local/services/cloudfront/config.js')]);
+      const [xml, { parseXml, itemsOf }] = await Promise.all([rest('cloudfront', `/2020-05-31/distribution/${encodeURIComponent(id)}`, 'us-east-1'), import('../local/services/cloudfront/config.js')]);
       const d = (parseXml(xml).Distribution ?? {}) as Record<string, unknown>;
       const config = (d.DistributionConfig ?? {}) as Record<string, unknown>;
       // what status reads of a config, in the SDK's shape: the behaviors and their associations

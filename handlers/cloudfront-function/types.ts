@@ -1,8 +1,8 @@
 // The CloudFront Functions event and result shapes (viewer-request), and the
 // configuration the build bakes into the function.
 
-import type { Cidr } from '../edge-auth/cidr.js';
-import type { CorsConfig } from '../edge-auth/cors.js';
+import type { Cidr } from '../shared/cidr.js';
+import type { CorsConfig } from '../shared/cors.js';
 
 export interface FunctionHeader {
   value: string;

@@ -3,10 +3,10 @@
 // bench/edge-cold-start.ts) and exercised by the same tests.
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { EdgeAuthConfig } from './config.js';
-import { regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
-import type { SecretSource } from './secret-cache.js';
-import { abortSignalOf } from './deadline.js';
+import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import { regionalSource, secretsManagerEndpoint, type Env } from '../../handlers/edge-auth/secrets-endpoint.js';
+import type { SecretSource } from '../../handlers/edge-auth/secret-cache.js';
+import { abortSignalOf } from '../../handlers/edge-auth/deadline.js';
 
 /** Reads versions only: with a grace period, it runs from the current version's creation. */
 export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {

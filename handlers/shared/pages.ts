@@ -5,8 +5,8 @@
 // is already public in WWW-Authenticate. Clients that do not ask for HTML
 // (curl, scripts) get one line of text. Built once per container, when first needed.
 
-import type { CloudFrontHeaders, CloudFrontResultResponse } from './cloudfront.js';
-import { headerValues } from './cloudfront.js';
+import type { CloudFrontHeaders, CloudFrontResultResponse } from '../edge-auth/cloudfront.js';
+import { headerValues } from '../edge-auth/cloudfront.js';
 
 export const DEFAULT_ACCESS_HINT = 'Ask your team for the username and password. Anyone allowed to read the secret can print them with `basicauth show-creds`.';
 

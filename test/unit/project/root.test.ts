@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { absolutePathOptions, findProjectRoot } from '../../cli/project-root.js';
+import { absolutePathOptions, findProjectRoot } from '../../../cli/project/root.js';
 
 describe('the project root', () => {
   it('is the nearest directory up with basicauth.config.json or .basicauth/, not past a repository', () => {

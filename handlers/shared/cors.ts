@@ -9,7 +9,7 @@
 // CloudFront Functions' header objects (whose runtime lacks Array#includes
 // and object spread, hence indexOf and push).
 
-import { headerValues, type CloudFrontHeaders, type CloudFrontResultResponse } from './cloudfront.js';
+import { headerValues, type CloudFrontHeaders, type CloudFrontResultResponse } from '../edge-auth/cloudfront.js';
 
 export interface CorsConfig {
   /** exact origins such as https://app.example.com, or "*" */

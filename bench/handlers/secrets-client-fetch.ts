@@ -3,10 +3,10 @@
 // client costs. Kept as a measured alternative (bench/edge-cold-start.ts).
 
 import { AwsClient } from 'aws4fetch';
-import type { EdgeAuthConfig } from './config.js';
-import { credentialsFrom, parseGetSecretValue, regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
-import type { SecretSource } from './secret-cache.js';
-import { abortSignalOf } from './deadline.js';
+import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import { credentialsFrom, parseGetSecretValue, regionalSource, secretsManagerEndpoint, type Env } from '../../handlers/edge-auth/secrets-endpoint.js';
+import type { SecretSource } from '../../handlers/edge-auth/secret-cache.js';
+import { abortSignalOf } from '../../handlers/edge-auth/deadline.js';
 
 /** Reads versions only: with a grace period, it runs from the current version's creation. */
 export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {

@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { CliError } from './errors.js';
-import type { Emit } from './events.js';
-import { whileRunning } from './interrupt.js';
-import { shellArg } from './ui/shell.js';
+import { CliError } from '../core/errors.js';
+import type { Emit } from '../core/events.js';
+import { whileRunning } from '../core/interrupt.js';
+import { shellArg } from '../ui/shell.js';
 
 export interface TerraformBinary {
   path: string;

@@ -14,10 +14,10 @@
 import cf from 'cloudfront';
 // biome-ignore lint/style/useNodejsImportProtocol: the CloudFront Functions runtime's own module, not Node's
 import crypto from 'crypto';
-import { BASIC, MAX_AUTHORIZATION_LENGTH } from '../edge-auth/basic-auth.js';
-import { allowlistOf } from '../edge-auth/cidr.js';
-import { isPreflightRequest, preflight, type HeaderReader } from '../edge-auth/cors.js';
-import { bypassOf } from '../edge-auth/path-patterns.js';
+import { BASIC, MAX_AUTHORIZATION_LENGTH } from '../shared/basic-auth.js';
+import { allowlistOf } from '../shared/cidr.js';
+import { isPreflightRequest, preflight, type HeaderReader } from '../shared/cors.js';
+import { bypassOf } from '../shared/path-patterns.js';
 import { META_KEY, USER_KEY_PREFIX } from '../shared/kvs-layout.js';
 import type { FunctionConfig, FunctionEvent, FunctionHeaders, FunctionRequest, FunctionResponse } from './types.js';
 

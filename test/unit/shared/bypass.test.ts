@@ -6,7 +6,7 @@
 // traversal variants, plus the review's concrete examples.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileBypass, isCanonicalPath, pathPatternSource } from '../../../handlers/edge-auth/path-patterns.js';
+import { compileBypass, isCanonicalPath, pathPatternSource } from '../../../handlers/shared/path-patterns.js';
 import { removeDotSegments } from '../../../cli/local/uri.js';
 
 const PATTERNS = ['/public/*', '/healthz', '/.well-known/*', '/img/????.png', '/api/v1/status', '/*.css'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from '../../../handlers/edge-auth/basic-auth.js';
+import { MAX_AUTHORIZATION_LENGTH, parseAuthorization } from '../../../handlers/shared/basic-auth.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const decoded = (value: string) => {

@@ -2,13 +2,13 @@
 // a command works on. Ids come from what dev recorded (later: what deploy
 // recorded); flags override; nobody types an ARN.
 
-import { missingProfile } from './aws-profile.js';
-import { createAwsClients, localRoleCredentials, type AwsClients } from './aws.js';
-import { accessDeniedHint, CliError, profileHint } from './errors.js';
-import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from './dev-session.js';
-import type { RotationProbe } from './ops/rotate.js';
-import { localDeployment, localSiteUrl } from './local-deploy.js';
-import { again, currentAim } from './next-steps.js';
+import { missingProfile } from '../aws/profile.js';
+import { createAwsClients, localRoleCredentials, type AwsClients } from '../aws/clients.js';
+import { accessDeniedHint, CliError, profileHint } from '../core/errors.js';
+import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from '../dev/session.js';
+import type { RotationProbe } from '../ops/rotate.js';
+import { localDeployment, localSiteUrl } from '../dev/local-deploy.js';
+import { again, currentAim } from '../core/next-steps.js';
 import { readOutputs } from './outputs.js';
 
 export interface TargetFlags {
@@ -110,7 +110,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
 /** Why the last rotation of a secret in the local cloud failed: AWS says it only in the function's logs. */
 export function localRotationProbe(dev: DevInfo, secretId: string): () => Promise<RotationProbe | undefined> {
   return async () => {
-    const { localJson } = await import('./local/light-http.js');
+    const { localJson } = await import('../local/light-http.js');
     return localJson<RotationProbe>(`${dev.endpoint}/_local/rotation?secretId=${encodeURIComponent(secretId)}`);
   };
 }

@@ -6,9 +6,9 @@ import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsCredentials } from '../handlers/shared/sigv4.js';
-import { CliError } from './errors.js';
-import { LOCAL_SIGNING } from './local/credentials.js';
+import type { AwsCredentials } from '../../handlers/shared/sigv4.js';
+import { CliError } from '../core/errors.js';
+import { LOCAL_SIGNING } from '../local/credentials.js';
 import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
 import type { StatusReads } from './status-reads.js';
 
@@ -58,7 +58,7 @@ export function createAwsClients(target: AwsTarget): AwsClients {
       return sdkStatusReads({ sm: () => this.secretsManager(), lambda: () => this.lambda(), cf: () => this.cloudfront() });
     },
     cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
-    keyValueStore: () => once('kvs', async () => (await import('../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
+    keyValueStore: () => once('kvs', async () => (await import('../../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
   };
 }
 
@@ -68,7 +68,7 @@ export function createAwsClients(target: AwsTarget): AwsClients {
  * with `dev --enforce-iam`, commands then run with exactly that role's permissions.
  */
 export async function localRoleCredentials(endpoint: string, region: string, role: string, account: string): Promise<AwsCredentials> {
-  const [{ signGet }, { localRequest }] = await Promise.all([import('../handlers/shared/sigv4.js'), import('./local/light-http.js')]);
+  const [{ signGet }, { localRequest }] = await Promise.all([import('../../handlers/shared/sigv4.js'), import('../local/light-http.js')]);
   const roleArn = role.startsWith('arn:') ? role : `arn:aws:iam::${account}:role/${role}`;
   const url = new URL(`${endpoint}/?${new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: 'basicauth-cli' })}`);
   const answer = await localRequest(url.href, { headers: signGet({ url, region, service: 'sts' }, LOCAL_SIGNING) });

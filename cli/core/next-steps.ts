@@ -11,7 +11,7 @@ export interface Aim {
   region?: string;
 }
 
-import { shellArg } from './ui/shell.js';
+import { shellArg } from '../ui/shell.js';
 
 const DEFAULT_CONFIG = 'basicauth.config.json';
 let aim: Aim = {};

@@ -2,8 +2,8 @@
 // Every error a user can cause is a CliError whose message says what is wrong
 // and whose hint names the fix.
 
-import { COMMAND_PERMISSIONS, type Team } from '../stacks/permissions.js';
-import { missingProfile } from './aws-profile.js';
+import { COMMAND_PERMISSIONS, type Team } from '../../stacks/permissions.js';
+import { missingProfile } from '../aws/profile.js';
 import { again, currentAim } from './next-steps.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70, interrupted: 130 } as const;
