@@ -4,7 +4,8 @@
 
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
-import { ChecksFailed, EXIT, reportError, type ExitCode } from './core/errors.js';
+import { ChecksFailed, EXIT, type ExitCode } from './core/errors.js';
+import { reportError } from './core/report.js';
 import type { CommandContext } from './core/context.js';
 import { installInterruptHandler, interruptReport, recordStep } from './core/interrupt.js';
 import { aimFrom, again, knowCommands } from './core/next-steps.js';

@@ -2,29 +2,30 @@
 // us-east-1 where Lambda@Edge must live), one Terraform state.
 
 import { relative, resolve } from 'node:path';
-import { Fn, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Fn, Lazy, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { edgeConfigFor, engineOf, rotationEnvironment, secretNameOf, type Config } from '../cli/project/config.js';
 import type { Asset } from './constructs/assets.js';
 import { Distribution } from './constructs/distribution.js';
-import { EdgeCloudFrontFunction } from './constructs/cloudfront-function.js';
-import { EdgeFunction } from './constructs/lambda-edge.js';
 import { SecretRotation } from './constructs/secret-rotation.js';
 import { TeamPolicies } from './constructs/team-policies.js';
+import { STACK_ENGINES } from './engines/index.js';
+import type { EngineBuild } from './engines/types.js';
 
 export const STACK_NAME = 'basicauth';
 
 export interface StackProps {
   config: Config;
-  /** edgeAuth: the Lambda@Edge engine's zip; edgeFunctionCode: the CloudFront Functions engine's code */
-  assets: { edgeAuth?: Asset; edgeFunctionCode?: string; rotate: Asset };
+  /** the edge engine's build (its construct refers to the files it wrote) and the rotation function's zip */
+  engine: EngineBuild;
+  assets: { rotate: Asset };
   /** where terraform runs (the stack directory), to make a local state path relative to it */
   stackDir: string;
 }
 
 export class BasicauthStack extends TerraformStack {
-  constructor(scope: Construct, id: string, { config, assets, stackDir }: StackProps) {
+  constructor(scope: Construct, id: string, { config, engine, assets, stackDir }: StackProps) {
     super(scope, id);
     const defaultTags = [{ tags: { 'basicauth:name': config.name, ...config.tags } }];
     const home = new AwsProvider(this, 'aws', { region: config.region, defaultTags });
@@ -42,16 +43,19 @@ export class BasicauthStack extends TerraformStack {
       new LocalBackend(this, { path: relative(stackDir, resolve(config.backend.path)) });
     }
 
-    const functionEngine = engineOf(config) === 'cloudfront-function';
     const edgeSettings = edgeConfigFor(config);
-    const cff = functionEngine
-      ? new EdgeCloudFrontFunction(this, 'edge_function', {
-          provider: edgeRegion,
-          name: config.name,
-          secretName: secretNameOf(config),
-          code: required(assets.edgeFunctionCode, 'the CloudFront function code'),
-        })
-      : undefined;
+    // The engine's resources come first: the secret's rotation may publish to one of them (its ARN is resolved at synth).
+    let secretArn: string | undefined;
+    const edge = engine.construct(this, {
+      provider: edgeRegion,
+      name: config.name,
+      secretName: secretNameOf(config),
+      secretArn: Lazy.stringValue({ produce: () => required(secretArn, 'the secret') }),
+      homeRegion: config.region,
+      replicaRegions: config.secret.replicaRegions,
+      kmsKeyId: config.secret.kmsKeyId,
+      edge: edgeSettings,
+    });
     const secret = new SecretRotation(this, 'secret', {
       provider: home,
       name: config.name,
@@ -63,21 +67,10 @@ export class BasicauthStack extends TerraformStack {
       rotation: config.rotation,
       environment: rotationEnvironment(config),
       webhookSecretArn: config.notifications.webhookSecretArn,
-      keyValueStore: cff ? { arn: cff.store.arn, graceSeconds: edgeSettings.graceSeconds } : undefined,
+      keyValueStore: edge.rotationStore,
       code: assets.rotate,
     });
-    const edge = cff
-      ? undefined
-      : new EdgeFunction(this, 'edge', {
-          provider: edgeRegion,
-          name: config.name,
-          secretArn: secret.secret.arn,
-          homeRegion: config.region,
-          replicaRegions: config.secret.replicaRegions,
-          kmsKeyId: config.secret.kmsKeyId,
-          readsRotationDate: edgeSettings.graceSeconds > 0,
-          code: required(assets.edgeAuth, 'the edge-auth bundle'),
-        });
+    secretArn = secret.secret.arn;
 
     // the account that runs the stack, named in ARNs instead of a wildcard account; read
     // from the secret's ARN rather than a data source, so planning needs no API call
@@ -85,8 +78,7 @@ export class BasicauthStack extends TerraformStack {
     let distributionId: string;
     let distributionArn: string;
     if (config.distribution.mode === 'create') {
-      const viewerRequest = cff ? { functionArn: cff.function.arn } : { lambdaArn: edge!.function.qualifiedArn };
-      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, homeRegion: config.region, viewerRequest });
+      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, homeRegion: config.region, viewerRequest: edge.viewerRequest });
       distributionId = d.distribution.id;
       distributionArn = d.distribution.arn;
       new TerraformOutput(this, 'distribution_domain_name', { value: d.distribution.domainName });
@@ -100,23 +92,14 @@ export class BasicauthStack extends TerraformStack {
       provider: home,
       name: config.name,
       secretArn: secret.secret.arn,
-      edge: cff ? { engine: 'cloudfront-function', functionArn: cff.function.arn, keyValueStoreArn: cff.store.arn } : { engine: 'lambda-edge', functionArn: edge!.function.arn },
+      engine: STACK_ENGINES[engineOf(config)],
+      edge: edge.arns,
       distributionArn,
       kmsKeyId: config.secret.kmsKeyId,
       homeRegion: config.region,
       accountId,
     });
-    if (cff) {
-      new TerraformOutput(this, 'edge_function_name', { value: cff.function.name });
-      new TerraformOutput(this, 'edge_function_qualified_arn', { value: cff.function.arn });
-      new TerraformOutput(this, 'edge_function_version', { value: 'LIVE' });
-      new TerraformOutput(this, 'key_value_store_arn', { value: cff.store.arn });
-    } else {
-      new TerraformOutput(this, 'edge_function_name', { value: edge!.function.functionName });
-      new TerraformOutput(this, 'edge_function_qualified_arn', { value: edge!.function.qualifiedArn });
-      new TerraformOutput(this, 'edge_function_version', { value: edge!.function.version });
-    }
-
+    for (const [output, value] of Object.entries(edge.outputs)) new TerraformOutput(this, output, { value });
     new TerraformOutput(this, 'distribution_id', { value: distributionId });
     new TerraformOutput(this, 'secret_arn', { value: secret.secret.arn });
     new TerraformOutput(this, 'secret_name', { value: secret.secret.name });

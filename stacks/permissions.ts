@@ -1,6 +1,7 @@
 // What each command calls on AWS, per edge engine: the one list the team
 // policies are checked against (test/unit/stacks/permissions.test.ts) and the
-// README's per-command table is printed from (`npm run permissions`).
+// README's per-command table is printed from (`npm run permissions`). What
+// depends on the engine is the engine's own (stacks/engines/<name>.ts `needs`).
 //
 // Lambda@Edge association: CloudFront calls Lambda's replication actions with
 // the caller's permissions, so whoever changes an association needs them; AWS
@@ -8,78 +9,62 @@
 // says the trailing asterisk is required (CloudFront Developer Guide, "Set up
 // IAM permissions and roles for Lambda@Edge").
 
-export type Engine = 'lambda-edge' | 'cloudfront-function';
-/** The resource a call is made on: the secret, the edge function (or a version of it), the key value store, the distribution. */
-export type Resource = 'secret' | 'function' | 'function-version' | 'store' | 'distribution' | 'replicator-role' | '*';
-export type Team = 'readers' | 'operators';
+import { EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from './engines/index.js';
+import type { EngineCommand } from './engines/types.js';
+import { need, readSecret, type Need, type Team } from './needs.js';
 
-export interface Need {
-  action: string;
-  on: Resource;
-}
+export type { Need, Resource, Team } from './needs.js';
+export type Engine = EdgeEngineName;
 
 interface CommandPermissions {
   team: Team;
   needs: (engine: Engine) => Need[];
 }
 
-const need = (on: Resource, ...actions: string[]): Need[] => actions.map((action) => ({ action, on }));
-
-const readSecret = need('secret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret');
-const readFunction = (engine: Engine): Need[] =>
-  engine === 'lambda-edge' ? need('function', 'lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction') : need('function', 'cloudfront:DescribeFunction');
-const readStore = (engine: Engine): Need[] => (engine === 'cloudfront-function' ? need('store', 'cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys') : []);
-const readDistribution = need('distribution', 'cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig');
-/** Changing which Lambda@Edge version a distribution runs (publish, attach, detach). */
-const associateLambdaEdge = [
-  ...need('function-version', 'lambda:GetFunction', 'lambda:EnableReplication*', 'lambda:DisableReplication*'),
-  ...need('distribution', 'cloudfront:UpdateDistribution'),
-  // the service-linked role Lambda@Edge replicates with, made on the account's first association
-  ...need('replicator-role', 'iam:CreateServiceLinkedRole'),
-];
-const publishDigests = (engine: Engine): Need[] =>
-  engine === 'cloudfront-function' ? need('store', 'cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys', 'cloudfront-keyvaluestore:UpdateKeys') : [];
+/** A command every engine runs the same way. */
+const same = (team: Team, needs: Need[]): CommandPermissions => ({ team, needs: () => needs });
+/** A command with a part of its own on each engine; not used where the engine says undefined. */
+const perEngine = (team: Team, command: EngineCommand, shared: Need[] = []): CommandPermissions => ({
+  team,
+  needs: (engine) => {
+    const own = STACK_ENGINES[engine].needs[command];
+    return own === undefined ? [] : [...shared, ...own];
+  },
+});
 
 export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
-  'show-creds': { team: 'readers', needs: () => readSecret },
-  verify: { team: 'readers', needs: () => readSecret },
-  'users list': { team: 'readers', needs: () => readSecret },
-  status: {
-    team: 'readers',
-    needs: (engine) => [...readSecret, ...need('secret', 'secretsmanager:ListSecretVersionIds'), ...readFunction(engine), ...readStore(engine), ...readDistribution],
-  },
-  'rotate --now': {
-    team: 'operators',
-    // on the cloudfront-function engine it then waits for the rotation function to publish the new digests
-    needs: (engine) => [...readSecret, ...need('secret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage'), ...readStore(engine)],
-  },
-  'users add/remove': {
-    team: 'operators',
-    needs: (engine) => [
-      ...readSecret,
-      ...need('secret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'),
-      ...need('*', 'secretsmanager:GetRandomPassword'),
-      ...publishDigests(engine),
-    ],
-  },
-  sync: { team: 'operators', needs: (engine) => (engine === 'cloudfront-function' ? [...readSecret, ...publishDigests(engine)] : []) },
-  publish: {
-    team: 'operators',
-    needs: (engine) =>
-      engine === 'lambda-edge'
-        ? [...need('function', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion'), ...readDistribution, ...associateLambdaEdge]
-        : [...need('function', 'cloudfront:DescribeFunction', 'cloudfront:GetFunction', 'cloudfront:PublishFunction'), ...need('distribution', 'cloudfront:GetDistribution')],
-  },
-  attach: { team: 'operators', needs: (engine) => (engine === 'lambda-edge' ? [...readFunction(engine), ...readDistribution, ...associateLambdaEdge] : []) },
-  detach: { team: 'operators', needs: (engine) => (engine === 'lambda-edge' ? [...readFunction(engine), ...readDistribution, ...associateLambdaEdge] : []) },
+  'show-creds': same('readers', readSecret),
+  verify: same('readers', readSecret),
+  'users list': same('readers', readSecret),
+  status: perEngine('readers', 'status', [...readSecret, ...need('secret', 'secretsmanager:ListSecretVersionIds')]),
+  'rotate --now': perEngine('operators', 'rotate --now', [
+    ...readSecret,
+    ...need('secret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage'),
+  ]),
+  'users add/remove': perEngine('operators', 'users add/remove', [
+    ...readSecret,
+    ...need('secret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'),
+    ...need('*', 'secretsmanager:GetRandomPassword'),
+  ]),
+  sync: perEngine('operators', 'sync'),
+  publish: perEngine('operators', 'publish'),
+  attach: perEngine('operators', 'attach'),
+  detach: perEngine('operators', 'detach'),
 };
+
+/** Which team policy grants an action basicauth's commands need: readers where a readers command needs it. */
+export function policyGranting(action: string): Team | undefined {
+  const commands = Object.values(COMMAND_PERMISSIONS);
+  const needs = (team: Team) => commands.some((c) => c.team === team && EDGE_ENGINES.some((engine) => c.needs(engine).some((n) => n.action === action)));
+  return needs('readers') ? 'readers' : needs('operators') ? 'operators' : undefined;
+}
 
 /** The README's table: per command, the actions it needs on each engine. */
 export function permissionsTable(): string {
   const cell = (needs: Need[]) => (needs.length === 0 ? 'not used' : [...new Set(needs.map((n) => `\`${n.action}\``))].join(', '));
   const rows = [
-    ['command', 'policy', 'lambda-edge engine', 'cloudfront-function engine'],
-    ...Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => [`\`${command}\``, p.team, cell(p.needs('lambda-edge')), cell(p.needs('cloudfront-function'))]),
+    ['command', 'policy', ...EDGE_ENGINES.map((e) => `${e} engine`)],
+    ...Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => [`\`${command}\``, p.team, ...EDGE_ENGINES.map((e) => cell(p.needs(e)))]),
   ];
   // padded as the repository's formatter (biome) lays Markdown tables out
   const widths = (rows[0] as string[]).map((_, column) => Math.max(3, ...rows.map((row) => (row[column] as string).length)));

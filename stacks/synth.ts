@@ -7,7 +7,8 @@ import { App } from 'cdktf';
 import { edgeConfigFor, engineOf, type Config } from '../cli/project/config.js';
 import { BasicauthStack, STACK_NAME } from './basicauth-stack.js';
 import { bundleHandler, type Bundle } from './bundle.js';
-import { bundleFunction, type FunctionBundle } from './function-bundle.js';
+import { STACK_ENGINES } from './engines/index.js';
+import type { EngineBuild } from './engines/types.js';
 
 export interface SynthResult {
   outdir: string;
@@ -17,29 +18,18 @@ export interface SynthResult {
   bundles: Array<{ handler: string; zipBytes: number; sha256: string }>;
 }
 
-export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?: { edgeAuth?: Bundle; edgeFunction?: FunctionBundle; rotate: Bundle }): Promise<SynthResult> {
+/** `prebuilt`: bundles made already (tests share them between stacks); the rest are built here. */
+export async function synthesize(config: Config, outdir = 'cdktf.out', prebuilt: { engine?: EngineBuild; rotate?: Bundle } = {}): Promise<SynthResult> {
   const root = resolve(outdir);
   const stackDir = join(root, 'stacks', STACK_NAME);
-  const functionEngine = engineOf(config) === 'cloudfront-function';
-  const built = {
-    rotate: bundles?.rotate ?? (await bundleHandler({ handler: 'rotate' })),
-    edgeAuth: functionEngine ? undefined : (bundles?.edgeAuth ?? (await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) }))),
-    edgeFunction: functionEngine ? (bundles?.edgeFunction ?? (await bundleFunction(edgeConfigFor(config)))) : undefined,
-  };
+  const [engine, rotate] = await Promise.all([prebuilt.engine ?? STACK_ENGINES[engineOf(config)].build(edgeConfigFor(config)), prebuilt.rotate ?? bundleHandler({ handler: 'rotate' })]);
   await mkdir(root, { recursive: true });
   const app = new App({ outdir: root, skipValidation: false });
-  new BasicauthStack(app, STACK_NAME, {
-    config,
-    stackDir,
-    assets: {
-      ...(built.edgeAuth ? { edgeAuth: { path: '${path.module}/assets/edge-auth.zip', sha256: built.edgeAuth.sha256 } } : {}),
-      ...(built.edgeFunction ? { edgeFunctionCode: built.edgeFunction.code } : {}),
-      rotate: { path: '${path.module}/assets/rotate.zip', sha256: built.rotate.sha256 },
-    },
-  });
+  new BasicauthStack(app, STACK_NAME, { config, stackDir, engine, assets: { rotate: { path: '${path.module}/assets/rotate.zip', sha256: rotate.sha256 } } });
   app.synth();
   await mkdir(join(stackDir, 'assets'), { recursive: true });
-  await Promise.all([...(built.edgeAuth ? [writeFile(join(stackDir, 'assets/edge-auth.zip'), built.edgeAuth.zip)] : []), writeFile(join(stackDir, 'assets/rotate.zip'), built.rotate.zip)]);
+  const files: Array<[string, Uint8Array]> = [...Object.entries(engine.assets), ['rotate.zip', rotate.zip]];
+  await Promise.all(files.map(([name, data]) => writeFile(join(stackDir, 'assets', name), data)));
   const file = join(stackDir, 'cdk.tf.json');
   const json = JSON.parse(await readFile(file, 'utf8')) as { resource?: Record<string, Record<string, unknown>> };
   const resources = Object.entries(json.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((name) => ({ type, name })));
@@ -48,6 +38,6 @@ export async function synthesize(config: Config, outdir = 'cdktf.out', bundles?:
     stackDir,
     file,
     resources,
-    bundles: [...(built.edgeAuth ? [built.edgeAuth] : []), built.rotate].map((b) => ({ handler: b.handler, zipBytes: b.zipBytes, sha256: b.sha256 })),
+    bundles: [...engine.bundles, { handler: rotate.handler, zipBytes: rotate.zipBytes, sha256: rotate.sha256 }],
   };
 }

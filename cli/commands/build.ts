@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { engineOption } from './options.js';
 import { CliError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 interface BuildOptions {
   out: string;
@@ -10,7 +12,7 @@ interface BuildOptions {
   secretId?: string;
   secretRegion?: string;
   realm?: string;
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
   config: string;
   json?: boolean;
 }
@@ -24,12 +26,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--secret-id <id>', 'secret name or ARN the edge reads (default: basicauth)')
     .option('--secret-region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--realm <realm>', 'realm shown in the browser prompt')
-    .addOption(
-      new Option('--engine <engine>', "lambda-edge (a zip) or cloudfront-function (the function code, at most 10 KB) (default: the config's edge.engine, else lambda-edge)").choices([
-        'lambda-edge',
-        'cloudfront-function',
-      ]),
-    )
+    .addOption(engineOption("the config's edge.engine, else lambda-edge"))
     .option('--config <file>', 'the project config whose edge settings and engine to build (used when it exists)', 'basicauth.config.json')
     .option('--json', 'print the result as one JSON document')
     .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')

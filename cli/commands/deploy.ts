@@ -70,7 +70,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (!flags.yes && !ctx.stdinIsTTY()) {
         throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
       }
-      const [{ loadConfig, edgeConfigFor }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
+      const [{ loadConfig, edgeConfigFor, engineOf }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
       const where = await deployTarget(flags, config, ctx);
@@ -119,33 +119,20 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
               : {}),
             ...(dist.mode === 'create' && flags.wait ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) } : {}),
             checkProtection: async (outputs) => {
-              if (outputs.engine === 'cloudfront-function' && outputs.keyValueStoreArn) {
-                // every behavior runs the function, and the store holds the digests of the current password
-                const [{ GetDistributionConfigCommand }, engine] = await Promise.all([import('@aws-sdk/client-cloudfront'), import('../ops/function-engine.js')]);
-                const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
-                const { unprotected } = engine.functionBehaviors(current.DistributionConfig ?? ({} as never), outputs.edgeFunctionQualifiedArn);
-                if (unprotected.length > 0)
-                  throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: `run \`${again('deploy')}\` again, then \`${again('status')}\`` });
-                const clients = { sm: await where.clients.secretsManager(), kvs: await where.clients.keyValueStore() };
-                await engine.syncStore(clients, { secretId: outputs.secretArn, keyValueStoreArn: outputs.keyValueStoreArn, graceSeconds: edgeConfigFor(config).graceSeconds });
-                return;
-              }
-              const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([
-                import('@aws-sdk/client-cloudfront'),
-                import('../ops/attach.js'),
-                import('../ops/distribution.js'),
-              ]);
-              const current = await (await where.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: outputs.distributionId }));
-              const version = outputs.edgeFunctionQualifiedArn.split(':').at(-1);
-              const gaps = protectionGaps(current.DistributionConfig ?? ({} as never), unqualified(outputs.edgeFunctionQualifiedArn), version, dist.mode === 'attach' ? dist.leaveUnprotected : []);
-              if (gaps.length > 0) {
-                throw new CliError(
-                  `deployed, but ${gaps.map((g) => `${g.pathPattern} runs ${g.runs === undefined ? 'no version' : `version ${g.runs}`}`).join(', ')} of the edge function instead of version ${version}`,
-                  {
-                    hint: `run \`${again('attach')}\` (or name the behavior in distribution.leaveUnprotected if leaving it open is on purpose), then \`${again('status')}\``,
-                  },
-                );
-              }
+              const { ENGINES } = await import('../engines/index.js');
+              await ENGINES[outputs.engine ?? engineOf(config)].checkProtection(
+                {
+                  clients: where.clients,
+                  secretId: outputs.secretArn,
+                  functionName: outputs.edgeFunctionName,
+                  distributionId: outputs.distributionId,
+                  keyValueStoreArn: outputs.keyValueStoreArn,
+                  graceSeconds: edgeConfigFor(config).graceSeconds,
+                  leaveUnprotected: dist.mode === 'attach' ? dist.leaveUnprotected : [],
+                  local: flags.local,
+                },
+                { distributionId: outputs.distributionId, functionQualifiedArn: outputs.edgeFunctionQualifiedArn },
+              );
             },
           },
           emit,

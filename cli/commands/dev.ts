@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../core/context.js';
 import { DEFAULT_STATE_DIR } from '../dev/session.js';
-import { intIn, originArg, scheduleArg } from './options.js';
+import { engineOption, intIn, originArg, scheduleArg } from './options.js';
 import type { RotationRules } from '../../handlers/shared/schedule.js';
 import type { EdgeRequestLine } from '../local/edge.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 interface DevFlags {
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
   origin?: string;
   port: number;
   apiPort: number;
@@ -31,12 +32,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
   program
     .command('dev')
     .description('run the whole system on this machine: local AWS endpoints and a protected local edge')
-    .addOption(
-      new Option('--engine <engine>', "edge engine: lambda-edge, or cloudfront-function (digests in a KeyValueStore) (default: the config's edge.engine, else lambda-edge)").choices([
-        'lambda-edge',
-        'cloudfront-function',
-      ]),
-    )
+    .addOption(engineOption("the config's edge.engine, else lambda-edge"))
     .option('--origin <url>', 'the site to protect (default: a built-in demo page)', originArg('--origin'))
     .option('--port <port>', 'port of the protected site (0: any free port)', intIn('--port', 0, 65535), 8080)
     .option('--api-port <port>', 'port of the local AWS endpoints (0: any free port)', intIn('--api-port', 0, 65535), 4599)
@@ -60,7 +56,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       // The project's own settings, when it has a config: what runs locally is what deploys.
       const { existsSync } = await import('node:fs');
       const configFile = flags.config ?? (existsSync('basicauth.config.json') ? 'basicauth.config.json' : undefined);
-      let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string>; engine: 'lambda-edge' | 'cloudfront-function' } | undefined;
+      let fromConfig: { edge: Record<string, unknown>; rotationEnvironment: Record<string, string>; engine: EdgeEngineName } | undefined;
       if (configFile) {
         const { loadConfig, edgeConfigFor, rotationEnvironment, engineOf } = await import('../project/config.js');
         const config = await loadConfig(configFile);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { engineOption } from './options.js';
 import { CliError, UsageError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
@@ -9,13 +10,14 @@ import { PRICE_CLASS_REACH, type PriceClass, priceClassFor } from '../../stacks/
 import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
 import { again } from '../core/next-steps.js';
+import { DEFAULT_ENGINE, EDGE_ENGINES, engineChoices, STACK_ENGINES, type EdgeEngineName } from '../../stacks/engines/index.js';
 
 interface InitFlags {
   name?: string;
   region?: string;
   origin?: string;
   distributionId?: string;
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
   users?: string;
   days?: string;
   schedule?: string;
@@ -35,12 +37,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--origin <origin>', 'create a distribution in front of this origin: a host name, or s3://bucket.region')
     .option('--distribution-id <id>', 'protect an existing distribution instead (attach mode)')
-    .addOption(
-      new Option('--engine <engine>', 'edge engine: lambda-edge (reads Secrets Manager) or cloudfront-function (digests in a KeyValueStore; create mode only) (default: lambda-edge)').choices([
-        'lambda-edge',
-        'cloudfront-function',
-      ]),
-    )
+    .addOption(engineOption('lambda-edge'))
     .option('--users <names>', 'comma-separated usernames (default: admin)')
     .option('--days <n>', 'rotate every N days (default: 30)')
     .option('--schedule <expression>', 'or rotate on a schedule: rate(7 days), cron(...)')
@@ -52,8 +49,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the written config as JSON')
     .addHelpText('after', '\nExamples:\n  $ basicauth init\n  $ basicauth init --yes --name staging --region eu-west-1 --origin app.example.com')
     .action(async (flags: InitFlags) => {
-      if (flags.engine === 'cloudfront-function' && flags.distributionId !== undefined) {
-        throw new UsageError('--engine cloudfront-function creates its own distribution: it cannot attach to --distribution-id', 'pass --origin instead, or --engine lambda-edge to attach');
+      if (flags.engine !== undefined && !STACK_ENGINES[flags.engine].attachable && flags.distributionId !== undefined) {
+        const attaching = EDGE_ENGINES.filter((name) => STACK_ENGINES[name].attachable).join(' or --engine ');
+        throw new UsageError(`--engine ${flags.engine} creates its own distribution: it cannot attach to --distribution-id`, `pass --origin instead, or --engine ${attaching} to attach`);
       }
       const path = resolve(flags.config);
       if (existsSync(path) && !flags.force) throw new CliError(`${flags.config} already exists`, { hint: 'pass --force to overwrite it' });
@@ -108,11 +106,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         distribution = { mode: 'create', origin, priceClass: priceClassFor(region) };
       }
       // only a distribution basicauth creates can run the CloudFront function; attaching is Lambda@Edge's
-      const engine =
-        flags.engine ??
-        (ask && !distributionId
-          ? await answer('Edge engine: lambda-edge (Lambda@Edge) or cloudfront-function (a CloudFront Function, no cold starts)', '--engine', undefined, 'lambda-edge', checkEngine)
-          : undefined);
+      const engine = flags.engine ?? (ask && !distributionId ? await answer(`Edge engine: ${engineChoices()}`, '--engine', undefined, DEFAULT_ENGINE, checkEngine) : undefined);
       const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
       const rotation =
         flags.schedule !== undefined
@@ -156,9 +150,10 @@ class InitAnswerError extends Error {
   }
 }
 
-function checkEngine(value: string): 'lambda-edge' | 'cloudfront-function' {
-  if (value === 'lambda-edge' || value === 'cloudfront-function') return value;
-  throw new InitAnswerError('the engine is lambda-edge or cloudfront-function', 'type one of the two names');
+function checkEngine(value: string): EdgeEngineName {
+  const engine = EDGE_ENGINES.find((name) => name === value);
+  if (engine) return engine;
+  throw new InitAnswerError(`the engine is ${EDGE_ENGINES.join(' or ')}`, 'type one of the names');
 }
 
 function checkName(value: string): string {

@@ -1,8 +1,9 @@
 // Options shared by every command that talks to AWS or to `basicauth dev`.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
 import { CliError, UsageError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../dev/session.js';
+import { EDGE_ENGINES, engineChoices } from '../../stacks/engines/index.js';
 import { parseRotationSchedule, ScheduleError, type RotationRules } from '../../handlers/shared/schedule.js';
 
 export type { TargetFlags as TargetOptions } from '../project/target.js';
@@ -73,4 +74,9 @@ export async function confirmChange(ctx: CommandContext, yes: boolean | undefine
 export async function askYesNo(ctx: CommandContext, question: string): Promise<boolean> {
   const ask = await ctx.prompter();
   return /^y(es)?$/i.test((await ask(question, 'y/N')).trim());
+}
+
+/** --engine, with every registered engine as a choice; `fallback` says what applies when it is not given. */
+export function engineOption(fallback: string): Option {
+  return new Option('--engine <engine>', `edge engine: ${engineChoices()} (default: ${fallback})`).choices(EDGE_ENGINES);
 }

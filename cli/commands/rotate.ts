@@ -110,34 +110,23 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       },
       await ctx.progress({ json: flags.json }),
     );
-    // The CloudFront Functions engine: the password works at the edge once the store holds its digests.
-    let store: { waitedMs: number } | undefined;
-    if (result.status === 'rotated' && result.versionId && target.engine === 'cloudfront-function' && target.keyValueStoreArn) {
-      const [{ waitForStore }, { step }] = await Promise.all([import('../ops/function-engine.js'), import('../core/events.js')]);
-      const emit = await ctx.progress({ json: flags.json });
-      const clients = { sm, kvs: await target.clients.keyValueStore() };
-      const storeTarget = { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds };
-      store = await step(
-        emit,
-        'store',
-        'publish the digests to the key value store',
-        () => waitForStore(clients, storeTarget, result.versionId as string, emit, { timeoutMs, everyMs: target.local ? 100 : 1000 }),
-        (s) => `${s.waitedMs} ms after it became current`,
-      );
-    }
+    // The edge accepts the new password once the engine says so (the CloudFront Functions engine: its digests are in the store).
+    const atEdge =
+      result.status === 'rotated' && result.versionId
+        ? await (await import('../engines/index.js')).ENGINES[target.engine].afterRotation(
+            target,
+            { secretId: result.secretId, versionId: result.versionId, durationMs: result.durationMs ?? 0 },
+            { timeoutMs },
+            await ctx.progress({ json: flags.json }),
+          )
+        : undefined;
     let verification: unknown;
     if (flags.verify) {
       const { runVerify } = await import('../ops/verify-run.js');
       verification = await runVerify(flags.verify, { ...flags, expect: '200', followRedirects: false, wait: '30s' }, ctx, { quiet: Boolean(flags.json), target });
     }
-    if (flags.json) return ctx.printJson({ ...result, ...(store ? { storeWaitedMs: store.waitedMs } : {}), ...(verification === undefined ? {} : { verify: verification }) });
-    ctx.print(
-      result.status === 'rotated' && store
-        ? `Rotated ${result.secretId}: version ${result.versionId} is current and its digests are in the key value store (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Every edge location reads them within seconds; the old password stops working with them (or when the grace period ends).`
-        : result.status === 'rotated'
-          ? `Rotated ${result.secretId}: version ${result.versionId} is current (${((result.durationMs ?? 0) / 1000).toFixed(1)} s). Edges accept it within their refresh interval and refuse the old password once their cache TTL (plus any grace period) has passed.`
-          : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`${again('status')}\`.`,
-    );
+    if (flags.json) return ctx.printJson({ ...result, ...atEdge?.data, ...(verification === undefined ? {} : { verify: verification }) });
+    ctx.print(atEdge ? atEdge.text : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`${again('status')}\`.`);
     if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');
   });
 }

@@ -11,25 +11,20 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   addEdgeOptions(command);
   command.action(async (flags: TargetOptions & { json?: boolean }) => {
-    const [{ resolveTarget }, { readStatus }, { statusText }] = await Promise.all([import('../project/target.js'), import('../ops/status.js'), import('../ui/status.js')]);
+    const [{ resolveTarget }, { readStatus }, { statusText }, { ENGINES }] = await Promise.all([
+      import('../project/target.js'),
+      import('../ops/status.js'),
+      import('../ui/status.js'),
+      import('../engines/index.js'),
+    ]);
     const target = await resolveTarget(flags, ctx.env);
-    const { clients } = target;
-    const status = await readStatus(
-      {
-        reads: await clients.statusReads(),
-        functionEngine: { sm: () => clients.secretsManager(), cf: () => clients.cloudfront(), kvs: () => clients.keyValueStore() },
-      },
-      {
-        secretId: target.secretId,
-        functionName: target.functionName,
-        distributionId: target.distributionId,
-        probe: target.rotationProbe,
-        leaveUnprotected: target.leaveUnprotected,
-        engine: target.engine,
-        keyValueStoreArn: target.keyValueStoreArn,
-        graceSeconds: target.graceSeconds,
-      },
-    );
+    const reads = await target.clients.statusReads();
+    const { functionName, distributionId } = target;
+    const status = await readStatus(reads, {
+      secretId: target.secretId,
+      probe: target.rotationProbe,
+      readEdge: functionName && distributionId ? () => ENGINES[target.engine].readEdge(target, { functionName, distributionId }, reads, Date.now()) : undefined,
+    });
     if (flags.json) ctx.printJson(status);
     else ctx.print(statusText(status, ctx.style()));
     if (status.problems.some((p) => p.severity === 'error')) throw new ChecksFailed('status found errors');

@@ -20,7 +20,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     '\nThe rotation function publishes after each rotation, and `users add/remove` after each change;\nsync repairs a store that missed one (a failed publish, a store edited by hand).',
   );
   command.action(async (flags: SyncFlags) => {
-    const [{ resolveTarget, requireStore }, engine, { ChecksFailed }] = await Promise.all([import('../project/target.js'), import('../ops/function-engine.js'), import('../core/errors.js')]);
+    const [{ resolveTarget, requireStore }, engine, { ChecksFailed }] = await Promise.all([import('../project/target.js'), import('../engines/cloudfront-function.js'), import('../core/errors.js')]);
     const target = await resolveTarget(flags, ctx.env);
     const storeTarget = { secretId: target.secretId, keyValueStoreArn: requireStore(target), graceSeconds: target.graceSeconds };
     const clients = { sm: await target.clients.secretsManager(), kvs: await target.clients.keyValueStore() };

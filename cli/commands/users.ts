@@ -13,15 +13,9 @@ interface UsersFlags extends TargetOptions {
 export function registerUsers(program: Command, ctx: CommandContext): void {
   const users = program.command('users').description('per-person credentials: add, remove and list users of the secret');
   const load = () => Promise.all([import('../project/target.js'), import('../ops/users.js')]);
-  /** The CloudFront Functions engine reads digests, not the secret: a users change is published at once. */
-  const publish = async (target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>) => {
-    if (target.engine !== 'cloudfront-function' || !target.keyValueStoreArn) return undefined;
-    const { syncStore } = await import('../ops/function-engine.js');
-    const clients = { sm: await target.clients.secretsManager(), kvs: await target.clients.keyValueStore() };
-    return syncStore(clients, { secretId: target.secretId, keyValueStoreArn: target.keyValueStoreArn, graceSeconds: target.graceSeconds });
-  };
-  const publishStep = (target: Parameters<typeof publish>[0], emit: Emit) =>
-    target.engine === 'cloudfront-function' ? step(emit, 'store', 'publish the digests to the key value store', () => publish(target)) : Promise.resolve(undefined);
+  /** The edge's side of a users change (the CloudFront Functions engine reads digests, not the secret: they are published at once). */
+  const atEdge = async (target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>, emit: Emit) =>
+    (await import('../engines/index.js')).ENGINES[target.engine].afterUsersChange(target, emit);
 
   const add = users
     .command('add')
@@ -44,9 +38,9 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
         ...(policy.excludeCharacters !== undefined ? { excludeCharacters: policy.excludeCharacters } : {}),
       }),
     );
-    const synced = await publishStep(target, emit);
-    if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, written: synced.written } } : {}) });
-    ctx.print(`Added ${name} (${result.users.length} users)${synced ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
+    const { store } = await atEdge(target, emit);
+    if (flags.json) return ctx.printJson({ ...result, ...(store ? { store: { versionId: store.versionId, written: store.written } } : {}) });
+    ctx.print(`Added ${name} (${result.users.length} users)${store ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
   });
 
   const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').option('--json', 'print the result as one JSON document');
@@ -55,13 +49,9 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     const target = await resolveTarget(flags, ctx.env);
     const emit = await ctx.progress({ json: flags.json, live: false });
     const result = await step(emit, 'write', `remove ${name} from ${target.secretId} (a new secret version)`, async () => ops.removeUser(await target.clients.secretsManager(), target.secretId, name));
-    const synced = await publishStep(target, emit);
-    if (flags.json) return ctx.printJson({ ...result, ...(synced ? { store: { versionId: synced.versionId, deleted: synced.deleted } } : {}) });
-    ctx.print(
-      synced
-        ? `Removed ${name} (${result.users.length} left). Their digest is gone from the key value store: every edge location refuses them within seconds, grace period or not.`
-        : `Removed ${name} (${result.users.length} left). Edges stop accepting them, grace period or not, when their cache next refreshes: within the cache TTL (5 min by default).`,
-    );
+    const { store, revoked } = await atEdge(target, emit);
+    if (flags.json) return ctx.printJson({ ...result, ...(store ? { store: { versionId: store.versionId, deleted: store.deleted } } : {}) });
+    ctx.print(`Removed ${name} (${result.users.length} left). ${revoked}`);
   });
 
   const list = users.command('list').description('list users and the age of their passwords').option('--json', 'print the users as one JSON document');

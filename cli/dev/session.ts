@@ -5,6 +5,7 @@
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError } from '../core/errors.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 export const DEFAULT_STATE_DIR = '.basicauth/local';
 
@@ -23,7 +24,7 @@ export interface DevInfo {
   /** the live dashboard (no passwords) */
   dashboardUrl?: string;
   /** the edge engine (absent: lambda-edge, as before engines) */
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
   /** the CloudFront Functions engine's store of digests */
   keyValueStoreArn?: string;
   /** the config (absolute path) dev took its settings from: its own site previews that project */

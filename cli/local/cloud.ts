@@ -75,7 +75,7 @@ export class LocalCloud {
   readonly iam: IamService;
   readonly logs: LogsService;
   readonly s3: S3Service;
-  private readonly plugins = new Map<string, ServicePlugin<unknown>>();
+  private readonly plugins = new Map<string, ServicePlugin>();
   private readonly listeners = new Set<LocalListener>();
   private readonly localRoutes = new Map<string, () => unknown>();
   private readonly localHandlers: Array<(req: IncomingMessage, res: ServerResponse, pathname: string) => boolean> = [];
@@ -126,7 +126,7 @@ export class LocalCloud {
       stsPlugin(host),
       keyValueStoreDataPlugin(host, this.cloudfront.functions),
     ]) {
-      this.register(plugin as ServicePlugin<unknown>);
+      this.register(plugin as ServicePlugin);
     }
     // versions no distribution runs any more stop; other functions (rotation) stay
     this.on((event) => {
@@ -135,7 +135,7 @@ export class LocalCloud {
   }
 
   /** Adding a service is one plugin and this call. */
-  register(plugin: ServicePlugin<unknown>): void {
+  register(plugin: ServicePlugin): void {
     this.plugins.set(plugin.name, plugin);
   }
 
@@ -246,7 +246,7 @@ export class LocalCloud {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     let request: LocalRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), region: '' };
-    let plugin: ServicePlugin<unknown> | undefined;
+    let plugin: ServicePlugin | undefined;
     try {
       // Only this machine's clients: no other Host (DNS rebinding), no browser page of another origin.
       if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) throw new ServiceError('AccessDenied', 'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.', 403);
@@ -290,7 +290,7 @@ export class LocalCloud {
   }
 
   /** IAM evaluation mode: the caller's role must allow every action the call takes (AWS's error code and words per service). */
-  private authorize(plugin: ServicePlugin<unknown>, operation: string, input: OperationInput): void {
+  private authorize(plugin: ServicePlugin, operation: string, input: OperationInput): void {
     const key = accessKeyOf(input);
     if (key === LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID) return;
     const session = this.iam.facade.session(key ?? '');
@@ -300,7 +300,7 @@ export class LocalCloud {
     }
     if (plugin.name === 'sts' && operation === 'GetCallerIdentity') return; // allowed to everyone, as on AWS
     const statements = this.iam.facade.identityStatements(session.roleArn);
-    for (const { action, resource } of requirementsOf(this, plugin.name, operation, input)) {
+    for (const { action, resource } of requirementsOf(plugin, operation, input)) {
       const decision = evaluate(statements, action, resource);
       if (decision === 'allow') continue;
       const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;

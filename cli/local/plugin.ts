@@ -51,15 +51,19 @@ export interface RestOutput {
   raw?: Buffer | string;
 }
 
-export type Operation<_S = unknown> = (input: OperationInput) => unknown;
-// S names the plugin's state slice for readers; operations reach it through their service.
-export type StateOf<P> = P extends ServicePlugin<infer S> ? S : never;
+export type Operation = (input: OperationInput) => unknown;
 
 /** json/query: the decoded input; rest: path parameters plus the request. */
 // biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
 export type OperationInput = Record<string, any> & { $request: LocalRequest };
 
-export interface ServicePlugin<S = unknown> {
+/** What a call needs from IAM: an action on a resource. */
+export interface Requirement {
+  action: string;
+  resource: string;
+}
+
+export interface ServicePlugin {
   /** the SigV4 credential-scope service name */
   name: string;
   protocol: Protocol;
@@ -71,14 +75,17 @@ export interface ServicePlugin<S = unknown> {
   jsonVersion?: '1.0' | '1.1';
   /** REST protocols: method + path → operation */
   routes?: Route[];
-  initialState(): S;
-  operations: Record<string, Operation<S>>;
+  operations: Record<string, Operation>;
+  /** IAM evaluation mode: the ARN an operation acts on ('*' when it names none); a resource that does not exist may throw */
+  resourceOf?(operation: string, input: OperationInput): string;
+  /** IAM evaluation mode: what AWS asks of other services on the caller's behalf (CloudFront of Lambda, for Lambda@Edge) */
+  impliedRequirements?(operation: string, input: OperationInput): Requirement[];
   /** called once the cloud runs (timers, resuming work) */
   start?(): void;
   stop?(): Promise<void>;
 }
 
-export const definePlugin = <S>(plugin: ServicePlugin<S>): ServicePlugin<S> => plugin;
+export const definePlugin = <S>(plugin: ServicePlugin): ServicePlugin => plugin;
 
 // Errors shared by several services.
 export const notFound = (message: string) => new ServiceError('ResourceNotFoundException', message, 400);

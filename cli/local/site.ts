@@ -8,6 +8,7 @@
 import type { LocalCloud } from './cloud.js';
 import { distributionConfigXml, itemsOf, type Node } from './services/cloudfront/config.js';
 import { CURRENT, withStage } from './services/secrets-manager/model.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 export interface SiteSpec {
   secretName: string;
@@ -28,7 +29,7 @@ export interface SiteSpec {
 }
 
 export interface Site {
-  engine: 'lambda-edge' | 'cloudfront-function';
+  engine: EdgeEngineName;
   secretArn: string;
   edgeFunctionArn: string;
   /** the Lambda version the distribution runs, or LIVE for a CloudFront function */

@@ -5,12 +5,13 @@ import { EdgeConfigError } from '../../handlers/edge-auth/config.js';
 import { CliError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import type { HandlerName, WrittenBundle } from '../../stacks/bundle.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 export interface BuildInput {
   outDir: string;
   edgeConfig: unknown;
   /** cloudfront-function: the CloudFront function's code instead of the Lambda@Edge bundle */
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
 }
 
 export interface BuildResult {

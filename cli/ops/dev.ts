@@ -10,13 +10,14 @@ import { step, type Emit } from '../core/events.js';
 import { clearDevInfo, findDev, writeDevInfo, type DevInfo } from '../dev/session.js';
 import type { EdgeRequestLine } from '../local/edge.js';
 import type { EdgeSite } from '../local/edges.js';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 export const DEV_SECRET_NAME = 'basicauth/dev';
 export const DEV_EDGE_FUNCTION = 'basicauth-dev-edge-auth';
 export const DEV_ROTATE_FUNCTION = 'basicauth-dev-rotate';
 export const DEV_KEY_VALUE_STORE = 'basicauth-dev-digests';
 
-export type EdgeEngine = 'lambda-edge' | 'cloudfront-function';
+export type EdgeEngine = EdgeEngineName;
 const CALLER_REFERENCE = 'basicauth-dev';
 
 export interface DevOptions {

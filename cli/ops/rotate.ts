@@ -7,7 +7,7 @@ import { CliError } from '../core/errors.js';
 import { pollUntil } from './poll.js';
 import type { Emit } from '../core/events.js';
 import { unfinishedPending } from './stages.js';
-import { explainAwsError } from '../project/target.js';
+import { explainAwsError } from '../aws/errors.js';
 import { noteIfInterrupted } from '../core/interrupt.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';

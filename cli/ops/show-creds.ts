@@ -3,7 +3,8 @@
 
 import { parseSecretValue, SecretValueError } from '../../handlers/shared/secret-value.js';
 import { CliError } from '../core/errors.js';
-import { explainAwsError, type Target } from '../project/target.js';
+import { explainAwsError } from '../aws/errors.js';
+import type { Target } from '../project/target.js';
 import { again } from '../core/next-steps.js';
 
 export interface Credentials {

@@ -1,37 +1,22 @@
 // `status`: what the secret and the edge are doing, and what is wrong.
 
-import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeRotationRules } from '../../handlers/shared/schedule.js';
-import { CliError } from '../core/errors.js';
 import type { StatusReads } from '../aws/status-reads.js';
-import { explainAwsError } from '../project/target.js';
-import { allBehaviors, protectionGaps } from './attach.js';
-import { versionsInUse } from './distribution.js';
+import { explainAwsError } from '../aws/errors.js';
+import type { EdgeStatus, Problem } from '../engines/types.js';
 import type { RotationProbe } from './rotate.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
 export interface StatusInput {
   secretId: string;
-  functionName?: string | undefined;
-  distributionId?: string | undefined;
   probe?: (() => Promise<RotationProbe | undefined>) | undefined;
-  /** behaviors the config leaves unprotected on purpose */
-  leaveUnprotected?: string[];
-  /** the CloudFront Functions engine: its store of digests (and the grace period, when the config says) */
-  engine?: 'lambda-edge' | 'cloudfront-function';
-  keyValueStoreArn?: string | undefined;
-  graceSeconds?: number | undefined;
+  /** what the distribution runs and what is wrong with it: the engine's read (cli/engines), started with the secret's */
+  readEdge?: (() => Promise<{ edge: EdgeStatus; problems: Problem[] }>) | undefined;
   now?: () => number;
 }
 
-export interface Problem {
-  severity: 'error' | 'warning';
-  message: string;
-  fix: string;
-}
+export type { Problem };
 
 export interface Status {
   secret: {
@@ -45,21 +30,7 @@ export interface Status {
     versions: Array<{ versionId: string; stages: string[]; created: string | undefined }>;
     replicas: Array<{ region: string; status: string | undefined; message: string | undefined }>;
   };
-  edge:
-    | {
-        functionArn: string;
-        latestVersion: string | undefined;
-        distributionId: string;
-        domainName: string | undefined;
-        status: string | undefined;
-        behaviors: Array<{ pathPattern: string; version: string }>;
-        /** behaviors that run no version of the function */
-        unprotected: string[];
-        engine?: 'lambda-edge' | 'cloudfront-function';
-        /** the CloudFront Functions engine: whether its store holds the digests of AWSCURRENT */
-        store?: import('./function-engine.js').StoreState;
-      }
-    | undefined;
+  edge: EdgeStatus | undefined;
   problems: Problem[];
 }
 
@@ -101,28 +72,10 @@ function early<T>(read: Promise<T>): Promise<T> {
   return read;
 }
 
-/**
- * `reads` serve the secret and the Lambda@Edge engine; the CloudFront Functions engine's parts
- * (DescribeFunction, the store) go through the SDK clients, made only when that engine is asked about.
- */
-export interface StatusClients {
-  reads: StatusReads;
-  /** with the knowledge of which edge: for the cloudfront-function engine */
-  functionEngine?: { sm: () => Promise<SecretsManagerClient>; cf: () => Promise<CloudFrontClient>; kvs: () => Promise<CloudFrontKeyValueStoreClient> };
-}
-
-export async function readStatus(clients: StatusClients, input: StatusInput): Promise<Status> {
+export async function readStatus(reads: StatusReads, input: StatusInput): Promise<Status> {
   const now = input.now ?? Date.now;
-  const { reads } = clients;
-  // Against AWS every read is a round trip: the Lambda@Edge reads, which need nothing from the secret's, start with them.
-  const lambdaEdge =
-    input.functionName && input.distributionId && input.engine !== 'cloudfront-function'
-      ? {
-          fn: early(reads.functionArn(input.functionName)),
-          versions: early(reads.functionVersions(input.functionName)),
-          distribution: early(reads.distribution(input.distributionId)),
-        }
-      : undefined;
+  // Against AWS every read is a round trip: the edge's, which need nothing from the secret's, start with them.
+  const edgeRead = input.readEdge ? early(input.readEdge()) : undefined;
   const [described, versionList] = await Promise.all([reads.describeSecret(input.secretId), reads.secretVersions(input.secretId)]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
   const problems: Problem[] = [];
   const rules = described.RotationRules;
@@ -175,59 +128,7 @@ export async function readStatus(clients: StatusClients, input: StatusInput): Pr
     problems.push({ severity: 'warning', message: `replica ${r.region} is ${r.status}${r.message ? `: ${r.message}` : ''}`, fix: 'check the replica in the Secrets Manager console' });
   }
 
-  let edge: Status['edge'];
-  const fe = clients.functionEngine;
-  if (input.engine === 'cloudfront-function' && input.functionName && input.distributionId && fe) {
-    const engine = await import('./function-engine.js');
-    const e = await engine.readFunctionEdge(await fe.cf(), input.functionName, input.distributionId);
-    const store = input.keyValueStoreArn
-      ? await engine.readStoreState({ sm: await fe.sm(), kvs: await fe.kvs() }, { secretId: input.secretId, keyValueStoreArn: input.keyValueStoreArn, graceSeconds: input.graceSeconds }, now())
-      : undefined;
-    edge = { ...e, latestVersion: 'LIVE', distributionId: input.distributionId, engine: 'cloudfront-function', ...(store ? { store } : {}) };
-    if (store) problems.push(...engine.storeProblems(store));
-    const leftOut = input.leaveUnprotected ?? [];
-    for (const p of e.unprotected.filter((x) => !leftOut.includes(x))) {
-      problems.push({
-        severity: 'error',
-        message: `cache behavior ${p} does not run the CloudFront function ${input.functionName}: its requests skip the password check`,
-        fix: 'associate the function with it, or name it in distribution.leaveUnprotected if that is on purpose',
-      });
-    }
-  } else if (lambdaEdge && input.functionName && input.distributionId) {
-    const fn = await lambdaEdge.fn.catch((error: { name?: string }) => {
-      if (error.name === 'ResourceNotFoundException')
-        throw new CliError(`no function named ${input.functionName} in us-east-1`, { hint: 'check --function (the edge function, by name or ARN), or deploy first', cause: error });
-      throw error;
-    });
-    const functionArn = fn.arn;
-    const latestVersion = (await lambdaEdge.versions).at(-1)?.version;
-    const d = await lambdaEdge.distribution.catch((error: { name?: string }) => {
-      if (error.name === 'NoSuchDistribution')
-        throw new CliError(`no distribution ${input.distributionId}`, { hint: 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first', cause: error });
-      throw error;
-    });
-    const config = d.config;
-    const behaviors = versionsInUse(config, functionArn);
-    const leftOut = input.leaveUnprotected ?? [];
-    const gaps = protectionGaps(config, functionArn, latestVersion, leftOut);
-    const unprotected = allBehaviors(config)
-      .map((b) => b.pathPattern)
-      .filter((p) => !behaviors.some((b) => b.pathPattern === p));
-    edge = { functionArn, latestVersion, distributionId: input.distributionId, domainName: d.domainName, status: d.status, behaviors, unprotected };
-    for (const gap of gaps) {
-      problems.push(
-        gap.runs === undefined
-          ? {
-              severity: 'error',
-              message: `cache behavior ${gap.pathPattern} runs no version of ${fn.name}: its requests skip the password check`,
-              fix: `${again('attach')} (or name it in distribution.leaveUnprotected if that is on purpose)`,
-            }
-          : { severity: 'error', message: `cache behavior ${gap.pathPattern} runs version ${gap.runs} of ${fn.name}; the current one is ${latestVersion}`, fix: again('publish') },
-      );
-    }
-    const onPurpose = unprotected.filter((p) => leftOut.includes(p));
-    if (onPurpose.length > 0)
-      problems.push({ severity: 'warning', message: `left unprotected on purpose (distribution.leaveUnprotected): ${onPurpose.join(', ')}`, fix: 'nothing, if anyone may read them' });
-  }
-  return { secret, edge, problems };
+  const edge = edgeRead ? await edgeRead : undefined;
+  if (edge) problems.push(...edge.problems);
+  return { secret, edge: edge?.edge, problems };
 }

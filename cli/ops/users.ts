@@ -7,7 +7,7 @@ import { usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.
 import { DEFAULT_EXCLUDE_CHARACTERS } from '../../handlers/rotate/settings.js';
 import { CliError } from '../core/errors.js';
 import { unfinishedPending } from './stages.js';
-import { explainAwsError } from '../project/target.js';
+import { explainAwsError } from '../aws/errors.js';
 import { again } from '../core/next-steps.js';
 
 export interface UserAge {

@@ -11,10 +11,11 @@ import { checkRotationRules, ScheduleError } from '../../handlers/shared/schedul
 import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
 import { CliError } from '../core/errors.js';
+import { DEFAULT_ENGINE, EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from '../../stacks/engines/index.js';
+
+export { EDGE_ENGINES, type EdgeEngineName };
 
 export const CONFIG_FILE = 'basicauth.config.json';
-export const EDGE_ENGINES = ['lambda-edge', 'cloudfront-function'] as const;
-export type EdgeEngineName = (typeof EDGE_ENGINES)[number];
 /** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
 export const RECOVERY_WINDOW_DAYS = 7;
 
@@ -241,9 +242,10 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
     throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
   }
   const config = result.data;
-  if (engineOf(config) === 'cloudfront-function' && config.distribution.mode === 'attach') {
-    throw new CliError(`${source} is invalid: edge.engine "cloudfront-function" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`, {
-      hint: 'use distribution.mode "create", or edge.engine "lambda-edge" to attach to an existing distribution',
+  if (!STACK_ENGINES[engineOf(config)].attachable && config.distribution.mode === 'attach') {
+    const attaching = EDGE_ENGINES.filter((name) => STACK_ENGINES[name].attachable).map((name) => `"${name}"`);
+    throw new CliError(`${source} is invalid: edge.engine "${engineOf(config)}" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`, {
+      hint: `use distribution.mode "create", or edge.engine ${attaching.join(' or ')} to attach to an existing distribution`,
     });
   }
   // What RotateSecret refuses at apply time (at least 4 hours apart; a window inside its UTC day and before the
@@ -289,7 +291,7 @@ export async function loadConfig(path = CONFIG_FILE): Promise<Config> {
 
 export const secretNameOf = (c: Config) => c.secret.name ?? `basicauth/${c.name}`;
 
-export const engineOf = (c: Config): EdgeEngineName => c.edge.engine ?? 'lambda-edge';
+export const engineOf = (c: Config): EdgeEngineName => c.edge.engine ?? DEFAULT_ENGINE;
 
 /** What the edge bundle bakes in (either engine's). */
 export function edgeConfigFor(c: Config): EdgeAuthConfig {

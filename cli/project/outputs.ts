@@ -2,6 +2,7 @@
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { EdgeEngineName } from '../../stacks/engines/index.js';
 
 export const OUTPUTS_FILE = '.basicauth/outputs.json';
 
@@ -20,7 +21,7 @@ export interface DeployOutputs {
   /** S3 origins: the statement the bucket policy needs so the distribution can read it */
   s3BucketPolicy?: string;
   /** absent: lambda-edge */
-  engine?: 'lambda-edge' | 'cloudfront-function';
+  engine?: EdgeEngineName;
   /** the CloudFront Functions engine's store of digests */
   keyValueStoreArn?: string;
   deployedAt: string;

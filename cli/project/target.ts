@@ -2,14 +2,14 @@
 // a command works on. Ids come from what dev recorded (later: what deploy
 // recorded); flags override; nobody types an ARN.
 
-import { missingProfile } from '../aws/profile.js';
 import { createAwsClients, localRoleCredentials, type AwsClients } from '../aws/clients.js';
-import { accessDeniedHint, CliError, profileHint } from '../core/errors.js';
+import { CliError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR, requireDev, type DevInfo } from '../dev/session.js';
 import type { RotationProbe } from '../ops/rotate.js';
 import { localDeployment, localSiteUrl } from '../dev/local-deploy.js';
-import { again, currentAim } from '../core/next-steps.js';
+import { again } from '../core/next-steps.js';
 import { readOutputs } from './outputs.js';
+import { DEFAULT_ENGINE, type EdgeEngineName } from '../../stacks/engines/index.js';
 
 export interface TargetFlags {
   local?: boolean;
@@ -40,7 +40,7 @@ export interface Target {
   /** the password policy this directory's config sets (what the rotation function uses), where there is one */
   passwordPolicy: { length?: number; excludeCharacters?: string };
   /** which edge engine checks credentials */
-  engine: 'lambda-edge' | 'cloudfront-function';
+  engine: EdgeEngineName;
   /** the CloudFront Functions engine: the store of digests, and the grace period the config sets (else the store's own) */
   keyValueStoreArn: string | undefined;
   graceSeconds: number | undefined;
@@ -73,7 +73,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
       rotationProbe: localRotationProbe(dev, secretId),
       leaveUnprotected: deployed ? leftUnprotected(project) : [],
       passwordPolicy: deployed ? passwordPolicy(project) : {},
-      engine: deployed ? (deployed.engine ?? 'lambda-edge') : (dev.engine ?? 'lambda-edge'),
+      engine: (deployed ? deployed.engine : dev.engine) ?? DEFAULT_ENGINE,
       keyValueStoreArn: deployed ? deployed.keyValueStoreArn : dev.keyValueStoreArn,
       graceSeconds: deployed ? graceSeconds(project) : undefined,
       configFile: deployed ? configFile : undefined,
@@ -100,7 +100,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
     rotationProbe: undefined,
     leaveUnprotected: recorded ? leftUnprotected(project) : [],
     passwordPolicy: passwordPolicy(project),
-    engine: recorded?.engine ?? 'lambda-edge',
+    engine: recorded?.engine ?? DEFAULT_ENGINE,
     keyValueStoreArn: recorded?.keyValueStoreArn,
     graceSeconds: recorded ? graceSeconds(project) : undefined,
     configFile: recorded && project ? configFile : undefined,
@@ -121,25 +121,6 @@ export function requireEdge(target: Target): { functionName: string; distributio
     throw new CliError('which edge function and distribution?', { hint: 'pass --function NAME and --distribution ID, or --local for `basicauth dev`' });
   }
   return { functionName: target.functionName, distributionId: target.distributionId };
-}
-
-/** Turns the SDK's errors that users cause into errors that name the fix. */
-export function explainAwsError(error: unknown, what: string): never {
-  const e = error as { name?: string; message?: string };
-  switch (e?.name) {
-    case 'CredentialsProviderError': {
-      const profile = missingProfile(currentAim().profile);
-      if (profile) throw new CliError(`the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, { hint: profileHint(profile), cause: error });
-      throw new CliError('no AWS credentials found', { hint: 'set AWS_PROFILE or run `aws sso login` (or use --local)', cause: error });
-    }
-    case 'ResourceNotFoundException':
-      throw new CliError(`${what} not found: ${e.message}`, { hint: 'check --secret-id and --region', cause: error });
-    case 'AccessDeniedException':
-    case 'AccessDenied':
-      throw new CliError(`access denied on ${what}: ${e.message}`, { hint: accessDeniedHint(e.message ?? ''), cause: error });
-    default:
-      throw error;
-  }
 }
 
 /** This directory's config as written (not validated: commands that only read need not pay for the schema). */
@@ -175,9 +156,9 @@ function graceSeconds(project: RawConfig | undefined): number | undefined {
 
 /** The KeyValueStore of the CloudFront Functions engine, or an error that says this target has none. */
 export function requireStore(target: Target): string {
-  if (target.engine !== 'cloudfront-function' || !target.keyValueStoreArn) {
-    throw new CliError('this site runs the lambda-edge engine: it has no key value store to sync', {
-      hint: 'sync is for edge.engine "cloudfront-function"; the Lambda@Edge engine reads Secrets Manager itself',
+  if (!target.keyValueStoreArn) {
+    throw new CliError(`this site runs the ${target.engine} engine: it has no key value store to sync`, {
+      hint: 'sync is for edge.engine "cloudfront-function", whose edge reads digests from a key value store',
     });
   }
   return target.keyValueStoreArn;

@@ -5,13 +5,16 @@
 import { Construct } from 'constructs';
 import { Fn, type TerraformProvider } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy/index.js';
+import type { EngineResources, StackEngine } from '../engines/types.js';
 import { secretKeyStatement } from './kms.js';
 
 export interface TeamPoliciesProps {
   provider: TerraformProvider;
   name: string;
   secretArn: string;
-  edge: { engine: 'lambda-edge'; functionArn: string } | { engine: 'cloudfront-function'; functionArn: string; keyValueStoreArn: string };
+  /** the engine's statements (stacks/engines/<name>.ts) and the ARNs they name */
+  engine: Pick<StackEngine, 'statements'>;
+  edge: EngineResources['arns'];
   distributionArn: string;
   kmsKeyId: string | undefined;
   homeRegion: string;
@@ -42,15 +45,10 @@ export class TeamPolicies extends Construct {
 
 /** The statements of both policies; the readers' are part of the operators'. Checked against stacks/permissions.ts. */
 export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) {
-  const functionArns = [p.edge.functionArn, `${p.edge.functionArn}:*`];
-  const lambdaEdge = p.edge.engine === 'lambda-edge';
-  const storeArn = p.edge.engine === 'cloudfront-function' ? p.edge.keyValueStoreArn : '';
+  const own = p.engine.statements({ ...p.edge, distributionArn: p.distributionArn, accountId: p.accountId });
   const readers = [
     { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: p.secretArn },
-    lambdaEdge
-      ? { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns }
-      : { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: 'cloudfront:DescribeFunction', Resource: p.edge.functionArn },
-    ...(lambdaEdge ? [] : [{ Sid: 'ReadDigestStore', Effect: 'Allow', Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys'], Resource: storeArn }]),
+    ...own.readers,
     { Sid: 'ReadDistribution', Effect: 'Allow', Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'], Resource: p.distributionArn },
     ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
   ];
@@ -58,31 +56,7 @@ export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) 
     ...readers,
     { Sid: 'RotateAndManageUsers', Effect: 'Allow', Action: ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutSecretValue'], Resource: p.secretArn },
     { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
-    ...(lambdaEdge
-      ? [
-          // Associating or dissociating a Lambda@Edge version needs these on the function; AWS documents the
-          // replication actions with a trailing asterisk, and it is required.
-          {
-            Sid: 'PublishEdgeFunction',
-            Effect: 'Allow',
-            Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication*', 'lambda:DisableReplication*'],
-            Resource: functionArns,
-          },
-          { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: p.distributionArn },
-          {
-            Sid: 'LambdaEdgeServiceRole',
-            Effect: 'Allow',
-            Action: 'iam:CreateServiceLinkedRole',
-            Resource: `arn:aws:iam::${p.accountId}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator`,
-            Condition: { StringLike: { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' } },
-          },
-        ]
-      : [
-          // publish compares the DEVELOPMENT and LIVE code (GetFunction) before publishing
-          { Sid: 'PublishEdgeFunction', Effect: 'Allow', Action: ['cloudfront:GetFunction', 'cloudfront:PublishFunction'], Resource: p.edge.functionArn },
-          // `users add/remove` and `sync` publish the digests themselves
-          { Sid: 'PublishDigests', Effect: 'Allow', Action: 'cloudfront-keyvaluestore:UpdateKeys', Resource: storeArn },
-        ]),
+    ...own.operators,
   ];
   return { readers, operators };
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ConfigInput } from '../../cli/project/config.js';
+import { STACK_ENGINES } from '../../stacks/engines/index.js';
 import { synthesize } from '../../stacks/synth.js';
 import { bundleHandler, type Bundle } from '../../stacks/bundle.js';
 
@@ -25,8 +26,8 @@ let n = 0;
 async function synth(patch: Partial<ConfigInput> = {}): Promise<{ json: Json; text: string }> {
   const config = parseConfig({ ...base, ...patch });
   const { edgeConfigFor } = await import('../../cli/project/config.js');
-  const edgeAuth = await bundleHandler({ handler: 'edge-auth', edgeConfig: edgeConfigFor(config) });
-  const result = await synthesize(config, join(dir, `out-${++n}`), { edgeAuth, rotate });
+  const engine = await STACK_ENGINES['lambda-edge'].build(edgeConfigFor(config));
+  const result = await synthesize(config, join(dir, `out-${++n}`), { engine, rotate });
   const text = readFileSync(result.file, 'utf8');
   return { json: JSON.parse(text), text };
 }

@@ -51,14 +51,14 @@ describe('status', () => {
   it('flags an unusable AWSCURRENT as an error and an unusable AWSPREVIOUS as a warning, naming no value', async () => {
     await t.sm.send(new CreateSecretCommand({ Name: 'status/a', SecretString: JSON.stringify({ username: 'admin', password: 'good-Password-1' }) }));
     await t.sm.send(new PutSecretValueCommand({ SecretId: 'status/a', SecretString: '{"username": "admin", "pass": "typo-Password-2"}' }));
-    let status = await readStatus({ reads: sdkStatusReads({ sm: async () => t.sm, lambda: async () => t.lambda, cf: async () => t.cf }) }, { secretId: 'status/a' });
+    let status = await readStatus(sdkStatusReads({ sm: async () => t.sm, lambda: async () => t.lambda, cf: async () => t.cf }), { secretId: 'status/a' });
     expect(status.problems.map((p) => [p.severity, p.message])).toContainEqual(['error', expect.stringMatching(/AWSCURRENT value is unusable .*every request gets 503/)]);
     // put the good one back as current: the typo is now AWSPREVIOUS
     const versions = await stages('status/a');
     const good = Object.entries(versions).find(([, s]) => s.includes('AWSPREVIOUS'))![0];
     const bad = Object.entries(versions).find(([, s]) => s.includes('AWSCURRENT'))![0];
     await t.sm.send(new UpdateSecretVersionStageCommand({ SecretId: 'status/a', VersionStage: 'AWSCURRENT', MoveToVersionId: good, RemoveFromVersionId: bad }));
-    status = await readStatus({ reads: sdkStatusReads({ sm: async () => t.sm, lambda: async () => t.lambda, cf: async () => t.cf }) }, { secretId: 'status/a' });
+    status = await readStatus(sdkStatusReads({ sm: async () => t.sm, lambda: async () => t.lambda, cf: async () => t.cf }), { secretId: 'status/a' });
     expect(status.problems.map((p) => [p.severity, p.message])).toContainEqual(['warning', expect.stringMatching(/AWSPREVIOUS value is unusable .*no grace period applies/)]);
     expect(JSON.stringify(status)).not.toMatch(/Password-\d/);
   });

@@ -109,7 +109,7 @@ const tagging = (find: (i: OperationInput) => { tags: Tag[] }, save: () => void)
 
 export class IamService {
   readonly state: IamState;
-  readonly plugin: ServicePlugin<IamState>;
+  readonly plugin: ServicePlugin;
 
   constructor(private readonly host: ServiceHost) {
     this.state = host.store.slice<IamState>('iam', () => ({ roles: [], policies: [] }));
@@ -212,16 +212,15 @@ export class IamService {
     };
   }
 
-  private definePlugin(): ServicePlugin<IamState> {
+  private definePlugin(): ServicePlugin {
     const save = () => this.host.store.save();
     const s = this.state;
     const roleTags = tagging((i) => this.role(i.RoleName), save);
     const policyTags = tagging((i) => this.policy(i.PolicyArn), save);
-    return definePlugin<IamState>({
+    return definePlugin({
       name: 'iam',
       protocol: 'query',
       target: 'https://iam.amazonaws.com/doc/2010-05-08/',
-      initialState: () => ({ roles: [], policies: [] }),
       operations: {
         CreateRole: (i) => {
           const roleName = name(i.RoleName, 'roleName');

@@ -20,7 +20,7 @@ const newEtag = () => `KV${randomUUID().replace(/-/g, '').toUpperCase()}`;
 const validation = (message: string) => new ServiceError('ValidationException', message, 400);
 const size = (items: Record<string, string>) => Object.entries(items).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 
-export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFrontFunctions): ServicePlugin<unknown> {
+export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFrontFunctions): ServicePlugin {
   const store = (i: OperationInput): KeyValueStoreState => {
     try {
       return functions.store(String(i.KvsARN));
@@ -57,9 +57,10 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
     return { status: 200, body: { ...totals(k), ETag: k.dataEtag }, headers: { etag: k.dataEtag } };
   };
 
-  return definePlugin<unknown>({
+  return definePlugin({
     name: 'cloudfront-keyvaluestore',
     protocol: 'rest-json',
+    resourceOf: (_operation, i) => (i.KvsARN === undefined ? '*' : String(i.KvsARN)),
     routes: [
       { method: 'GET', path: S, operation: 'DescribeKeyValueStore' },
       { method: 'GET', path: `${S}/keys`, operation: 'ListKeys' },
@@ -68,7 +69,6 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
       { method: 'PUT', path: `${S}/keys/{Key}`, operation: 'PutKey' },
       { method: 'DELETE', path: `${S}/keys/{Key}`, operation: 'DeleteKey' },
     ],
-    initialState: () => ({}),
     operations: {
       DescribeKeyValueStore: (i): RestOutput => {
         const k = store(i);

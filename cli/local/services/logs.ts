@@ -25,7 +25,7 @@ const invalid = (message: string) => new ServiceError('InvalidParameterException
 
 export class LogsService {
   readonly state: LogsState;
-  readonly plugin: ServicePlugin<LogsState>;
+  readonly plugin: ServicePlugin;
 
   constructor(private readonly host: ServiceHost) {
     this.state = host.store.slice<LogsState>('logs', () => ({ groups: [] }));
@@ -49,13 +49,12 @@ export class LogsService {
     return g;
   }
 
-  private definePlugin(): ServicePlugin<LogsState> {
+  private definePlugin(): ServicePlugin {
     const save = () => this.host.store.save();
-    return definePlugin<LogsState>({
+    return definePlugin({
       name: 'logs',
       protocol: 'json',
       target: 'Logs_20140328',
-      initialState: () => ({ groups: [] }),
       operations: {
         CreateLogGroup: (i) => {
           const name = String(i.logGroupName ?? '');

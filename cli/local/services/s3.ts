@@ -54,7 +54,7 @@ const glob = (pattern: string, value: string) =>
 
 export class S3Service {
   readonly state: S3State;
-  readonly plugin: ServicePlugin<S3State>;
+  readonly plugin: ServicePlugin;
   private readonly dir: string;
 
   constructor(private readonly host: ServiceHost) {
@@ -114,7 +114,7 @@ export class S3Service {
     });
   }
 
-  private definePlugin(): ServicePlugin<S3State> {
+  private definePlugin(): ServicePlugin {
     const save = () => this.host.store.save();
     const s = this.state;
     return definePlugin<S3State>({
@@ -136,7 +136,6 @@ export class S3Service {
         { method: 'HEAD', path: '/{Bucket}/{Key+}', operation: 'HeadObject' },
         { method: 'DELETE', path: '/{Bucket}/{Key+}', operation: 'DeleteObject' },
       ],
-      initialState: () => ({ buckets: [] }),
       operations: {
         ListBuckets: () =>
           xml(

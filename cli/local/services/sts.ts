@@ -14,13 +14,12 @@ export function accessKeyOf(i: Pick<OperationInput, '$request'>): string | undef
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function stsPlugin(host: ServiceHost): ServicePlugin<Record<string, never>> {
+export function stsPlugin(host: ServiceHost): ServicePlugin {
   const rootArn = () => `arn:aws:iam::${accountOf(host)}:user/basicauth-local`;
   return definePlugin({
     name: 'sts',
     protocol: 'query',
     target: 'https://sts.amazonaws.com/doc/2011-06-15/',
-    initialState: () => ({}),
     operations: {
       GetCallerIdentity: (i) => {
         const session = host.services.iam.session(accessKeyOf(i) ?? '');

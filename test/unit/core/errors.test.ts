@@ -1,6 +1,7 @@
 // What a user can fix exits 1 with the fix named; only what is left is a bug (70).
 import { describe, expect, it } from 'vitest';
-import { CliError, EXIT, reportError, UsageError } from '../../../cli/core/errors.js';
+import { CliError, EXIT, UsageError } from '../../../cli/core/errors.js';
+import { reportError } from '../../../cli/core/report.js';
 
 const withProps = <T extends Error>(error: T, props: Record<string, unknown>) => Object.assign(error, props);
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluate, type Statement, wildcardMatch } from '../../../cli/local/services/iam-policy.js';
 import { PACKAGE_ROOT } from '../../../stacks/bundle.js';
+import { EDGE_ENGINES, STACK_ENGINES } from '../../../stacks/engines/index.js';
 import { teamStatements } from '../../../stacks/constructs/team-policies.js';
 import { COMMAND_PERMISSIONS, type Engine, type Need, permissionsTable } from '../../../stacks/permissions.js';
 
@@ -22,7 +23,8 @@ const ARNS = {
 function policies(engine: Engine) {
   return teamStatements({
     secretArn: ARNS.secret,
-    edge: engine === 'lambda-edge' ? { engine, functionArn: ARNS.function } : { engine, functionArn: ARNS.cfFunction, keyValueStoreArn: ARNS.store },
+    engine: STACK_ENGINES[engine],
+    edge: engine === 'lambda-edge' ? { functionArn: ARNS.function } : { functionArn: ARNS.cfFunction, storeArn: ARNS.store },
     distributionArn: ARNS.distribution,
     kmsKeyId: undefined,
     homeRegion: 'ap-northeast-1',
@@ -69,7 +71,7 @@ describe('IAM policy evaluation', () => {
   });
 });
 
-describe.each(['lambda-edge', 'cloudfront-function'] as const)('team policies, %s engine', (engine) => {
+describe.each(EDGE_ENGINES)('team policies, %s engine', (engine) => {
   const { readers, operators } = policies(engine);
   const commands = Object.entries(COMMAND_PERMISSIONS);
 

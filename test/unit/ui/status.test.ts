@@ -29,6 +29,7 @@ const status: Status = {
     replicas: [],
   },
   edge: {
+    engine: 'lambda-edge',
     functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:staging-edge-auth',
     latestVersion: '4',
     distributionId: 'E2QWRUHAPOMQZL',

@@ -220,7 +220,7 @@ export class CloudFrontFunctions {
     return value;
   }
 
-  readonly operations: Record<string, Operation<unknown>> = {
+  readonly operations: Record<string, Operation> = {
     CreateFunction: (i): RestOutput => {
       const req = this.body(i).CreateFunctionRequest as Node | undefined;
       const name = String(req?.Name ?? '');

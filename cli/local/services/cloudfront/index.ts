@@ -5,7 +5,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../../host.js';
-import { definePlugin, ServiceError, type OperationInput, type RestOutput, type ServicePlugin } from '../../plugin.js';
+import { definePlugin, ServiceError, type OperationInput, type Requirement, type RestOutput, type ServicePlugin } from '../../plugin.js';
+
+const LAMBDA_VERSION_ARN = /arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:\d+/g;
 import type { CloudFrontFacade } from '../../services.js';
 import { escapeXml, xmlElements } from '../../xml.js';
 import { CLOUDFRONT_NS, ConfigError, configToXml, itemsOf, parseXml, readDistributionConfig, routingOf, type EdgeRouting, type Node } from './config.js';
@@ -60,7 +62,7 @@ const SUMMARY_FIELDS = [
 
 export class CloudFrontService {
   readonly state: CloudFrontState;
-  readonly plugin: ServicePlugin<CloudFrontState>;
+  readonly plugin: ServicePlugin;
   readonly oac: OriginAccessControls;
   readonly functions: CloudFrontFunctions;
   private readonly routingCache = new Map<string, { etag: string; routing: EdgeRouting }>();
@@ -266,15 +268,39 @@ export class CloudFrontService {
     return d;
   }
 
-  private definePlugin(): ServicePlugin<CloudFrontState> {
+  /** What CloudFront asks of Lambda for each Lambda@Edge version a distribution change adds or removes. */
+  private lambdaEdgeRequirements(distributionId: string, body: string): Requirement[] {
+    const before = new Set(JSON.stringify(this.state.distributions.find((d) => d.id === distributionId)?.config ?? {}).match(LAMBDA_VERSION_ARN) ?? []);
+    const after = new Set(body.match(LAMBDA_VERSION_ARN) ?? []);
+    return [
+      ...[...after]
+        .filter((arn) => !before.has(arn))
+        .flatMap((arn) => [
+          { action: 'lambda:GetFunction', resource: arn },
+          { action: 'lambda:EnableReplication*', resource: arn },
+        ]),
+      ...[...before].filter((arn) => !after.has(arn)).map((arn) => ({ action: 'lambda:DisableReplication*', resource: arn })),
+    ];
+  }
+
+  private definePlugin(): ServicePlugin {
     const body = (i: OperationInput) => i.$request.body.toString('utf8');
     const created = (d: DistributionState) => xmlOut(this.distributionXml(d), d.etag, 201, { location: `https://cloudfront.amazonaws.com${D}/${d.id}` });
     const tagsXml = (tags: DistributionState['tags']) =>
       `<Tags xmlns="${CLOUDFRONT_NS}"><Items>${tags.map((t) => `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`).join('')}</Items></Tags>`;
-    return definePlugin<CloudFrontState>({
+    return definePlugin({
       name: 'cloudfront',
       protocol: 'rest-xml',
       target: CLOUDFRONT_NS,
+      resourceOf: (operation, i) => {
+        const account = accountOf(this.host);
+        if (i.Id !== undefined && /Distribution/.test(operation)) return `arn:aws:cloudfront::${account}:distribution/${i.Id}`;
+        if (i.Name !== undefined && /KeyValueStore/.test(operation)) return this.functions.store(i.Name).arn;
+        if (i.Name !== undefined) return `arn:aws:cloudfront::${account}:function/${i.Name}`;
+        return '*';
+      },
+      impliedRequirements: (operation, i) =>
+        operation === 'UpdateDistribution' || operation.startsWith('CreateDistribution') ? this.lambdaEdgeRequirements(String(i.Id ?? ''), i.$request.body.toString('utf8')) : [],
       routes: [
         { method: 'POST', path: D, operation: 'CreateDistributionWithTags', query: { WithTags: true } },
         { method: 'POST', path: D, operation: 'CreateDistribution' },
@@ -289,7 +315,6 @@ export class CloudFrontService {
         ...this.oac.routes,
         ...this.functions.routes,
       ],
-      initialState: () => ({ distributions: [], originAccessControls: [], functions: [], keyValueStores: [] }),
       operations: {
         CreateDistribution: (i) => created(this.createDistribution(body(i))),
         CreateDistributionWithTags: (i) => created(this.createDistribution(body(i))),

@@ -78,7 +78,7 @@ export class OriginAccessControls {
     if (given !== o.etag) throw new ServiceError('PreconditionFailed', 'The precondition given in one or more of the request header fields evaluated to false.', 412);
   }
 
-  readonly operations: Record<string, Operation<unknown>> = {
+  readonly operations: Record<string, Operation> = {
     CreateOriginAccessControl: (i) => {
       const config = this.readConfig(i);
       if (this.state.originAccessControls.some((o) => o.name === config.name)) {

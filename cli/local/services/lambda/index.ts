@@ -38,7 +38,7 @@ export interface FunctionSpec extends FunctionSettings {
 export class LambdaService {
   readonly runtime: LambdaRuntime;
   readonly functions: Functions;
-  readonly plugin: ServicePlugin<LambdaState>;
+  readonly plugin: ServicePlugin;
 
   constructor(
     private readonly host: ServiceHost,
@@ -153,13 +153,19 @@ export class LambdaService {
 
   // ---- wire API ---------------------------------------------------------------
 
-  private definePlugin(): ServicePlugin<LambdaState> {
+  private definePlugin(): ServicePlugin {
     const fns = this.functions;
     const resolve = (i: OperationInput, qualifier?: string | null) => fns.resolve(String(i.FunctionName), i.$request.region, qualifier ?? undefined);
     const q = (i: OperationInput) => i.$request.query.get('Qualifier');
-    return definePlugin<LambdaState>({
+    return definePlugin({
       name: 'lambda',
       protocol: 'rest-json',
+      resourceOf: (_operation, i) => {
+        if (i.FunctionName === undefined) return '*';
+        const { fn } = fns.resolve(String(i.FunctionName), i.$request.region);
+        const qualifier = i.Qualifier ?? /:(\d+|\$LATEST)$/.exec(String(i.FunctionName))?.[1];
+        return qualifier && qualifier !== '$LATEST' ? `${fn.arn}:${qualifier}` : fn.arn;
+      },
       routes: [
         { method: 'GET', path: `${F}/`, operation: 'ListFunctions' },
         { method: 'POST', path: `${F}`, operation: 'CreateFunction' },
@@ -179,7 +185,6 @@ export class LambdaService {
         { method: 'POST', path: '/2017-03-31/tags/{Resource}', operation: 'TagResource' },
         { method: 'DELETE', path: '/2017-03-31/tags/{Resource}', operation: 'UntagResource' },
       ],
-      initialState: () => ({ functions: [] }),
       operations: {
         ListFunctions: (i) => ok({ Functions: fns.state.functions.filter((f) => f.region === i.$request.region).map((f) => fns.configuration(f, f.latest)) }),
         CreateFunction: (i) => {

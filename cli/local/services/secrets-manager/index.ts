@@ -27,7 +27,7 @@ const required = (input: OperationInput, key: string): string => {
 export class SecretsManagerService {
   readonly state: SecretsManagerState;
   readonly rotations: Rotations;
-  readonly plugin: ServicePlugin<SecretsManagerState>;
+  readonly plugin: ServicePlugin;
 
   constructor(
     private readonly host: ServiceHost,
@@ -328,13 +328,13 @@ export class SecretsManagerService {
     return { ARN: s.arn, Name: s.name };
   }
 
-  private definePlugin(): ServicePlugin<SecretsManagerState> {
+  private definePlugin(): ServicePlugin {
     const arnName = (s: SecretState) => ({ ARN: s.arn, Name: s.name });
-    return definePlugin<SecretsManagerState>({
+    return definePlugin({
       name: 'secretsmanager',
       protocol: 'json',
       target: 'secretsmanager',
-      initialState: () => ({ secrets: [] }),
+      resourceOf: (_operation, i) => (i.SecretId === undefined ? '*' : this.find(String(i.SecretId), i.$request.region, { allowDeleted: true }).arn),
       start: () => this.rotations.resumeInterrupted(),
       stop: () => this.rotations.settled(),
       operations: {

@@ -1,15 +1,18 @@
-// The CloudFront Functions engine's side of status, sync, rotate and publish:
-// whether the KeyValueStore holds the digests of AWSCURRENT, repairing it
-// when it does not, waiting for it after a rotation, and what the
-// distribution runs. Never a password: only versions, counts and verdicts.
+// The CloudFront Functions engine's side of status, sync, rotate, users,
+// publish and deploy: whether the KeyValueStore holds the digests of
+// AWSCURRENT, repairing it when it does not, waiting for it after a rotation,
+// and what the distribution runs. Never a password: only versions, counts and
+// verdicts.
 
 import type { CloudFrontClient, DistributionConfig } from '@aws-sdk/client-cloudfront';
 import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CliError } from '../core/errors.js';
 import { step, type Emit } from '../core/events.js';
-import type { Problem } from './status.js';
-import { pollUntil } from './poll.js';
+import { pollUntil } from '../ops/poll.js';
+import type { EdgeEngine, EngineTarget, Problem, StoreState } from './types.js';
+
+export type { StoreState };
 import { again } from '../core/next-steps.js';
 
 export interface StoreTarget {
@@ -17,17 +20,6 @@ export interface StoreTarget {
   keyValueStoreArn: string;
   /** the config's edge.graceSeconds; unknown: what the store was last published with */
   graceSeconds?: number | undefined;
-}
-
-export interface StoreState {
-  arn: string;
-  /** the secret version the store's digests come from (its meta key), if any */
-  publishedVersion: string | undefined;
-  currentVersion: string;
-  inStep: boolean;
-  users: number;
-  publishedAt: string | undefined;
-  graceSeconds: number;
 }
 
 interface Clients {
@@ -183,3 +175,71 @@ export async function publishFunction(cf: CloudFrontClient, clients: Clients, in
     return { functionArn: dev.FunctionSummary?.FunctionMetadata?.FunctionARN ?? input.functionName, changed, store: { written: synced.written, deleted: synced.deleted, versionId: synced.versionId } };
   });
 }
+
+const storeOf = (t: EngineTarget): StoreTarget | undefined => (t.keyValueStoreArn ? { secretId: t.secretId, keyValueStoreArn: t.keyValueStoreArn, graceSeconds: t.graceSeconds } : undefined);
+const clientsOf = async (t: EngineTarget): Promise<Clients> => ({ sm: await t.clients.secretsManager(), kvs: await t.clients.keyValueStore() });
+
+export const cloudFrontFunction: EdgeEngine = {
+  async readEdge(target, { functionName, distributionId }, _reads, now) {
+    const [e, store] = await Promise.all([
+      readFunctionEdge(await target.clients.cloudfront(), functionName, distributionId),
+      storeOf(target) ? clientsOf(target).then((clients) => readStoreState(clients, storeOf(target) as StoreTarget, now)) : undefined,
+    ]);
+    const problems = store ? storeProblems(store) : [];
+    for (const p of e.unprotected.filter((x) => !target.leaveUnprotected.includes(x))) {
+      problems.push({
+        severity: 'error',
+        message: `cache behavior ${p} does not run the CloudFront function ${functionName}: its requests skip the password check`,
+        fix: 'associate the function with it, or name it in distribution.leaveUnprotected if that is on purpose',
+      });
+    }
+    const { functionStatus: _status, ...edge } = e;
+    return { edge: { ...edge, engine: 'cloudfront-function', latestVersion: 'LIVE', distributionId, ...(store ? { store } : {}) }, problems };
+  },
+
+  async publish(target, { functionName }, _options, emit) {
+    const store = storeOf(target);
+    if (!store) throw new CliError('this site has no key value store on record', { hint: `deploy first (${again('deploy')})` });
+    const r = await publishFunction(await target.clients.cloudfront(), await clientsOf(target), { functionName, ...store }, emit);
+    const synced = r.store.written + r.store.deleted ? `was brought in step (${r.store.written} written, ${r.store.deleted} removed)` : 'was in step';
+    return {
+      data: r,
+      text: `${r.changed ? 'Published' : 'Already LIVE:'} ${r.functionArn}${r.changed ? ' to LIVE' : ''}; CloudFront functions have no cold start to force. The key value store ${synced} with version ${r.store.versionId}.`,
+    };
+  },
+
+  async afterRotation(target, rotated, { timeoutMs }, emit) {
+    const store = storeOf(target);
+    if (!store) return { data: {}, text: `Rotated ${rotated.secretId}: version ${rotated.versionId} is current.` };
+    const { waitedMs } = await step(
+      emit,
+      'store',
+      'publish the digests to the key value store',
+      async () => waitForStore(await clientsOf(target), store, rotated.versionId, emit, { timeoutMs, everyMs: target.local ? 100 : 1000 }),
+      (s) => `${s.waitedMs} ms after it became current`,
+    );
+    return {
+      data: { storeWaitedMs: waitedMs },
+      text: `Rotated ${rotated.secretId}: version ${rotated.versionId} is current and its digests are in the key value store (${(rotated.durationMs / 1000).toFixed(1)} s). Every edge location reads them within seconds; the old password stops working with them (or when the grace period ends).`,
+    };
+  },
+
+  async afterUsersChange(target, emit) {
+    const store = storeOf(target);
+    const revoked = 'Their digest is gone from the key value store: every edge location refuses them within seconds, grace period or not.';
+    if (!store) return { revoked };
+    const synced = await step(emit, 'store', 'publish the digests to the key value store', async () => syncStore(await clientsOf(target), store));
+    return { store: { versionId: synced.versionId, written: synced.written, deleted: synced.deleted }, revoked };
+  },
+
+  async checkProtection(target, deployed) {
+    // every behavior runs the function, and the store holds the digests of the current password
+    const { GetDistributionConfigCommand } = await import('@aws-sdk/client-cloudfront');
+    const current = await (await target.clients.cloudfront()).send(new GetDistributionConfigCommand({ Id: deployed.distributionId }));
+    const { unprotected } = functionBehaviors(current.DistributionConfig ?? ({} as DistributionConfig), deployed.functionQualifiedArn);
+    if (unprotected.length > 0)
+      throw new CliError(`deployed, but ${unprotected.join(', ')} does not run the CloudFront function`, { hint: `run \`${again('deploy')}\` again, then \`${again('status')}\`` });
+    const store = storeOf(target);
+    if (store) await syncStore(await clientsOf(target), store);
+  },
+};
