@@ -85,7 +85,7 @@ export interface ServicePlugin {
   stop?(): Promise<void>;
 }
 
-export const definePlugin = <S>(plugin: ServicePlugin): ServicePlugin => plugin;
+export const definePlugin = (plugin: ServicePlugin): ServicePlugin => plugin;
 
 // Errors shared by several services.
 export const notFound = (message: string) => new ServiceError('ResourceNotFoundException', message, 400);

@@ -117,7 +117,7 @@ export class S3Service {
   private definePlugin(): ServicePlugin {
     const save = () => this.host.store.save();
     const s = this.state;
-    return definePlugin<S3State>({
+    return definePlugin({
       name: 's3',
       protocol: 'rest-xml',
       target: S3_NS,
