@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EDGE_AUTH_DEFAULTS, EdgeConfigError, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import { EDGE_AUTH_DEFAULTS, EdgeConfigError, edgeSettingsSchema, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import { describeIssues } from '../../handlers/shared/schema-issues.js';
 import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../../handlers/rotate/settings.js';
 import { checkRotationRules, ScheduleError } from '../../handlers/shared/schedule.js';
 import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
@@ -130,31 +131,11 @@ export const configSchema = z.strictObject({
     })
     .refine((r) => !(r.days && r.schedule), { message: 'set days or schedule, not both' })
     .default({ days: 30 }),
-  edge: z
-    .strictObject({
+  edge: edgeSettingsSchema
+    .partial()
+    .extend({
       /** which edge engine checks credentials: Lambda@Edge reading Secrets Manager, or a CloudFront function reading digests from a KeyValueStore */
       engine: z.enum(EDGE_ENGINES).optional(),
-      realm: z.string().optional(),
-      /** how to get access, on the 401 page */
-      accessHint: z.string().optional(),
-      cacheTtlSeconds: z.number().optional(),
-      refreshMinIntervalSeconds: z.number().optional(),
-      staleIfErrorSeconds: z.number().optional(),
-      graceSeconds: z.number().optional(),
-      bypassPaths: z.array(z.string()).optional(),
-      allowCidrs: z.array(z.string()).optional(),
-      /** CORS preflights answered at the edge (never forwarded: they carry no credentials) */
-      cors: z
-        .strictObject({
-          allowOrigins: z.array(z.string()).min(1),
-          allowMethods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).min(1),
-          allowHeaders: z.array(z.string()).optional(),
-          maxAgeSeconds: z.number().int().min(0).max(86_400).optional(),
-          allowCredentials: z.boolean().optional(),
-        })
-        .optional(),
-      stripAuthorization: z.boolean().optional(),
-      regionOverrides: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
   notifications: z
@@ -171,43 +152,6 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
-
-function at(input: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
-}
-
-const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
-const unit = (origin: string, n: number | bigint) => (origin === 'string' ? ` character${n === 1 ? '' : 's'}` : origin === 'array' ? ` item${n === 1 ? '' : 's'}` : '');
-
-/** What a field should be, in our words (the validator's own wording never reaches a user). */
-function expectation(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`;
-    case 'too_small':
-      return `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}${unit(issue.origin, issue.minimum)}`;
-    case 'too_big':
-      return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${unit(issue.origin, issue.maximum)}`;
-    case 'invalid_value':
-      return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union': {
-      // a discriminated union names its allowed tags in `note`-less issues: list what the discriminator may be
-      const tags = (issue as { options?: unknown[] }).options;
-      return Array.isArray(tags) && tags.length ? `one of ${tags.map((v) => JSON.stringify(v)).join(', ')}` : 'one of the documented shapes';
-    }
-    case 'invalid_format':
-    case 'custom':
-      // our schema's own messages ('lowercase letters, digits and -…'); zod's generic ones are replaced
-      return /^Invalid\b/.test(issue.message) ? `a valid ${issue.code === 'invalid_format' ? issue.format : 'value'}` : issue.message;
-    default:
-      return 'a valid value';
-  }
-}
 
 /** Validates a parsed config; the error lists every problem, each naming field, value and what is allowed. */
 export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
@@ -229,16 +173,7 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   }
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const field =
-        issue.path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-          .join('')
-          .replace(/^\./, '') || '(root)';
-      const value = at(input, issue.path);
-      if (issue.code === 'unrecognized_keys') return `${field === '(root)' ? '' : `${field}: `}unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${field} is ${value === undefined ? 'missing' : describe(value)}: expected ${expectation(issue)}`;
-    });
+    const problems = describeIssues(result.error.issues, input);
     throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
   }
   const config = result.data;

@@ -169,7 +169,7 @@ describe('basicauth build', () => {
     const r = await runCli(['build', '--secret-region', 'Ireland'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/error: edge config: secretRegion is "Ireland"; expected an AWS region such as eu-west-1/);
+    expect(r.stderr).toMatch(/error: edge config: secretRegion is "Ireland": expected an AWS region such as eu-west-1/);
     expect(r.stderr).toMatch(/fix: /);
   });
 

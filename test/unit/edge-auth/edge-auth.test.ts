@@ -230,7 +230,7 @@ describe('edge-auth cache', () => {
   });
 
   it('refuses a refresh floor below 1 s', () => {
-    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', refreshMinIntervalSeconds: 0 })).toThrow(/refreshMinIntervalSeconds is 0; expected a whole number from 1 to 3600/);
+    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', refreshMinIntervalSeconds: 0 })).toThrow(/refreshMinIntervalSeconds is 0: expected a whole number from 1 to 3600/);
   });
 
   it('keeps the old password working until the TTL when it is not refetched (no grace)', async () => {

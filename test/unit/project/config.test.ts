@@ -51,7 +51,7 @@ describe('config', () => {
     [withField({ rotation: { schedule: 'cron(0 */2 * * ? *)' } }), /rotation\.schedule is .*starts rotations 2 hours apart/],
     [withField({ rotation: { schedule: 'rate(6 hours)', window: '8h' } }), /rotation\.window is "8h": a 8h rotation window runs into the next one/],
     [withField({ rotation: { schedule: 'cron(0 22 * * ? *)', window: '3h' } }), /rotation\.window is "3h": a 3h rotation window from 22:00 UTC runs into the next UTC day/],
-    [withField({ edge: { cacheTtlSeconds: 0 } }), /edge\.cacheTtlSeconds is 0; expected a whole number from 1 to 86400/],
+    [withField({ edge: { cacheTtlSeconds: 0 } }), /edge\.cacheTtlSeconds is 0: expected a whole number from 1 to 86400/],
     [withField({ edge: { allowCidrs: ['10.0.0.0/99'] } }), /edge\.allowCidrs\[0\] is "10.0.0.0\/99"/],
     [withField({ edge: { realm: 'a"b' } }), /edge\.realm is "a\\"b"/],
     [withField({ edge: { ttl: 5 } }), /edge: unknown field "ttl"/],
