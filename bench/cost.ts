@@ -9,6 +9,7 @@ import { resolveEdgeAuthConfig } from '../handlers/edge-auth/config.js';
 import { createEdgeAuth } from '../handlers/edge-auth/edge-auth.js';
 import type { CloudFrontRequestEvent } from '../handlers/edge-auth/cloudfront.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
+import { basic } from './lib.js';
 
 export type Traffic = 'valid' | 'repeated-wrong' | 'distinct-wrong';
 
@@ -34,8 +35,6 @@ const event = (authorization: string): CloudFrontRequestEvent => ({
   Records: [{ cf: { config: {}, request: { clientIp: '198.51.100.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: authorization }] } } } }],
 });
 
-const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
-
 async function calls(config: Record<string, unknown>, traffic: Traffic): Promise<{ total: number; peak: number }> {
   const secrets = new FakeSecretVersions({ username: 'admin', password: 'cost-Password-0123456789' });
   const perInstance: Array<Map<number, number>> = [];
@@ -51,11 +50,11 @@ async function calls(config: Record<string, unknown>, traffic: Traffic): Promise
       now: secrets.clock,
     });
   });
-  const valid = basic('cost-Password-0123456789');
-  const repeated = basic('the-same-wrong-password');
+  const valid = basic('admin', 'cost-Password-0123456789');
+  const repeated = basic('admin', 'the-same-wrong-password');
   const step = HOUR_MS / REQUESTS;
   for (let i = 0; i < REQUESTS; i++) {
-    const authorization = traffic === 'valid' ? valid : traffic === 'repeated-wrong' ? repeated : basic(`guess-${i}`);
+    const authorization = traffic === 'valid' ? valid : traffic === 'repeated-wrong' ? repeated : basic('admin', `guess-${i}`);
     await edges[i % INSTANCES]!.handle(event(authorization));
     secrets.advance(step);
   }

@@ -22,11 +22,10 @@ import { planDigests } from '../handlers/shared/kvs-digests.js';
 import { bundleFunction } from '../stacks/function-bundle.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
-import { spread, type Spread } from './lib.js';
+import { spread, type Spread, basic } from './lib.js';
 
 const USER = 'admin';
 const PASSWORD = 'Engine-Bench-Password-0123456789';
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 // List prices, us-east-1 (AWS pricing pages): what each engine adds to CloudFront's own request price.
 export const PRICES = {

@@ -2,6 +2,8 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runProcess } from '../test/helpers/run-cli.js';
 
+export { basic } from '../test/helpers/edge-events.js';
+
 export function median(values: number[]): number {
   return percentile(values, 50);
 }

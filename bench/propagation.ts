@@ -11,7 +11,7 @@ import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secr
 import { randomBytes } from 'node:crypto';
 import type { LocalEvent } from '../cli/local/events.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
-import { spread, type Spread } from './lib.js';
+import { spread, type Spread, basic } from './lib.js';
 
 export const PROPAGATION_INSTANCES = 4;
 export const PROPAGATION_GOAL_MS = 1000;
@@ -29,8 +29,6 @@ export interface PropagationFigures {
   floodFetchesPerInstanceSecond: number;
   windowMs: number;
 }
-
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function measure(flood: Flood, rounds: number, windowMs: number): Promise<PropagationFigures> {
   let password = 'propagation-first-Password-0123';

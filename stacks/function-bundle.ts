@@ -14,8 +14,9 @@ import { bypassSource } from '../handlers/shared/path-patterns.js';
 import type { FunctionConfig } from '../handlers/cloudfront-function/types.js';
 import { PACKAGE_ROOT } from './bundle.js';
 
-/** CloudFront's limit on a function's code. */
-export const FUNCTION_CODE_LIMIT = 10 * 1024;
+import { FUNCTION_CODE_LIMIT } from '../handlers/cloudfront-function/limits.js';
+
+export { FUNCTION_CODE_LIMIT };
 export const FUNCTION_RUNTIME = 'cloudfront-js-2.0';
 
 // What cloudfront-js-2.0 supports beyond ES 5.1 (its documented core features).

@@ -11,7 +11,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import vm from 'node:vm';
 
-export const FUNCTION_CODE_LIMIT = 10 * 1024;
+import { FUNCTION_CODE_LIMIT } from '../../handlers/cloudfront-function/limits.js';
+
+export { FUNCTION_CODE_LIMIT };
 /**
  * Local compute budget for one request, in CPU time of this process: it stops a
  * runaway loop without failing a sound function on a busy machine, where wall

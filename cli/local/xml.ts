@@ -9,7 +9,9 @@ import type * as FastXmlParser from 'fast-xml-parser';
 // build, which the package ships for require(), costs ~10 ms.
 export const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
 
-export const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { escapeXml } from '../core/xml.js';
+
+export { escapeXml };
 
 type ListStyle = 'member' | 'repeat';
 

@@ -16,7 +16,9 @@ import { DEFAULT_ENGINE, EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from
 
 export { EDGE_ENGINES, type EdgeEngineName };
 
-export const CONFIG_FILE = 'basicauth.config.json';
+import { CONFIG_FILE } from './constants.js';
+
+export { CONFIG_FILE };
 /** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
 export const RECOVERY_WINDOW_DAYS = 7;
 

@@ -9,6 +9,7 @@ import type { RotationProbe } from '../ops/rotate.js';
 import { localDeployment, localSiteUrl } from '../dev/local-deploy.js';
 import { again } from '../core/next-steps.js';
 import { readOutputs } from './outputs.js';
+import { CONFIG_FILE } from './constants.js';
 import { DEFAULT_ENGINE, type EdgeEngineName } from '../../stacks/engines/index.js';
 
 export interface TargetFlags {
@@ -22,8 +23,6 @@ export interface TargetFlags {
   /** the project's config file (default basicauth.config.json) */
   config?: string;
 }
-
-const CONFIG_FILE = 'basicauth.config.json';
 
 export interface Target {
   clients: AwsClients;

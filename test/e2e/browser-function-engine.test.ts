@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, startBrowserSite, withContext, type BrowserSite } from '../helpers/chromium.js';
 import { runCli } from '../helpers/run-cli.js';
+import { missing } from '../helpers/tools.js';
 
 const HINT = 'Ask the function-engine team in #access.';
 let site: BrowserSite;
@@ -21,7 +22,7 @@ beforeAll(async () => {
 
 afterAll(() => site?.stop());
 
-describe.skipIf(!hasChromium)('in Chromium, the cloudfront-function engine', () => {
+describe.skipIf(missing('chromium', hasChromium))('in Chromium, the cloudfront-function engine', () => {
   it('shows the 401 page with the hint, the site with the right credentials, and the bypass path without', async () => {
     await withContext(browser, { httpCredentials: { username: 'admin', password: 'not-the-password' } }, async (context) => {
       const page = await context.newPage();

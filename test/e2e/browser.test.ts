@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { hasChromium, startBrowserSite, withContext as inContext, type BrowserSite } from '../helpers/chromium.js';
 import { until } from '../helpers/local-cloud.js';
 import { runCli } from '../helpers/run-cli.js';
+import { missing } from '../helpers/tools.js';
 
 const ARTIFACTS = join(PACKAGE_ROOT, 'test/artifacts');
 const HINT = 'Ask the browser-test team in #access.';
@@ -34,7 +35,7 @@ afterAll(() => site?.stop());
 
 const withContext = <T>(options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> => inContext(browser, options, run);
 
-describe.skipIf(!hasChromium)('in Chromium', () => {
+describe.skipIf(missing('chromium', hasChromium))('in Chromium', () => {
   it('asks for credentials, and shows a person who has none the 401 page with the configured hint', async () => {
     await withContext({}, async (context) => {
       const page = await context.newPage();

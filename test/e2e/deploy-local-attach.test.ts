@@ -9,9 +9,9 @@ import { CloudFrontClient, CreateDistributionCommand, GetDistributionConfigComma
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping deploy --local (attach mode): ${why}`);
 
 let project: LocalProject;
 let origin: Server;
@@ -65,7 +65,7 @@ afterAll(async () => {
 
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
-describe.skipIf(!terraform)('deploy --local, attach mode', () => {
+describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mode', () => {
   it('protects every behavior but the one named, and gives the distribution back as it was on destroy', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);

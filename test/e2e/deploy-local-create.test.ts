@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING_LEFT, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping deploy --local (create mode): ${why}`);
 
 let project: LocalProject;
 let origin: Server;
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
-describe.skipIf(!terraform)('deploy --local, create mode', () => {
+describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mode', () => {
   it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping deploy --local (cloudfront-function engine): ${why}`);
 
 let project: LocalProject;
 let origin: Server;
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
-describe.skipIf(!terraform)('deploy --local, cloudfront-function engine', () => {
+describe.skipIf(missing('terraform', terraform, why))('deploy --local, cloudfront-function engine', () => {
   it('deploys, serves, rotates, plans clean and destroys to nothing', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);

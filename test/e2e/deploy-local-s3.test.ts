@@ -7,9 +7,9 @@ import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, NOTHING_LEFT, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping deploy --local (S3 mode): ${why}`);
 
 const BUCKET = 'docs-site-bucket';
 let project: LocalProject;
@@ -34,7 +34,7 @@ afterAll(() => project?.stop());
 
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
-describe.skipIf(!terraform)('deploy --local, S3 origin', () => {
+describe.skipIf(missing('terraform', terraform, why))('deploy --local, S3 origin', () => {
   it('serves the bucket once its policy grants the distribution, and destroys to nothing of the stack', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { until } from '../helpers/local-cloud.js';
 import { runCli } from '../helpers/run-cli.js';
+import { basicHeaders as basic } from '../helpers/edge-events.js';
 
 let stateDir: string;
 const running: DevProcess[] = [];
@@ -38,7 +39,6 @@ const credentials = async () => {
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim();
 };
-const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
 const sm = (endpoint: string) => new SecretsManagerClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 
 describe('basicauth dev', () => {

@@ -13,9 +13,9 @@ import { localRequest } from '../../cli/local/light-http.js';
 import { startProject, type LocalProject } from '../helpers/local-project.js';
 import { runCli } from '../helpers/run-cli.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping the IAM matrix: ${why}`);
 
 let project: LocalProject;
 let origin: Server;
@@ -55,7 +55,7 @@ afterAll(async () => {
   origin?.close();
 });
 
-describe.skipIf(!terraform)('the team policies under IAM evaluation', () => {
+describe.skipIf(missing('terraform', terraform, why))('the team policies under IAM evaluation', () => {
   it('readers read, operators operate, each is refused the rest, and a missing action is named', { timeout: 900_000 } /* a budget for a loaded machine */, async () => {
     // Terraform deploys with the account's credentials; the rotation that makes the first password and the
     // edge that checks it run under their own roles, judged by the policies the stack gave them.

@@ -17,6 +17,7 @@ import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { until } from '../helpers/local-cloud.js';
 import { BIN, runCli, runProcess } from '../helpers/run-cli.js';
 import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
 let hasTmux = true;
@@ -25,7 +26,6 @@ try {
 } catch {
   hasTmux = false;
 }
-if (!terraform || !hasTmux) console.warn(`skipping the operations-safety tests: ${terraform ? 'tmux is not installed' : why}`);
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const SOCKET = `basicauth-safety-${process.pid}`;
@@ -86,7 +86,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!terraform || !hasTmux)('operations a team can trust', () => {
+describe.skipIf(missing('terraform', terraform, why) || missing('tmux', hasTmux))('operations a team can trust', () => {
   it('Ctrl-C during deploy stops terraform cleanly and names the next step; that step, pasted, finishes the deploy', { timeout: 600_000 }, async () => {
     const command = `cd ${dir} && env -u CI NO_COLOR=1 TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE} node ${BIN} deploy ${aim().join(' ')} --yes; echo "exit=$?"; sleep 600`;
     tmux('new-session', '-d', '-s', SESSION, '-x', '400', '-y', '60', command);
@@ -121,7 +121,7 @@ describe.skipIf(!terraform || !hasTmux)('operations a team can trust', () => {
     expect(shown.stdout).toContain('bob');
   });
 
-  it.skipIf(!hasChromium)('the dashboard shows each site on its own (a column and a filter) and fits a 390 px phone and a 1280 px laptop', { timeout: 120_000 }, async () => {
+  it.skipIf(missing('chromium', hasChromium))('the dashboard shows each site on its own (a column and a filter) and fits a 390 px phone and a 1280 px laptop', { timeout: 120_000 }, async () => {
     const siteId = (JSON.parse(readFileSync(join(stateDir, 'deployments', 'safety', 'outputs.json'), 'utf8')) as { distributionId: string }).distributionId;
     const devId = dev.info.distributionId;
     expect(siteId).not.toBe(devId);

@@ -12,12 +12,12 @@ import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { setFaults } from '../helpers/faults.js';
 import { localCli, runCli } from '../helpers/run-cli.js';
 import { until } from '../helpers/local-cloud.js';
+import { basicHeaders as basic } from '../helpers/edge-events.js';
 
 let stateDir: string;
 let dev: DevProcess;
 const local = () => ['--local', '--state-dir', stateDir];
 const { cli, json } = localCli(() => stateDir);
-const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` });
 const creds = async (...extra: string[]) => (await cli('show-creds', '--format', 'curl', ...extra)).stdout.trim();
 const aws = () => ({ region: 'us-east-1', endpoint: dev.info.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 

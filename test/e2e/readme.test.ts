@@ -17,8 +17,9 @@ import { PACKAGE_ROOT } from '../../stacks/bundle.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { BIN } from '../helpers/run-cli.js';
 import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
-const { terraform } = terraformOrWhy();
+const { terraform, why } = terraformOrWhy();
 const hasAwsCli = existsSync('/usr/bin/aws');
 
 const README = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
@@ -78,7 +79,7 @@ describe('the README session against basicauth dev', () => {
     expect(readFileSync(join(deep, 'report.xml'), 'utf8')).toMatch(/<testsuite/);
   });
 
-  it.skipIf(!hasAwsCli)('its AWS CLI example runs as written against dev', async () => {
+  it.skipIf(missing('the AWS CLI v2', hasAwsCli))('its AWS CLI example runs as written against dev', async () => {
     const line = /`(AWS_ACCESS_KEY_ID=\S+ [^`]*aws --endpoint-url [^`]*)`/.exec(README)?.[1];
     expect(line).toBeDefined();
     const r = await sh(line!);
@@ -86,7 +87,7 @@ describe('the README session against basicauth dev', () => {
     expect(JSON.parse(r.stdout).Name).toBe('basicauth/dev');
   });
 
-  it.skipIf(!terraform)('its deploy-locally block runs as written, with a local origin', { timeout: 600_000 }, async () => {
+  it.skipIf(missing('terraform', terraform, why))('its deploy-locally block runs as written, with a local origin', { timeout: 600_000 }, async () => {
     const lines = shellBlock('Try the same deploy on this machine first');
     expect(lines.some((line) => line.includes('--origin http://localhost:3000'))).toBe(true);
     const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('the app'));

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProject, type LocalProject } from '../helpers/local-project.js';
 import { runCli, runProcess } from '../helpers/run-cli.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping plain terraform against basicauth dev: ${why}`);
 
 let project: LocalProject;
 let stackDir: string;
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => project?.stop());
 
-describe.skipIf(!terraform)('terraform apply, plan and destroy of cdktf.out against basicauth dev', () => {
+describe.skipIf(missing('terraform', terraform, why))('terraform apply, plan and destroy of cdktf.out against basicauth dev', () => {
   it('applies, plans clean twice, and destroys', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
     const init = await tf('init', '-input=false', '-no-color');
     expect(init.code, init.stderr).toBe(0);

@@ -10,13 +10,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevProcess } from '../helpers/dev-process.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { until } from '../helpers/local-cloud.js';
+import { missing } from '../helpers/tools.js';
 
 let hasTmux = true;
 try {
   execFileSync('tmux', ['-V']);
 } catch {
   hasTmux = false;
-  console.warn('skipping the terminal tests: tmux is not installed');
 }
 
 const FAKE = fileURLToPath(new URL('../fixtures/terraform/fake-terraform.mjs', import.meta.url));
@@ -58,7 +58,7 @@ function start(args: string, color: 'NO_COLOR=1' | 'colour' = 'NO_COLOR=1', extr
   tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', command);
 }
 
-describe.skipIf(!hasTmux)('in a terminal', () => {
+describe.skipIf(missing('tmux', hasTmux))('in a terminal', () => {
   it('draws colours unless NO_COLOR or --no-color says not to', async () => {
     const ansi = /\u001b\[[0-9;]*m/;
     const escapes = () => tmux('capture-pane', '-p', '-e', '-t', session);

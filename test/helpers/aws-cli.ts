@@ -2,6 +2,7 @@
 // /usr/bin/aws by explicit path, with fake credentials and no user config.
 import { existsSync } from 'node:fs';
 import { runProcess } from './run-cli.js';
+import { spawnSync } from 'node:child_process';
 
 export const AWS_V2 = '/usr/bin/aws';
 export const haveAwsCli = existsSync(AWS_V2);
@@ -22,3 +23,6 @@ export async function awsCli(endpoint: string, ...args: string[]) {
   const r = await runProcess(AWS_V2, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env: awsCliEnv() });
   return { ...r, json: () => JSON.parse(r.stdout), error: /An error occurred \(([^)]+)\)/.exec(r.stderr)?.[1] };
 }
+
+/** Whether python3 can import boto3 (the article's rotation and the protocol checks run it). */
+export const hasBoto3 = spawnSync('python3', ['-c', 'import boto3']).status === 0;

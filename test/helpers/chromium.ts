@@ -10,7 +10,6 @@ import { runCli } from './run-cli.js';
 
 export const CHROMIUM = process.env.BASICAUTH_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');

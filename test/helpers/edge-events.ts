@@ -31,3 +31,6 @@ export function viewerRequest(shape: RequestShape = {}): CloudFrontRequestEvent 
 export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 }
+
+/** The Authorization header of `user:password`, as request headers. */
+export const basicHeaders = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}` });

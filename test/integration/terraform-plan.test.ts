@@ -11,9 +11,9 @@ import { silent } from '../../cli/core/events.js';
 import { runTerraform } from '../../cli/project/terraform.js';
 import { mirrorCliConfig, terraformOrWhy } from '../helpers/terraform.js';
 import { synthesize } from '../../stacks/synth.js';
+import { missing } from '../helpers/tools.js';
 
 const { terraform, why } = terraformOrWhy();
-if (!terraform) console.warn(`skipping the offline terraform plan tests: ${why}`);
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -57,7 +57,7 @@ async function plan(name: string, input: ConfigInput) {
 // 2-core machine that alone can take a minute. This is a budget, not a timing rule.
 const PLAN_BUDGET = 240_000;
 
-describe.skipIf(!terraform)('terraform offline', () => {
+describe.skipIf(missing('terraform', terraform, why))('terraform offline', () => {
   // The deploy --local tests apply the create, attach and S3 modes for real; this plan covers
   // what the local cloud cannot hold: a customer KMS key and an ACM certificate for aliases.
   it('plans the create mode with a KMS key, a replica, aliases and an ACM certificate', { timeout: PLAN_BUDGET }, async () => {

@@ -7,23 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
 import { runProcess } from '../../helpers/run-cli.js';
-import { AWS_V2, awsCli, haveAwsCli } from '../../helpers/aws-cli.js';
-
-const haveCli = haveAwsCli;
-if (!haveCli) console.warn(`skipping the AWS CLI v2 checks: no ${AWS_V2} (apt-get install awscli)`);
+import { AWS_V2, awsCli, haveAwsCli, hasBoto3 } from '../../helpers/aws-cli.js';
+import { missing } from '../../helpers/tools.js';
 
 let t: TestCloud;
-let boto3 = false;
 beforeAll(async () => {
   t = await startTestCloud();
-  boto3 = (await runProcess('python3', ['-c', 'import boto3'])).code === 0;
-  if (!boto3) console.warn('skipping the boto3 checks: python3 cannot import boto3');
 });
 afterAll(() => t.stop());
 
 const aws = (...args: string[]) => awsCli(t.cloud.endpoint, ...args);
 
-describe.skipIf(!haveCli)('the AWS CLI v2', () => {
+describe.skipIf(missing('the AWS CLI v2', haveAwsCli, `no ${AWS_V2}`))('the AWS CLI v2', () => {
   // each AWS CLI run starts Python and botocore: seconds apiece on a loaded machine
   it('speaks AWS JSON (Secrets Manager, CloudWatch Logs)', { timeout: 300_000 }, async () => {
     const created = await aws('secretsmanager', 'create-secret', '--name', 'cli/one', '--secret-string', '{"username":"a","password":"b"}');
@@ -75,9 +70,8 @@ describe.skipIf(!haveCli)('the AWS CLI v2', () => {
   });
 });
 
-describe('boto3', () => {
-  it('gets AWS error codes on every protocol', async ({ skip }) => {
-    if (!boto3) skip();
+describe.skipIf(missing('boto3', hasBoto3))('boto3', () => {
+  it('gets AWS error codes on every protocol', async () => {
     const script = `
 import boto3, json, sys
 from botocore.exceptions import ClientError

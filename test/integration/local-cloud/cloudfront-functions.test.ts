@@ -15,8 +15,9 @@ import { DescribeKeyValueStoreCommand as DescribeStoreData, GetKeyCommand, ListK
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKvsClient } from '../../../handlers/shared/kvs-client.js';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
-import { awsCli, awsCliEnv, haveAwsCli } from '../../helpers/aws-cli.js';
+import { awsCli, awsCliEnv, haveAwsCli, hasBoto3 } from '../../helpers/aws-cli.js';
 import { runProcess } from '../../helpers/run-cli.js';
+import { missing } from '../../helpers/tools.js';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -106,7 +107,7 @@ describe('functions and stores through the AWS SDK', () => {
   });
 });
 
-describe.skipIf(!haveAwsCli)('functions through the AWS CLI v2', () => {
+describe.skipIf(missing('the AWS CLI v2', haveAwsCli))('functions through the AWS CLI v2', () => {
   it('creates, describes, publishes and tests a function', { timeout: 300_000 }, async () => {
     const aws = (...args: string[]) => awsCli(t.cloud.endpoint, ...args);
     const fn = 'function handler(event) { event.request.headers["x-cli"] = { value: "yes" }; return event.request; }';
@@ -125,9 +126,8 @@ describe.skipIf(!haveAwsCli)('functions through the AWS CLI v2', () => {
   });
 });
 
-describe('stores through boto3', () => {
-  it('creates, describes and lists a key value store', { timeout: 120_000 }, async (ctx) => {
-    if ((await runProcess('python3', ['-c', 'import boto3'])).code !== 0) return ctx.skip();
+describe.skipIf(missing('boto3', hasBoto3))('stores through boto3', () => {
+  it('creates, describes and lists a key value store', { timeout: 120_000 }, async () => {
     const script = `
 import boto3, json, sys
 cf = boto3.client('cloudfront', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b')

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../helpers/local-cloud.js';
 import { hasChromium, launchChromium } from '../../helpers/chromium.js';
+import { missing } from '../../helpers/tools.js';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -62,7 +63,7 @@ describe('the dev API refuses what a web page can send', () => {
     expect(await roleExists('signed-role')).toBe(true);
   });
 
-  it.skipIf(!hasChromium)('a page in a real Chromium cannot create a role with an <img>', { timeout: 60_000 }, async () => {
+  it.skipIf(missing('chromium', hasChromium))('a page in a real Chromium cannot create a role with an <img>', { timeout: 60_000 }, async () => {
     const target = `${t.cloud.endpoint.replace('127.0.0.1', 'localhost')}/?${createRoleQuery('img-role')}`;
     const target2 = `${t.cloud.endpoint}/?${createRoleQuery('img-role-2')}`;
     const page: Server = createServer((_req, res) => {
