@@ -39,7 +39,9 @@ function nextAfterInterrupt(command: string): string {
   return `${again('status')} shows where things stand`;
 }
 
-export function createProgram(io: Io): { program: Command; finish: () => Promise<void> } {
+export function createProgram(io: Io): { program: Command; finish: () => Promise<void>; output: { json: boolean } } {
+  /** whether this run asked for JSON (--json, --format json), as commander parsed it */
+  const output = { json: false };
   // The live view (ink) draws on stderr; while it is up, data for stdout waits,
   // log lines go through it, and a question takes it down until answered.
   let live: InkProgress | undefined;
@@ -146,15 +148,24 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   // every usage error ends with where to look: the help of the command it came from
   for (const command of all(program)) command.exitOverride().showHelpAfterError(`  fix: see \`${path(command)} --help\``);
+  // --json (or --format json) as commander parsed it, for the JSON answer to a failure
+  for (const command of all(program)) {
+    command.on('option:json', () => {
+      output.json = true;
+    });
+    command.on('option:format', (value: string) => {
+      if (value === 'json') output.json = true;
+    });
+  }
   const takes = new Map(all(program).map((c) => [path(c).replace(/^basicauth ?/, ''), new Set(c.options.map((o) => o.long).filter((l): l is string => Boolean(l)))]));
   knowCommands((command) => takes.get(command));
-  return { program, finish };
+  return { program, finish, output };
 }
 
 /** Runs the CLI and returns the exit code; bin/basicauth.js is the only caller that sets it. */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<ExitCode> {
   argv = enterProjectRoot(argv).argv;
-  const { program, finish } = createProgram(io);
+  const { program, finish, output } = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     await finish();
@@ -164,7 +175,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     const code = exitCodeOf(error, io);
     // With --json, a failure is one JSON document on stdout too (as terraform -json does), unless the
     // command already printed its own (a failed check: verify --json, status --json).
-    if (wantsJson(argv) && code !== EXIT.ok && !(error instanceof ChecksFailed)) {
+    if ((output.json || (error instanceof CommanderError && jsonLater(argv))) && code !== EXIT.ok && !(error instanceof ChecksFailed)) {
       const report = error instanceof CommanderError ? { message: error.message.replace(/^error: /, ''), exitCode: code } : reportError(error);
       io.stdout.write(`${JSON.stringify({ ok: false, error: { message: report.message, ...('hint' in report && report.hint ? { hint: report.hint } : {}), exitCode: code } }, null, 2)}\n`);
     }
@@ -172,8 +183,11 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   }
 }
 
-/** `--json` or `--format json` anywhere on the command line. */
-function wantsJson(argv: string[]): boolean {
+/**
+ * A usage error stops commander at the bad option, before it reads a --json given after it
+ * (`dev --port abc --json`): then the words on the line are all there is to go by.
+ */
+function jsonLater(argv: string[]): boolean {
   return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'));
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
-import { addEdgeOptions, addTargetOptions, confirmChange, type TargetOptions } from './options.js';
+import { addEdgeOptions, addTargetOptions, confirmChange, type TargetOptions, jsonOption } from './options.js';
 
 interface AttachFlags extends TargetOptions {
   pathPattern: string[];
@@ -20,7 +20,7 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
       .description(
         verb === 'attach' ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)' : 'remove the edge function from a distribution',
       )
-      .option('--json', 'print the result as one JSON document');
+      .addOption(jsonOption());
     if (verb === 'attach') {
       command
         .option('--leave-unprotected <pattern>', "a cache behavior to leave without the function, by path pattern ('*' is the default behavior; repeatable)", collect, [] as string[])

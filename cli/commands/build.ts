@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { engineOption } from './options.js';
+import { engineOption, jsonOption } from './options.js';
 import { CliError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
 import type { EdgeEngineName } from '../../stacks/engines/index.js';
@@ -28,7 +28,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--realm <realm>', 'realm shown in the browser prompt')
     .addOption(engineOption("the config's edge.engine, else lambda-edge"))
     .option('--config <file>', 'the project config whose edge settings and engine to build (used when it exists)', 'basicauth.config.json')
-    .option('--json', 'print the result as one JSON document')
+    .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  $ basicauth build --secret-id basicauth/staging --secret-region eu-west-1 --json')
     .action(async (options: BuildOptions) => {
       // in a project, what deploy would build: its edge settings and its engine (flags still win)

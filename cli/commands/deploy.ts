@@ -5,7 +5,7 @@ import type { DeployInput, PlanSummary } from '../ops/deploy.js';
 import { DEFAULT_STATE_DIR } from '../dev/session.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
-import { askYesNo } from './options.js';
+import { askYesNo, jsonOption } from './options.js';
 
 interface DeployFlags {
   config: string;
@@ -32,7 +32,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
     .description('write the Terraform configuration (cdktf.out/) from basicauth.config.json; no AWS needed')
     .option('--config <file>', 'config file', 'basicauth.config.json')
     .option('--out <dir>', 'output directory', 'cdktf.out')
-    .option('--json', 'print the result as one JSON document')
+    .addOption(jsonOption())
     .action(async (flags: { config: string; out: string; json?: boolean }) => {
       const [{ loadConfig }, { synthesize }] = await Promise.all([import('../project/config.js'), import('../../stacks/synth.js')]);
       const config = await loadConfig(flags.config);
@@ -61,7 +61,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       .option('--local', `${verb} against the running \`basicauth dev\` instead of AWS`)
       .option('--state-dir <dir>', `state directory of that dev (default: ${DEFAULT_STATE_DIR})`)
       .option('--profile <name>', 'AWS profile for Terraform and the SDK (default: AWS_PROFILE)')
-      .option('--json', 'print the result as one JSON document');
+      .addOption(jsonOption());
     if (verb === 'deploy') {
       command.option('--verify', 'run `basicauth verify` on the site afterwards').option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
     }

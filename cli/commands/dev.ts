@@ -46,7 +46,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
     .option('--refresh-interval <s>', 'least time between refetches on a failed check (default: 1)', intIn('--refresh-interval', 1, 3600))
     .option('--grace <s>', 'seconds the previous password keeps working after a rotation (default: 0)', intIn('--grace', 0, 2_592_000))
     .option('--config <file>', 'take the edge and password settings from this config (default: basicauth.config.json when present)')
-    .option('--json', 'print one JSON line when ready instead of the summary')
+    .addOption(new Option('--json', 'print one JSON line when ready instead of the summary'))
     .option('--enforce-iam', "judge calls signed with a role's credentials (BASICAUTH_LOCAL_ROLE, the functions' execution roles) by that role's IAM policies, as AWS does")
     .addOption(new Option('--fault-injection', 'accept fault rules on /_local/faults (tests and benchmarks)').hideHelp())
     .option('--quiet', 'do not log each request and function log line')

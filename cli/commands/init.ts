@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { engineOption } from './options.js';
+import { engineOption, jsonOption } from './options.js';
 import { CliError, UsageError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
 import { parseRotationSchedule, ScheduleError } from '../../handlers/shared/schedule.js';
@@ -46,7 +46,7 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'where to write', 'basicauth.config.json')
     .option('--force', 'overwrite an existing file')
     .option('-y, --yes', 'take the defaults for whatever is not given, ask nothing')
-    .option('--json', 'print the written config as JSON')
+    .addOption(jsonOption('the written config'))
     .addHelpText('after', '\nExamples:\n  $ basicauth init\n  $ basicauth init --yes --name staging --region eu-west-1 --origin app.example.com')
     .action(async (flags: InitFlags) => {
       if (flags.engine !== undefined && !STACK_ENGINES[flags.engine].attachable && flags.distributionId !== undefined) {

@@ -80,3 +80,8 @@ export async function askYesNo(ctx: CommandContext, question: string): Promise<b
 export function engineOption(fallback: string): Option {
   return new Option('--engine <engine>', `edge engine: ${engineChoices()} (default: ${fallback})`).choices(EDGE_ENGINES);
 }
+
+/** --json: the command's result as one JSON document on stdout (main.ts also answers a failure so when it is given). */
+export function jsonOption(what = 'the result'): Option {
+  return new Option('--json', `print ${what} as one JSON document`);
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
-import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+import { addEdgeOptions, addTargetOptions, type TargetOptions, jsonOption } from './options.js';
 
 interface PublishFlags extends TargetOptions {
   wait: boolean;
@@ -14,7 +14,7 @@ export function registerPublish(program: Command, ctx: CommandContext): void {
     .description('force every edge to cold-start: publish a new function version and point the distribution at it')
     .option('--no-wait', 'return once the distribution update is accepted, before it is Deployed')
     .option('--timeout <duration>', 'how long to wait for Deployed', '30m')
-    .option('--json', 'print the result as one JSON document');
+    .addOption(jsonOption());
   addTargetOptions(command);
   addEdgeOptions(command);
   command.addHelpText(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
-import { addTargetOptions, confirmChange, type TargetOptions } from './options.js';
+import { addTargetOptions, confirmChange, type TargetOptions, jsonOption } from './options.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 
@@ -29,7 +29,7 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     .option('--schedule <expression>', 'rotate on this schedule: "rate(30 days)", "rate(12 hours)" or "cron(...)"')
     .option('--days <n>', 'rotate every N days')
     .option('-y, --yes', 'with --now: rotate without asking (needed without a terminal)')
-    .option('--json', 'print the result as one JSON document');
+    .addOption(jsonOption());
   addTargetOptions(command);
   command.addHelpText(
     'after',

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../core/context.js';
-import { addTargetOptions, type TargetOptions } from './options.js';
+import { addTargetOptions, type TargetOptions, jsonOption } from './options.js';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from '../ui/credentials.js';
 
 interface ShowCredsFlags extends TargetOptions {
@@ -17,7 +17,7 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
     .command('show-creds')
     .description('print the current credentials of the protected site, for onboarding')
     .addOption(new Option('--format <format>', 'output format').choices(CREDENTIAL_FORMATS).default('text'))
-    .option('--json', 'same as --format json')
+    .addOption(jsonOption('the credentials (same as --format json)'))
     .option('--previous', 'the previous password instead of the current one')
     .option('--user <name>', 'one user of a multi-user secret')
     .option('--copy', 'copy to the clipboard instead of printing')

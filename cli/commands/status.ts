@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { ChecksFailed } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
-import { addEdgeOptions, addTargetOptions, type TargetOptions } from './options.js';
+import { addEdgeOptions, addTargetOptions, type TargetOptions, jsonOption } from './options.js';
 
 export function registerStatus(program: Command, ctx: CommandContext): void {
   const command = program
     .command('status')
     .description('show rotation dates, secret versions and what the distribution runs; flag what is wrong (exit 1 on errors)')
-    .option('--json', 'print the status as one JSON document');
+    .addOption(jsonOption('the status'));
   addTargetOptions(command);
   addEdgeOptions(command);
   command.action(async (flags: TargetOptions & { json?: boolean }) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
-import { addTargetOptions, type TargetOptions } from './options.js';
+import { addTargetOptions, type TargetOptions, jsonOption } from './options.js';
 import { again } from '../core/next-steps.js';
 
 interface SyncFlags extends TargetOptions {
@@ -13,7 +13,7 @@ export function registerSync(program: Command, ctx: CommandContext): void {
     .command('sync')
     .description('cloudfront-function engine: make the key value store hold the digests of the current password (no-op when it does)')
     .option('--check', 'only say whether the store is in step (exit 1 when it is not)')
-    .option('--json', 'print the result as one JSON document');
+    .addOption(jsonOption());
   addTargetOptions(command);
   command.addHelpText(
     'after',

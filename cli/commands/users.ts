@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
-import { addTargetOptions, intIn, type TargetOptions } from './options.js';
+import { addTargetOptions, intIn, type TargetOptions, jsonOption } from './options.js';
 import { UsageError } from '../core/errors.js';
 import { step, type Emit } from '../core/events.js';
 import { again } from '../core/next-steps.js';
@@ -22,7 +22,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     .argument('<name>', 'username (no colon)')
     .description('add a user with a generated password (a new secret version; nobody else changes)')
     .option('--length <n>', 'password length (default: secret.passwordLength of basicauth.config.json, else 32)', intIn('--length', 12, 4096))
-    .option('--json', 'print the result as one JSON document');
+    .addOption(jsonOption());
   addTargetOptions(add).action(async (name: string, flags: UsersFlags) => {
     // the name is checked before anything is read: a usage error names the rule
     const { usernameProblem, USERNAME_RULE } = await import('../../handlers/shared/usernames.js');
@@ -43,7 +43,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     ctx.print(`Added ${name} (${result.users.length} users)${store ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
   });
 
-  const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').option('--json', 'print the result as one JSON document');
+  const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').addOption(jsonOption());
   addTargetOptions(remove).action(async (name: string, flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
@@ -54,7 +54,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     ctx.print(`Removed ${name} (${result.users.length} left). ${revoked}`);
   });
 
-  const list = users.command('list').description('list users and the age of their passwords').option('--json', 'print the users as one JSON document');
+  const list = users.command('list').description('list users and the age of their passwords').addOption(jsonOption('the users'));
   addTargetOptions(list).action(async (flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ChecksFailed } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
 import type { VerifyFlags } from '../ops/verify-run.js';
-import { addTargetOptions } from './options.js';
+import { addTargetOptions, jsonOption } from './options.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   const command = program
@@ -19,7 +19,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--follow-redirects', 'follow redirects instead of judging the first answer')
     .option('--wait <duration>', 'retry until every check passes or this much time has passed (e.g. 5m)')
     .option('--junit <file>', 'also write the checks as a JUnit XML report')
-    .option('--json', 'print { ok, checks } as one JSON document');
+    .addOption(jsonOption('{ ok, checks }'));
   addTargetOptions(command);
   command.addHelpText('after', '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx');
   command.action(async (url: string | undefined, flags: VerifyFlags) => {
