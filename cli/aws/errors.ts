@@ -82,3 +82,9 @@ export function notFound(message: string, hint: string): (error: unknown) => nev
     throw error;
   };
 }
+
+/** For `.catch()` on a lookup: undefined where AWS says there is no such thing; anything else rethrown. */
+export function absent(error: unknown): undefined {
+  if (isNotFound(error)) return undefined;
+  throw error;
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../core/errors.js';
 import type { CommandContext } from '../core/context.js';
-import type { DeployInput, PlanSummary } from '../ops/deploy.js';
+import type { PlanSummary } from '../ops/deploy.js';
 import { DEFAULT_STATE_DIR } from '../dev/session.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
@@ -73,7 +73,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       const [{ loadConfig, edgeConfigFor, engineOf }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
-      const where = await deployTarget(flags, config, ctx);
+      const where = await (await import('../ops/deploy-target.js')).deployTarget(flags, config, ctx.env);
       const emit = await ctx.progress({ json: flags.json });
       const ask = async (question: string) => Boolean(flags.yes) || askYesNo(ctx, question);
       const confirm = async (plan: PlanSummary) => {
@@ -207,7 +207,7 @@ async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<voi
   const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
   const config = await loadConfig(flags.config);
   const terraform = findTerraform(ctx.env);
-  const where = await deployTarget(flags, config, ctx);
+  const where = await (await import('../ops/deploy-target.js')).deployTarget(flags, config, ctx.env);
   const emit = await ctx.progress({ json: flags.json });
   const { plan, synthMs } = await ops.plan({ config, terraform, outdir: where.outdir, env: where.env, ...where.deployOptions }, emit);
   const changed = plan.add + plan.change + plan.remove > 0;
@@ -215,83 +215,4 @@ async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<voi
   if (!changed) return ctx.print(`No changes: ${flags.local ? 'the local cloud' : 'AWS'} is as ${flags.config} says.`);
   ctx.print(await planText(plan));
   ctx.print(`To apply: ${again('deploy')}`);
-}
-
-/** Where deploy/destroy act: AWS, or the running `basicauth dev` (its endpoints, a state and outputs of its own). */
-async function deployTarget(flags: DeployFlags, config: import('../project/config.js').Config, ctx: CommandContext) {
-  const [{ createAwsClients }, { pollUntil }, { localRotationProbe }] = await Promise.all([import('../aws/clients.js'), import('../ops/poll.js'), import('../project/target.js')]);
-  const local = flags.local || flags.stateDir !== undefined;
-  let dev: import('../dev/session.js').DevInfo | undefined;
-  let deployOptions: Pick<DeployInput, 'outputsFile' | 'prepare'> = {};
-  let outdir = flags.out;
-  let env = flags.profile ? { ...ctx.env, AWS_PROFILE: flags.profile } : ctx.env;
-  if (local) {
-    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev/session.js'), import('../dev/local-deploy.js')]);
-    dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
-    const paths = localDeployment(dev, config.name);
-    const endpoint = dev.endpoint;
-    outdir = paths.outdir;
-    env = localTerraformEnv(ctx.env);
-    deployOptions = { outputsFile: paths.outputsFile, prepare: (stackDir) => writeProviderOverride(stackDir, config, endpoint, paths.stateFile) };
-  }
-  const clients = createAwsClients({ region: config.region, ...(dev ? { endpoint: dev.endpoint } : { ...(flags.profile ? { profile: flags.profile } : {}) }) });
-  const secretAdoption: Pick<DeployInput, 'findSecret' | 'restoreSecret'> = {
-    findSecret: async (name) => {
-      const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-      const found = await (await clients.secretsManager()).send(new DescribeSecretCommand({ SecretId: name })).catch((error: { name?: string }) => {
-        if (error.name === 'ResourceNotFoundException') return undefined;
-        throw error;
-      });
-      if (!found?.ARN) return undefined;
-      return { arn: found.ARN, ...(found.DeletedDate ? { deletedAt: found.DeletedDate.getTime(), recoverableUntil: found.DeletedDate.getTime() } : {}) };
-    },
-    restoreSecret: async (arn) => {
-      const { RestoreSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-      await (await clients.secretsManager()).send(new RestoreSecretCommand({ SecretId: arn }));
-    },
-  };
-  const functionExists = async (name: string, region: string) => {
-    const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
-    return (await clients.lambda(region)).send(new GetFunctionCommand({ FunctionName: name })).then(
-      () => true,
-      (error: { name?: string }) => {
-        if (error.name === 'ResourceNotFoundException') return false;
-        throw error;
-      },
-    );
-  };
-  return {
-    outdir,
-    env,
-    clients,
-    functionExists,
-    /** the local cloud says why a rotation failed (AWS says it only in the function's logs) */
-    rotationProbe: dev ? (secretId: string) => localRotationProbe(dev, secretId) : undefined,
-    deployOptions,
-    secretAdoption,
-    siteUrl: async (outputs: import('../project/outputs.js').DeployOutputs) => {
-      if (dev) return (await import('../dev/local-deploy.js')).localSiteUrl(dev, outputs.distributionId);
-      const alias = config.distribution.mode === 'create' ? config.distribution.aliases[0] : undefined;
-      if (alias) return `https://${alias.replace(/^\*\./, 'www.')}/`;
-      return outputs.distributionDomainName ? `https://${outputs.distributionDomainName}/` : undefined;
-    },
-    waitDeployed: async (distributionId: string, emit: import('../core/events.js').Emit) => {
-      const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
-      const cf = await clients.cloudfront();
-      emit({ type: 'step.start', id: 'deployed', title: `wait for CloudFront to deploy ${distributionId}${dev ? '' : ' (usually 3 to 5 minutes)'}` });
-      await pollUntil({
-        what: `distribution ${distributionId} to deploy`,
-        check: async () => {
-          const status = (await cf.send(new GetDistributionCommand({ Id: distributionId }))).Distribution?.Status;
-          return status === 'Deployed' ? { done: true, value: status } : { done: false, state: status };
-        },
-        everyMs: dev ? 250 : 15_000,
-        timeoutMs: 30 * 60_000,
-        emit,
-        reportEveryMs: 60_000,
-        onTimeout: (status) => new CliError(`distribution ${distributionId} is still ${status} after 30 minutes`, { hint: `the deploy itself is done; check later with \`${again('status')}\`` }),
-      });
-      emit({ type: 'step.done', id: 'deployed' });
-    },
-  };
 }

@@ -14,6 +14,7 @@ import type { EdgeEngine, EngineTarget, Problem, StoreState } from './types.js';
 
 export type { StoreState };
 import { again } from '../core/next-steps.js';
+import { notFound } from '../aws/errors.js';
 
 export interface StoreTarget {
   secretId: string;
@@ -33,10 +34,7 @@ async function modules() {
 }
 
 async function listOrExplain(m: Awaited<ReturnType<typeof modules>>, kvs: Clients['kvs'], arn: string) {
-  return m.listStore(kvs, arn).catch((error: { name?: string; message?: string }) => {
-    if (error.name === 'ResourceNotFoundException') throw new CliError(`no key value store ${arn}`, { hint: 'deploy first (or run `basicauth dev --engine cloudfront-function`)', cause: error });
-    throw error;
-  });
+  return m.listStore(kvs, arn).catch(notFound(`no key value store ${arn}`, 'deploy first (or run `basicauth dev --engine cloudfront-function`)'));
 }
 
 export async function readStoreState(clients: Clients, t: StoreTarget, now = Date.now()): Promise<StoreState> {
@@ -126,15 +124,11 @@ export function functionBehaviors(config: DistributionConfig, functionArn: strin
 
 export async function readFunctionEdge(cf: CloudFrontClient, functionName: string, distributionId: string): Promise<FunctionEdge> {
   const { DescribeFunctionCommand, GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
-  const fn = await cf.send(new DescribeFunctionCommand({ Name: functionName, Stage: 'LIVE' })).catch((error: { name?: string }) => {
-    if (error.name === 'NoSuchFunctionExists') throw new CliError(`no published CloudFront function named ${functionName}`, { hint: 'check --function, or deploy first', cause: error });
-    throw error;
-  });
+  const fn = await cf
+    .send(new DescribeFunctionCommand({ Name: functionName, Stage: 'LIVE' }))
+    .catch(notFound(`no published CloudFront function named ${functionName}`, 'check --function, or deploy first'));
   const functionArn = fn.FunctionSummary?.FunctionMetadata?.FunctionARN ?? functionName;
-  const d = await cf.send(new GetDistributionCommand({ Id: distributionId })).catch((error: { name?: string }) => {
-    if (error.name === 'NoSuchDistribution') throw new CliError(`no distribution ${distributionId}`, { hint: 'check --distribution, or deploy first', cause: error });
-    throw error;
-  });
+  const d = await cf.send(new GetDistributionCommand({ Id: distributionId })).catch(notFound(`no distribution ${distributionId}`, 'check --distribution, or deploy first'));
   const { protectedBy, unprotected } = functionBehaviors(d.Distribution?.DistributionConfig ?? ({} as DistributionConfig), functionArn);
   return {
     functionArn,
@@ -162,10 +156,9 @@ export interface FunctionPublishResult {
 export async function publishFunction(cf: CloudFrontClient, clients: Clients, input: StoreTarget & { functionName: string }, emit: Emit): Promise<FunctionPublishResult> {
   const { DescribeFunctionCommand, GetFunctionCommand, PublishFunctionCommand } = await import('@aws-sdk/client-cloudfront');
   return step(emit, 'publish', 'publish the CloudFront function and sync its key value store', async () => {
-    const dev = await cf.send(new DescribeFunctionCommand({ Name: input.functionName, Stage: 'DEVELOPMENT' })).catch((error: { name?: string }) => {
-      if (error.name === 'NoSuchFunctionExists') throw new CliError(`no CloudFront function named ${input.functionName}`, { hint: 'check --function, or deploy first', cause: error });
-      throw error;
-    });
+    const dev = await cf
+      .send(new DescribeFunctionCommand({ Name: input.functionName, Stage: 'DEVELOPMENT' }))
+      .catch(notFound(`no CloudFront function named ${input.functionName}`, 'check --function, or deploy first'));
     const code = async (stage: 'DEVELOPMENT' | 'LIVE') =>
       Buffer.from((await cf.send(new GetFunctionCommand({ Name: input.functionName, Stage: stage }))).FunctionCode ?? new Uint8Array()).toString('base64');
     const live = dev.FunctionSummary?.Status === 'UNPUBLISHED' ? undefined : await code('LIVE');

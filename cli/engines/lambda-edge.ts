@@ -5,6 +5,7 @@
 import { CliError } from '../core/errors.js';
 import { again } from '../core/next-steps.js';
 import type { EdgeEngine, Problem } from './types.js';
+import { notFound } from '../aws/errors.js';
 
 export const lambdaEdge: EdgeEngine = {
   async readEdge(target, { functionName, distributionId }, reads) {
@@ -12,16 +13,9 @@ export const lambdaEdge: EdgeEngine = {
     // three round trips against AWS: started together, each failure explained where it is awaited
     const [fnRead, versionsRead, distributionRead] = [reads.functionArn(functionName), reads.functionVersions(functionName), reads.distribution(distributionId)];
     for (const read of [fnRead, versionsRead, distributionRead]) read.catch(() => {});
-    const fn = await fnRead.catch((error: { name?: string }) => {
-      if (error.name === 'ResourceNotFoundException')
-        throw new CliError(`no function named ${functionName} in us-east-1`, { hint: 'check --function (the edge function, by name or ARN), or deploy first', cause: error });
-      throw error;
-    });
+    const fn = await fnRead.catch(notFound(`no function named ${functionName} in us-east-1`, 'check --function (the edge function, by name or ARN), or deploy first'));
     const latestVersion = (await versionsRead).at(-1)?.version;
-    const d = await distributionRead.catch((error: { name?: string }) => {
-      if (error.name === 'NoSuchDistribution') throw new CliError(`no distribution ${distributionId}`, { hint: 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first', cause: error });
-      throw error;
-    });
+    const d = await distributionRead.catch(notFound(`no distribution ${distributionId}`, 'check --distribution (the id, as E2QWRUHAPOMQZL), or deploy first'));
     const behaviors = versionsInUse(d.config, fn.arn);
     const leftOut = target.leaveUnprotected;
     const unprotected = allBehaviors(d.config)

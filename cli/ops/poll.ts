@@ -2,6 +2,7 @@
 // until the answer says done or the deadline passes, with a progress line
 // every `reportEveryMs` so a long wait is never silent.
 
+import { CliError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 
 export interface PollOptions<T> {
@@ -32,4 +33,36 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<{ value: T; waite
     }
     await new Promise((r) => setTimeout(r, o.everyMs));
   }
+}
+
+/**
+ * Until CloudFront says a distribution is Deployed (its last change reached every edge location): the one
+ * waiter of deploy and publish. A step of its own; on timeout, an error whose fix is `hint`.
+ */
+export async function waitDistributionDeployed(
+  cf: import('@aws-sdk/client-cloudfront').CloudFrontClient,
+  distributionId: string,
+  o: { title: string; everyMs: number; timeoutMs: number; emit: Emit; hint: string; now?: () => number },
+): Promise<{ waitedMs: number }> {
+  const { GetDistributionCommand } = await import('@aws-sdk/client-cloudfront');
+  o.emit({ type: 'step.start', id: 'deployed', title: o.title });
+  const { waitedMs } = await pollUntil({
+    what: `distribution ${distributionId} to deploy`,
+    check: async () => {
+      const status = (await cf.send(new GetDistributionCommand({ Id: distributionId }))).Distribution?.Status;
+      return status === 'Deployed' ? { done: true, value: status } : { done: false, state: status };
+    },
+    everyMs: o.everyMs,
+    timeoutMs: o.timeoutMs,
+    emit: o.emit,
+    reportEveryMs: 60_000,
+    ...(o.now ? { now: o.now } : {}),
+    onTimeout: (status) => {
+      o.emit({ type: 'step.fail', id: 'deployed', error: 'timed out' });
+      const after = o.timeoutMs >= 60_000 ? `${Math.round(o.timeoutMs / 60_000)} minutes` : `${Math.round(o.timeoutMs / 1000)} s`;
+      return new CliError(`distribution ${distributionId} is still ${status} after ${after}`, { hint: o.hint });
+    },
+  });
+  o.emit({ type: 'step.done', id: 'deployed' });
+  return { waitedMs };
 }

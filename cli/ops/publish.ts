@@ -7,8 +7,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import { pointViewerRequest, updateDistributionConfig, versionsInUse } from './distribution.js';
-import { pollUntil } from './poll.js';
+import { pollUntil, waitDistributionDeployed } from './poll.js';
 import { again } from '../core/next-steps.js';
+import { notFound } from '../aws/errors.js';
 
 export interface PublishInput {
   functionName: string;
@@ -35,18 +36,14 @@ const PUBLISH_ATTEMPTS = 3;
 export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input: PublishInput, emit: Emit): Promise<PublishResult> {
   const now = input.now ?? Date.now;
   const { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand, PublishVersionCommand } = await import('@aws-sdk/client-lambda');
-  const { GetDistributionCommand, GetDistributionConfigCommand } = await import('@aws-sdk/client-cloudfront');
+  const { GetDistributionConfigCommand } = await import('@aws-sdk/client-cloudfront');
 
   emit({ type: 'step.start', id: 'version', title: 'publish a new function version' });
-  const latest = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })).catch((error: { name?: string; message?: string }) => {
-    if (error.name === 'ResourceNotFoundException') throw new CliError(`function ${input.functionName} not found in us-east-1`, { hint: 'check --function, or deploy first' });
-    throw error;
-  });
+  const latest = await lambda
+    .send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName }))
+    .catch(notFound(`function ${input.functionName} not found in us-east-1`, 'check --function, or deploy first'));
   const functionArn = latest.FunctionArn as string;
-  const before = await cf.send(new GetDistributionConfigCommand({ Id: input.distributionId })).catch((error: { name?: string }) => {
-    if (error.name === 'NoSuchDistribution') throw new CliError(`distribution ${input.distributionId} does not exist`, { hint: 'check --distribution' });
-    throw error;
-  });
+  const before = await cf.send(new GetDistributionConfigCommand({ Id: input.distributionId })).catch(notFound(`distribution ${input.distributionId} does not exist`, 'check --distribution'));
   if (!before.DistributionConfig) throw new CliError(`distribution ${input.distributionId} returned no configuration`);
   const inUse = versionsInUse(before.DistributionConfig, functionArn);
   if (inUse.length === 0) {
@@ -102,25 +99,14 @@ export async function publish(lambda: LambdaClient, cf: CloudFrontClient, input:
   const result: PublishResult = { functionArn, version, behaviors, distributionId: input.distributionId, updateAttempts: update.attempts, status: update.status, waitedMs: undefined };
   if (!input.wait) return result;
 
-  emit({ type: 'step.start', id: 'deploy', title: 'wait until the distribution is Deployed' });
-  const { waitedMs } = await pollUntil({
-    what: `distribution ${input.distributionId} to deploy`,
-    check: async () => {
-      const status = (await cf.send(new GetDistributionCommand({ Id: input.distributionId }))).Distribution?.Status;
-      return status === 'Deployed' ? { done: true, value: status } : { done: false, state: status };
-    },
+  const { waitedMs } = await waitDistributionDeployed(cf, input.distributionId, {
+    title: 'wait until the distribution is Deployed',
     everyMs: input.pollMs,
     timeoutMs: input.timeoutMs,
     emit,
     now,
-    onTimeout: (status) => {
-      emit({ type: 'step.fail', id: 'deploy', error: 'timed out' });
-      return new CliError(`distribution ${input.distributionId} is still ${status} after ${Math.round(input.timeoutMs / 1000)} s`, {
-        hint: `CloudFront keeps deploying: check later with \`${again('status')}\`; version ${version} is already published and associated`,
-      });
-    },
+    hint: `CloudFront keeps deploying: check later with \`${again('status')}\`; version ${version} is already published and associated`,
   });
-  emit({ type: 'step.done', id: 'deploy' });
   return { ...result, status: 'Deployed', waitedMs };
 }
 

@@ -3,7 +3,7 @@
 
 import { parseSecretValue, SecretValueError } from '../../handlers/shared/secret-value.js';
 import { CliError } from '../core/errors.js';
-import { explainAwsError } from '../aws/errors.js';
+import { explainAwsError, isNotFound } from '../aws/errors.js';
 import type { Target } from '../project/target.js';
 import { again } from '../core/next-steps.js';
 
@@ -21,8 +21,8 @@ export async function readCredentials(target: Target, options: { previous?: bool
   const reads = target.clients.secretReads();
   const stage = options.previous ? 'AWSPREVIOUS' : 'AWSCURRENT';
   const [value, described] = await Promise.all([
-    reads.getSecretValue(target.secretId, stage).catch((error: { name?: string }) => {
-      if (error.name === 'ResourceNotFoundException') {
+    reads.getSecretValue(target.secretId, stage).catch((error) => {
+      if (isNotFound(error)) {
         throw new CliError(options.previous ? 'the secret has no previous password yet (it has not rotated since it was created)' : 'the secret has no password yet', {
           hint: options.previous ? 'drop --previous' : `enable rotation (${again('deploy')} / basicauth dev) to create the first one`,
         });
