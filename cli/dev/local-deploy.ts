@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import type { Config } from '../project/config.js';
 import type { DevInfo } from './session.js';
 import { LOCAL_CREDENTIALS } from '../local/credentials.js';
+import { CliError } from '../core/errors.js';
 
 export const OVERRIDE_FILE = 'zz_basicauth_local_override.tf.json';
-
-// The provider's names for the endpoints the stack's resources use.
-const ENDPOINT_KEYS = ['cloudfront', 'iam', 'lambda', 'logs', 'secretsmanager', 'sts'];
 
 export interface LocalDeployment {
   dir: string;
@@ -26,9 +24,9 @@ export function localDeployment(dev: Pick<DevInfo, 'stateDir'>, name: string): L
   return { dir, outdir: join(dir, 'cdktf.out'), stateFile: join(dir, 'terraform.tfstate'), outputsFile: join(dir, 'outputs.json') };
 }
 
-/** The override Terraform merges into the synthesized providers and backend. */
-export function providerOverride(config: Pick<Config, 'region'>, endpoint: string, stateFile: string): unknown {
-  const endpoints = [Object.fromEntries(ENDPOINT_KEYS.map((key) => [key, endpoint]))];
+/** The override Terraform merges into the synthesized providers and backend: every endpoint key the local cloud answers (its plugins say which). */
+export function providerOverride(config: Pick<Config, 'region'>, endpoint: string, stateFile: string, endpointKeys: string[]): unknown {
+  const endpoints = [Object.fromEntries(endpointKeys.map((key) => [key, endpoint]))];
   const settings = { access_key: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secret_key: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY, skip_metadata_api_check: true, endpoints };
   return {
     terraform: { backend: { local: { path: stateFile } } },
@@ -37,8 +35,12 @@ export function providerOverride(config: Pick<Config, 'region'>, endpoint: strin
 }
 
 export async function writeProviderOverride(stackDir: string, config: Pick<Config, 'region'>, endpoint: string, stateFile: string): Promise<void> {
+  const { localJson } = await import('../local/light-http.js');
+  const health = await localJson<{ terraformEndpoints?: string[] }>(`${endpoint}/_local/health`);
+  if (!health?.terraformEndpoints?.length)
+    throw new CliError(`basicauth dev at ${endpoint} does not answer its health check`, { hint: 'start it again with `basicauth dev` (and keep it running during deploy --local)' });
   await mkdir(stackDir, { recursive: true });
-  await writeFile(join(stackDir, OVERRIDE_FILE), `${JSON.stringify(providerOverride(config, endpoint, stateFile), null, 2)}\n`);
+  await writeFile(join(stackDir, OVERRIDE_FILE), `${JSON.stringify(providerOverride(config, endpoint, stateFile, health.terraformEndpoints), null, 2)}\n`);
 }
 
 /** Terraform's environment for the local cloud: no AWS credentials or profile of the user's leak in. */

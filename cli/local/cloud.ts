@@ -93,54 +93,56 @@ export class LocalCloud {
       services: {} as Services,
       endpoint: () => this.endpoint,
     };
-    this.iam = new IamService(host);
-    this.logs = new LogsService(host);
-    this.s3 = new S3Service(host);
-    this.lambda = new LambdaService(host, {
-      instances: options.instances ?? 1,
-      updateMs: options.functionUpdateMs ?? 0,
-      packageNodeModules: PACKAGE_NODE_MODULES,
-      onLog: (label, line) => this.emit({ type: 'function.log', label, line }),
-      baseEnv: (region, role) => this.functionEnv(region, role),
-    });
-    this.secretsManager = new SecretsManagerService(host, async (arn, event) => {
-      const fault = this.faults.match('lambda', 'Invoke', event.Step);
-      if (fault) {
-        try {
-          await this.faults.apply(fault);
-        } catch (error) {
-          throw new FunctionError('InjectedFault', (error as Error).message);
+    // Each service: constructed and registered in one line (a field, where the library's users reach it by name).
+    this.iam = this.add(new IamService(host));
+    this.logs = this.add(new LogsService(host));
+    this.s3 = this.add(new S3Service(host));
+    this.lambda = this.add(
+      new LambdaService(host, {
+        instances: options.instances ?? 1,
+        updateMs: options.functionUpdateMs ?? 0,
+        packageNodeModules: PACKAGE_NODE_MODULES,
+        onLog: (label, line) => this.emit({ type: 'function.log', label, line }),
+        baseEnv: (region, role) => this.functionEnv(region, role),
+      }),
+    );
+    this.secretsManager = this.add(
+      new SecretsManagerService(host, async (arn, event) => {
+        const fault = this.faults.match('lambda', 'Invoke', event.Step);
+        if (fault) {
+          try {
+            await this.faults.apply(fault);
+          } catch (error) {
+            throw new FunctionError('InjectedFault', (error as Error).message);
+          }
         }
-      }
-      await this.lambda.facade.invoke(arn, event);
-    });
-    this.cloudfront = new CloudFrontService(host, options.deploySeconds ?? 5);
+        await this.lambda.facade.invoke(arn, event);
+      }),
+    );
+    this.cloudfront = this.add(new CloudFrontService(host, options.deploySeconds ?? 5));
+    this.add({ plugin: stsPlugin(host) });
+    this.add({ plugin: keyValueStoreDataPlugin(host, this.cloudfront.functions) });
+    // what services may ask of each other (plugin.ts: small interfaces, never each other's state)
     Object.assign(host.services, { lambda: this.lambda.facade, iam: this.iam.facade, cloudfront: this.cloudfront.facade } satisfies Services);
-    for (const plugin of [
-      this.secretsManager.plugin,
-      this.lambda.plugin,
-      this.cloudfront.plugin,
-      this.iam.plugin,
-      this.logs.plugin,
-      this.s3.plugin,
-      stsPlugin(host),
-      keyValueStoreDataPlugin(host, this.cloudfront.functions),
-    ]) {
-      this.register(plugin as ServicePlugin);
-    }
     // versions no distribution runs any more stop; other functions (rotation) stay
     this.on((event) => {
       if (event.type === 'distribution') void this.retireUnusedVersions();
     });
   }
 
-  /** Adding a service is one plugin and this call. */
-  register(plugin: ServicePlugin): void {
-    this.plugins.set(plugin.name, plugin);
+  /** Registers a service's plugin (the wire protocol, operations, IAM resources, Terraform endpoint) and gives the service back. */
+  private add<T extends { plugin: ServicePlugin }>(service: T): T {
+    this.plugins.set(service.plugin.name, service.plugin);
+    return service;
   }
 
   services(): string[] {
     return [...this.plugins.keys()];
+  }
+
+  /** The Terraform provider's endpoint keys this cloud answers (deploy --local points them here). */
+  terraformEndpoints(): string[] {
+    return [...this.plugins.values()].flatMap((p) => (p.terraformEndpoint ? [p.terraformEndpoint] : []));
   }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -316,7 +318,7 @@ export class LocalCloud {
       const text = JSON.stringify(value);
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
     };
-    if (url.pathname === '/_local/health') return json(200, { ok: true, services: this.services(), pid: process.pid });
+    if (url.pathname === '/_local/health') return json(200, { ok: true, services: this.services(), terraformEndpoints: this.terraformEndpoints(), pid: process.pid });
     const route = this.localRoutes.get(url.pathname);
     if (route) return json(200, route());
     for (const handler of this.localHandlers) if (handler(req, res, url.pathname)) return;

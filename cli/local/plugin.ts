@@ -73,6 +73,8 @@ export interface ServicePlugin {
   xmlErrors?: 'wrapped' | 'bare';
   /** json protocol version (1.0 or 1.1) */
   jsonVersion?: '1.0' | '1.1';
+  /** the Terraform AWS provider's `endpoints` key that reaches this service, where the stack's resources use it (deploy --local points it here) */
+  terraformEndpoint?: string;
   /** REST protocols: method + path → operation */
   routes?: Route[];
   operations: Record<string, Operation>;

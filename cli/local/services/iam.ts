@@ -219,6 +219,7 @@ export class IamService {
     const policyTags = tagging((i) => this.policy(i.PolicyArn), save);
     return definePlugin({
       name: 'iam',
+      terraformEndpoint: 'iam',
       protocol: 'query',
       target: 'https://iam.amazonaws.com/doc/2010-05-08/',
       operations: {

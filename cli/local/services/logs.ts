@@ -53,6 +53,7 @@ export class LogsService {
     const save = () => this.host.store.save();
     return definePlugin({
       name: 'logs',
+      terraformEndpoint: 'logs',
       protocol: 'json',
       target: 'Logs_20140328',
       operations: {

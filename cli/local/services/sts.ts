@@ -18,6 +18,7 @@ export function stsPlugin(host: ServiceHost): ServicePlugin {
   const rootArn = () => `arn:aws:iam::${accountOf(host)}:user/basicauth-local`;
   return definePlugin({
     name: 'sts',
+    terraformEndpoint: 'sts',
     protocol: 'query',
     target: 'https://sts.amazonaws.com/doc/2011-06-15/',
     operations: {

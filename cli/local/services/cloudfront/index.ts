@@ -290,6 +290,7 @@ export class CloudFrontService {
       `<Tags xmlns="${CLOUDFRONT_NS}"><Items>${tags.map((t) => `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`).join('')}</Items></Tags>`;
     return definePlugin({
       name: 'cloudfront',
+      terraformEndpoint: 'cloudfront',
       protocol: 'rest-xml',
       target: CLOUDFRONT_NS,
       resourceOf: (operation, i) => {

@@ -159,6 +159,7 @@ export class LambdaService {
     const q = (i: OperationInput) => i.$request.query.get('Qualifier');
     return definePlugin({
       name: 'lambda',
+      terraformEndpoint: 'lambda',
       protocol: 'rest-json',
       resourceOf: (_operation, i) => {
         if (i.FunctionName === undefined) return '*';

@@ -332,6 +332,7 @@ export class SecretsManagerService {
     const arnName = (s: SecretState) => ({ ARN: s.arn, Name: s.name });
     return definePlugin({
       name: 'secretsmanager',
+      terraformEndpoint: 'secretsmanager',
       protocol: 'json',
       target: 'secretsmanager',
       resourceOf: (_operation, i) => (i.SecretId === undefined ? '*' : this.find(String(i.SecretId), i.$request.region, { allowDeleted: true }).arn),
