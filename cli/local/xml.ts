@@ -3,13 +3,12 @@
 
 import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
+import { escapeXml } from '../core/xml.js';
 
 // fast-xml-parser's ESM build is 44 files, and importing it costs ~70 ms of a
 // command (`status --local` reads CloudFront's XML); its one-file CommonJS
 // build, which the package ships for require(), costs ~10 ms.
 export const { XMLParser } = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
-
-import { escapeXml } from '../core/xml.js';
 
 export { escapeXml };
 

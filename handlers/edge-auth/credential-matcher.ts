@@ -12,8 +12,7 @@
 // extension needs a digest to extend). The key fills one block, so its
 // compression is done once: a credential of up to 55 bytes costs one more.
 //
-// Why not node:crypto: loading it costs a cold start ~4-6 ms (../shared/sha256.ts),
-// and with the key's state kept, the plain-JS digest is faster per request too.
+// Why not node:crypto: see ../shared/sha256.ts (and bench/RESULTS.md).
 
 import { BLOCK_BYTES, DIGEST_BYTES, hashFrom, stateAfter } from '../shared/sha256.js';
 

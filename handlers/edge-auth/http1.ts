@@ -2,14 +2,10 @@
 // node:net or node:tls: one request at a time per connection, connections
 // kept alive and reused (a TTL refresh then skips the TLS handshake).
 //
-// Why not node:http(s): at the edge's cold start, loading node:http's client
-// (ClientRequest, Agent, the llhttp parser, its stream plumbing) and sending
-// its first request costs more than everything else the edge does on its
-// first request together. The same signed request takes 22.9 ms from a cold
-// process by node:http and 14.8 ms by this (bench/RESULTS.md, section 1, the
-// two controls that differ only there). fetch (undici) costs more than
-// node:http. The job is narrow: a POST of a small JSON body to an endpoint we
-// name, a small JSON answer back.
+// Why not node:http(s) or fetch: at a cold start, loading and first using
+// their clients costs more than everything else the edge does on its first
+// request (bench/RESULTS.md, section 1). The job is narrow: a POST of a small
+// JSON body to an endpoint we name, a small JSON answer back.
 //
 // What it reads: answers framed by Content-Length, by the chunked transfer
 // coding (extensions and trailers skipped), or by the connection closing;

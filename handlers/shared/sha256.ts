@@ -1,12 +1,7 @@
 // SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104) in plain JavaScript, for
-// the edge's cold start. There, node:crypto costs ~4-6 ms to load and its first
-// hashes ~2.5 ms more, and @noble/hashes (audited, general: classes, DataView,
-// a check on every call) ~8.5 ms for the ~30 compressions of one SigV4
-// signature, because cold code runs in V8's interpreter, where every call and
-// property access counts. This is one function with its rounds inlined, on
-// typed arrays: ~1 ms cold for a signature's hashes, and ~0.5 µs warm for a
-// credential (crypto.hash takes ~1.7 µs: it crosses into C++ and back).
-// bench/RESULTS.md, sections 1 and 2.
+// the edge's cold start: loading node:crypto, or a general library, costs more
+// than this whole function does cold, and it is faster warm too (figures:
+// bench/RESULTS.md, sections 1 and 2). One function, rounds inlined, typed arrays.
 //
 // The state after a first block can be kept (`stateAfter`) and hashing go on
 // from it (`hashFrom`): an HMAC key's pads, or the edge's secret key prefix,
