@@ -37,7 +37,13 @@ export async function cliLatency(rounds = 11): Promise<CliLatencyFigures> {
   const dev = await startDevProcess(join(dir, 'state'), [], { cwd: dir });
   try {
     const state = ['--local', '--state-dir', join(dir, 'state')];
-    const awsEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+    const awsEnv = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_PAGER: '',
+    };
     let awsCli: string | undefined;
     if (existsSync(AWS_CLI_V2)) {
       const version = await run(AWS_CLI_V2, ['--version']);
@@ -53,7 +59,20 @@ export async function cliLatency(rounds = 11): Promise<CliLatencyFigures> {
       ...(awsCli
         ? {
             'aws secretsmanager get-secret-value (AWS CLI v2, same endpoint)': () =>
-              timeProcess(AWS_CLI_V2, ['--endpoint-url', dev.info.endpoint, 'secretsmanager', 'get-secret-value', '--secret-id', 'basicauth/dev', '--output', 'json'], awsEnv),
+              timeProcess(
+                AWS_CLI_V2,
+                [
+                  '--endpoint-url',
+                  dev.info.endpoint,
+                  'secretsmanager',
+                  'get-secret-value',
+                  '--secret-id',
+                  'basicauth/dev',
+                  '--output',
+                  'json',
+                ],
+                awsEnv,
+              ),
           }
         : {}),
     };

@@ -32,7 +32,20 @@ const HOURS_PER_MONTH = 730;
 export const dollarsPerMonth = (callsPerHour: number) => callsPerHour * HOURS_PER_MONTH * PRICE_PER_CALL;
 
 const event = (authorization: string): CloudFrontRequestEvent => ({
-  Records: [{ cf: { config: {}, request: { clientIp: '198.51.100.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: authorization }] } } } }],
+  Records: [
+    {
+      cf: {
+        config: {},
+        request: {
+          clientIp: '198.51.100.1',
+          method: 'GET',
+          uri: '/',
+          querystring: '',
+          headers: { authorization: [{ key: 'Authorization', value: authorization }] },
+        },
+      },
+    },
+  ],
 });
 
 async function calls(config: Record<string, unknown>, traffic: Traffic): Promise<{ total: number; peak: number }> {
@@ -54,7 +67,8 @@ async function calls(config: Record<string, unknown>, traffic: Traffic): Promise
   const repeated = basic('admin', 'the-same-wrong-password');
   const step = HOUR_MS / REQUESTS;
   for (let i = 0; i < REQUESTS; i++) {
-    const authorization = traffic === 'valid' ? valid : traffic === 'repeated-wrong' ? repeated : basic('admin', `guess-${i}`);
+    const authorization =
+      traffic === 'valid' ? valid : traffic === 'repeated-wrong' ? repeated : basic('admin', `guess-${i}`);
     await edges[i % INSTANCES]!.handle(event(authorization));
     secrets.advance(step);
   }
@@ -74,7 +88,13 @@ export async function cost(): Promise<CostRow[]> {
     const o = await calls(ours, traffic);
     const a = await calls(article, traffic);
     if (traffic === 'valid') baseline = o.total;
-    rows.push({ traffic, label, calls: { ours: o.total, article: a.total }, oursPeakPerInstanceSecond: o.peak, oursExtra: o.total - baseline });
+    rows.push({
+      traffic,
+      label,
+      calls: { ours: o.total, article: a.total },
+      oursPeakPerInstanceSecond: o.peak,
+      oursExtra: o.total - baseline,
+    });
   }
   return rows;
 }

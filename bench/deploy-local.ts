@@ -18,23 +18,45 @@ export interface DeployStep {
   note: string;
 }
 
-export type DeployFigures = { ok: true; steps: DeployStep[]; rounds: number; terraform: string } | { ok: false; reason: string };
+export type DeployFigures =
+  | { ok: true; steps: DeployStep[]; rounds: number; terraform: string }
+  | { ok: false; reason: string };
 
 export async function deployLocal(rounds = Number(process.env.BENCH_DEPLOY_ROUNDS ?? 2)): Promise<DeployFigures> {
   const { terraform, why } = terraformOrWhy();
   if (!terraform) return { ok: false, reason: why };
-  const version = (JSON.parse((await runProcess(terraform.path, ['version', '-json'])).stdout) as { terraform_version: string; provider_selections?: Record<string, string> }).terraform_version;
+  const version = (
+    JSON.parse((await runProcess(terraform.path, ['version', '-json'])).stdout) as {
+      terraform_version: string;
+      provider_selections?: Record<string, string>;
+    }
+  ).terraform_version;
   const steps: DeployStep[] = [
-    { step: 'deploy --local --yes (13 resources, first time)', wallMs: [], note: 'two functions wait 5 s for Active (provider delay)' },
+    {
+      step: 'deploy --local --yes (13 resources, first time)',
+      wallMs: [],
+      note: 'two functions wait 5 s for Active (provider delay)',
+    },
     { step: 'deploy --local --yes (no changes)', wallMs: [], note: '' },
-    { step: 'destroy --local --yes', wallMs: [], note: 'the distribution: 30 s + 15 s of provider delays (disable, delete)' },
+    {
+      step: 'destroy --local --yes',
+      wallMs: [],
+      note: 'the distribution: 30 s + 15 s of provider delays (disable, delete)',
+    },
     { step: 'deploy --local --yes (after destroy: restore + import)', wallMs: [], note: 'as the first deploy' },
   ];
   for (let round = 0; round < rounds; round++) {
     const dir = await mkdtemp(join(tmpdir(), 'basicauth-deploy-bench-'));
     await writeFile(
       join(dir, 'basicauth.config.json'),
-      JSON.stringify({ name: 'bench', region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: 9 } } }),
+      JSON.stringify({
+        name: 'bench',
+        region: 'ap-northeast-1',
+        distribution: {
+          mode: 'create',
+          origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: 9 },
+        },
+      }),
     );
     const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir) };
     const dev = await startDevProcess(join(dir, '.basicauth/local'), ['--deploy-seconds', '2'], { cwd: dir });
@@ -55,4 +77,5 @@ export async function deployLocal(rounds = Number(process.env.BENCH_DEPLOY_ROUND
 }
 
 export const medianSeconds = (values: number[]) => `${(median(values) / 1000).toFixed(1)} s`;
-export const rangeSeconds = (values: number[]) => `${(Math.min(...values) / 1000).toFixed(1)}–${(Math.max(...values) / 1000).toFixed(1)} s`;
+export const rangeSeconds = (values: number[]) =>
+  `${(Math.min(...values) / 1000).toFixed(1)}–${(Math.max(...values) / 1000).toFixed(1)} s`;

@@ -148,9 +148,19 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     { variant: CONTROL_VARIANTS.nodeCrypto, url: pathToFileURL(join(dir, 'control-node-crypto.mjs')).href },
     { variant: CONTROL_VARIANTS.plainJs, url: pathToFileURL(join(dir, 'control-plain-js.mjs')).href },
     { variant: CONTROL_VARIANTS.ownHttp, url: pathToFileURL(join(dir, 'control-own-http.mjs')).href },
-  ].map((c) => ({ ...c, control: true, bundle: undefined, samples: [] as Array<{ importMs: number; firstDecisionMs: number }> }));
-  const built: Array<{ variant: string; url: string; control: boolean; bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined; samples: Array<{ importMs: number; firstDecisionMs: number }> }> =
-    [...controls];
+  ].map((c) => ({
+    ...c,
+    control: true,
+    bundle: undefined,
+    samples: [] as Array<{ importMs: number; firstDecisionMs: number }>,
+  }));
+  const built: Array<{
+    variant: string;
+    url: string;
+    control: boolean;
+    bundle: Awaited<ReturnType<typeof bundleHandler>> | undefined;
+    samples: Array<{ importMs: number; firstDecisionMs: number }>;
+  }> = [...controls];
   for (const v of variants) {
     const bundle = await bundleHandler({ handler: 'edge-auth', entry: v.entry, edgeConfig: config });
     const file = join(dir, `variant-${built.length}`, 'index.mjs');
@@ -164,7 +174,13 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
       {
         cf: {
           config: { eventType: 'viewer-request' },
-          request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: auth }] } },
+          request: {
+            clientIp: '203.0.113.1',
+            method: 'GET',
+            uri: '/',
+            querystring: '',
+            headers: { authorization: [{ key: 'Authorization', value: auth }] },
+          },
         },
       },
     ],
@@ -179,7 +195,15 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
     BENCH_EVENT: JSON.stringify(event),
   };
   const python = await pythonWithBoto3();
-  const article = python ? { variant: 'seed article (Python, boto3)', control: false, bundle: undefined, url: '', samples: [] as Array<{ importMs: number; firstDecisionMs: number }> } : undefined;
+  const article = python
+    ? {
+        variant: 'seed article (Python, boto3)',
+        control: false,
+        bundle: undefined,
+        url: '',
+        samples: [] as Array<{ importMs: number; firstDecisionMs: number }>,
+      }
+    : undefined;
   if (!python) process.stderr.write('  (no python3 with boto3 here: the article baseline is skipped)\n');
   try {
     // Interleaved, so that every variant sees the same machine conditions.
@@ -188,14 +212,22 @@ export async function edgeColdStart(runs = 30): Promise<ColdStartFigures[]> {
         const out = await run(process.execPath, [driver, b.url], env);
         if (out.code !== 0) throw new Error(`${b.variant} run failed: ${out.stderr}`);
         // the handler's own log lines may come before or after the figures
-        const sample = JSON.parse(out.stdout.split('\n').find((line) => line.startsWith('{"importMs"'))!) as { importMs: number; firstDecisionMs: number; status: string };
+        const sample = JSON.parse(out.stdout.split('\n').find((line) => line.startsWith('{"importMs"'))!) as {
+          importMs: number;
+          firstDecisionMs: number;
+          status: string;
+        };
         if (sample.status !== '200') throw new Error(`${b.variant} answered ${sample.status}, expected 200`);
         if (i >= 2) b.samples.push(sample); // the first runs warm the file cache
       }
       if (article && python) {
         const out = await run(python, [join(PACKAGE_ROOT, 'bench/article/driver.py')], env);
         if (out.code !== 0) throw new Error(`article handler failed: ${out.stderr}`);
-        const sample = JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; firstDecisionMs: number; status: string };
+        const sample = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
+          importMs: number;
+          firstDecisionMs: number;
+          status: string;
+        };
         if (sample.status !== '200') throw new Error(`article handler answered ${sample.status}, expected 200`);
         if (i >= 2) article.samples.push(sample);
       }

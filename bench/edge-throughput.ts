@@ -28,7 +28,9 @@ export interface ThroughputFigures {
   non2xx: number;
 }
 
-export type ThroughputResult = { ok: true; figures: ThroughputFigures[]; settings: string; rounds: number; load: string } | { ok: false; reason: string };
+export type ThroughputResult =
+  | { ok: true; figures: ThroughputFigures[]; settings: string; rounds: number; load: string }
+  | { ok: false; reason: string };
 
 const DURATION = '5s';
 const ROUNDS = 3;
@@ -46,7 +48,18 @@ function toMs(text: string): number {
 }
 
 async function wrk(url: string, authorization: string): Promise<WrkRun> {
-  const out = await run('wrk', ['-t', THREADS, '-c', CONNECTIONS, '-d', DURATION, '--latency', '-H', `Authorization: ${authorization}`, url]);
+  const out = await run('wrk', [
+    '-t',
+    THREADS,
+    '-c',
+    CONNECTIONS,
+    '-d',
+    DURATION,
+    '--latency',
+    '-H',
+    `Authorization: ${authorization}`,
+    url,
+  ]);
   if (out.code !== 0) throw new Error(`wrk failed: ${out.stderr}`);
   return {
     requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out.stdout)?.[1]),
@@ -90,7 +103,8 @@ server.listen(0, '127.0.0.1', () => console.log('port=' + server.address().port)
 
 export async function edgeThroughput(): Promise<ThroughputResult> {
   for (const tool of ['wrk', 'nginx', 'htpasswd']) {
-    if (!(await which(tool))) return { ok: false, reason: `${tool} is not installed (apt-get install wrk nginx-light apache2-utils)` };
+    if (!(await which(tool)))
+      return { ok: false, reason: `${tool} is not installed (apt-get install wrk nginx-light apache2-utils)` };
   }
   const dir = await mkdtemp(join(tmpdir(), 'basicauth-wrk-'));
   const stops: Array<() => void> = [];
@@ -108,7 +122,9 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
 
     const dev = await startDevProcess(join(dir, 'state'), ['--origin', `http://127.0.0.1:${originPort}`], { cwd: dir });
     stops.push(() => dev.child.kill('SIGKILL'));
-    const creds = (await runCli(['show-creds', '--local', '--state-dir', join(dir, 'state'), '--format', 'curl'])).stdout.trim();
+    const creds = (
+      await runCli(['show-creds', '--local', '--state-dir', join(dir, 'state'), '--format', 'curl'])
+    ).stdout.trim();
     const authorization = `Basic ${Buffer.from(creds).toString('base64')}`;
 
     const [user, password] = creds.split(/:(.*)/s) as [string, string];
@@ -131,7 +147,9 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
       join(dir, 'nginx.conf'),
       `worker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  upstream origin { server 127.0.0.1:${originPort}; keepalive 32; }\n${server(shaPort, 'htpasswd-sha')}${server(apr1Port, 'htpasswd-apr1')}}\n`,
     );
-    const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', `${dir}/`, '-g', 'daemon off;'], { stdio: 'ignore' });
+    const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', `${dir}/`, '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
     stops.push(() => nginx.kill());
     const proxy = await startProcess(process.execPath, ['-e', NODE_PROXY, String(originPort)], /port=(\d+)/);
     stops.push(() => proxy.child.kill());
@@ -149,7 +167,9 @@ export async function edgeThroughput(): Promise<ThroughputResult> {
         );
         if (status === 200) break;
         if (i > 100) {
-          const log = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'error.log'), 'utf8')).catch(() => '');
+          const log = await import('node:fs/promises')
+            .then((fs) => fs.readFile(join(dir, 'error.log'), 'utf8'))
+            .catch(() => '');
           throw new Error(`${name} did not answer 200 (last: ${status}): ${log.split('\n').slice(-3).join(' ')}`);
         }
         await new Promise((r) => setTimeout(r, 50));

@@ -25,7 +25,20 @@ const PASSWORD = 'Warm-Path-Password-0123456789abc';
 
 function event(authorization: string): CloudFrontRequestEvent {
   return {
-    Records: [{ cf: { config: {}, request: { clientIp: '203.0.113.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: authorization }] } } } }],
+    Records: [
+      {
+        cf: {
+          config: {},
+          request: {
+            clientIp: '203.0.113.1',
+            method: 'GET',
+            uri: '/',
+            querystring: '',
+            headers: { authorization: [{ key: 'Authorization', value: authorization }] },
+          },
+        },
+      },
+    ],
   };
 }
 
@@ -35,14 +48,23 @@ function articleHandler(credentials: { username: string; password: string }) {
     const request = e.Records[0]!.cf.request;
     const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     if (!request.headers.authorization || request.headers.authorization[0]!.value !== expected) {
-      return { status: '401', statusDescription: 'Unauthorized', headers: { 'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Basic' }] }, body: 'Unauthorized' };
+      return {
+        status: '401',
+        statusDescription: 'Unauthorized',
+        headers: { 'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Basic' }] },
+        body: 'Unauthorized',
+      };
     }
     return request;
   };
 }
 
 /** µs per decision over one batch. */
-async function batch(fn: (e: CloudFrontRequestEvent) => Promise<unknown>, make: () => CloudFrontRequestEvent, count: number): Promise<number> {
+async function batch(
+  fn: (e: CloudFrontRequestEvent) => Promise<unknown>,
+  make: () => CloudFrontRequestEvent,
+  count: number,
+): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < count; i++) await fn(make());
   return ((performance.now() - start) * 1000) / count;
@@ -50,10 +72,13 @@ async function batch(fn: (e: CloudFrontRequestEvent) => Promise<unknown>, make: 
 
 export async function edgeWarm(rounds = 9, perBatch = 40_000): Promise<WarmFigures[]> {
   const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });
-  const ours = createEdgeAuth(resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }), {
-    fetchVersion: secrets.fetch,
-    now: secrets.clock,
-  });
+  const ours = createEdgeAuth(
+    resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }),
+    {
+      fetchVersion: secrets.fetch,
+      now: secrets.clock,
+    },
+  );
   const article = articleHandler({ username: USER, password: PASSWORD });
   const cases: Array<[string, string]> = [
     ['valid credential', `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`],
@@ -73,5 +98,9 @@ export async function edgeWarm(rounds = 9, perBatch = 40_000): Promise<WarmFigur
       }
     }
   }
-  return cases.map(([name], i) => ({ case: name, oursMicros: spread(samples[i]!.ours), articleMicros: spread(samples[i]!.article) }));
+  return cases.map(([name], i) => ({
+    case: name,
+    oursMicros: spread(samples[i]!.ours),
+    articleMicros: spread(samples[i]!.article),
+  }));
 }

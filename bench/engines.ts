@@ -48,7 +48,20 @@ export interface EngineFigures {
 
 function lambdaEvent(authorization: string): CloudFrontRequestEvent {
   return {
-    Records: [{ cf: { config: {}, request: { clientIp: '198.51.100.1', method: 'GET', uri: '/', querystring: '', headers: { authorization: [{ key: 'Authorization', value: authorization }] } } } }],
+    Records: [
+      {
+        cf: {
+          config: {},
+          request: {
+            clientIp: '198.51.100.1',
+            method: 'GET',
+            uri: '/',
+            querystring: '',
+            headers: { authorization: [{ key: 'Authorization', value: authorization }] },
+          },
+        },
+      },
+    ],
   };
 }
 
@@ -57,12 +70,22 @@ function functionEvent(authorization: string) {
     version: '1.0',
     context: { eventType: 'viewer-request' },
     viewer: { ip: '198.51.100.1' },
-    request: { method: 'GET', uri: '/', querystring: {}, headers: { authorization: { value: authorization } }, cookies: {} },
+    request: {
+      method: 'GET',
+      uri: '/',
+      querystring: {},
+      headers: { authorization: { value: authorization } },
+      cookies: {},
+    },
   };
 }
 
 function storeOf(): Map<string, string> {
-  const plan = planDigests({ current: { versionId: 'v1', users: new Map([[USER, PASSWORD]]) }, existing: new Map(), now: Date.now() });
+  const plan = planDigests({
+    current: { versionId: 'v1', users: new Map([[USER, PASSWORD]]) },
+    existing: new Map(),
+    now: Date.now(),
+  });
   return new Map(plan.puts.map((p) => [p.Key, p.Value]));
 }
 
@@ -74,9 +97,16 @@ async function timeBatch(run: () => unknown, count: number): Promise<number> {
 
 async function warm(code: string, rounds: number): Promise<EngineFigures['warm']> {
   const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });
-  const lambda = createEdgeAuth(resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }), { fetchVersion: secrets.fetch, now: secrets.clock });
+  const lambda = createEdgeAuth(
+    resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }),
+    { fetchVersion: secrets.fetch, now: secrets.clock },
+  );
   const items = storeOf();
-  const store = { id: 'kvs', get: (k: string) => items.get(k), meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: items.size }) };
+  const store = {
+    id: 'kvs',
+    get: (k: string) => items.get(k),
+    meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: items.size }),
+  };
   const reused = new CloudFrontFunction(code, store, { budgetMs: 1000 });
   const fresh = new CloudFrontFunction(code, store, { budgetMs: 1000 });
   const cases: Array<[string, string]> = [
@@ -101,12 +131,21 @@ async function warm(code: string, rounds: number): Promise<EngineFigures['warm']
       if (round > 0) samples[i]!.runner.push(r);
     }
   }
-  return cases.map(([name], i) => ({ case: name, lambdaMicros: spread(samples[i]!.lambda), functionMicros: spread(samples[i]!.fn), runnerMicros: spread(samples[i]!.runner) }));
+  return cases.map(([name], i) => ({
+    case: name,
+    lambdaMicros: spread(samples[i]!.lambda),
+    functionMicros: spread(samples[i]!.fn),
+    runnerMicros: spread(samples[i]!.runner),
+  }));
 }
 
 function cold(code: string, runs: number): Spread {
   const items = storeOf();
-  const store = { id: 'kvs', get: (k: string) => items.get(k), meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: items.size }) };
+  const store = {
+    id: 'kvs',
+    get: (k: string) => items.get(k),
+    meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: items.size }),
+  };
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -128,7 +167,10 @@ export function costPerMillion(secretsManagerCallsPerMillion: number): EngineFig
       total: lambdaRequests + lambdaDuration + sm,
       parts: `$${lambdaRequests.toFixed(2)} requests + $${lambdaDuration.toFixed(4)} duration (1 ms × 128 MB) + $${sm.toFixed(4)} Secrets Manager`,
     },
-    function: { total: fnInvocations + kvsReads, parts: `$${fnInvocations.toFixed(2)} invocations + $${kvsReads.toFixed(2)} key value store reads (one per request with credentials)` },
+    function: {
+      total: fnInvocations + kvsReads,
+      parts: `$${fnInvocations.toFixed(2)} invocations + $${kvsReads.toFixed(2)} key value store reads (one per request with credentials)`,
+    },
   };
 }
 
@@ -139,7 +181,12 @@ async function propagation(rounds: number): Promise<EngineFigures['propagation']
     if (event.type === 'secret.stage' && event.stage === 'AWSCURRENT') movedAt = performance.now();
     if (event.type === 'key-value-store' && movedAt && !storedAt) storedAt = performance.now();
   };
-  const site = await startLocalSite({ engine: 'cloudfront-function', edge: {}, value: { username: USER, password: PASSWORD }, onEvent });
+  const site = await startLocalSite({
+    engine: 'cloudfront-function',
+    edge: {},
+    value: { username: USER, password: PASSWORD },
+    onEvent,
+  });
   const storeMs: number[] = [];
   const acceptedMs: number[] = [];
   try {
@@ -147,14 +194,26 @@ async function propagation(rounds: number): Promise<EngineFigures['propagation']
     for (let round = 0; round < rounds; round++) {
       movedAt = 0;
       storedAt = 0;
-      await sm.send(new RotateSecretCommand({ SecretId: 'basicauth/test', RotationLambdaARN: site.rotateArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: true }));
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: 'basicauth/test',
+          RotationLambdaARN: site.rotateArn,
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          RotateImmediately: true,
+        }),
+      );
       while (!movedAt) await new Promise((r) => setTimeout(r, 1));
-      const password = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!).password as string;
+      const password = JSON.parse(
+        (await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!,
+      ).password as string;
       // a user who has read it tries it every 5 ms until it works
       for (;;) {
-        const status = await fetch(site.edge.url, { headers: { authorization: basic(USER, password) } }).then((r) => r.status);
+        const status = await fetch(site.edge.url, { headers: { authorization: basic(USER, password) } }).then(
+          (r) => r.status,
+        );
         if (status === 200) break;
-        if (performance.now() - movedAt > 10_000) throw new Error('engines bench: the new password did not work within 10 s');
+        if (performance.now() - movedAt > 10_000)
+          throw new Error('engines bench: the new password did not work within 10 s');
         await new Promise((r) => setTimeout(r, 5));
       }
       acceptedMs.push(performance.now() - movedAt);
@@ -167,7 +226,12 @@ async function propagation(rounds: number): Promise<EngineFigures['propagation']
   return { storeMs: spread(storeMs), acceptedMs: spread(acceptedMs), rounds };
 }
 
-export async function engines(options: { rounds?: number; coldRuns?: number; propagationRounds?: number; secretsManagerCallsPerMillion: number }): Promise<EngineFigures> {
+export async function engines(options: {
+  rounds?: number;
+  coldRuns?: number;
+  propagationRounds?: number;
+  secretsManagerCallsPerMillion: number;
+}): Promise<EngineFigures> {
   const bundle = await bundleFunction({ secretId: 's', secretRegion: 'us-east-1' });
   return {
     warm: await warm(bundle.code, options.rounds ?? 7),

@@ -18,7 +18,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Runs a command to its end (the same helper the tests use). */
-export const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) => runProcess(command, args, { env });
+export const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  runProcess(command, args, { env });
 
 export function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -56,7 +57,11 @@ export function load(): string {
  * A/B/… interleaved: each round runs every variant once, in turn, so every
  * variant sees the same machine; the first `warmup` rounds are dropped.
  */
-export async function interleaved<K extends string>(rounds: number, variants: Record<K, () => Promise<number>>, warmup = 1): Promise<Record<K, number[]>> {
+export async function interleaved<K extends string>(
+  rounds: number,
+  variants: Record<K, () => Promise<number>>,
+  warmup = 1,
+): Promise<Record<K, number[]>> {
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < rounds + warmup; round++) {
     for (const key of Object.keys(variants) as K[]) {

@@ -48,7 +48,12 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
     fetches++;
     if (line.versionId === awaited && !loadedAt.has(event.label)) loadedAt.set(event.label, Date.now());
   };
-  const site = await startLocalSite({ instances: PROPAGATION_INSTANCES, edge: {}, value: { username: 'admin', password }, onEvent });
+  const site = await startLocalSite({
+    instances: PROPAGATION_INSTANCES,
+    edge: {},
+    value: { username: 'admin', password },
+    onEvent,
+  });
   const figures: Array<number | undefined> = [];
   let floodRequests = 0;
   let floodMs = 0;
@@ -69,7 +74,12 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
       const floods = flooding
         ? Array.from({ length: 4 }, async () => {
             while (flooding) {
-              await get(basic('admin', flood === 'repeated' ? 'the-same-wrong-password' : randomBytes(12).toString('base64url')));
+              await get(
+                basic(
+                  'admin',
+                  flood === 'repeated' ? 'the-same-wrong-password' : randomBytes(12).toString('base64url'),
+                ),
+              );
               floodCount.n++;
             }
           })
@@ -79,10 +89,19 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
       floodFetches += fetches - fetchesBefore;
       loadedAt.clear();
       awaited = '';
-      await sm.send(new RotateSecretCommand({ SecretId: 'basicauth/test', RotationLambdaARN: site.rotateArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: true }));
+      await sm.send(
+        new RotateSecretCommand({
+          SecretId: 'basicauth/test',
+          RotationLambdaARN: site.rotateArn,
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          RotateImmediately: true,
+        }),
+      );
       // the new password, as soon as a user can read it
       while (!awaited) await new Promise((r) => setTimeout(r, 2));
-      password = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!).password;
+      password = JSON.parse(
+        (await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!,
+      ).password;
       // that user keeps trying it, every 20 ms, until every instance holds the new version
       while (loadedAt.size < PROPAGATION_INSTANCES && Date.now() - movedAt < windowMs) {
         await get(basic('admin', password));
@@ -96,7 +115,8 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
       // the instances all accept it now (a check of the measurement itself)
       for (let i = 0; i < PROPAGATION_INSTANCES; i++) {
         const status = await get(basic('admin', password));
-        if (status !== 200 && figures.at(-1) !== undefined) throw new Error(`propagation bench: an instance answered ${status} for the new password after loading it`);
+        if (status !== 200 && figures.at(-1) !== undefined)
+          throw new Error(`propagation bench: an instance answered ${status} for the new password after loading it`);
       }
     }
   } finally {

@@ -46,7 +46,10 @@ const deploys = await deployLocal();
 const rotate = await bundleHandler({ handler: 'rotate' });
 log('9/9 the two edge engines…');
 const validCalls = calls.find((c) => c.traffic === 'valid')!;
-const engine = await engines({ secretsManagerCallsPerMillion: (validCalls.calls.ours * 1e6) / REQUESTS, propagationRounds: Number(process.env.BENCH_PROPAGATION_ROUNDS ?? 5) * 2 });
+const engine = await engines({
+  secretsManagerCallsPerMillion: (validCalls.calls.ours * 1e6) / REQUESTS,
+  propagationRounds: Number(process.env.BENCH_PROPAGATION_ROUNDS ?? 5) * 2,
+});
 const engineLoad = load();
 
 const control = cold.find((c) => c.variant === CONTROL_VARIANTS.plain)!;
@@ -55,7 +58,9 @@ const signedByNodeCrypto = cold.find((c) => c.variant === CONTROL_VARIANTS.nodeC
 const signedInPlainJs = cold.find((c) => c.variant === CONTROL_VARIANTS.plainJs)!;
 const signedOwnHttp = cold.find((c) => c.variant === CONTROL_VARIANTS.ownHttp)!;
 // the floor: the fastest signed request, which any handler reading the secret must send
-const floor = [signedByNodeCrypto, signedInPlainJs, signedOwnHttp].reduce((a, b) => (b.total.median < a.total.median ? b : a));
+const floor = [signedByNodeCrypto, signedInPlainJs, signedOwnHttp].reduce((a, b) =>
+  b.total.median < a.total.median ? b : a,
+);
 const kib = (n: number) => (Number.isFinite(n) ? `${(n / 1024).toFixed(1)} KiB` : '—');
 const dollars = (n: number) => `$${n < 1 ? n.toFixed(2) : n.toFixed(0)}`;
 const seconds = (n: number | undefined) => (n === undefined ? 'not within the window' : `${(n / 1000).toFixed(2)} s`);
@@ -91,7 +96,9 @@ const lines = [
         ...(['verify', 'status'] as const).flatMap((name) => {
           const row = cliRow(`basicauth ${name}`);
           return row
-            ? [`| \`${name} --local\` as light (≤ 0.35× the AWS CLI) | ${ms(row.ms.median)}, ${ratio(row.ms.median, awsCli.ms.median)} | ${met(row.ms.median / awsCli.ms.median <= 0.35)} |`]
+            ? [
+                `| \`${name} --local\` as light (≤ 0.35× the AWS CLI) | ${ms(row.ms.median)}, ${ratio(row.ms.median, awsCli.ms.median)} | ${met(row.ms.median / awsCli.ms.median <= 0.35)} |`,
+              ]
             : [];
         }),
       ]
@@ -106,7 +113,8 @@ const lines = [
   '| handler | load (median) | first decision (median) | total: median (min–max) | total p90 | zipped | ratio to the control |',
   '|---|---:|---:|---:|---:|---:|---:|',
   ...cold.map(
-    (c) => `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`,
+    (c) =>
+      `| ${c.variant} | ${ms(c.importMs)} | ${ms(c.firstDecisionMs)} | ${fmt(c.total, 1, ' ms')} | ${ms(c.totalP90Ms)} | ${kib(c.zipBytes)} | ${ratio(c.total.median, control.total.median)} |`,
   ),
   '',
   `The shipped handler starts the secret's fetch at init (it overlaps whatever comes between init and the first event, in Lambda the runtime's hand-over). It loads neither node:http nor node:crypto. Its request goes over node:net (node:tls for an https endpoint, as AWS's are) through an HTTP/1.1 client of its own (handlers/edge-auth/http1.ts): node:http's client costs a cold start more than everything else the handler does (the signed request by node:http, ${ms(signedInPlainJs.total.median)}, against the same by ours, ${ms(signedOwnHttp.total.median)}). SigV4 and the credential digest use a plain-JS SHA-256 (handlers/shared/sha256.ts), as loading node:crypto and warming its first hashes costs more than a whole signature in plain JS (signed by node:crypto ${ms(signedByNodeCrypto.total.median)}, in plain JS ${ms(signedInPlainJs.total.median)}, both over node:http). Its info log lines are written once the decision is on its way; warnings at once.`,
@@ -119,7 +127,10 @@ const lines = [
   '',
   '| request | ours: µs per decision | article: µs per decision | ours / article |',
   '|---|---:|---:|---:|',
-  ...warm.map((w) => `| ${w.case} | ${fmt(w.oursMicros, 2)} | ${fmt(w.articleMicros, 2)} | ${ratio(w.oursMicros.median, w.articleMicros.median)} |`),
+  ...warm.map(
+    (w) =>
+      `| ${w.case} | ${fmt(w.oursMicros, 2)} | ${fmt(w.articleMicros, 2)} | ${ratio(w.oursMicros.median, w.articleMicros.median)} |`,
+  ),
   '',
   'Ours does more per request: strict RFC 7617 parsing, a keyed SHA-256 digest of the credential, constant-time comparison with every user (no early exit), the memory of refused credentials. The article compares strings with `!=`: fast, but its time depends on the first differing byte.',
   '',
@@ -157,7 +168,10 @@ const lines = [
         '',
         '| target | requests/s: median (min–max) | p50 (lower is better) | p99 (lower is better) | non-2xx |',
         '|---|---:|---:|---:|---:|',
-        ...throughput.figures.map((f) => `| ${f.target} | ${fmt(f.requestsPerSecond, 0)} | ${fmt(f.p50Ms, 2, ' ms')} | ${fmt(f.p99Ms, 1, ' ms')} | ${f.non2xx} |`),
+        ...throughput.figures.map(
+          (f) =>
+            `| ${f.target} | ${fmt(f.requestsPerSecond, 0)} | ${fmt(f.p50Ms, 2, ' ms')} | ${fmt(f.p99Ms, 1, ' ms')} | ${f.non2xx} |`,
+        ),
         '',
         `Ours in requests/s: ${ratio(throughput.figures[0]!.requestsPerSecond.median, throughput.figures[1]!.requestsPerSecond.median)} nginx with {SHA}, ${ratio(throughput.figures[0]!.requestsPerSecond.median, throughput.figures[2]!.requestsPerSecond.median)} nginx with apr1, ${ratio(throughput.figures[0]!.requestsPerSecond.median, throughput.figures[3]!.requestsPerSecond.median)} a bare Node proxy that checks nothing. The local edge builds the CloudFront event and runs the handler in a worker thread per request, as a development tool; at the real edge, CloudFront does the serving.`,
       ]
@@ -198,7 +212,9 @@ const lines = [
         '',
         '| step | median | range | of which the provider sleeps |',
         '|---|---:|---:|---|',
-        ...deploys.steps.map((s) => `| \`${s.step}\` | ${medianSeconds(s.wallMs)} | ${rangeSeconds(s.wallMs)} | ${s.note || '—'} |`),
+        ...deploys.steps.map(
+          (s) => `| \`${s.step}\` | ${medianSeconds(s.wallMs)} | ${rangeSeconds(s.wallMs)} | ${s.note || '—'} |`,
+        ),
         '',
         'The rest is terraform and the AWS provider starting (about 2.5 s of CPU per provider process, two per walk with the alias); the local cloud answers each call in about a millisecond.',
       ]
@@ -210,8 +226,16 @@ const lines = [
   '',
   '| | lambda-edge | cloudfront-function |',
   '|---|---:|---:|',
-  ...engine.warm.map((w) => `| warm decision, ${w.case}: the code in V8 on this machine, µs | ${fmt(w.lambdaMicros, 2)} | ${fmt(w.functionMicros, 2)} |`),
-  ...engine.warm.slice(0, 1).map((w) => `| the local runtime's whole request (a fresh global scope each time, as CloudFront gives), µs | — | ${fmt(w.runnerMicros, 0)} |`),
+  ...engine.warm.map(
+    (w) =>
+      `| warm decision, ${w.case}: the code in V8 on this machine, µs | ${fmt(w.lambdaMicros, 2)} | ${fmt(w.functionMicros, 2)} |`,
+  ),
+  ...engine.warm
+    .slice(0, 1)
+    .map(
+      (w) =>
+        `| the local runtime's whole request (a fresh global scope each time, as CloudFront gives), µs | — | ${fmt(w.runnerMicros, 0)} |`,
+    ),
   `| cold start (load → first decision), ms | ${fmt(shipped.total, 1)} (section 1) | none on CloudFront; ${fmt(engine.functionColdMs, 2)} to compile and run here |`,
   `| cost per million requests with credentials, at list prices (us-east-1), beyond CloudFront's own | $${engine.costPerMillion.lambda.total.toFixed(2)} | $${engine.costPerMillion.function.total.toFixed(2)} |`,
   `| a new password works, after AWSCURRENT moves: median (min–max), ms | ${fmt(quietOrRepeated[0]!.spread, 0)} (4 instances, section 3) | ${fmt(engine.propagation.acceptedMs, 0)} (store updated after ${fmt(engine.propagation.storeMs, 0)}) |`,

@@ -19,16 +19,39 @@ export async function synthTime(runs = 7): Promise<SynthFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'basicauth-synth-bench-'));
   const bin = join(PACKAGE_ROOT, 'bin/basicauth.js');
   try {
-    const init = await run(process.execPath, [bin, 'init', '--yes', '--name', 'bench', '--region', 'eu-west-1', '--origin', 'app.example.com', '--config', join(dir, 'basicauth.config.json')]);
+    const init = await run(process.execPath, [
+      bin,
+      'init',
+      '--yes',
+      '--name',
+      'bench',
+      '--region',
+      'eu-west-1',
+      '--origin',
+      'app.example.com',
+      '--config',
+      join(dir, 'basicauth.config.json'),
+    ]);
     if (init.code !== 0) throw new Error(init.stderr);
     const cli: number[] = [];
     for (let i = 0; i <= runs; i++) {
       const start = performance.now();
-      const out = await run(process.execPath, [bin, 'synth', '--config', join(dir, 'basicauth.config.json'), '--out', join(dir, 'cdktf.out')]);
+      const out = await run(process.execPath, [
+        bin,
+        'synth',
+        '--config',
+        join(dir, 'basicauth.config.json'),
+        '--out',
+        join(dir, 'cdktf.out'),
+      ]);
       if (out.code !== 0) throw new Error(out.stderr);
       if (i > 0) cli.push(performance.now() - start);
     }
-    const config = parseConfig({ name: 'bench', region: 'eu-west-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
+    const config = parseConfig({
+      name: 'bench',
+      region: 'eu-west-1',
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+    });
     const inProcess: number[] = [];
     let resources = 0;
     for (let i = 0; i <= runs; i++) {

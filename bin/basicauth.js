@@ -18,7 +18,9 @@ try {
 } catch (error) {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/main.js')) {
     const root = fileURLToPath(new URL('..', import.meta.url));
-    process.stderr.write(`error: basicauth is not built\n  fix: run \`npm install\` (or \`npm run build\`) in ${root}\n`);
+    process.stderr.write(
+      `error: basicauth is not built\n  fix: run \`npm install\` (or \`npm run build\`) in ${root}\n`,
+    );
     process.exitCode = 1; // the user's to fix, not a bug
   } else {
     throw error;

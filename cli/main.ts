@@ -34,7 +34,8 @@ const path = (c: Command): string => (c.parent ? `${path(c.parent)} ${c.name()}`
 /** What to run after an interrupt stopped `command` between its steps. */
 function nextAfterInterrupt(command: string): string {
   if (command === 'deploy' || command === 'destroy') return `${again(command)}: it picks up where this run stopped`;
-  if (command === 'publish') return `${again('status')} shows what the distribution runs; ${again('publish')} again if it is not the new version`;
+  if (command === 'publish')
+    return `${again('status')} shows what the distribution runs; ${again('publish')} again if it is not the new version`;
   if (command.startsWith('users')) return `${again('users list')} shows who is in the secret`;
   return `${again('status')} shows where things stand`;
 }
@@ -84,7 +85,8 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       }
       return journaled(plainRenderer(io.stderr, Date.now, io.env));
     },
-    log: (line) => (live ? live.emit({ type: 'log', level: 'info', message: line }) : void io.stderr.write(`${line}\n`)),
+    log: (line) =>
+      live ? live.emit({ type: 'log', level: 'info', message: line }) : void io.stderr.write(`${line}\n`),
     style: () => styleFor(io.stdout, io.env),
     stdoutIsTTY: () => Boolean(io.stdout.isTTY),
     stdinIsTTY: () => Boolean(process.stdin.isTTY),
@@ -124,7 +126,9 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
         const name = path(action).replace(/^basicauth /, '');
         uninstallInterrupts = installInterruptHandler(() => {
           void finish().finally(() => {
-            io.stderr.write(`${styleFor(io.stderr, io.env).red('error:')} ${interruptReport(name, nextAfterInterrupt(name))}\n`);
+            io.stderr.write(
+              `${styleFor(io.stderr, io.env).red('error:')} ${interruptReport(name, nextAfterInterrupt(name))}\n`,
+            );
             process.exit(EXIT.interrupted);
           });
         });
@@ -134,7 +138,11 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
     // one way to show a default in help, whoever wrote it: "(default: 8080)", "(default: the recorded one)"
     .configureHelp({
       optionDescription(option) {
-        const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== 'object' && !option.negate ? String(option.defaultValue) : undefined);
+        const shown =
+          option.defaultValueDescription ??
+          (option.defaultValue !== undefined && typeof option.defaultValue !== 'object' && !option.negate
+            ? String(option.defaultValue)
+            : undefined);
         const choices = option.argChoices ? ` (choices: ${option.argChoices.join(', ')})` : '';
         return `${option.description}${choices}${shown !== undefined && shown !== 'false' ? ` (default: ${shown})` : ''}`;
       },
@@ -147,7 +155,8 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
   for (const command of COMMANDS) command.register(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   // every usage error ends with where to look: the help of the command it came from
-  for (const command of all(program)) command.exitOverride().showHelpAfterError(`  fix: see \`${path(command)} --help\``);
+  for (const command of all(program))
+    command.exitOverride().showHelpAfterError(`  fix: see \`${path(command)} --help\``);
   // --json (or --format json) as commander parsed it, for the JSON answer to a failure
   for (const command of all(program)) {
     command.on('option:json', () => {
@@ -157,13 +166,21 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       if (value === 'json') output.json = true;
     });
   }
-  const takes = new Map(all(program).map((c) => [path(c).replace(/^basicauth ?/, ''), new Set(c.options.map((o) => o.long).filter((l): l is string => Boolean(l)))]));
+  const takes = new Map(
+    all(program).map((c) => [
+      path(c).replace(/^basicauth ?/, ''),
+      new Set(c.options.map((o) => o.long).filter((l): l is string => Boolean(l))),
+    ]),
+  );
   knowCommands((command) => takes.get(command));
   return { program, finish, output };
 }
 
 /** Runs the CLI and returns the exit code; bin/basicauth.js is the only caller that sets it. */
-export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<ExitCode> {
+export async function run(
+  argv: string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<ExitCode> {
   argv = enterProjectRoot(argv).argv;
   const { program, finish, output } = createProgram(io);
   try {
@@ -175,9 +192,18 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     const code = exitCodeOf(error, io);
     // With --json, a failure is one JSON document on stdout too (as terraform -json does), unless the
     // command already printed its own (a failed check: verify --json, status --json).
-    if ((output.json || (error instanceof CommanderError && jsonLater(argv))) && code !== EXIT.ok && !(error instanceof ChecksFailed)) {
-      const report = error instanceof CommanderError ? { message: error.message.replace(/^error: /, ''), exitCode: code } : reportError(error);
-      io.stdout.write(`${JSON.stringify({ ok: false, error: { message: report.message, ...('hint' in report && report.hint ? { hint: report.hint } : {}), exitCode: code } }, null, 2)}\n`);
+    if (
+      (output.json || (error instanceof CommanderError && jsonLater(argv))) &&
+      code !== EXIT.ok &&
+      !(error instanceof ChecksFailed)
+    ) {
+      const report =
+        error instanceof CommanderError
+          ? { message: error.message.replace(/^error: /, ''), exitCode: code }
+          : reportError(error);
+      io.stdout.write(
+        `${JSON.stringify({ ok: false, error: { message: report.message, ...('hint' in report && report.hint ? { hint: report.hint } : {}), exitCode: code } }, null, 2)}\n`,
+      );
     }
     return code;
   }
@@ -188,7 +214,9 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
  * (`dev --port abc --json`): then the words on the line are all there is to go by.
  */
 function jsonLater(argv: string[]): boolean {
-  return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'));
+  return argv.some(
+    (arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'),
+  );
 }
 
 /** Reports `error` on stderr for people and returns the exit code. */
@@ -197,7 +225,8 @@ function exitCodeOf(error: unknown, io: Io): ExitCode {
     // Asked-for help and the version are not errors; help shown because a
     // command is missing (`basicauth`, `basicauth users`) is a usage error.
     // Commander has already printed its message.
-    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code))
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return EXIT.usage;
   }
   const report = reportError(error);
@@ -205,6 +234,7 @@ function exitCodeOf(error: unknown, io: Io): ExitCode {
   const style = styleFor(io.stderr, io.env);
   io.stderr.write(`${style.red('error:')} ${report.message}\n`);
   if (report.hint) io.stderr.write(`${style.dim(`  fix: ${report.hint}`)}\n`);
-  if (report.exitCode === EXIT.unexpected && io.env.BASICAUTH_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+  if (report.exitCode === EXIT.unexpected && io.env.BASICAUTH_DEBUG && error instanceof Error)
+    io.stderr.write(`${error.stack}\n`);
   return report.exitCode;
 }

@@ -29,7 +29,10 @@ export class BasicauthStack extends TerraformStack {
     super(scope, id);
     const defaultTags = [{ tags: { 'basicauth:name': config.name, ...config.tags } }];
     const home = new AwsProvider(this, 'aws', { region: config.region, defaultTags });
-    const edgeRegion = config.region === 'us-east-1' ? home : new AwsProvider(this, 'aws_us_east_1', { region: 'us-east-1', alias: 'us_east_1', defaultTags });
+    const edgeRegion =
+      config.region === 'us-east-1'
+        ? home
+        : new AwsProvider(this, 'aws_us_east_1', { region: 'us-east-1', alias: 'us_east_1', defaultTags });
 
     if (config.backend.type === 's3') {
       new S3Backend(this, {
@@ -37,7 +40,9 @@ export class BasicauthStack extends TerraformStack {
         key: config.backend.key,
         region: config.backend.region,
         encrypt: true,
-        ...(config.backend.dynamodbTable ? { dynamodbTable: config.backend.dynamodbTable } : { useLockfile: config.backend.useLockfile }),
+        ...(config.backend.dynamodbTable
+          ? { dynamodbTable: config.backend.dynamodbTable }
+          : { useLockfile: config.backend.useLockfile }),
       });
     } else {
       new LocalBackend(this, { path: relative(stackDir, resolve(config.backend.path)) });
@@ -78,11 +83,21 @@ export class BasicauthStack extends TerraformStack {
     let distributionId: string;
     let distributionArn: string;
     if (config.distribution.mode === 'create') {
-      const d = new Distribution(this, 'cdn', { provider: home, name: config.name, config: config.distribution, homeRegion: config.region, viewerRequest: edge.viewerRequest });
+      const d = new Distribution(this, 'cdn', {
+        provider: home,
+        name: config.name,
+        config: config.distribution,
+        homeRegion: config.region,
+        viewerRequest: edge.viewerRequest,
+      });
       distributionId = d.distribution.id;
       distributionArn = d.distribution.arn;
       new TerraformOutput(this, 'distribution_domain_name', { value: d.distribution.domainName });
-      if (d.bucketPolicy) new TerraformOutput(this, 's3_bucket_policy', { value: d.bucketPolicy, description: 'add this statement to the origin bucket policy' });
+      if (d.bucketPolicy)
+        new TerraformOutput(this, 's3_bucket_policy', {
+          value: d.bucketPolicy,
+          description: 'add this statement to the origin bucket policy',
+        });
     } else {
       // attach mode: deploy associates the function through `basicauth attach`'s code path
       distributionId = config.distribution.distributionId;

@@ -16,11 +16,13 @@ export type HandlerName = 'edge-auth' | 'rotate';
 export const PACKAGE_ROOT = (() => {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = resolve(dir, '..')) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'basicauth') return dir;
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'basicauth')
+        return dir;
     } catch {
       // not here
     }
-    if (dir === resolve(dir, '..')) throw new Error(`basicauth: cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
+    if (dir === resolve(dir, '..'))
+      throw new Error(`basicauth: cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
   }
 })();
 
@@ -81,7 +83,13 @@ export async function bundleHandler(options: BundleOptions): Promise<Bundle> {
     define: edgeConfig ? { __BASICAUTH_EDGE_CONFIG__: JSON.stringify(edgeConfig) } : {},
     // The SDK, when bundled, is CommonJS that calls require() for built-ins. Only then: importing
     // node:module costs the edge's cold start about a millisecond for nothing.
-    ...(bundlesSdk ? { banner: { js: "import { createRequire as __basicauthRequire } from 'node:module'; const require = __basicauthRequire(import.meta.url);" } } : {}),
+    ...(bundlesSdk
+      ? {
+          banner: {
+            js: "import { createRequire as __basicauthRequire } from 'node:module'; const require = __basicauthRequire(import.meta.url);",
+          },
+        }
+      : {}),
     logLevel: 'silent',
   });
   const output = result.outputFiles?.[0];
@@ -90,7 +98,9 @@ export async function bundleHandler(options: BundleOptions): Promise<Bundle> {
   const fileName = 'index.mjs';
   const zip = await deterministicZip([{ name: fileName, data: code }]);
   if (options.handler === 'edge-auth' && zip.length > EDGE_ZIP_LIMIT) {
-    throw new Error(`edge-auth bundle is ${zip.length} bytes zipped; Lambda@Edge viewer functions allow ${EDGE_ZIP_LIMIT}`);
+    throw new Error(
+      `edge-auth bundle is ${zip.length} bytes zipped; Lambda@Edge viewer functions allow ${EDGE_ZIP_LIMIT}`,
+    );
   }
   return {
     handler: options.handler,

@@ -51,7 +51,10 @@ export function functionConfigOf(edge: EdgeAuthConfig): FunctionConfig {
 }
 
 /** The function's code for these edge settings (validated like the Lambda@Edge engine's). */
-export async function bundleFunction(edgeConfigInput: unknown, entry = join(PACKAGE_ROOT, 'handlers/cloudfront-function/index.ts')): Promise<FunctionBundle> {
+export async function bundleFunction(
+  edgeConfigInput: unknown,
+  entry = join(PACKAGE_ROOT, 'handlers/cloudfront-function/index.ts'),
+): Promise<FunctionBundle> {
   const edgeConfig = resolveEdgeAuthConfig(edgeConfigInput);
   const { build, transform } = await import('esbuild');
   let result: Awaited<ReturnType<typeof build>>;
@@ -74,10 +77,13 @@ export async function bundleFunction(edgeConfigInput: unknown, entry = join(PACK
       logLevel: 'silent',
     });
   } catch (error) {
-    const errors = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors ?? [];
+    const errors =
+      (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors ?? [];
     const first = errors[0];
     throw new FunctionBundleError(
-      first ? `the CloudFront function does not build for ${FUNCTION_RUNTIME}: ${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}` : String(error),
+      first
+        ? `the CloudFront function does not build for ${FUNCTION_RUNTIME}: ${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}`
+        : String(error),
     );
   }
   // The runtime calls a top-level `handler`; an ES export of it is not part of the language it runs.
@@ -89,12 +95,21 @@ export async function bundleFunction(edgeConfigInput: unknown, entry = join(PACK
     imports.push(line);
     return '';
   });
-  const minified = await transform(script, { minify: true, target: 'es5', supported: RUNTIME_SYNTAX, legalComments: 'none', charset: 'utf8' });
+  const minified = await transform(script, {
+    minify: true,
+    target: 'es5',
+    supported: RUNTIME_SYNTAX,
+    legalComments: 'none',
+    charset: 'utf8',
+  });
   const code = `${imports.join('')}${minified.code}`.trimEnd();
   if (!/(^|[;}\s])async function handler\(/.test(code) || /\bexport\b\s*[{*]/.test(code)) {
     throw new FunctionBundleError('the CloudFront function bundle has no top-level `async function handler(event)`');
   }
   const bytes = Buffer.byteLength(code);
-  if (bytes > FUNCTION_CODE_LIMIT) throw new FunctionBundleError(`the CloudFront function is ${bytes} bytes; CloudFront allows ${FUNCTION_CODE_LIMIT} (shorten edge.accessHint or the bypass paths)`);
+  if (bytes > FUNCTION_CODE_LIMIT)
+    throw new FunctionBundleError(
+      `the CloudFront function is ${bytes} bytes; CloudFront allows ${FUNCTION_CODE_LIMIT} (shorten edge.accessHint or the bypass paths)`,
+    );
   return { code: `${code}\n`, bytes: bytes + 1, edgeConfig };
 }

@@ -39,7 +39,12 @@ export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
   status: perEngine('readers', 'status', [...readSecret, ...need('secret', 'secretsmanager:ListSecretVersionIds')]),
   'rotate --now': perEngine('operators', 'rotate --now', [
     ...readSecret,
-    ...need('secret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage'),
+    ...need(
+      'secret',
+      'secretsmanager:ListSecretVersionIds',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+    ),
   ]),
   'users add/remove': perEngine('operators', 'users add/remove', [
     ...readSecret,
@@ -55,19 +60,29 @@ export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
 /** Which team policy grants an action basicauth's commands need: readers where a readers command needs it. */
 export function policyGranting(action: string): Team | undefined {
   const commands = Object.values(COMMAND_PERMISSIONS);
-  const needs = (team: Team) => commands.some((c) => c.team === team && EDGE_ENGINES.some((engine) => c.needs(engine).some((n) => n.action === action)));
+  const needs = (team: Team) =>
+    commands.some(
+      (c) => c.team === team && EDGE_ENGINES.some((engine) => c.needs(engine).some((n) => n.action === action)),
+    );
   return needs('readers') ? 'readers' : needs('operators') ? 'operators' : undefined;
 }
 
 /** The README's table: per command, the actions it needs on each engine. */
 export function permissionsTable(): string {
-  const cell = (needs: Need[]) => (needs.length === 0 ? 'not used' : [...new Set(needs.map((n) => `\`${n.action}\``))].join(', '));
+  const cell = (needs: Need[]) =>
+    needs.length === 0 ? 'not used' : [...new Set(needs.map((n) => `\`${n.action}\``))].join(', ');
   const rows = [
     ['command', 'policy', ...EDGE_ENGINES.map((e) => `${e} engine`)],
-    ...Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => [`\`${command}\``, p.team, ...EDGE_ENGINES.map((e) => cell(p.needs(e)))]),
+    ...Object.entries(COMMAND_PERMISSIONS).map(([command, p]) => [
+      `\`${command}\``,
+      p.team,
+      ...EDGE_ENGINES.map((e) => cell(p.needs(e))),
+    ]),
   ];
   // padded as the repository's formatter (biome) lays Markdown tables out
-  const widths = (rows[0] as string[]).map((_, column) => Math.max(3, ...rows.map((row) => (row[column] as string).length)));
+  const widths = (rows[0] as string[]).map((_, column) =>
+    Math.max(3, ...rows.map((row) => (row[column] as string).length)),
+  );
   const line = (cells: string[]) => `| ${cells.map((c, column) => c.padEnd(widths[column] as number)).join(' | ')} |`;
   return [line(rows[0] as string[]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
 }

@@ -4,7 +4,13 @@
 
 import { AwsClient } from 'aws4fetch';
 import type { EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
-import { credentialsFrom, parseGetSecretValue, regionalSource, secretsManagerEndpoint, type Env } from '../../handlers/edge-auth/secrets-endpoint.js';
+import {
+  credentialsFrom,
+  parseGetSecretValue,
+  regionalSource,
+  secretsManagerEndpoint,
+  type Env,
+} from '../../handlers/edge-auth/secrets-endpoint.js';
 import type { SecretSource } from '../../handlers/edge-auth/secret-cache.js';
 import { abortSignalOf } from '../../handlers/edge-auth/deadline.js';
 
@@ -15,7 +21,14 @@ export function createAws4FetchSecretsClient(config: EdgeAuthConfig, env: Env): 
     let client = clients.get(region);
     if (!client) {
       const { accessKeyId, secretAccessKey, sessionToken } = credentialsFrom(env);
-      client = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: 'secretsmanager', region, retries: 0 });
+      client = new AwsClient({
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        service: 'secretsmanager',
+        region,
+        retries: 0,
+      });
       clients.set(region, client);
     }
     return client;

@@ -25,8 +25,10 @@ export function createSdkSecretsClient(config: EdgeAuthConfig, env: Env): Secret
       const out = await clientFor(region).send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), {
         abortSignal: abortSignalOf(deadline),
       });
-      const secretString = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
-      if (!out.VersionId || secretString === undefined) throw new Error('GetSecretValue answered without VersionId or value');
+      const secretString =
+        out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
+      if (!out.VersionId || secretString === undefined)
+        throw new Error('GetSecretValue answered without VersionId or value');
       return { versionId: out.VersionId, secretString, createdDate: out.CreatedDate?.getTime() ?? 0 };
     },
   });

@@ -45,20 +45,53 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     return cache.get(key) as Promise<T>;
   };
   return {
-    secretsManager: () => once('sm', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ region: target.region, ...base() })),
+    secretsManager: () =>
+      once(
+        'sm',
+        async () =>
+          new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({
+            region: target.region,
+            ...base(),
+          }),
+      ),
     // Lambda@Edge functions live in us-east-1 whatever the home region is.
-    lambda: (region = 'us-east-1') => once(`lambda:${region}`, async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() })),
+    lambda: (region = 'us-east-1') =>
+      once(
+        `lambda:${region}`,
+        async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, ...base() }),
+      ),
     secretReads() {
       if (!target.endpoint) return sdkSecretReads(this.secretsManager);
-      return lightSecretReads({ endpoint: target.endpoint, region: target.region, credentials: target.credentials ?? LOCAL_SIGNING });
+      return lightSecretReads({
+        endpoint: target.endpoint,
+        region: target.region,
+        credentials: target.credentials ?? LOCAL_SIGNING,
+      });
     },
     async statusReads() {
       const { lightStatusReads, sdkStatusReads } = await import('./status-reads.js');
-      if (target.endpoint) return lightStatusReads({ endpoint: target.endpoint, region: target.region, credentials: target.credentials ?? LOCAL_SIGNING });
-      return sdkStatusReads({ sm: () => this.secretsManager(), lambda: () => this.lambda(), cf: () => this.cloudfront() });
+      if (target.endpoint)
+        return lightStatusReads({
+          endpoint: target.endpoint,
+          region: target.region,
+          credentials: target.credentials ?? LOCAL_SIGNING,
+        });
+      return sdkStatusReads({
+        sm: () => this.secretsManager(),
+        lambda: () => this.lambda(),
+        cf: () => this.cloudfront(),
+      });
     },
-    cloudfront: () => once('cf', async () => new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() })),
-    keyValueStore: () => once('kvs', async () => (await import('../../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() })),
+    cloudfront: () =>
+      once(
+        'cf',
+        async () =>
+          new (await import('@aws-sdk/client-cloudfront')).CloudFrontClient({ region: 'us-east-1', ...base() }),
+      ),
+    keyValueStore: () =>
+      once('kvs', async () =>
+        (await import('../../handlers/shared/kvs-client.js')).createKvsClient({ region: 'us-east-1', ...base() }),
+      ),
   };
 }
 
@@ -67,17 +100,34 @@ export function createAwsClients(target: AwsTarget): AwsClients {
  * name or an ARN), from its STS AssumeRole signed with the account's own keys:
  * with `dev --enforce-iam`, commands then run with exactly that role's permissions.
  */
-export async function localRoleCredentials(endpoint: string, region: string, role: string, account: string): Promise<AwsCredentials> {
-  const [{ signGet }, { localRequest }] = await Promise.all([import('../../handlers/shared/sigv4.js'), import('../local/light-http.js')]);
+export async function localRoleCredentials(
+  endpoint: string,
+  region: string,
+  role: string,
+  account: string,
+): Promise<AwsCredentials> {
+  const [{ signGet }, { localRequest }] = await Promise.all([
+    import('../../handlers/shared/sigv4.js'),
+    import('../local/light-http.js'),
+  ]);
   const roleArn = role.startsWith('arn:') ? role : `arn:aws:iam::${account}:role/${role}`;
-  const url = new URL(`${endpoint}/?${new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: 'basicauth-cli' })}`);
+  const url = new URL(
+    `${endpoint}/?${new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: 'basicauth-cli' })}`,
+  );
   const answer = await localRequest(url.href, { headers: signGet({ url, region, service: 'sts' }, LOCAL_SIGNING) });
   const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(answer.body)?.[1];
-  const [accessKeyId, secretAccessKey, sessionToken] = [field('AccessKeyId'), field('SecretAccessKey'), field('SessionToken')];
+  const [accessKeyId, secretAccessKey, sessionToken] = [
+    field('AccessKeyId'),
+    field('SecretAccessKey'),
+    field('SessionToken'),
+  ];
   if (answer.status !== 200 || !accessKeyId || !secretAccessKey || !sessionToken) {
-    throw new CliError(`BASICAUTH_LOCAL_ROLE ${role}: the local cloud refused to assume ${roleArn}: ${field('Message') ?? `HTTP ${answer.status}`}`, {
-      hint: 'name a role of the local cloud whose trust policy allows the account (Principal {"AWS": "arn:aws:iam::<account>:root"}), or unset BASICAUTH_LOCAL_ROLE',
-    });
+    throw new CliError(
+      `BASICAUTH_LOCAL_ROLE ${role}: the local cloud refused to assume ${roleArn}: ${field('Message') ?? `HTTP ${answer.status}`}`,
+      {
+        hint: 'name a role of the local cloud whose trust policy allows the account (Principal {"AWS": "arn:aws:iam::<account>:root"}), or unset BASICAUTH_LOCAL_ROLE',
+      },
+    );
   }
   return { accessKeyId, secretAccessKey, sessionToken };
 }

@@ -13,14 +13,24 @@ export function explainAwsError(error: unknown, what: string): never {
   switch (e?.name) {
     case 'CredentialsProviderError': {
       const profile = missingProfile(currentAim().profile);
-      if (profile) throw new CliError(`the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, { hint: profileHint(profile), cause: error });
-      throw new CliError('no AWS credentials found', { hint: 'set AWS_PROFILE or run `aws sso login` (or use --local)', cause: error });
+      if (profile)
+        throw new CliError(`the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, {
+          hint: profileHint(profile),
+          cause: error,
+        });
+      throw new CliError('no AWS credentials found', {
+        hint: 'set AWS_PROFILE or run `aws sso login` (or use --local)',
+        cause: error,
+      });
     }
     case 'ResourceNotFoundException':
       throw new CliError(`${what} not found: ${e.message}`, { hint: 'check --secret-id and --region', cause: error });
     case 'AccessDeniedException':
     case 'AccessDenied':
-      throw new CliError(`access denied on ${what}: ${e.message}`, { hint: accessDeniedHint(e.message ?? ''), cause: error });
+      throw new CliError(`access denied on ${what}: ${e.message}`, {
+        hint: accessDeniedHint(e.message ?? ''),
+        cause: error,
+      });
     default:
       throw error;
   }
@@ -40,19 +50,32 @@ export function awsFailure(error: AwsError): { message: string; hint: string } {
   const message = `AWS refused the call: ${error.name}: ${error.message}`;
   if (error.name === 'CredentialsProviderError') {
     const profile = missingProfile(currentAim().profile);
-    if (profile) return { message: `the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, hint: profileHint(profile) };
+    if (profile)
+      return {
+        message: `the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`,
+        hint: profileHint(profile),
+      };
   }
-  if (error.name === 'CredentialsProviderError' || /UnrecognizedClient|InvalidClientTokenId|ExpiredToken|InvalidSignature/.test(error.name)) {
-    return { message, hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`' };
+  if (
+    error.name === 'CredentialsProviderError' ||
+    /UnrecognizedClient|InvalidClientTokenId|ExpiredToken|InvalidSignature/.test(error.name)
+  ) {
+    return {
+      message,
+      hint: 'set valid AWS credentials (AWS_PROFILE or --profile, `aws sso login`), or use --local for `basicauth dev`',
+    };
   }
-  if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name)) return { message, hint: accessDeniedHint(error.message) };
+  if (/AccessDenied|NotAuthorized|Unauthorized/.test(error.name))
+    return { message, hint: accessDeniedHint(error.message) };
   if (error.name === 'InvalidRequestException' && /marked for deletion/i.test(error.message)) {
     return {
-      message: 'the secret is scheduled for deletion (a destroy, or DeleteSecret): Secrets Manager refuses to read or change it until it is restored, and the edge answers 503 meanwhile',
+      message:
+        'the secret is scheduled for deletion (a destroy, or DeleteSecret): Secrets Manager refuses to read or change it until it is restored, and the edge answers 503 meanwhile',
       hint: `${again('deploy')} offers to restore it and takes it back under Terraform; or restore it alone: aws secretsmanager restore-secret --secret-id <name>`,
     };
   }
-  if (error.$fault === 'server') return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
+  if (error.$fault === 'server')
+    return { message, hint: 'AWS reported a failure on its side: run the command again in a moment' };
   return { message, hint: 'fix what AWS names above, then run the command again' };
 }
 
@@ -64,16 +87,24 @@ export function profileHint(profile: string): string {
 /** The fix for an AccessDenied: the action AWS named, and the team policy that grants it. */
 export function accessDeniedHint(message: string): string {
   const action = /not authorized to perform: ([\w-]+:[\w*]+)/.exec(message)?.[1];
-  if (!action) return 'the AWS identity in use lacks this permission: use a profile allowed to make the call, or ask for the permission';
+  if (!action)
+    return 'the AWS identity in use lacks this permission: use a profile allowed to make the call, or ask for the permission';
   const policy = policyGranting(action);
   return `the AWS identity in use may not ${action}: ${policy ? `attach the <name>-basicauth-${policy} policy to it` : 'ask for that permission'} (the README lists what each command needs)`;
 }
 
 /** AWS's names for "no such thing", per service (Secrets Manager and Lambda, CloudFront, the KeyValueStore). */
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchDistribution', 'NoSuchFunctionExists', 'NoSuchResource', 'NoSuchEntity']);
+const NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'NoSuchDistribution',
+  'NoSuchFunctionExists',
+  'NoSuchResource',
+  'NoSuchEntity',
+]);
 
 /** Whether an AWS error says the thing asked for does not exist. */
-export const isNotFound = (error: unknown): boolean => NOT_FOUND.has((error as { name?: string } | undefined)?.name ?? '');
+export const isNotFound = (error: unknown): boolean =>
+  NOT_FOUND.has((error as { name?: string } | undefined)?.name ?? '');
 
 /** Rethrows "does not exist" as our error naming the fix; anything else as it came. For `.catch()` on one call. */
 export function notFound(message: string, hint: string): (error: unknown) => never {

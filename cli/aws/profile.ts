@@ -15,7 +15,10 @@ export function missingProfile(profile: string | undefined, env: NodeJS.ProcessE
   const name = profile ?? env.AWS_PROFILE;
   if (!name) return undefined;
   const home = env.HOME ?? homedir();
-  const sections = [env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')].flatMap((file) => {
+  const sections = [
+    env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
+    env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
+  ].flatMap((file) => {
     try {
       return [...readFileSync(file, 'utf8').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]/gm)].map((m) => m[1]);
     } catch {

@@ -32,7 +32,8 @@ export function sdkSecretReads(client: () => Promise<SecretsManagerClient>): Sec
       const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
       return {
         versionId: out.VersionId,
-        secretString: out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined),
+        secretString:
+          out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined),
         createdDate: out.CreatedDate,
       };
     },
@@ -54,7 +55,8 @@ export class AwsJsonError extends Error {
   }
 }
 
-const date = (epochSeconds: unknown): Date | undefined => (typeof epochSeconds === 'number' ? new Date(epochSeconds * 1000) : undefined);
+const date = (epochSeconds: unknown): Date | undefined =>
+  typeof epochSeconds === 'number' ? new Date(epochSeconds * 1000) : undefined;
 
 export interface LightTarget {
   endpoint: string;
@@ -63,17 +65,31 @@ export interface LightTarget {
 }
 
 /** One Secrets Manager JSON 1.1 call against the local cloud; AWS's errors come back shaped as the SDK shapes them. */
-export async function lightJsonCall(options: LightTarget, operation: 'GetSecretValue' | 'DescribeSecret' | 'ListSecretVersionIds', payload: Record<string, string>): Promise<Record<string, unknown>> {
-  const [{ signJsonPost }, { localRequest }] = await Promise.all([import('../../handlers/shared/sigv4.js'), import('../local/light-http.js')]);
+export async function lightJsonCall(
+  options: LightTarget,
+  operation: 'GetSecretValue' | 'DescribeSecret' | 'ListSecretVersionIds',
+  payload: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const [{ signJsonPost }, { localRequest }] = await Promise.all([
+    import('../../handlers/shared/sigv4.js'),
+    import('../local/light-http.js'),
+  ]);
   const url = new URL(options.endpoint);
   const body = JSON.stringify(payload);
-  const headers = signJsonPost({ url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body }, options.credentials);
+  const headers = signJsonPost(
+    { url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body },
+    options.credentials,
+  );
   const answer = await localRequest(url.href, { method: 'POST', headers, body, timeoutMs: 10_000 });
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(answer.body) as Record<string, unknown>;
   } catch {
-    throw new AwsJsonError('InternalFailure', `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`, answer.status);
+    throw new AwsJsonError(
+      'InternalFailure',
+      `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`,
+      answer.status,
+    );
   }
   if (answer.status < 200 || answer.status >= 300) {
     const code = String(parsed.__type ?? `Http${answer.status}`)
@@ -85,19 +101,29 @@ export async function lightJsonCall(options: LightTarget, operation: 'GetSecretV
 }
 
 export function lightSecretReads(options: LightTarget): SecretReads {
-  const call = (operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>) => lightJsonCall(options, operation, payload);
+  const call = (operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>) =>
+    lightJsonCall(options, operation, payload);
   return {
     async getSecretValue(secretId, stage) {
       const out = await call('GetSecretValue', { SecretId: secretId, VersionStage: stage });
       return {
         versionId: typeof out.VersionId === 'string' ? out.VersionId : undefined,
-        secretString: typeof out.SecretString === 'string' ? out.SecretString : typeof out.SecretBinary === 'string' ? Buffer.from(out.SecretBinary, 'base64').toString('utf8') : undefined,
+        secretString:
+          typeof out.SecretString === 'string'
+            ? out.SecretString
+            : typeof out.SecretBinary === 'string'
+              ? Buffer.from(out.SecretBinary, 'base64').toString('utf8')
+              : undefined,
         createdDate: date(out.CreatedDate),
       };
     },
     async describeSecret(secretId) {
       const out = await call('DescribeSecret', { SecretId: secretId });
-      return { arn: typeof out.ARN === 'string' ? out.ARN : undefined, rotationEnabled: out.RotationEnabled === true, nextRotationDate: date(out.NextRotationDate) };
+      return {
+        arn: typeof out.ARN === 'string' ? out.ARN : undefined,
+        rotationEnabled: out.RotationEnabled === true,
+        nextRotationDate: date(out.NextRotationDate),
+      };
     },
   };
 }

@@ -18,44 +18,85 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
     const command = program
       .command(verb)
       .description(
-        verb === 'attach' ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)' : 'remove the edge function from a distribution',
+        verb === 'attach'
+          ? 'protect every cache behavior of a distribution basicauth did not create with the edge function (viewer-request)'
+          : 'remove the edge function from a distribution',
       )
       .addOption(jsonOption());
     if (verb === 'attach') {
       command
-        .option('--leave-unprotected <pattern>', "a cache behavior to leave without the function, by path pattern ('*' is the default behavior; repeatable)", collect, [] as string[])
+        .option(
+          '--leave-unprotected <pattern>',
+          "a cache behavior to leave without the function, by path pattern ('*' is the default behavior; repeatable)",
+          collect,
+          [] as string[],
+        )
         .option('--function-version <n>', 'function version to attach (default: the latest published)')
         .option('--replace', 'replace another viewer-request function on those behaviors');
     } else {
       command
-        .option('--path-pattern <pattern>', "only this cache behavior ('*' is the default behavior; repeatable; default: every one)", collect, [] as string[])
+        .option(
+          '--path-pattern <pattern>',
+          "only this cache behavior ('*' is the default behavior; repeatable; default: every one)",
+          collect,
+          [] as string[],
+        )
         .option('-y, --yes', 'detach without asking (needed without a terminal)');
     }
     addTargetOptions(command);
     addEdgeOptions(command);
     command.action(async (flags: AttachFlags) => {
-      const [{ resolveTarget, requireEdge }, ops] = await Promise.all([import('../project/target.js'), import('../ops/attach.js')]);
+      const [{ resolveTarget, requireEdge }, ops] = await Promise.all([
+        import('../project/target.js'),
+        import('../ops/attach.js'),
+      ]);
       const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
       if (target.engine === 'cloudfront-function') {
         const { CliError } = await import('../core/errors.js');
-        throw new CliError(`${verb} works with the lambda-edge engine: this site runs a CloudFront function, which its own distribution associates`, {
-          hint: 'deploy manages the association for edge.engine "cloudfront-function"; to protect a distribution basicauth did not create, use edge.engine "lambda-edge"',
-        });
+        throw new CliError(
+          `${verb} works with the lambda-edge engine: this site runs a CloudFront function, which its own distribution associates`,
+          {
+            hint: 'deploy manages the association for edge.engine "cloudfront-function"; to protect a distribution basicauth did not create, use edge.engine "lambda-edge"',
+          },
+        );
       }
       const edge = requireEdge(target);
       const lambda = await target.clients.lambda();
       const cf = await target.clients.cloudfront();
-      const functionVersionArn = await ops.pickFunctionVersion(lambda, edge.functionName, { version: flags.functionVersion, verb });
+      const functionVersionArn = await ops.pickFunctionVersion(lambda, edge.functionName, {
+        version: flags.functionVersion,
+        verb,
+      });
       if (verb === 'detach') {
-        const which = flags.pathPattern.length ? `the cache behaviors ${flags.pathPattern.join(', ')}` : 'every cache behavior';
-        await confirmChange(ctx, flags.yes, { doing: `detach opens ${which} of distribution ${edge.distributionId} to anyone, without a password`, question: 'Detach?' });
+        const which = flags.pathPattern.length
+          ? `the cache behaviors ${flags.pathPattern.join(', ')}`
+          : 'every cache behavior';
+        await confirmChange(ctx, flags.yes, {
+          doing: `detach opens ${which} of distribution ${edge.distributionId} to anyone, without a password`,
+          question: 'Detach?',
+        });
       }
       // a version published a moment ago is Pending, and CloudFront refuses to associate it until it is Active
-      if (verb === 'attach') await (await import('../ops/publish.js')).waitVersionActive(lambda, functionVersionArn, { timeoutMs: 300_000, pollMs: target.local ? 250 : 5_000 }, () => {});
+      if (verb === 'attach')
+        await (await import('../ops/publish.js')).waitVersionActive(
+          lambda,
+          functionVersionArn,
+          { timeoutMs: 300_000, pollMs: target.local ? 250 : 5_000 },
+          () => {},
+        );
       const result =
         verb === 'attach'
-          ? await ops.attach(cf, { distributionId: edge.distributionId, functionVersionArn, leaveUnprotected: flags.leaveUnprotected, replace: Boolean(flags.replace) })
-          : await ops.detach(cf, { distributionId: edge.distributionId, functionVersionArn, pathPatterns: flags.pathPattern });
+          ? await ops.attach(cf, {
+              distributionId: edge.distributionId,
+              functionVersionArn,
+              leaveUnprotected: flags.leaveUnprotected,
+              replace: Boolean(flags.replace),
+            })
+          : await ops.detach(cf, {
+              distributionId: edge.distributionId,
+              functionVersionArn,
+              pathPatterns: flags.pathPattern,
+            });
       const out = {
         action: verb,
         distributionId: edge.distributionId,

@@ -34,7 +34,10 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
     .option('--out <dir>', 'output directory', 'cdktf.out')
     .addOption(jsonOption())
     .action(async (flags: { config: string; out: string; json?: boolean }) => {
-      const [{ loadConfig }, { synthesize }] = await Promise.all([import('../project/config.js'), import('../../stacks/synth.js')]);
+      const [{ loadConfig }, { synthesize }] = await Promise.all([
+        import('../project/config.js'),
+        import('../../stacks/synth.js'),
+      ]);
       const config = await loadConfig(flags.config);
       const started = performance.now();
       const result = await synthesize(config, flags.out);
@@ -63,14 +66,23 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       .option('--profile <name>', 'AWS profile for Terraform and the SDK (default: AWS_PROFILE)')
       .addOption(jsonOption());
     if (verb === 'deploy') {
-      command.option('--verify', 'run `basicauth verify` on the site afterwards').option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
+      command
+        .option('--verify', 'run `basicauth verify` on the site afterwards')
+        .option('--no-wait', 'do not wait for CloudFront to finish deploying the distribution');
     }
     command.action(async (flags: DeployFlags) => {
       if (verb === 'plan') return planCommand(flags, ctx);
       if (!flags.yes && !ctx.stdinIsTTY()) {
-        throw new UsageError(`${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`, `rerun with --yes`);
+        throw new UsageError(
+          `${verb} changes ${flags.local ? 'the local cloud' : 'AWS resources'} and there is no terminal to ask for confirmation`,
+          `rerun with --yes`,
+        );
       }
-      const [{ loadConfig, edgeConfigFor, engineOf }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
+      const [{ loadConfig, edgeConfigFor, engineOf }, { findTerraform }, ops] = await Promise.all([
+        import('../project/config.js'),
+        import('../project/terraform.js'),
+        import('../ops/deploy.js'),
+      ]);
       const config = await loadConfig(flags.config);
       const terraform = findTerraform(ctx.env);
       const where = await (await import('../ops/deploy-target.js')).deployTarget(flags, config, ctx.env);
@@ -81,7 +93,16 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
         return ask(verb === 'deploy' ? 'Apply these changes?' : 'Destroy all of this?');
       };
       const dist = config.distribution;
-      const common = { config, terraform, outdir: where.outdir, env: where.env, confirm, ask, autoApprove: Boolean(flags.yes), ...where.deployOptions };
+      const common = {
+        config,
+        terraform,
+        outdir: where.outdir,
+        env: where.env,
+        confirm,
+        ask,
+        autoApprove: Boolean(flags.yes),
+        ...where.deployOptions,
+      };
       if (verb === 'deploy') {
         const result = await ops.deploy(
           {
@@ -107,7 +128,12 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                   attach: async (outputs) => {
                     const { attach } = await import('../ops/attach.js');
                     const { waitVersionActive } = await import('../ops/publish.js');
-                    await waitVersionActive(await where.clients.lambda(), outputs.edgeFunctionQualifiedArn, { timeoutMs: 300_000, pollMs: flags.local ? 250 : 5_000 }, emit);
+                    await waitVersionActive(
+                      await where.clients.lambda(),
+                      outputs.edgeFunctionQualifiedArn,
+                      { timeoutMs: 300_000, pollMs: flags.local ? 250 : 5_000 },
+                      emit,
+                    );
                     await attach(await where.clients.cloudfront(), {
                       distributionId: dist.distributionId,
                       functionVersionArn: outputs.edgeFunctionQualifiedArn,
@@ -117,7 +143,9 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                   },
                 }
               : {}),
-            ...(dist.mode === 'create' && flags.wait ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) } : {}),
+            ...(dist.mode === 'create' && flags.wait
+              ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) }
+              : {}),
             checkProtection: async (outputs) => {
               const { ENGINES } = await import('../engines/index.js');
               await ENGINES[outputs.engine ?? engineOf(config)].checkProtection(
@@ -144,21 +172,36 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           const { runVerify } = await import('../ops/verify-run.js');
           verification = await runVerify(
             url,
-            { expect: '200', wait: '15m', secretId: result.outputs.secretArn, region: config.region, ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}) },
+            {
+              expect: '200',
+              wait: '15m',
+              secretId: result.outputs.secretArn,
+              region: config.region,
+              ...(flags.local ? { local: true, stateDir: flags.stateDir } : {}),
+            },
             ctx,
             { quiet: Boolean(flags.json) },
           );
         }
         if (flags.json) return ctx.printJson({ ...result, url, ...(verification ? { verify: verification } : {}) });
-        if (result.restoredSecret) ctx.print(`Restored ${result.restoredSecret}, which an earlier destroy had scheduled for deletion.`);
-        ctx.print(result.status === 'no-changes' ? 'No changes: everything is as configured.' : `Deployed. Site: ${url ?? `(distribution ${result.outputs?.distributionId})`}`);
+        if (result.restoredSecret)
+          ctx.print(`Restored ${result.restoredSecret}, which an earlier destroy had scheduled for deletion.`);
+        ctx.print(
+          result.status === 'no-changes'
+            ? 'No changes: everything is as configured.'
+            : `Deployed. Site: ${url ?? `(distribution ${result.outputs?.distributionId})`}`,
+        );
         if (result.outputs) ctx.print(`Credentials: npx ${again('show-creds')}`);
         if (result.outputs?.s3BucketPolicy && dist.mode === 'create' && dist.origin.type === 's3') {
-          ctx.print(`The bucket ${dist.origin.bucket} must let this distribution read it (origin access control). Add this statement to its bucket policy:`);
+          ctx.print(
+            `The bucket ${dist.origin.bucket} must let this distribution read it (origin access control). Add this statement to its bucket policy:`,
+          );
           ctx.print(result.outputs.s3BucketPolicy);
         }
         if (verification && !(verification as { ok: boolean }).ok)
-          throw new CliError('the site failed verification after the deploy', { hint: `CloudFront may still be deploying: ${again('verify --wait 15m')}` });
+          throw new CliError('the site failed verification after the deploy', {
+            hint: `CloudFront may still be deploying: ${again('verify --wait 15m')}`,
+          });
         return;
       }
       const result = await ops.destroy(
@@ -168,9 +211,17 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
           ...(dist.mode === 'attach'
             ? {
                 detach: async () => {
-                  const [{ readOutputs }, { detach }] = await Promise.all([import('../project/outputs.js'), import('../ops/attach.js')]);
+                  const [{ readOutputs }, { detach }] = await Promise.all([
+                    import('../project/outputs.js'),
+                    import('../ops/attach.js'),
+                  ]);
                   const outputs = await readOutputs(where.deployOptions.outputsFile);
-                  if (outputs) await detach(await where.clients.cloudfront(), { distributionId: dist.distributionId, functionVersionArn: outputs.edgeFunctionQualifiedArn, pathPatterns: [] });
+                  if (outputs)
+                    await detach(await where.clients.cloudfront(), {
+                      distributionId: dist.distributionId,
+                      functionVersionArn: outputs.edgeFunctionQualifiedArn,
+                      pathPatterns: [],
+                    });
                 },
               }
             : {}),
@@ -180,14 +231,19 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
       if (result.status === 'cancelled') throw new CliError('destroy cancelled: nothing was changed');
       if (flags.json) return ctx.printJson(result);
       if (result.status === 'nothing-deployed') {
-        ctx.print(`Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`);
+        ctx.print(
+          `Nothing to destroy: ${flags.local ? 'the local cloud' : 'the Terraform state'} holds nothing of ${config.name}.`,
+        );
         if (result.secret) ctx.print(secretFate(result.secret));
         return;
       }
       if (result.status === 'function-retained') {
-        throw new CliError(`everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`, {
-          hint: `run \`${again('destroy')}\` again in a few hours: the function and its role are still in the Terraform state and will be removed then`,
-        });
+        throw new CliError(
+          `everything is destroyed except ${result.retained.join(', ')}: CloudFront keeps replicas of a Lambda@Edge function for a few hours after the distribution releases it`,
+          {
+            hint: `run \`${again('destroy')}\` again in a few hours: the function and its role are still in the Terraform state and will be removed then`,
+          },
+        );
       }
       ctx.print(`Destroyed ${config.name}.`);
       if (result.secret) ctx.print(secretFate(result.secret));
@@ -198,20 +254,36 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
 /** What Secrets Manager says became of the secret after a destroy. */
 function secretFate(secret: import('../ops/deploy.js').SecretAfterDestroy): string {
   if (secret.state === 'deleted') return `The secret ${secret.name} is deleted for good.`;
-  if (secret.state === 'exists') return `The secret ${secret.name} still exists: Terraform did not manage it, so destroy left it as it is.`;
+  if (secret.state === 'exists')
+    return `The secret ${secret.name} still exists: Terraform did not manage it, so destroy left it as it is.`;
   return `The secret ${secret.name} is scheduled for deletion and stays recoverable until ${formatWhen(secret.recoverableUntil)}; until then its name is taken, and \`${again('deploy')}\` offers to restore it.`;
 }
 
 /** `basicauth plan`: the same synthesis and plan as deploy, printed (or one JSON document); nothing changes. */
 async function planCommand(flags: DeployFlags, ctx: CommandContext): Promise<void> {
-  const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([import('../project/config.js'), import('../project/terraform.js'), import('../ops/deploy.js')]);
+  const [{ loadConfig }, { findTerraform }, ops] = await Promise.all([
+    import('../project/config.js'),
+    import('../project/terraform.js'),
+    import('../ops/deploy.js'),
+  ]);
   const config = await loadConfig(flags.config);
   const terraform = findTerraform(ctx.env);
   const where = await (await import('../ops/deploy-target.js')).deployTarget(flags, config, ctx.env);
   const emit = await ctx.progress({ json: flags.json });
-  const { plan, synthMs } = await ops.plan({ config, terraform, outdir: where.outdir, env: where.env, ...where.deployOptions }, emit);
+  const { plan, synthMs } = await ops.plan(
+    { config, terraform, outdir: where.outdir, env: where.env, ...where.deployOptions },
+    emit,
+  );
   const changed = plan.add + plan.change + plan.remove > 0;
-  if (flags.json) return ctx.printJson({ changed, add: plan.add, change: plan.change, destroy: plan.remove, resources: plan.resources ?? [], synthMs: Math.round(synthMs) });
+  if (flags.json)
+    return ctx.printJson({
+      changed,
+      add: plan.add,
+      change: plan.change,
+      destroy: plan.remove,
+      resources: plan.resources ?? [],
+      synthMs: Math.round(synthMs),
+    });
   if (!changed) return ctx.print(`No changes: ${flags.local ? 'the local cloud' : 'AWS'} is as ${flags.config} says.`);
   ctx.print(await planText(plan));
   ctx.print(`To apply: ${again('deploy')}`);

@@ -10,7 +10,13 @@ import { PRICE_CLASS_REACH, type PriceClass, priceClassFor } from '../../stacks/
 import { REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
 import { usernameProblem } from '../../handlers/shared/usernames.js';
 import { again } from '../core/next-steps.js';
-import { DEFAULT_ENGINE, EDGE_ENGINES, engineChoices, STACK_ENGINES, type EdgeEngineName } from '../../stacks/engines/index.js';
+import {
+  DEFAULT_ENGINE,
+  EDGE_ENGINES,
+  engineChoices,
+  STACK_ENGINES,
+  type EdgeEngineName,
+} from '../../stacks/engines/index.js';
 
 interface InitFlags {
   name?: string;
@@ -47,14 +53,21 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--force', 'overwrite an existing file')
     .option('-y, --yes', 'take the defaults for whatever is not given, ask nothing')
     .addOption(jsonOption('the written config'))
-    .addHelpText('after', '\nExamples:\n  $ basicauth init\n  $ basicauth init --yes --name staging --region eu-west-1 --origin app.example.com')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ basicauth init\n  $ basicauth init --yes --name staging --region eu-west-1 --origin app.example.com',
+    )
     .action(async (flags: InitFlags) => {
       if (flags.engine !== undefined && !STACK_ENGINES[flags.engine].attachable && flags.distributionId !== undefined) {
         const attaching = EDGE_ENGINES.filter((name) => STACK_ENGINES[name].attachable).join(' or --engine ');
-        throw new UsageError(`--engine ${flags.engine} creates its own distribution: it cannot attach to --distribution-id`, `pass --origin instead, or --engine ${attaching} to attach`);
+        throw new UsageError(
+          `--engine ${flags.engine} creates its own distribution: it cannot attach to --distribution-id`,
+          `pass --origin instead, or --engine ${attaching} to attach`,
+        );
       }
       const path = resolve(flags.config);
-      if (existsSync(path) && !flags.force) throw new CliError(`${flags.config} already exists`, { hint: 'pass --force to overwrite it' });
+      if (existsSync(path) && !flags.force)
+        throw new CliError(`${flags.config} already exists`, { hint: 'pass --force to overwrite it' });
       const { parseConfig } = await import('../project/config.js');
       const interactive = ctx.stdinIsTTY() && !flags.yes && !flags.json;
       const ask = interactive ? await ctx.prompter() : undefined;
@@ -63,16 +76,27 @@ export function registerInit(program: Command, ctx: CommandContext): void {
        * given and asked again when it is wrong (nothing typed is lost); without
        * a terminal a wrong flag is a usage error naming it.
        */
-      const answer = async <T>(question: string, flag: string, given: string | undefined, fallback: string | undefined, check: (value: string) => T): Promise<T> => {
+      const answer = async <T>(
+        question: string,
+        flag: string,
+        given: string | undefined,
+        fallback: string | undefined,
+        check: (value: string) => T,
+      ): Promise<T> => {
         const attempt = (value: string | undefined): T => {
-          if (value === undefined) throw new UsageError(`init needs ${question.toLowerCase()}`, `pass ${flag} (see basicauth init --help), or run init in a terminal to be asked`);
+          if (value === undefined)
+            throw new UsageError(
+              `init needs ${question.toLowerCase()}`,
+              `pass ${flag} (see basicauth init --help), or run init in a terminal to be asked`,
+            );
           return check(value);
         };
         if (given !== undefined || !ask) {
           try {
             return attempt(given ?? fallback);
           } catch (error) {
-            if (error instanceof InitAnswerError) throw new UsageError(`${flag} ${JSON.stringify(given ?? fallback)}: ${error.message}`, error.hint);
+            if (error instanceof InitAnswerError)
+              throw new UsageError(`${flag} ${JSON.stringify(given ?? fallback)}: ${error.message}`, error.hint);
             throw error;
           }
         }
@@ -82,7 +106,9 @@ export function registerInit(program: Command, ctx: CommandContext): void {
             return attempt(typed || fallback);
           } catch (error) {
             if (!(error instanceof InitAnswerError) && !(error instanceof UsageError)) throw error;
-            ctx.log(`  ${error.message}${error instanceof InitAnswerError && error.hint ? ` (${error.hint})` : ''}: try again`);
+            ctx.log(
+              `  ${error.message}${error instanceof InitAnswerError && error.hint ? ` (${error.hint})` : ''}: try again`,
+            );
           }
         }
       };
@@ -91,22 +117,50 @@ export function registerInit(program: Command, ctx: CommandContext): void {
           .toLowerCase()
           .replace(/[^a-z0-9-]+/g, '-')
           .replace(/^[^a-z]+|-+$/g, '') || 'site';
-      const name = await answer('Name (prefix of the AWS resources)', '--name', flags.name, dirName.slice(0, 32) || undefined, checkName);
-      const region = await answer('Home region', '--region', flags.region, ctx.env.AWS_REGION || 'us-east-1', checkRegion);
+      const name = await answer(
+        'Name (prefix of the AWS resources)',
+        '--name',
+        flags.name,
+        dirName.slice(0, 32) || undefined,
+        checkName,
+      );
+      const region = await answer(
+        'Home region',
+        '--region',
+        flags.region,
+        ctx.env.AWS_REGION || 'us-east-1',
+        checkRegion,
+      );
       let distribution: Record<string, unknown>;
       const distributionId =
         flags.distributionId !== undefined || !flags.origin
-          ? await answer('Existing distribution id to protect (empty to create one)', '--distribution-id', flags.distributionId, '', checkDistributionId)
+          ? await answer(
+              'Existing distribution id to protect (empty to create one)',
+              '--distribution-id',
+              flags.distributionId,
+              '',
+              checkDistributionId,
+            )
           : '';
       if (distributionId) {
         distribution = { mode: 'attach', distributionId };
       } else {
-        const origin = await answer('Origin to protect (https://host, host name, or s3://bucket.region)', '--origin', flags.origin, undefined, parseOriginAnswer);
+        const origin = await answer(
+          'Origin to protect (https://host, host name, or s3://bucket.region)',
+          '--origin',
+          flags.origin,
+          undefined,
+          parseOriginAnswer,
+        );
         // the cheapest price class whose edge locations include the home region's part of the world
         distribution = { mode: 'create', origin, priceClass: priceClassFor(region) };
       }
       // only a distribution basicauth creates can run the CloudFront function; attaching is Lambda@Edge's
-      const engine = flags.engine ?? (ask && !distributionId ? await answer(`Edge engine: ${engineChoices()}`, '--engine', undefined, DEFAULT_ENGINE, checkEngine) : undefined);
+      const engine =
+        flags.engine ??
+        (ask && !distributionId
+          ? await answer(`Edge engine: ${engineChoices()}`, '--engine', undefined, DEFAULT_ENGINE, checkEngine)
+          : undefined);
       const users = await answer('Usernames (comma-separated)', '--users', flags.users, 'admin', checkUsers);
       const rotation =
         flags.schedule !== undefined
@@ -121,14 +175,21 @@ export function registerInit(program: Command, ctx: CommandContext): void {
         ...(engine ? { edge: { engine } } : {}),
         distribution,
         backend: flags.stateBucket
-          ? { type: 's3', bucket: flags.stateBucket, key: `basicauth/${name}.tfstate`, region: flags.stateRegion ?? region }
+          ? {
+              type: 's3',
+              bucket: flags.stateBucket,
+              key: `basicauth/${name}.tfstate`,
+              region: flags.stateRegion ?? region,
+            }
           : { type: 'local', path: '.basicauth/terraform.tfstate' },
       };
       parseConfig(draft, 'the answers'); // refuse to write what would not load
       await writeFile(path, `${JSON.stringify(draft, null, 2)}\n`);
       if (flags.json) return ctx.printJson(draft);
       if ((distribution.origin as { domainName?: string } | undefined)?.domainName === 'localhost') {
-        ctx.print('The origin is localhost: this machine only. It serves `deploy --local`; give distribution.origin a public host name before deploying to AWS.');
+        ctx.print(
+          'The origin is localhost: this machine only. It serves `deploy --local`; give distribution.origin a public host name before deploying to AWS.',
+        );
       }
       if (distribution.mode === 'create') {
         const priceClass = distribution.priceClass as PriceClass;
@@ -157,7 +218,8 @@ function checkEngine(value: string): EdgeEngineName {
 }
 
 function checkName(value: string): string {
-  if (!RESOURCE_NAME_PATTERN.test(value)) throw new InitAnswerError(`is not ${RESOURCE_NAME_RULE}`, 'for instance staging');
+  if (!RESOURCE_NAME_PATTERN.test(value))
+    throw new InitAnswerError(`is not ${RESOURCE_NAME_RULE}`, 'for instance staging');
   return value;
 }
 
@@ -167,7 +229,11 @@ function checkRegion(value: string): string {
 }
 
 function checkDistributionId(value: string): string {
-  if (value !== '' && !/^E[A-Z0-9]{5,}$/.test(value)) throw new InitAnswerError('is not a CloudFront distribution id', 'it looks like E2QWRUHAPOMQZL; leave it empty to create a distribution');
+  if (value !== '' && !/^E[A-Z0-9]{5,}$/.test(value))
+    throw new InitAnswerError(
+      'is not a CloudFront distribution id',
+      'it looks like E2QWRUHAPOMQZL; leave it empty to create a distribution',
+    );
   return value;
 }
 
@@ -175,7 +241,8 @@ function checkDistributionId(value: string): string {
 export function parseOriginAnswer(value: string): Record<string, unknown> {
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.([a-z]{2}-[a-z]+-\d)\/?$/.exec(value);
   if (s3) return { type: 's3', bucket: s3[1], bucketRegion: s3[2] };
-  if (/^s3:/i.test(value)) throw new InitAnswerError('is not an S3 origin', 'write it as s3://bucket.region, e.g. s3://my-site.eu-west-1');
+  if (/^s3:/i.test(value))
+    throw new InitAnswerError('is not an S3 origin', 'write it as s3://bucket.region, e.g. s3://my-site.eu-west-1');
   const asUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
   let url: URL;
   try {
@@ -183,11 +250,16 @@ export function parseOriginAnswer(value: string): Record<string, unknown> {
   } catch {
     throw new InitAnswerError('is not a host name or URL', 'for instance app.example.com or https://app.example.com');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InitAnswerError(`uses ${url.protocol}//: CloudFront reaches origins over https or http`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InitAnswerError(`uses ${url.protocol}//: CloudFront reaches origins over https or http`);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username)
-    throw new InitAnswerError('has a path, query or credentials: the origin is a host', `use ${url.protocol}//${url.host}`);
+    throw new InitAnswerError(
+      'has a path, query or credentials: the origin is a host',
+      `use ${url.protocol}//${url.host}`,
+    );
   // localhost: an app on this machine, for `deploy --local` (CloudFront itself needs a public name)
-  if (!/^[a-z0-9.-]+$/i.test(url.hostname) || (!url.hostname.includes('.') && url.hostname !== 'localhost')) throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
+  if (!/^[a-z0-9.-]+$/i.test(url.hostname) || (!url.hostname.includes('.') && url.hostname !== 'localhost'))
+    throw new InitAnswerError('is not a public host name', 'for instance app.example.com');
   const port = url.port ? Number(url.port) : undefined;
   return url.protocol === 'http:'
     ? { type: 'custom', domainName: url.hostname, protocol: 'http-only', ...(port ? { httpPort: port } : {}) }
@@ -210,7 +282,9 @@ function checkUsers(value: string): string[] {
 function checkSchedule(value: string): Record<string, unknown> {
   try {
     const rules = parseRotationSchedule(value);
-    return 'AutomaticallyAfterDays' in rules ? { days: rules.AutomaticallyAfterDays } : { schedule: rules.ScheduleExpression };
+    return 'AutomaticallyAfterDays' in rules
+      ? { days: rules.AutomaticallyAfterDays }
+      : { schedule: rules.ScheduleExpression };
   } catch (error) {
     if (error instanceof ScheduleError) throw new InitAnswerError(error.message);
     throw error;

@@ -28,7 +28,8 @@ export function addTargetOptions(command: Command): Command {
 /** A commander parser for whole numbers in a range (a usage error names the flag). */
 export const intIn = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
   return n;
 };
 
@@ -54,8 +55,10 @@ export const originArg =
     } catch {
       throw new InvalidArgumentError(`${name} ${value} is not a URL: pass it as http://host:port or https://host.`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${name} ${value} must be http:// or https://.`);
-    if (url.pathname !== '/' || url.search) throw new InvalidArgumentError(`${name} ${value} must not have a path or query: use ${url.origin}.`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InvalidArgumentError(`${name} ${value} must be http:// or https://.`);
+    if (url.pathname !== '/' || url.search)
+      throw new InvalidArgumentError(`${name} ${value} must not have a path or query: use ${url.origin}.`);
     return value;
   };
 
@@ -63,9 +66,14 @@ export const originArg =
  * A change that opens the site or replaces passwords: asked for in a terminal, else it needs --yes
  * (a usage error, exit 2, before anything changed). `doing` says what it does, `question` asks.
  */
-export async function confirmChange(ctx: CommandContext, yes: boolean | undefined, change: { doing: string; question: string }): Promise<void> {
+export async function confirmChange(
+  ctx: CommandContext,
+  yes: boolean | undefined,
+  change: { doing: string; question: string },
+): Promise<void> {
   if (yes) return;
-  if (!ctx.stdinIsTTY()) throw new UsageError(`${change.doing}, and there is no terminal to ask for confirmation`, 'rerun with --yes');
+  if (!ctx.stdinIsTTY())
+    throw new UsageError(`${change.doing}, and there is no terminal to ask for confirmation`, 'rerun with --yes');
   ctx.log(`${change.doing}.`);
   if (!(await askYesNo(ctx, change.question))) throw new CliError('cancelled: nothing was changed');
 }
@@ -78,7 +86,9 @@ export async function askYesNo(ctx: CommandContext, question: string): Promise<b
 
 /** --engine, with every registered engine as a choice; `fallback` says what applies when it is not given. */
 export function engineOption(fallback: string): Option {
-  return new Option('--engine <engine>', `edge engine: ${engineChoices()} (default: ${fallback})`).choices(EDGE_ENGINES);
+  return new Option('--engine <engine>', `edge engine: ${engineChoices()} (default: ${fallback})`).choices(
+    EDGE_ENGINES,
+  );
 }
 
 /** --json: the command's result as one JSON document on stdout (main.ts also answers a failure so when it is given). */

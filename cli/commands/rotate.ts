@@ -37,10 +37,20 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
   );
   command.action(async (flags: RotateFlags) => {
     const scheduling = flags.schedule !== undefined || flags.days !== undefined;
-    if (flags.now === undefined && !scheduling) throw new UsageError('say what to do: --now to rotate, or --schedule/--days to change the schedule', again('rotate --now'));
-    if (flags.now && scheduling) throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
+    if (flags.now === undefined && !scheduling)
+      throw new UsageError(
+        'say what to do: --now to rotate, or --schedule/--days to change the schedule',
+        again('rotate --now'),
+      );
+    if (flags.now && scheduling)
+      throw new UsageError('--now and --schedule/--days do different things: run them one at a time');
     if (flags.schedule && flags.days) throw new UsageError('pass --schedule or --days, not both');
-    const [{ resolveTarget }, rotate, { parseDuration }, { parseRotationSchedule, ScheduleError, describeRotationRules }] = await Promise.all([
+    const [
+      { resolveTarget },
+      rotate,
+      { parseDuration },
+      { parseRotationSchedule, ScheduleError, describeRotationRules },
+    ] = await Promise.all([
       import('../project/target.js'),
       import('../ops/rotate.js'),
       import('../ops/verify.js'),
@@ -51,12 +61,15 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     if (scheduling) {
       const flag = flags.days !== undefined ? '--days' : '--schedule';
       const text = (flags.days ?? flags.schedule) as string;
-      if (flag === '--days' && !/^\d+$/.test(text)) throw new UsageError(`--days ${text} is not a whole number of days`, 'for instance --days 30');
-      if (flag === '--schedule' && /^\d+$/.test(text)) throw new UsageError(`--schedule ${text}: a number of days goes to --days`, again(`rotate --days ${text}`));
+      if (flag === '--days' && !/^\d+$/.test(text))
+        throw new UsageError(`--days ${text} is not a whole number of days`, 'for instance --days 30');
+      if (flag === '--schedule' && /^\d+$/.test(text))
+        throw new UsageError(`--schedule ${text}: a number of days goes to --days`, again(`rotate --days ${text}`));
       try {
         rules = parseRotationSchedule(text);
       } catch (error) {
-        if (error instanceof ScheduleError) throw new UsageError(`${flag}: ${error.message}`, 'for instance --days 30 or --schedule "rate(12 hours)"');
+        if (error instanceof ScheduleError)
+          throw new UsageError(`${flag}: ${error.message}`, 'for instance --days 30 or --schedule "rate(12 hours)"');
         throw error;
       }
     }
@@ -73,7 +86,10 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
       // The config that deploys the secret owns its schedule: check the new one against its window, set it, write it there.
       let window: string | undefined;
       if (target.configFile) {
-        const [{ loadConfig }, { checkRotationRules, ScheduleError }] = await Promise.all([import('../project/config.js'), import('../../handlers/shared/schedule.js')]);
+        const [{ loadConfig }, { checkRotationRules, ScheduleError }] = await Promise.all([
+          import('../project/config.js'),
+          import('../../handlers/shared/schedule.js'),
+        ]);
         window = (await loadConfig(target.configFile)).rotation.window;
         try {
           checkRotationRules({ ...rules, Duration: window });
@@ -86,11 +102,16 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
           throw error;
         }
       }
-      const result = await rotate.setSchedule(sm, target.secretId, { ...rules, ...(window ? { Duration: window } : {}) });
+      const result = await rotate.setSchedule(sm, target.secretId, {
+        ...rules,
+        ...(window ? { Duration: window } : {}),
+      });
       if (target.configFile) await rotate.writeScheduleToConfig(target.configFile, rules);
       const owned = target.configFile ? { ...result, configFile: target.configFile } : result;
       if (flags.json) return ctx.printJson(owned);
-      ctx.print(`Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ? formatWhen(result.nextRotation) : 'not scheduled'}`);
+      ctx.print(
+        `Rotation schedule of ${result.secretId}: ${describeRotationRules(rules)}; next rotation ${result.nextRotation ? formatWhen(result.nextRotation) : 'not scheduled'}`,
+      );
       return ctx.print(
         target.configFile
           ? `${target.configFile} now says the same; deploy keeps it and never rotates because of it.`
@@ -123,10 +144,25 @@ export function registerRotate(program: Command, ctx: CommandContext): void {
     let verification: unknown;
     if (flags.verify) {
       const { runVerify } = await import('../ops/verify-run.js');
-      verification = await runVerify(flags.verify, { ...flags, expect: '200', followRedirects: false, wait: '30s' }, ctx, { quiet: Boolean(flags.json), target });
+      verification = await runVerify(
+        flags.verify,
+        { ...flags, expect: '200', followRedirects: false, wait: '30s' },
+        ctx,
+        { quiet: Boolean(flags.json), target },
+      );
     }
-    if (flags.json) return ctx.printJson({ ...result, ...atEdge?.data, ...(verification === undefined ? {} : { verify: verification }) });
-    ctx.print(atEdge ? atEdge.text : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`${again('status')}\`.`);
-    if (verification && !(verification as { ok: boolean }).ok) throw new CliError('the site failed verification after the rotation');
+    if (flags.json)
+      return ctx.printJson({
+        ...result,
+        ...atEdge?.data,
+        ...(verification === undefined ? {} : { verify: verification }),
+      });
+    ctx.print(
+      atEdge
+        ? atEdge.text
+        : `Started the rotation of ${result.secretId} (version ${result.versionId}); follow it with \`${again('status')}\`.`,
+    );
+    if (verification && !(verification as { ok: boolean }).ok)
+      throw new CliError('the site failed verification after the rotation');
   });
 }

@@ -23,7 +23,10 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
     .option('--copy', 'copy to the clipboard instead of printing')
     .option('--site <url>', 'the protected URL (for --format url/netrc when it is not recorded)');
   addTargetOptions(command);
-  command.addHelpText('after', '\nExamples:\n  $ basicauth show-creds --local\n  $ curl -u "$(basicauth show-creds --local --format curl)" http://127.0.0.1:8080/');
+  command.addHelpText(
+    'after',
+    '\nExamples:\n  $ basicauth show-creds --local\n  $ curl -u "$(basicauth show-creds --local --format curl)" http://127.0.0.1:8080/',
+  );
   command.action(async (flags: ShowCredsFlags) => {
     const [{ resolveTarget }, { readCredentials }, { formatCredentials, pickedUserNote }] = await Promise.all([
       import('../project/target.js'),
@@ -32,7 +35,10 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
     ]);
     const target = await resolveTarget(flags, ctx.env);
     if (flags.site) target.siteUrl = flags.site;
-    const credentials = await readCredentials(target, { ...(flags.previous ? { previous: true } : {}), ...(flags.user ? { user: flags.user } : {}) });
+    const credentials = await readCredentials(target, {
+      ...(flags.previous ? { previous: true } : {}),
+      ...(flags.user ? { user: flags.user } : {}),
+    });
     const format = flags.json ? 'json' : flags.format;
     const text = formatCredentials(credentials, format);
     const note = pickedUserNote(credentials, format);
@@ -44,6 +50,9 @@ export function registerShowCreds(program: Command, ctx: CommandContext): void {
       return;
     }
     ctx.print(text);
-    if (ctx.stdoutIsTTY()) ctx.log(ctx.style().dim('These are secret: share them only through a password manager, never in tickets or chat.'));
+    if (ctx.stdoutIsTTY())
+      ctx.log(
+        ctx.style().dim('These are secret: share them only through a password manager, never in tickets or chat.'),
+      );
   });
 }

@@ -6,7 +6,9 @@ import { addEdgeOptions, addTargetOptions, type TargetOptions, jsonOption } from
 export function registerStatus(program: Command, ctx: CommandContext): void {
   const command = program
     .command('status')
-    .description('show rotation dates, secret versions and what the distribution runs; flag what is wrong (exit 1 on errors)')
+    .description(
+      'show rotation dates, secret versions and what the distribution runs; flag what is wrong (exit 1 on errors)',
+    )
     .addOption(jsonOption('the status'));
   addTargetOptions(command);
   addEdgeOptions(command);
@@ -23,7 +25,10 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
     const status = await readStatus(reads, {
       secretId: target.secretId,
       probe: target.rotationProbe,
-      readEdge: functionName && distributionId ? () => ENGINES[target.engine].readEdge(target, { functionName, distributionId }, reads, Date.now()) : undefined,
+      readEdge:
+        functionName && distributionId
+          ? () => ENGINES[target.engine].readEdge(target, { functionName, distributionId }, reads, Date.now())
+          : undefined,
     });
     if (flags.json) ctx.printJson(status);
     else ctx.print(statusText(status, ctx.style()));

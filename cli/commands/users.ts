@@ -11,17 +11,25 @@ interface UsersFlags extends TargetOptions {
 }
 
 export function registerUsers(program: Command, ctx: CommandContext): void {
-  const users = program.command('users').description('per-person credentials: add, remove and list users of the secret');
+  const users = program
+    .command('users')
+    .description('per-person credentials: add, remove and list users of the secret');
   const load = () => Promise.all([import('../project/target.js'), import('../ops/users.js')]);
   /** The edge's side of a users change (the CloudFront Functions engine reads digests, not the secret: they are published at once). */
-  const atEdge = async (target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>, emit: Emit) =>
-    (await import('../engines/index.js')).ENGINES[target.engine].afterUsersChange(target, emit);
+  const atEdge = async (
+    target: Awaited<ReturnType<Awaited<ReturnType<typeof load>>[0]['resolveTarget']>>,
+    emit: Emit,
+  ) => (await import('../engines/index.js')).ENGINES[target.engine].afterUsersChange(target, emit);
 
   const add = users
     .command('add')
     .argument('<name>', 'username (no colon)')
     .description('add a user with a generated password (a new secret version; nobody else changes)')
-    .option('--length <n>', 'password length (default: secret.passwordLength of basicauth.config.json, else 32)', intIn('--length', 12, 4096))
+    .option(
+      '--length <n>',
+      'password length (default: secret.passwordLength of basicauth.config.json, else 32)',
+      intIn('--length', 12, 4096),
+    )
     .addOption(jsonOption());
   addTargetOptions(add).action(async (name: string, flags: UsersFlags) => {
     // the name is checked before anything is read: a usage error names the rule
@@ -39,22 +47,44 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
       }),
     );
     const { store } = await atEdge(target, emit);
-    if (flags.json) return ctx.printJson({ ...result, ...(store ? { store: { versionId: store.versionId, written: store.written } } : {}) });
-    ctx.print(`Added ${name} (${result.users.length} users)${store ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`);
+    if (flags.json)
+      return ctx.printJson({
+        ...result,
+        ...(store ? { store: { versionId: store.versionId, written: store.written } } : {}),
+      });
+    ctx.print(
+      `Added ${name} (${result.users.length} users)${store ? '; the key value store holds their digest' : ''}. Their password: ${again(`show-creds --user ${name}`)}`,
+    );
   });
 
-  const remove = users.command('remove').argument('<name>', 'username').description('revoke one user without rotating the others').addOption(jsonOption());
+  const remove = users
+    .command('remove')
+    .argument('<name>', 'username')
+    .description('revoke one user without rotating the others')
+    .addOption(jsonOption());
   addTargetOptions(remove).action(async (name: string, flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
     const emit = await ctx.progress({ json: flags.json, live: false });
-    const result = await step(emit, 'write', `remove ${name} from ${target.secretId} (a new secret version)`, async () => ops.removeUser(await target.clients.secretsManager(), target.secretId, name));
+    const result = await step(
+      emit,
+      'write',
+      `remove ${name} from ${target.secretId} (a new secret version)`,
+      async () => ops.removeUser(await target.clients.secretsManager(), target.secretId, name),
+    );
     const { store, revoked } = await atEdge(target, emit);
-    if (flags.json) return ctx.printJson({ ...result, ...(store ? { store: { versionId: store.versionId, deleted: store.deleted } } : {}) });
+    if (flags.json)
+      return ctx.printJson({
+        ...result,
+        ...(store ? { store: { versionId: store.versionId, deleted: store.deleted } } : {}),
+      });
     ctx.print(`Removed ${name} (${result.users.length} left). ${revoked}`);
   });
 
-  const list = users.command('list').description('list users and the age of their passwords').addOption(jsonOption('the users'));
+  const list = users
+    .command('list')
+    .description('list users and the age of their passwords')
+    .addOption(jsonOption('the users'));
   addTargetOptions(list).action(async (flags: UsersFlags) => {
     const [{ resolveTarget }, ops] = await load();
     const target = await resolveTarget(flags, ctx.env);
@@ -62,6 +92,7 @@ export function registerUsers(program: Command, ctx: CommandContext): void {
     if (flags.json) return ctx.printJson(result);
     const { formatWhen } = await import('../ui/dates.js');
     const width = Math.max(8, ...result.map((u) => u.username.length));
-    for (const u of result) ctx.print(`${u.username.padEnd(width)}  password set ${formatWhen(u.passwordSetAt, Date.now(), 'unknown')}`);
+    for (const u of result)
+      ctx.print(`${u.username.padEnd(width)}  password set ${formatWhen(u.passwordSetAt, Date.now(), 'unknown')}`);
   });
 }

@@ -10,7 +10,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .argument('[url]', 'the protected URL (default with --local: the dev edge)')
     .description('smoke-test a protected site: 401 without and with wrong credentials, success with the current ones')
     .option('--user <name>', 'username to test (default: from the secret, or BASICAUTH_USER)')
-    .option('--password <password>', 'password to test (visible in ps and shell history: prefer --password-stdin or BASICAUTH_PASSWORD)')
+    .option(
+      '--password <password>',
+      'password to test (visible in ps and shell history: prefer --password-stdin or BASICAUTH_PASSWORD)',
+    )
     .option('--password-stdin', 'read the password to test from standard input')
     .option('--allow-http', 'send credentials over plain http:// to a host that is not this machine')
     .option('--expect <statuses>', 'status expected with the current credentials: 200, 2xx,3xx, 301-308', '200')
@@ -21,7 +24,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--junit <file>', 'also write the checks as a JUnit XML report')
     .addOption(jsonOption('{ ok, checks }'));
   addTargetOptions(command);
-  command.addHelpText('after', '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx');
+  command.addHelpText(
+    'after',
+    '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx',
+  );
   command.action(async (url: string | undefined, flags: VerifyFlags) => {
     const { runVerify } = await import('../ops/verify-run.js');
     const result = await runVerify(url, flags, ctx, { quiet: false });

@@ -12,7 +12,13 @@ export type Emit = (event: OpEvent) => void;
 export const silent: Emit = () => {};
 
 /** Runs one step of an operation, reporting its start, its end (with a detail) or its failure. */
-export async function step<T>(emit: Emit, id: string, title: string, run: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
+export async function step<T>(
+  emit: Emit,
+  id: string,
+  title: string,
+  run: () => Promise<T>,
+  detail?: (value: T) => string | undefined,
+): Promise<T> {
   emit({ type: 'step.start', id, title });
   try {
     const value = await run();

@@ -41,7 +41,8 @@ export function noteIfInterrupted(text: string): void {
 export function interruptReport(command: string, next: string): string {
   const lines = [`interrupted: ${command} stopped`];
   if (done.length) lines.push(`  done: ${done.join('; ')}`);
-  if (running.size) lines.push(`  under way (it may or may not have taken effect): ${[...running.values()].join('; ')}`);
+  if (running.size)
+    lines.push(`  under way (it may or may not have taken effect): ${[...running.values()].join('; ')}`);
   if (!done.length && !running.size) lines.push('  nothing had been changed yet');
   for (const note of notes) lines.push(`  ${note}`);
   lines.push(`  next: ${next}`);

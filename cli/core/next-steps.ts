@@ -24,7 +24,8 @@ export function knowCommands(lookup: typeof optionsOf): void {
 
 /** Called by main.ts before the action runs, with the options commander parsed. */
 export function aimFrom(options: Record<string, unknown>): void {
-  const text = (key: string) => (typeof options[key] === 'string' && options[key] !== '' ? (options[key] as string) : undefined);
+  const text = (key: string) =>
+    typeof options[key] === 'string' && options[key] !== '' ? (options[key] as string) : undefined;
   const config = text('config');
   aim = {
     ...(options.local === true || text('stateDir') ? { local: true } : {}),

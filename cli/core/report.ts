@@ -29,11 +29,26 @@ export function reportError(error: unknown): ErrorReport {
 }
 
 /** Connection failures a user fixes (network, endpoint, a dev that is not running), found on the error or its causes. */
-const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
 function networkFailure(error: unknown): { message: string; hint: string } | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const { code, hostname, address, port } = e as Error & { code?: string; hostname?: string; address?: string; port?: number };
+    const { code, hostname, address, port } = e as Error & {
+      code?: string;
+      hostname?: string;
+      address?: string;
+      port?: number;
+    };
     if (!code || !NETWORK_CODES.has(code)) continue;
     const where = hostname ?? (address ? `${address}${port ? `:${port}` : ''}` : undefined);
     return {

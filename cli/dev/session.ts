@@ -76,9 +76,12 @@ export async function requireDev(stateDir = DEFAULT_STATE_DIR): Promise<DevInfo>
     const res = await localRequest(`${info.endpoint}/_local/health`);
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   } catch (error) {
-    throw new CliError(`basicauth dev (pid ${info.pid}) does not answer at ${info.endpoint}: ${(error as Error).message}`, {
-      hint: 'restart `npx basicauth dev`',
-    });
+    throw new CliError(
+      `basicauth dev (pid ${info.pid}) does not answer at ${info.endpoint}: ${(error as Error).message}`,
+      {
+        hint: 'restart `npx basicauth dev`',
+      },
+    );
   }
   return info;
 }

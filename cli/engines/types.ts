@@ -65,13 +65,34 @@ export interface Outcome<T = Record<string, unknown>> {
 
 export interface EdgeEngine {
   /** status: what the distribution runs, and what is wrong with it (reads start at once; `reads` are the light clients) */
-  readEdge(target: EngineTarget, edge: { functionName: string; distributionId: string }, reads: StatusReads, now: number): Promise<{ edge: EdgeStatus; problems: Problem[] }>;
+  readEdge(
+    target: EngineTarget,
+    edge: { functionName: string; distributionId: string },
+    reads: StatusReads,
+    now: number,
+  ): Promise<{ edge: EdgeStatus; problems: Problem[] }>;
   /** publish: make every edge run the current code and credentials */
-  publish(target: EngineTarget, edge: { functionName: string; distributionId: string }, options: { wait: boolean; timeoutMs: number }, emit: Emit): Promise<Outcome<unknown>>;
+  publish(
+    target: EngineTarget,
+    edge: { functionName: string; distributionId: string },
+    options: { wait: boolean; timeoutMs: number },
+    emit: Emit,
+  ): Promise<Outcome<unknown>>;
   /** after `rotate --now` made a version current: wait until the edge can accept it; what the result adds, and the sentence that says so */
-  afterRotation(target: EngineTarget, rotated: { secretId: string; versionId: string; durationMs: number }, options: { timeoutMs: number }, emit: Emit): Promise<Outcome>;
+  afterRotation(
+    target: EngineTarget,
+    rotated: { secretId: string; versionId: string; durationMs: number },
+    options: { timeoutMs: number },
+    emit: Emit,
+  ): Promise<Outcome>;
   /** after users add/remove wrote a new secret version: publish it where the edge reads it; and when the edge refuses a removed user */
-  afterUsersChange(target: EngineTarget, emit: Emit): Promise<{ store?: { versionId: string; written: number; deleted: number }; revoked: string }>;
+  afterUsersChange(
+    target: EngineTarget,
+    emit: Emit,
+  ): Promise<{ store?: { versionId: string; written: number; deleted: number }; revoked: string }>;
   /** the end of a deploy: every behavior runs what was deployed (an error naming the fix otherwise) */
-  checkProtection(target: EngineTarget, deployed: { distributionId: string; functionQualifiedArn: string }): Promise<void>;
+  checkProtection(
+    target: EngineTarget,
+    deployed: { distributionId: string; functionQualifiedArn: string },
+  ): Promise<void>;
 }

@@ -123,7 +123,11 @@ export class LocalCloud {
     this.add({ plugin: stsPlugin(host) });
     this.add({ plugin: keyValueStoreDataPlugin(host, this.cloudfront.functions) });
     // what services may ask of each other (plugin.ts: small interfaces, never each other's state)
-    Object.assign(host.services, { lambda: this.lambda.facade, iam: this.iam.facade, cloudfront: this.cloudfront.facade } satisfies Services);
+    Object.assign(host.services, {
+      lambda: this.lambda.facade,
+      iam: this.iam.facade,
+      cloudfront: this.cloudfront.facade,
+    } satisfies Services);
     // versions no distribution runs any more stop; other functions (rotation) stay
     this.on((event) => {
       if (event.type === 'distribution') void this.retireUnusedVersions();
@@ -158,11 +162,23 @@ export class LocalCloud {
    * Runs an operation in-process with the same code and semantics as over the
    * wire (no codec): what the site provisioning and tests use.
    */
-  async call<T = Record<string, unknown>>(service: string, operation: string, input: Record<string, unknown> = {}, region = this.store.state.region): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    service: string,
+    operation: string,
+    input: Record<string, unknown> = {},
+    region = this.store.state.region,
+  ): Promise<T> {
     const plugin = this.plugins.get(service);
     const run = plugin?.operations[operation];
     if (!run) throw new Error(`the local cloud has no ${service} ${operation}`);
-    const request: LocalRequest = { method: 'POST', path: '/', query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0), region };
+    const request: LocalRequest = {
+      method: 'POST',
+      path: '/',
+      query: new URLSearchParams(),
+      headers: {},
+      body: Buffer.alloc(0),
+      region,
+    };
     return (await run({ ...input, $request: request })) as T;
   }
 
@@ -190,10 +206,17 @@ export class LocalCloud {
    * with IAM evaluation on, those of its execution role (as Lambda gives them), else the account's own.
    */
   functionEnv(region: string, role?: string): Record<string, string> {
-    const session = this.options.enforceIam && role && this.iam.facade.roleTrusts(role, 'lambda.amazonaws.com') ? this.functionSession(role) : undefined;
+    const session =
+      this.options.enforceIam && role && this.iam.facade.roleTrusts(role, 'lambda.amazonaws.com')
+        ? this.functionSession(role)
+        : undefined;
     return {
       ...(session
-        ? { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secretAccessKey, AWS_SESSION_TOKEN: session.sessionToken }
+        ? {
+            AWS_ACCESS_KEY_ID: session.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+            AWS_SESSION_TOKEN: session.sessionToken,
+          }
         : { ...LOCAL_CREDENTIALS, AWS_SESSION_TOKEN: 'local' }),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -247,29 +270,61 @@ export class LocalCloud {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
-    let request: LocalRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), region: '' };
+    let request: LocalRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.alloc(0),
+      region: '',
+    };
     let plugin: ServicePlugin | undefined;
     try {
       // Only this machine's clients: no other Host (DNS rebinding), no browser page of another origin.
-      if (!LOOPBACK_HOST.test(String(req.headers.host ?? ''))) throw new ServiceError('AccessDenied', 'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.', 403);
+      if (!LOOPBACK_HOST.test(String(req.headers.host ?? '')))
+        throw new ServiceError(
+          'AccessDenied',
+          'The basicauth local cloud answers requests to 127.0.0.1 or localhost only.',
+          403,
+        );
       if (req.headers.origin && !isSameOrigin(String(req.headers.origin), String(req.headers.host)))
-        throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer cross-origin browser requests.', 403);
+        throw new ServiceError(
+          'AccessDenied',
+          'The basicauth local cloud does not answer cross-origin browser requests.',
+          403,
+        );
       // A no-cors <img> or <script> of another page sends no Origin; its browser still says where it comes from.
       if (CROSS_SITE_FETCH.test(String(req.headers['sec-fetch-site'] ?? '')))
-        throw new ServiceError('AccessDenied', 'The basicauth local cloud does not answer requests made by a web page of another site.', 403);
+        throw new ServiceError(
+          'AccessDenied',
+          'The basicauth local cloud does not answer requests made by a web page of another site.',
+          403,
+        );
       if (url.pathname.startsWith('/_local/')) return await this.handleLocal(req, url, res);
       const scope = credentialScope(req, url);
       request.body = await readBody(req);
-      if (!scope) throw new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token: sign the request with AWS credentials (any will do locally).', 403);
+      if (!scope)
+        throw new ServiceError(
+          'MissingAuthenticationTokenException',
+          'Missing Authentication Token: sign the request with AWS credentials (any will do locally).',
+          403,
+        );
       request = { ...request, region: scope.region };
       plugin = this.plugins.get(scope.service);
       if (!plugin) {
         this.emit({ type: 'unknown-operation', service: scope.service, operation: `${req.method} ${url.pathname}` });
-        throw unknownOperation({ name: scope.service, protocol: protocolOf(request) }, `(no ${scope.service} service here: it implements ${this.services().join(', ')})`);
+        throw unknownOperation(
+          { name: scope.service, protocol: protocolOf(request) },
+          `(no ${scope.service} service here: it implements ${this.services().join(', ')})`,
+        );
       }
       // Query-string (presigned) credentials are a link anyone can embed: they may only read, never Action=CreateRole.
       if (scope.presigned && (!READ_METHODS.has(request.method) || plugin.protocol === 'query'))
-        throw new ServiceError('AccessDenied', 'Credentials in the query string (a presigned URL) may only read: sign the request with an Authorization header.', 403);
+        throw new ServiceError(
+          'AccessDenied',
+          'Credentials in the query string (a presigned URL) may only read: sign the request with an Authorization header.',
+          403,
+        );
       const { operation, input } = decodeRequest(plugin, request);
       const run = plugin.operations[operation];
       if (!run) {
@@ -285,9 +340,21 @@ export class LocalCloud {
       const e =
         error instanceof ServiceError
           ? error
-          : new ServiceError(plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException', `local cloud error: ${(error as Error)?.message ?? error}`, 500, 'Receiver');
-      if (e.status >= 500 && !(error instanceof ServiceError)) this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
-      sendError(plugin?.protocol ?? protocolOf(request), plugin?.protocol === 'json' ? undefined : plugin?.target, e, res, plugin?.xmlErrors);
+          : new ServiceError(
+              plugin?.name === 'secretsmanager' ? 'InternalServiceError' : 'ServiceException',
+              `local cloud error: ${(error as Error)?.message ?? error}`,
+              500,
+              'Receiver',
+            );
+      if (e.status >= 500 && !(error instanceof ServiceError))
+        this.emit({ type: 'log', level: 'warn', message: `${plugin?.name ?? 'local cloud'}: ${e.message}` });
+      sendError(
+        plugin?.protocol ?? protocolOf(request),
+        plugin?.protocol === 'json' ? undefined : plugin?.target,
+        e,
+        res,
+        plugin?.xmlErrors,
+      );
     }
   }
 
@@ -296,19 +363,31 @@ export class LocalCloud {
     const key = accessKeyOf(input);
     if (key === LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID) return;
     const session = this.iam.facade.session(key ?? '');
-    if (!session || session.sessionToken !== (input.$request.headers['x-amz-security-token'] ?? input.$request.query.get('X-Amz-Security-Token'))) {
+    if (
+      !session ||
+      session.sessionToken !==
+        (input.$request.headers['x-amz-security-token'] ?? input.$request.query.get('X-Amz-Security-Token'))
+    ) {
       const json = plugin.protocol === 'json' || plugin.protocol === 'rest-json';
-      throw new ServiceError(json ? 'UnrecognizedClientException' : 'InvalidClientTokenId', 'The security token included in the request is invalid.', plugin.protocol === 'json' ? 400 : 403);
+      throw new ServiceError(
+        json ? 'UnrecognizedClientException' : 'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+        plugin.protocol === 'json' ? 400 : 403,
+      );
     }
     if (plugin.name === 'sts' && operation === 'GetCallerIdentity') return; // allowed to everyone, as on AWS
     const statements = this.iam.facade.identityStatements(session.roleArn);
     for (const { action, resource } of requirementsOf(plugin, operation, input)) {
       const decision = evaluate(statements, action, resource);
       if (decision === 'allow') continue;
-      const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+      const why =
+        decision === 'explicit-deny'
+          ? 'with an explicit deny in an identity-based policy'
+          : `because no identity-based policy allows the ${action} action`;
       const message = `User: ${session.assumedRoleArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
       this.emit({ type: 'log', level: 'warn', message: `IAM: ${message}` });
-      const code = plugin.protocol === 'json' || plugin.protocol === 'rest-json' ? 'AccessDeniedException' : 'AccessDenied';
+      const code =
+        plugin.protocol === 'json' || plugin.protocol === 'rest-json' ? 'AccessDeniedException' : 'AccessDenied';
       throw new ServiceError(code, message, plugin.protocol === 'json' ? 400 : 403);
     }
   }
@@ -316,17 +395,31 @@ export class LocalCloud {
   private async handleLocal(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
     const json = (status: number, value: unknown) => {
       const text = JSON.stringify(value);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+        .end(text);
     };
-    if (url.pathname === '/_local/health') return json(200, { ok: true, services: this.services(), terraformEndpoints: this.terraformEndpoints(), pid: process.pid });
+    if (url.pathname === '/_local/health')
+      return json(200, {
+        ok: true,
+        services: this.services(),
+        terraformEndpoints: this.terraformEndpoints(),
+        pid: process.pid,
+      });
     const route = this.localRoutes.get(url.pathname);
     if (route) return json(200, route());
     for (const handler of this.localHandlers) if (handler(req, res, url.pathname)) return;
     if (url.pathname === '/_local/faults') {
-      if (!this.options.faultInjection) throw new ServiceError('NotFound', 'fault injection is off: start the local cloud with it (tests and benchmarks only)', 404);
+      if (!this.options.faultInjection)
+        throw new ServiceError(
+          'NotFound',
+          'fault injection is off: start the local cloud with it (tests and benchmarks only)',
+          404,
+        );
       const body = await readBody(req);
       if (req.method === 'DELETE') this.faults.set([], this.services());
-      else if (req.method === 'POST' || req.method === 'PUT') this.faults.set((JSON.parse(body.toString('utf8') || '{}') as { rules?: unknown }).rules, this.services());
+      else if (req.method === 'POST' || req.method === 'PUT')
+        this.faults.set((JSON.parse(body.toString('utf8') || '{}') as { rules?: unknown }).rules, this.services());
       return json(200, { rules: this.faults.list(), hits: this.faults.hits.length });
     }
     if (url.pathname === '/_local/rotation') {
@@ -338,7 +431,11 @@ export class LocalCloud {
     }
     const code = /^\/_local\/code\/([^/]+)\/([^/]+)\/([^/]+)\.zip$/.exec(url.pathname);
     if (code) {
-      const zip = this.lambda.zipFor(decodeURIComponent(code[1]!), decodeURIComponent(code[2]!), decodeURIComponent(code[3]!));
+      const zip = this.lambda.zipFor(
+        decodeURIComponent(code[1]!),
+        decodeURIComponent(code[2]!),
+        decodeURIComponent(code[3]!),
+      );
       res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length }).end(zip);
       return;
     }
@@ -358,7 +455,10 @@ function isSameOrigin(origin: string, host: string): boolean {
 const CROSS_SITE_FETCH = /^(?:cross-site|same-site)$/i;
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string; presigned?: true } | undefined {
+export function credentialScope(
+  req: IncomingMessage,
+  url: URL,
+): { region: string; service: string; presigned?: true } | undefined {
   const auth = req.headers.authorization;
   const match = auth ? /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) : null;
   if (match) return { region: match[1]!, service: match[2]! };

@@ -28,7 +28,11 @@ export const SLOW_MS = 10;
 const LOG_LIMIT = 10 * 1024;
 const HASHES = ['md5', 'sha1', 'sha256'];
 
-export type FunctionErrorCode = 'FunctionSizeLimitExceeded' | 'FunctionValidationError' | 'FunctionExecutionError' | 'FunctionBudgetExceeded';
+export type FunctionErrorCode =
+  | 'FunctionSizeLimitExceeded'
+  | 'FunctionValidationError'
+  | 'FunctionExecutionError'
+  | 'FunctionBudgetExceeded';
 
 export class CloudFrontFunctionError extends Error {
   constructor(
@@ -63,13 +67,19 @@ function moduleBindings(code: string): { body: string; bindings: Array<[string, 
   for (let match = IMPORT.exec(body); match; match = IMPORT.exec(body)) {
     const [line, name, , module] = match as unknown as [string, string, string, string];
     if (module !== 'cloudfront' && module !== 'crypto') {
-      throw new CloudFrontFunctionError('FunctionValidationError', `the module "${module}" is not available in cloudfront-js-2.0 (only "cloudfront" and "crypto")`);
+      throw new CloudFrontFunctionError(
+        'FunctionValidationError',
+        `the module "${module}" is not available in cloudfront-js-2.0 (only "cloudfront" and "crypto")`,
+      );
     }
     bindings.push([name, module]);
     body = body.slice(line.length);
   }
   if (/(^|[;\n}])\s*(import|export)\b[\s{*'"]/.test(body)) {
-    throw new CloudFrontFunctionError('FunctionValidationError', 'the function may import only "cloudfront" and "crypto", at its top, and exports nothing: the runtime calls its top-level `handler`');
+    throw new CloudFrontFunctionError(
+      'FunctionValidationError',
+      'the function may import only "cloudfront" and "crypto", at its top, and exports nothing: the runtime calls its top-level `handler`',
+    );
   }
   return { body, bindings };
 }
@@ -96,7 +106,8 @@ const CLOUDFRONT_MODULE = `(function (store) {
 
 function cryptoModule() {
   const check = (algorithm: unknown) => {
-    if (typeof algorithm !== 'string' || !HASHES.includes(algorithm)) throw new Error(`Digest method not supported: ${String(algorithm)} (md5, sha1, sha256)`);
+    if (typeof algorithm !== 'string' || !HASHES.includes(algorithm))
+      throw new Error(`Digest method not supported: ${String(algorithm)} (md5, sha1, sha256)`);
     return algorithm;
   };
   const wrap = (h: ReturnType<typeof createHash>) => {
@@ -113,7 +124,8 @@ function cryptoModule() {
   };
   return Object.freeze({
     createHash: (algorithm: unknown) => wrap(createHash(check(algorithm))),
-    createHmac: (algorithm: unknown, key: unknown) => wrap(createHmac(check(algorithm), typeof key === 'string' ? key : Buffer.from(key as Uint8Array)) as never),
+    createHmac: (algorithm: unknown, key: unknown) =>
+      wrap(createHmac(check(algorithm), typeof key === 'string' ? key : Buffer.from(key as Uint8Array)) as never),
   });
 }
 
@@ -133,14 +145,24 @@ export class CloudFrontFunction {
   ) {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     const size = Buffer.byteLength(code);
-    if (size > FUNCTION_CODE_LIMIT) throw new CloudFrontFunctionError('FunctionSizeLimitExceeded', `the function is ${size} bytes; CloudFront allows ${FUNCTION_CODE_LIMIT}`);
+    if (size > FUNCTION_CODE_LIMIT)
+      throw new CloudFrontFunctionError(
+        'FunctionSizeLimitExceeded',
+        `the function is ${size} bytes; CloudFront allows ${FUNCTION_CODE_LIMIT}`,
+      );
     const { body, bindings } = moduleBindings(code);
     this.bindings = bindings;
     const prologue = bindings.map(([name, module]) => `var ${name} = __modules[${JSON.stringify(module)}];`).join('');
     try {
-      this.script = new vm.Script(`${prologue}${body}\n;__entry = typeof handler === 'function' ? handler : undefined;`, { filename: 'cloudfront-function.js' });
+      this.script = new vm.Script(
+        `${prologue}${body}\n;__entry = typeof handler === 'function' ? handler : undefined;`,
+        { filename: 'cloudfront-function.js' },
+      );
     } catch (error) {
-      throw new CloudFrontFunctionError('FunctionValidationError', `the function does not compile: ${(error as Error).message}`);
+      throw new CloudFrontFunctionError(
+        'FunctionValidationError',
+        `the function does not compile: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -152,10 +174,18 @@ export class CloudFrontFunction {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const hardStop = this.budgetMs * WALL_FACTOR;
-    const overBudget = () => new CloudFrontFunctionError('FunctionBudgetExceeded', `the function ran past its compute budget (${this.budgetMs} ms here)`);
+    const overBudget = () =>
+      new CloudFrontFunctionError(
+        'FunctionBudgetExceeded',
+        `the function ran past its compute budget (${this.budgetMs} ms here)`,
+      );
     try {
       this.script.runInContext(context, { timeout: hardStop });
-      if (typeof sandbox.__entry !== 'function') throw new CloudFrontFunctionError('FunctionValidationError', 'the function has no top-level `function handler(event)`');
+      if (typeof sandbox.__entry !== 'function')
+        throw new CloudFrontFunctionError(
+          'FunctionValidationError',
+          'the function has no top-level `function handler(event)`',
+        );
       // Awaits inside the handler run as microtasks of this evaluation, under the same budget.
       vm.runInContext(
         `__done = undefined; Promise.resolve().then(function () { return __entry(JSON.parse(__event)); }).then(function (r) { __done = { ok: true, json: JSON.stringify(r) }; }, function (e) { __done = { ok: false, error: String(e && e.message || e) }; });`,
@@ -172,7 +202,11 @@ export class CloudFrontFunction {
     const computeMs = (cpu.user + cpu.system) / 1000;
     if (computeMs > this.budgetMs) throw overBudget();
     const done = sandbox.__done as { ok: boolean; json?: string; error?: string } | undefined;
-    if (!done) throw new CloudFrontFunctionError('FunctionExecutionError', 'the function did not finish: it awaited something that never settles (the runtime has no timers and no network)');
+    if (!done)
+      throw new CloudFrontFunctionError(
+        'FunctionExecutionError',
+        'the function did not finish: it awaited something that never settles (the runtime has no timers and no network)',
+      );
     if (!done.ok) throw new CloudFrontFunctionError('FunctionExecutionError', `the function threw: ${done.error}`);
     const result = done.json === undefined ? undefined : (JSON.parse(done.json) as unknown);
     return { result: checkResult(result), computeMs, logs };
@@ -205,8 +239,16 @@ export class CloudFrontFunction {
       logged += line.length;
       logs.push(line);
     };
-    const sandbox: Record<string, unknown> = { console: Object.freeze({ log, info: log, warn: log, error: log }), Buffer, __modules: {}, __event: '' };
-    const context = vm.createContext(sandbox, { codeGeneration: { strings: false, wasm: false }, microtaskMode: 'afterEvaluate' });
+    const sandbox: Record<string, unknown> = {
+      console: Object.freeze({ log, info: log, warn: log, error: log }),
+      Buffer,
+      __modules: {},
+      __event: '',
+    };
+    const context = vm.createContext(sandbox, {
+      codeGeneration: { strings: false, wasm: false },
+      microtaskMode: 'afterEvaluate',
+    });
     const store = this.store;
     const storeApi = store && {
       id: store.id,
@@ -217,8 +259,13 @@ export class CloudFrontFunction {
     const modules = sandbox.__modules as Record<string, unknown>;
     // made when first asked for, by an import or by require(), which the runtime also offers for these two
     const load = (name: string): unknown => {
-      if (name !== 'cloudfront' && name !== 'crypto') throw new Error(`Cannot find module '${name}': cloudfront-js-2.0 offers only "cloudfront" and "crypto"`);
-      if (!(name in modules)) modules[name] = name === 'crypto' ? cryptoModule() : (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi);
+      if (name !== 'cloudfront' && name !== 'crypto')
+        throw new Error(`Cannot find module '${name}': cloudfront-js-2.0 offers only "cloudfront" and "crypto"`);
+      if (!(name in modules))
+        modules[name] =
+          name === 'crypto'
+            ? cryptoModule()
+            : (vm.runInContext(CLOUDFRONT_MODULE, context) as (s: unknown) => unknown)(storeApi);
       return modules[name];
     };
     for (const [, module] of this.bindings) load(module);
@@ -229,17 +276,25 @@ export class CloudFrontFunction {
 
 /** The result must be the request (with a uri) or a response (with a statusCode); headers are { value } objects. */
 function checkResult(result: unknown): Record<string, unknown> {
-  const invalid = (why: string) => new CloudFrontFunctionError('FunctionValidationError', `the function returned an invalid result: ${why}`);
-  if (!result || typeof result !== 'object' || Array.isArray(result)) throw invalid('expected the request or a response object');
+  const invalid = (why: string) =>
+    new CloudFrontFunctionError('FunctionValidationError', `the function returned an invalid result: ${why}`);
+  if (!result || typeof result !== 'object' || Array.isArray(result))
+    throw invalid('expected the request or a response object');
   const r = result as Record<string, unknown>;
   const isResponse = 'statusCode' in r;
   if (isResponse) {
     const status = r.statusCode;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) throw invalid('statusCode must be a number from 100 to 599');
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+      throw invalid('statusCode must be a number from 100 to 599');
     const body = r.body;
     if (body !== undefined && typeof body !== 'string') {
       const b = body as { encoding?: unknown; data?: unknown };
-      if (typeof b !== 'object' || b === null || (b.encoding !== 'text' && b.encoding !== 'base64') || typeof b.data !== 'string')
+      if (
+        typeof b !== 'object' ||
+        b === null ||
+        (b.encoding !== 'text' && b.encoding !== 'base64') ||
+        typeof b.data !== 'string'
+      )
         throw invalid('body must be a string or { encoding: "text" | "base64", data }');
     }
   } else if (typeof r.uri !== 'string' || typeof r.method !== 'string') {
@@ -251,7 +306,12 @@ function checkResult(result: unknown): Record<string, unknown> {
     if (typeof map !== 'object' || map === null) throw invalid(`${field} must be an object`);
     for (const [name, v] of Object.entries(map)) {
       const value = v as { value?: unknown; multiValue?: unknown };
-      if (typeof value !== 'object' || value === null || (typeof value.value !== 'string' && !Array.isArray(value.multiValue))) throw invalid(`${field}.${name} must be { value } or { multiValue }`);
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        (typeof value.value !== 'string' && !Array.isArray(value.multiValue))
+      )
+        throw invalid(`${field}.${name} must be { value } or { multiValue }`);
     }
   }
   return r;

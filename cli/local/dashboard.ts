@@ -27,7 +27,15 @@ export interface DashboardState {
     rotationEnabled: boolean;
     lastRotated: string | undefined;
     nextRotation: string | undefined;
-    lastRotation: { token: string; startedAt: string; result: 'running' | 'succeeded' | 'failed'; step: string | undefined; error: string | undefined } | undefined;
+    lastRotation:
+      | {
+          token: string;
+          startedAt: string;
+          result: 'running' | 'succeeded' | 'failed';
+          step: string | undefined;
+          error: string | undefined;
+        }
+      | undefined;
     versions: Array<{ versionId: string; stages: string[]; created: string }>;
   }>;
   instances: Array<{
@@ -73,13 +81,24 @@ export class Dashboard {
       try {
         const line = JSON.parse(event.line) as { event?: string; versionId?: unknown; cause?: unknown };
         if (line.event === 'secret.fetch' && typeof line.versionId === 'string') {
-          this.fetches.set(event.label, { versionId: line.versionId, at: Date.now(), cause: typeof line.cause === 'string' ? line.cause : undefined });
+          this.fetches.set(event.label, {
+            versionId: line.versionId,
+            at: Date.now(),
+            cause: typeof line.cause === 'string' ? line.cause : undefined,
+          });
         }
       } catch {
         return;
       }
     }
-    if (event.type === 'function.log' || event.type === 'secret.stage' || event.type === 'rotation' || event.type === 'distribution' || event.type === 'key-value-store') this.changed();
+    if (
+      event.type === 'function.log' ||
+      event.type === 'secret.stage' ||
+      event.type === 'rotation' ||
+      event.type === 'distribution' ||
+      event.type === 'key-value-store'
+    )
+      this.changed();
   }
 
   state(): DashboardState {
@@ -101,19 +120,32 @@ export class Dashboard {
             ? {
                 token: run.token,
                 startedAt: new Date(run.startedAt).toISOString(),
-                result: run.failedStep ? ('failed' as const) : run.endedAt ? ('succeeded' as const) : ('running' as const),
+                result: run.failedStep
+                  ? ('failed' as const)
+                  : run.endedAt
+                    ? ('succeeded' as const)
+                    : ('running' as const),
                 step: run.failedStep ?? run.step,
                 error: run.error,
               }
             : undefined,
-          versions: [...s.versions].sort((a, b) => b.createdDate - a.createdDate).map((v) => ({ versionId: v.versionId, stages: [...v.stages], created: new Date(v.createdDate).toISOString() })),
+          versions: [...s.versions]
+            .sort((a, b) => b.createdDate - a.createdDate)
+            .map((v) => ({
+              versionId: v.versionId,
+              stages: [...v.stages],
+              created: new Date(v.createdDate).toISOString(),
+            })),
         };
       });
     // which sites run which function: a Lambda@Edge version (name:version) or a CloudFront function (name)
     const sitesRunning = new Map<string, string[]>();
     for (const d of this.cloud.cloudfront.state.distributions) {
       const routing = this.cloud.cloudfront.routing(d);
-      const names = [...routing.lambdaArns.map((a) => a.arn.slice(a.arn.indexOf(':function:') + ':function:'.length)), ...routing.functionArns.map((a) => a.arn.slice(a.arn.lastIndexOf('/') + 1))];
+      const names = [
+        ...routing.lambdaArns.map((a) => a.arn.slice(a.arn.indexOf(':function:') + ':function:'.length)),
+        ...routing.functionArns.map((a) => a.arn.slice(a.arn.lastIndexOf('/') + 1)),
+      ];
       for (const name of new Set(names)) sitesRunning.set(name, [...(sitesRunning.get(name) ?? []), d.id]);
     }
     const instances = this.cloud.lambda.runtime
@@ -149,7 +181,13 @@ export class Dashboard {
         lastCause: store ? `digests in ${store.name}` : undefined,
       });
     }
-    return { generatedAt: new Date(now).toISOString(), sites: this.sites(), secrets, instances, decisions: [...this.decisions] };
+    return {
+      generatedAt: new Date(now).toISOString(),
+      sites: this.sites(),
+      secrets,
+      instances,
+      decisions: [...this.decisions],
+    };
   }
 
   /** Serves /_local/dashboard (the page), /_local/dashboard/state (JSON) and /_local/dashboard/events (SSE). */
@@ -158,7 +196,8 @@ export class Dashboard {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        'content-security-policy':
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
       });
       res.end(PAGE);
       return true;
@@ -169,7 +208,11 @@ export class Dashboard {
       return true;
     }
     if (pathname === '/_local/dashboard/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write(`data: ${JSON.stringify(this.state())}\n\n`);
       this.clients.add(res);
       req.on('close', () => this.clients.delete(res));

@@ -4,7 +4,14 @@
 // forwards the (possibly changed) request to the origin, streaming both ways.
 
 import { randomBytes } from 'node:crypto';
-import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { LocalCloud } from './cloud.js';
@@ -24,7 +31,17 @@ interface ViewerRequest {
   uri: string;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+]);
 // CloudFront refuses generated responses over 40 KB for viewer triggers.
 const MAX_GENERATED_BODY = 40 * 1024;
 
@@ -40,7 +57,15 @@ export interface EdgeRequestLine {
   /** a CloudFront function's time inside its runtime, ms */
   computeMs?: number;
   /** what the edge saw: the function's answer and whether credentials came with the request */
-  outcome?: 'allowed' | 'allowed-without-credentials' | 'challenged' | 'refused' | 'unavailable' | 'answered' | 'not-protected' | 'error';
+  outcome?:
+    | 'allowed'
+    | 'allowed-without-credentials'
+    | 'challenged'
+    | 'refused'
+    | 'unavailable'
+    | 'answered'
+    | 'not-protected'
+    | 'error';
 }
 
 export interface LocalEdgeOptions {
@@ -82,7 +107,14 @@ export class LocalEdge {
     const started = performance.now();
     const seen: Pick<EdgeRequestLine, 'instance' | 'outcome' | 'computeMs'> = {};
     res.on('finish', () =>
-      this.o.onRequest?.({ method: req.method ?? '', uri: (req.url ?? '').split('?')[0]!, status: res.statusCode, ms: performance.now() - started, distributionId: this.o.distributionId, ...seen }),
+      this.o.onRequest?.({
+        method: req.method ?? '',
+        uri: (req.url ?? '').split('?')[0]!,
+        status: res.statusCode,
+        ms: performance.now() - started,
+        distributionId: this.o.distributionId,
+        ...seen,
+      }),
     );
     try {
       const { cloudfront, lambda } = this.o.cloud;
@@ -107,7 +139,12 @@ export class LocalEdge {
           Records: [
             {
               cf: {
-                config: { distributionDomainName: distribution.domainName, distributionId: distribution.id, eventType: 'viewer-request', requestId: randomBytes(42).toString('base64url') },
+                config: {
+                  distributionDomainName: distribution.domainName,
+                  distributionId: distribution.id,
+                  eventType: 'viewer-request',
+                  requestId: randomBytes(42).toString('base64url'),
+                },
                 request,
               },
             },
@@ -118,7 +155,13 @@ export class LocalEdge {
           result = await lambda.facade.invoke(behavior.viewerRequestArn, event, seen);
         } catch (error) {
           seen.outcome = 'error';
-          if (error instanceof FunctionError) return errorPage(res, 503, 'LambdaExecutionError', `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`);
+          if (error instanceof FunctionError)
+            return errorPage(
+              res,
+              503,
+              'LambdaExecutionError',
+              `The Lambda function associated with the CloudFront distribution failed: ${error.errorType}.`,
+            );
           throw error;
         }
         if (result && typeof result === 'object' && 'status' in result) {
@@ -126,11 +169,21 @@ export class LocalEdge {
           return this.sendGenerated(res, result as Record<string, unknown>);
         }
         seen.outcome = outcomeOf(req, undefined);
-        if (!isRequest(result)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid request or response to CloudFront.');
+        if (!isRequest(result))
+          return errorPage(
+            res,
+            502,
+            'LambdaValidationError',
+            'The Lambda function returned an invalid request or response to CloudFront.',
+          );
         request = result;
       }
       if (behavior.viewerRequestFunctionArn) {
-        const context = { distributionDomainName: distribution.domainName, distributionId: distribution.id, requestId: randomBytes(42).toString('base64url') };
+        const context = {
+          distributionDomainName: distribution.domainName,
+          distributionId: distribution.id,
+          requestId: randomBytes(42).toString('base64url'),
+        };
         const name = behavior.viewerRequestFunctionArn.slice(behavior.viewerRequestFunctionArn.lastIndexOf('/') + 1);
         seen.instance = name;
         let run: ReturnType<CloudFrontFunction['run']>;
@@ -140,7 +193,12 @@ export class LocalEdge {
           if (!(error instanceof CloudFrontFunctionError)) throw error;
           seen.outcome = 'error';
           this.o.cloud.emit({ type: 'function.log', label: name, line: `${error.code}: ${error.message}` });
-          return errorPage(res, error.code === 'FunctionValidationError' ? 502 : 503, error.code, `The CloudFront function associated with the CloudFront distribution failed: ${error.code}.`);
+          return errorPage(
+            res,
+            error.code === 'FunctionValidationError' ? 502 : 503,
+            error.code,
+            `The CloudFront function associated with the CloudFront distribution failed: ${error.code}.`,
+          );
         }
         seen.computeMs = run.computeMs;
         for (const line of run.logs) this.o.cloud.emit({ type: 'function.log', label: name, line });
@@ -153,7 +211,13 @@ export class LocalEdge {
         if ('statusCode' in run.result) {
           const answer = responseFromFunction(run.result);
           seen.outcome = outcomeOf(req, answer.status);
-          if (answer.body.length > MAX_GENERATED_BODY) return errorPage(res, 502, 'FunctionValidationError', 'The CloudFront function returned a body larger than CloudFront allows.');
+          if (answer.body.length > MAX_GENERATED_BODY)
+            return errorPage(
+              res,
+              502,
+              'FunctionValidationError',
+              'The CloudFront function returned a body larger than CloudFront allows.',
+            );
           if (answer.description) res.statusMessage = answer.description;
           res.writeHead(answer.status, [...answer.headers.flat(), 'content-length', String(answer.body.length)]);
           return void res.end(answer.body);
@@ -172,12 +236,23 @@ export class LocalEdge {
 
   private sendGenerated(res: ServerResponse, r: Record<string, unknown>): void {
     const status = Number(r.status);
-    if (!Number.isInteger(status) || status < 100 || status > 599) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid status.');
-    const body = typeof r.body === 'string' ? Buffer.from(r.body, r.bodyEncoding === 'base64' ? 'base64' : 'utf8') : Buffer.alloc(0);
-    if (body.length > MAX_GENERATED_BODY) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned a body larger than CloudFront allows for viewer triggers.');
+    if (!Number.isInteger(status) || status < 100 || status > 599)
+      return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned an invalid status.');
+    const body =
+      typeof r.body === 'string'
+        ? Buffer.from(r.body, r.bodyEncoding === 'base64' ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
+    if (body.length > MAX_GENERATED_BODY)
+      return errorPage(
+        res,
+        502,
+        'LambdaValidationError',
+        'The Lambda function returned a body larger than CloudFront allows for viewer triggers.',
+      );
     const headers: Array<[string, string]> = [];
     for (const [name, list] of Object.entries((r.headers ?? {}) as HeaderMap)) {
-      if (!Array.isArray(list)) return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned invalid headers.');
+      if (!Array.isArray(list))
+        return errorPage(res, 502, 'LambdaValidationError', 'The Lambda function returned invalid headers.');
       for (const h of list) headers.push([h.key ?? name, String(h.value)]);
     }
     res.statusMessage = typeof r.statusDescription === 'string' ? r.statusDescription : res.statusMessage;
@@ -190,19 +265,34 @@ export class LocalEdge {
    * reads anonymously without one) and S3 decides by the bucket policy. The
    * local S3 answers, as the bucket owner has set it up.
    */
-  private fromS3(res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin, distributionArn: string, defaultRootObject: string): void {
+  private fromS3(
+    res: ServerResponse,
+    request: ViewerRequest,
+    origin: EdgeOrigin,
+    distributionArn: string,
+    defaultRootObject: string,
+  ): void {
     const bucket = /^(.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(origin.domainName)?.[1];
     if (!bucket) return errorPage(res, 502, 'Error', `The origin ${origin.domainName} is not an S3 bucket endpoint.`);
     const oac = this.o.cloud.cloudfront.state.originAccessControls.find((o) => o.id === origin.originAccessControlId);
     const signed = oac !== undefined && oac.signingBehavior !== 'never';
     let key: string;
     try {
-      key = decodeURIComponent(`${origin.originPath}${request.uri === '/' && defaultRootObject ? `/${defaultRootObject}` : request.uri}`.replace(/^\//, ''));
+      key = decodeURIComponent(
+        `${origin.originPath}${request.uri === '/' && defaultRootObject ? `/${defaultRootObject}` : request.uri}`.replace(
+          /^\//,
+          '',
+        ),
+      );
     } catch {
       return errorPage(res, 400, 'Error', 'The request URI is not valid.');
     }
     const answer = this.o.cloud.s3.readForOrigin(bucket, key, { distributionArn, signed });
-    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length), via: '1.1 local.cloudfront.net (basicauth local edge)' });
+    res.writeHead(answer.status, {
+      ...answer.headers,
+      'content-length': String(answer.body.length),
+      via: '1.1 local.cloudfront.net (basicauth local edge)',
+    });
     res.end(request.method === 'HEAD' ? undefined : answer.body);
   }
 
@@ -223,21 +313,38 @@ export class LocalEdge {
 
     const send = origin.protocol === 'https' ? httpsRequest : httpRequest;
     const path = `${origin.originPath}${request.uri}${request.querystring ? `?${request.querystring}` : ''}`;
-    const hasBody = Boolean(req.headers['content-length'] && req.headers['content-length'] !== '0') || Boolean(req.headers['transfer-encoding']);
+    const hasBody =
+      Boolean(req.headers['content-length'] && req.headers['content-length'] !== '0') ||
+      Boolean(req.headers['transfer-encoding']);
     const attempt = (left: number): void => {
-      const upstream = send({ host: origin.domainName, port: origin.port, method: request.method, path, headers: headers.flat(), agent: this.agents[origin.protocol] }, (answer) => {
-        const out: string[] = [];
-        for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-          if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-        answer.pipe(res);
-        answer.on('error', () => res.destroy());
-      });
+      const upstream = send(
+        {
+          host: origin.domainName,
+          port: origin.port,
+          method: request.method,
+          path,
+          headers: headers.flat(),
+          agent: this.agents[origin.protocol],
+        },
+        (answer) => {
+          const out: string[] = [];
+          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+            if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase()))
+              out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+          answer.pipe(res);
+          answer.on('error', () => res.destroy());
+        },
+      );
       upstream.on('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive connection the origin closed as it was reused is no answer: like
         // CloudFront (ConnectionAttempts), try again on a fresh one when nothing was sent yet.
-        const retriable = upstream.reusedSocket && !res.headersSent && !hasBody && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        const retriable =
+          upstream.reusedSocket &&
+          !res.headersSent &&
+          !hasBody &&
+          (error.code === 'ECONNRESET' || error.code === 'EPIPE');
         if (retriable && left > 1) return attempt(left - 1);
         errorPage(res, 502, 'Error', "CloudFront wasn't able to connect to the origin.");
       });
@@ -277,12 +384,23 @@ function viewerHeaders(req: IncomingMessage): HeaderMap {
 
 function isRequest(value: unknown): value is ViewerRequest {
   const r = value as ViewerRequest | null;
-  return !!r && typeof r === 'object' && typeof r.uri === 'string' && typeof r.method === 'string' && typeof r.headers === 'object' && r.headers !== null;
+  return (
+    !!r &&
+    typeof r === 'object' &&
+    typeof r.uri === 'string' &&
+    typeof r.method === 'string' &&
+    typeof r.headers === 'object' &&
+    r.headers !== null
+  );
 }
 
 function errorPage(res: ServerResponse, status: number, cause: string, message: string): void {
   if (res.headersSent) return void res.destroy();
   const body = `<!DOCTYPE html><html><head><title>${status} ERROR</title></head><body><h1>${status} ERROR</h1><p>The request could not be satisfied.</p><p>${message}</p></body></html>\n`;
-  res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body), 'x-cache': `${cause} from cloudfront` });
+  res.writeHead(status, {
+    'content-type': 'text/html',
+    'content-length': Buffer.byteLength(body),
+    'x-cache': `${cause} from cloudfront`,
+  });
   res.end(body);
 }

@@ -43,11 +43,22 @@ export class LocalEdges {
       const wanted = this.options.ports?.[d.id] ?? d.localPort ?? 0;
       let edge: LocalEdge;
       try {
-        edge = await LocalEdge.start({ cloud: this.cloud, distributionId: d.id, port: wanted, ...(this.options.onRequest ? { onRequest: this.options.onRequest } : {}) });
+        edge = await LocalEdge.start({
+          cloud: this.cloud,
+          distributionId: d.id,
+          port: wanted,
+          ...(this.options.onRequest ? { onRequest: this.options.onRequest } : {}),
+        });
       } catch (error) {
         // the port it had is taken now: any free one (the explicit --port of dev is checked by dev)
-        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.options.ports?.[d.id] !== undefined) throw error;
-        edge = await LocalEdge.start({ cloud: this.cloud, distributionId: d.id, port: 0, ...(this.options.onRequest ? { onRequest: this.options.onRequest } : {}) });
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.options.ports?.[d.id] !== undefined)
+          throw error;
+        edge = await LocalEdge.start({
+          cloud: this.cloud,
+          distributionId: d.id,
+          port: 0,
+          ...(this.options.onRequest ? { onRequest: this.options.onRequest } : {}),
+        });
       }
       this.edges.set(d.id, edge);
       const port = Number(new URL(edge.url).port);
@@ -59,7 +70,9 @@ export class LocalEdges {
   }
 
   sites(): EdgeSite[] {
-    return this.cloud.cloudfront.state.distributions.filter((d) => this.edges.has(d.id)).map((d) => ({ distributionId: d.id, domainName: d.domainName, url: `${this.edges.get(d.id)!.url}/` }));
+    return this.cloud.cloudfront.state.distributions
+      .filter((d) => this.edges.has(d.id))
+      .map((d) => ({ distributionId: d.id, domainName: d.domainName, url: `${this.edges.get(d.id)!.url}/` }));
   }
 
   urlOf(distributionId: string): string | undefined {

@@ -7,7 +7,16 @@ export type LocalEvent =
   | { type: 'unknown-operation'; service: string; operation: string }
   /** a staging label moved (AWSCURRENT inside finishSecret, for example) */
   | { type: 'secret.stage'; secretArn: string; secretName: string; stage: string; versionId: string; at: number }
-  | { type: 'rotation'; secretArn: string; secretName: string; token: string; phase: 'started' | 'step' | 'failed' | 'finished'; step?: string; error?: string; at: number }
+  | {
+      type: 'rotation';
+      secretArn: string;
+      secretName: string;
+      token: string;
+      phase: 'started' | 'step' | 'failed' | 'finished';
+      step?: string;
+      error?: string;
+      at: number;
+    }
   /** a line a function printed (label: function:version#instance) */
   | { type: 'function.log'; label: string; line: string }
   | { type: 'distribution'; id: string; change: 'created' | 'updated' | 'deleted' }

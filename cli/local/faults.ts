@@ -34,13 +34,15 @@ const ERROR_STATUS: Record<string, number> = {
 
 export class Faults {
   private rules: FaultRule[] = [];
-  readonly hits: Array<{ service: string; operation: string; step?: string | undefined; error?: string | undefined }> = [];
+  readonly hits: Array<{ service: string; operation: string; step?: string | undefined; error?: string | undefined }> =
+    [];
 
   set(rules: unknown, services: string[]): FaultRule[] {
     if (!Array.isArray(rules)) throw invalidParameter('faults: expected {"rules": [...]}');
     for (const r of rules as FaultRule[]) {
       if (!services.includes(r.service)) throw invalidParameter(`faults: unknown service ${String(r.service)}`);
-      if (r.error === undefined && r.latencyMs === undefined) throw invalidParameter('faults: a rule needs an error or a latencyMs');
+      if (r.error === undefined && r.latencyMs === undefined)
+        throw invalidParameter('faults: a rule needs an error or a latencyMs');
     }
     this.rules = (rules as FaultRule[]).map((r) => ({ ...r }));
     return this.rules;
@@ -72,6 +74,12 @@ export class Faults {
   async apply(rule: FaultRule): Promise<void> {
     if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
     if (rule.error === 'timeout') return new Promise<void>(() => {});
-    if (rule.error) throw new ServiceError(rule.error, `injected fault: ${rule.error}`, rule.status ?? ERROR_STATUS[rule.error] ?? 400, (rule.status ?? 400) >= 500 ? 'Receiver' : 'Sender');
+    if (rule.error)
+      throw new ServiceError(
+        rule.error,
+        `injected fault: ${rule.error}`,
+        rule.status ?? ERROR_STATUS[rule.error] ?? 400,
+        (rule.status ?? 400) >= 500 ? 'Receiver' : 'Sender',
+      );
   }
 }

@@ -25,7 +25,10 @@ export interface ViewerRequestLike {
 }
 
 /** The event for a request the edge has read (its headers by lowercase name, in arrival order). */
-export function functionEvent(r: ViewerRequestLike & { headers: HeaderMap }, context: { distributionDomainName: string; distributionId: string; requestId: string }): unknown {
+export function functionEvent(
+  r: ViewerRequestLike & { headers: HeaderMap },
+  context: { distributionDomainName: string; distributionId: string; requestId: string },
+): unknown {
   const headers: ValueMap = {};
   const cookies: ValueMap = {};
   for (const [name, list] of Object.entries(r.headers)) {
@@ -50,25 +53,50 @@ export function functionEvent(r: ViewerRequestLike & { headers: HeaderMap }, con
   };
 }
 
-const values = (v: { value: string; multiValue?: Array<{ value: string }> }) => (v.multiValue ? v.multiValue.map((m) => m.value) : [v.value]);
+const values = (v: { value: string; multiValue?: Array<{ value: string }> }) =>
+  v.multiValue ? v.multiValue.map((m) => m.value) : [v.value];
 
 /** A request the function returned, in the edge's forwarding shape. */
-export function requestFromFunction(result: Record<string, unknown>, clientIp: string): ViewerRequestLike & { headers: HeaderMap } {
+export function requestFromFunction(
+  result: Record<string, unknown>,
+  clientIp: string,
+): ViewerRequestLike & { headers: HeaderMap } {
   const headers: HeaderMap = {};
-  for (const [name, v] of Object.entries((result.headers ?? {}) as ValueMap)) headers[name.toLowerCase()] = values(v).map((value) => ({ value }));
-  const cookies = Object.entries((result.cookies ?? {}) as ValueMap).flatMap(([name, v]) => values(v).map((value) => `${name}=${value}`));
+  for (const [name, v] of Object.entries((result.headers ?? {}) as ValueMap))
+    headers[name.toLowerCase()] = values(v).map((value) => ({ value }));
+  const cookies = Object.entries((result.cookies ?? {}) as ValueMap).flatMap(([name, v]) =>
+    values(v).map((value) => `${name}=${value}`),
+  );
   if (cookies.length) headers.cookie = [{ value: cookies.join('; ') }];
   const query = new URLSearchParams();
-  for (const [name, v] of Object.entries((result.querystring ?? {}) as ValueMap)) for (const value of values(v)) query.append(name, value);
+  for (const [name, v] of Object.entries((result.querystring ?? {}) as ValueMap))
+    for (const value of values(v)) query.append(name, value);
   return { clientIp, method: String(result.method), uri: String(result.uri), querystring: query.toString(), headers };
 }
 
 /** A response the function generated: status, header pairs and body bytes. */
-export function responseFromFunction(result: Record<string, unknown>): { status: number; description: string | undefined; headers: Array<[string, string]>; body: Buffer } {
+export function responseFromFunction(result: Record<string, unknown>): {
+  status: number;
+  description: string | undefined;
+  headers: Array<[string, string]>;
+  body: Buffer;
+} {
   const headers: Array<[string, string]> = [];
-  for (const [name, v] of Object.entries((result.headers ?? {}) as ValueMap)) for (const value of values(v)) headers.push([name, value]);
-  for (const [name, v] of Object.entries((result.cookies ?? {}) as ValueMap)) for (const value of values(v)) headers.push(['set-cookie', `${name}=${value}`]);
+  for (const [name, v] of Object.entries((result.headers ?? {}) as ValueMap))
+    for (const value of values(v)) headers.push([name, value]);
+  for (const [name, v] of Object.entries((result.cookies ?? {}) as ValueMap))
+    for (const value of values(v)) headers.push(['set-cookie', `${name}=${value}`]);
   const b = result.body as string | { encoding: 'text' | 'base64'; data: string } | undefined;
-  const body = b === undefined ? Buffer.alloc(0) : typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.data, b.encoding === 'base64' ? 'base64' : 'utf8');
-  return { status: Number(result.statusCode), description: typeof result.statusDescription === 'string' ? result.statusDescription : undefined, headers, body };
+  const body =
+    b === undefined
+      ? Buffer.alloc(0)
+      : typeof b === 'string'
+        ? Buffer.from(b, 'utf8')
+        : Buffer.from(b.data, b.encoding === 'base64' ? 'base64' : 'utf8');
+  return {
+    status: Number(result.statusCode),
+    description: typeof result.statusDescription === 'string' ? result.statusDescription : undefined,
+    headers,
+    body,
+  };
 }

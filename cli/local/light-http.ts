@@ -10,7 +10,10 @@ export interface LocalAnswer {
 }
 
 /** One request with a deadline; rejects with the connection error (ECONNREFUSED…) or a timeout. */
-export function localRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<LocalAnswer> {
+export function localRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<LocalAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
       let body = '';
@@ -19,7 +22,9 @@ export function localRequest(url: string, options: { method?: string; headers?: 
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
-    req.setTimeout(options.timeoutMs ?? 2000, () => req.destroy(new Error(`no answer within ${options.timeoutMs ?? 2000} ms`)));
+    req.setTimeout(options.timeoutMs ?? 2000, () =>
+      req.destroy(new Error(`no answer within ${options.timeoutMs ?? 2000} ms`)),
+    );
     req.on('error', reject);
     req.end(options.body);
   });

@@ -4,7 +4,15 @@
 // query (form-encoded Action, XML answers).
 
 import type { ServerResponse } from 'node:http';
-import { ServiceError, type LocalRequest, type OperationInput, type Protocol, type RestOutput, type Route, type ServicePlugin } from './plugin.js';
+import {
+  ServiceError,
+  type LocalRequest,
+  type OperationInput,
+  type Protocol,
+  type RestOutput,
+  type Route,
+  type ServicePlugin,
+} from './plugin.js';
 import { escapeXml, xmlElements } from './xml.js';
 
 export const requestId = (): string => crypto.randomUUID();
@@ -24,7 +32,8 @@ export function decodeRequest(plugin: ServicePlugin, req: LocalRequest): { opera
           throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
         }
       }
-      if (!input || typeof input !== 'object' || Array.isArray(input)) throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
+      if (!input || typeof input !== 'object' || Array.isArray(input))
+        throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
       return { operation, input: { ...input, $request: req } };
     }
     case 'query': {
@@ -42,7 +51,10 @@ export function decodeRequest(plugin: ServicePlugin, req: LocalRequest): { opera
         try {
           body = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
         } catch {
-          throw new ServiceError(plugin.name === 'lambda' ? 'InvalidRequestContentException' : 'SerializationException', 'Could not parse request body into json');
+          throw new ServiceError(
+            plugin.name === 'lambda' ? 'InvalidRequestContentException' : 'SerializationException',
+            'Could not parse request body into json',
+          );
         }
       }
       return { operation: matched.operation, input: { ...body, ...matched.params, $request: req } };
@@ -59,11 +71,18 @@ export function unknownOperation(plugin: Pick<ServicePlugin, 'name' | 'protocol'
   return new ServiceError('UnknownOperationException', message, 404);
 }
 
-function matchRoute(routes: Route[], req: LocalRequest): { operation: string; params: Record<string, string> } | undefined {
+function matchRoute(
+  routes: Route[],
+  req: LocalRequest,
+): { operation: string; params: Record<string, string> } | undefined {
   const segments = req.path.split('/').slice(1);
   for (const route of routes) {
     if (route.method !== req.method) continue;
-    if (route.query && !Object.entries(route.query).every(([k, v]) => (v === true ? req.query.has(k) : req.query.get(k) === v))) continue;
+    if (
+      route.query &&
+      !Object.entries(route.query).every(([k, v]) => (v === true ? req.query.has(k) : req.query.get(k) === v))
+    )
+      continue;
     const params = matchPath(route.path.split('/').slice(1), segments);
     if (params) return { operation: route.operation, params };
   }
@@ -112,7 +131,8 @@ export function decodeQueryParams(form: URLSearchParams): Record<string, unknown
       const last = i === parts.length - 1;
       const listItem = (part === 'member' || part === 'entry') && /^\d+$/.test(parts[i + 1] ?? '');
       if (listItem) continue;
-      const index = /^\d+$/.test(part) && (parts[i - 1] === 'member' || parts[i - 1] === 'entry') ? Number(part) - 1 : undefined;
+      const index =
+        /^\d+$/.test(part) && (parts[i - 1] === 'member' || parts[i - 1] === 'entry') ? Number(part) - 1 : undefined;
       const slot: string | number = index ?? part;
       const container = node as Record<string | number, unknown>;
       if (last) {
@@ -133,9 +153,13 @@ export function sendResult(plugin: ServicePlugin, operation: string, output: unk
   const id = requestId();
   switch (plugin.protocol) {
     case 'json':
-      return send(res, 200, JSON.stringify(output ?? {}), { 'content-type': `application/x-amz-json-${plugin.jsonVersion ?? '1.1'}`, 'x-amzn-requestid': id });
+      return send(res, 200, JSON.stringify(output ?? {}), {
+        'content-type': `application/x-amz-json-${plugin.jsonVersion ?? '1.1'}`,
+        'x-amzn-requestid': id,
+      });
     case 'query': {
-      const result = output === undefined ? '' : `<${operation}Result>${xmlElements(output, 'member')}</${operation}Result>`;
+      const result =
+        output === undefined ? '' : `<${operation}Result>${xmlElements(output, 'member')}</${operation}Result>`;
       const xml = `<${operation}Response xmlns="${plugin.target}">${result}<ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></${operation}Response>`;
       return send(res, 200, xml, { 'content-type': 'text/xml', 'x-amzn-requestid': id });
     }
@@ -143,16 +167,32 @@ export function sendResult(plugin: ServicePlugin, operation: string, output: unk
     case 'rest-xml': {
       const out = (output ?? {}) as RestOutput;
       const headers: Record<string, string> = { 'x-amzn-requestid': id, ...out.headers };
-      if (out.raw !== undefined) return send(res, out.status ?? 200, out.raw, { 'content-type': 'application/json', ...headers });
+      if (out.raw !== undefined)
+        return send(res, out.status ?? 200, out.raw, { 'content-type': 'application/json', ...headers });
       if (out.body === undefined) return send(res, out.status ?? 200, '', headers);
-      if (plugin.protocol === 'rest-json') return send(res, out.status ?? 200, JSON.stringify(out.body), { 'content-type': 'application/json', ...headers });
+      if (plugin.protocol === 'rest-json')
+        return send(res, out.status ?? 200, JSON.stringify(out.body), {
+          'content-type': 'application/json',
+          ...headers,
+        });
       const xml = String(out.body);
-      return send(res, out.status ?? 200, xml.startsWith('<?xml') ? xml : `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`, { 'content-type': 'text/xml', ...headers });
+      return send(
+        res,
+        out.status ?? 200,
+        xml.startsWith('<?xml') ? xml : `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`,
+        { 'content-type': 'text/xml', ...headers },
+      );
     }
   }
 }
 
-export function sendError(protocol: Protocol, namespace: string | undefined, error: ServiceError, res: ServerResponse, xmlErrors: 'wrapped' | 'bare' = 'wrapped'): void {
+export function sendError(
+  protocol: Protocol,
+  namespace: string | undefined,
+  error: ServiceError,
+  res: ServerResponse,
+  xmlErrors: 'wrapped' | 'bare' = 'wrapped',
+): void {
   if (res.headersSent) return void res.destroy();
   const id = requestId();
   switch (protocol) {
@@ -163,11 +203,16 @@ export function sendError(protocol: Protocol, namespace: string | undefined, err
         'x-amzn-requestid': id,
       });
     case 'rest-json':
-      return send(res, error.status, JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', Message: error.message }), {
-        'content-type': 'application/json',
-        'x-amzn-errortype': error.code,
-        'x-amzn-requestid': id,
-      });
+      return send(
+        res,
+        error.status,
+        JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', Message: error.message }),
+        {
+          'content-type': 'application/json',
+          'x-amzn-errortype': error.code,
+          'x-amzn-requestid': id,
+        },
+      );
     case 'rest-xml':
     case 'query': {
       if (xmlErrors === 'bare') {
@@ -187,7 +232,8 @@ export function sendError(protocol: Protocol, namespace: string | undefined, err
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
   // a HEAD answer says the length of the body it does not send
-  if (headers['content-length'] !== undefined && Buffer.byteLength(body) === 0) return void res.writeHead(status, headers).end();
+  if (headers['content-length'] !== undefined && Buffer.byteLength(body) === 0)
+    return void res.writeHead(status, headers).end();
   res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }

@@ -44,10 +44,19 @@ export class SiteError extends Error {}
 export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<Site> {
   const region = cloud.store.state.region;
   const cff = spec.cloudFrontFunction;
-  if (!cff === !spec.edgeFunction) throw new SiteError('a site runs exactly one edge engine: a Lambda@Edge function or a CloudFront function');
+  if (!cff === !spec.edgeFunction)
+    throw new SiteError('a site runs exactly one edge engine: a Lambda@Edge function or a CloudFront function');
   // The CloudFront Functions engine: the store first, since the rotation function publishes to it.
-  const store = cff ? cloud.cloudfront.functions.ensureStore(cff.keyValueStoreName, `basicauth: credential digests of ${spec.secretName}`) : undefined;
-  const rotateEnvironment = { ...(spec.rotateFunction?.environment ?? {}), ...(store && cff ? { BASICAUTH_KVS_ARN: store.arn, BASICAUTH_GRACE_SECONDS: String(cff.graceSeconds) } : {}) };
+  const store = cff
+    ? cloud.cloudfront.functions.ensureStore(
+        cff.keyValueStoreName,
+        `basicauth: credential digests of ${spec.secretName}`,
+      )
+    : undefined;
+  const rotateEnvironment = {
+    ...(spec.rotateFunction?.environment ?? {}),
+    ...(store && cff ? { BASICAUTH_KVS_ARN: store.arn, BASICAUTH_GRACE_SECONDS: String(cff.graceSeconds) } : {}),
+  };
   // Lambda@Edge functions live in us-east-1; both are created (and become Active) side by side.
   const [rotate, edge] = await Promise.all([
     spec.rotateFunction
@@ -61,7 +70,16 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
         })
       : undefined,
     spec.edgeFunction
-      ? cloud.lambda.putFunction({ name: spec.edgeFunction.name, zip: spec.edgeFunction.zip, timeout: 5, description: 'basicauth edge auth', environment: {}, region: 'us-east-1' }).then((r) => r.fn)
+      ? cloud.lambda
+          .putFunction({
+            name: spec.edgeFunction.name,
+            zip: spec.edgeFunction.zip,
+            timeout: 5,
+            description: 'basicauth edge auth',
+            environment: {},
+            region: 'us-east-1',
+          })
+          .then((r) => r.fn)
       : undefined,
   ]);
   const rotateArn = rotate?.fn.arn;
@@ -69,13 +87,26 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
     await cloud.call(
       'lambda',
       'AddPermission',
-      { FunctionName: rotate.fn.arn, StatementId: 'SecretsManagerRotates', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' },
+      {
+        FunctionName: rotate.fn.arn,
+        StatementId: 'SecretsManagerRotates',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'secretsmanager.amazonaws.com',
+      },
       region,
     );
   }
   const published = edge ? cloud.lambda.functions.publish(edge) : undefined;
   const edgeVersion = published?.version ?? 'LIVE';
-  const fn = cff && store ? cloud.cloudfront.functions.putAndPublish(cff.name, cff.code, store.arn, 'basicauth edge auth (digests in a KeyValueStore)') : undefined;
+  const fn =
+    cff && store
+      ? cloud.cloudfront.functions.putAndPublish(
+          cff.name,
+          cff.code,
+          store.arn,
+          'basicauth edge auth (digests in a KeyValueStore)',
+        )
+      : undefined;
 
   const secretArn = await ensureSecret(cloud, spec, region, rotateArn);
   // The first rotation published the digests; a secret that already had a value (or a store emptied by hand) gets them now.
@@ -85,15 +116,23 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
   const pendingMs = (published?.activeAt ?? 0) - Date.now();
   if (pendingMs > 0) await new Promise((r) => setTimeout(r, pendingMs));
   const association = edge ? { viewerRequestArn: `${edge.arn}:${edgeVersion}` } : { viewerRequestFunctionArn: fn!.arn };
-  const existing = cloud.cloudfront.state.distributions.find((d) => cloud.cloudfront.routing(d).callerReference === spec.callerReference);
-  const xml = distributionConfigXml({ callerReference: spec.callerReference, comment: spec.comment ?? '', origin: spec.origin, ...association });
+  const existing = cloud.cloudfront.state.distributions.find(
+    (d) => cloud.cloudfront.routing(d).callerReference === spec.callerReference,
+  );
+  const xml = distributionConfigXml({
+    callerReference: spec.callerReference,
+    comment: spec.comment ?? '',
+    origin: spec.origin,
+    ...association,
+  });
   let distributionId: string;
   if (!existing) {
     distributionId = cloud.cloudfront.createDistribution(xml).id;
   } else {
     distributionId = existing.id;
     const config = repointed(existing.config, association, spec.origin);
-    if (JSON.stringify(config) !== JSON.stringify(existing.config)) cloud.cloudfront.updateConfig(existing.id, existing.etag, config);
+    if (JSON.stringify(config) !== JSON.stringify(existing.config))
+      cloud.cloudfront.updateConfig(existing.id, existing.etag, config);
   }
   return {
     engine: edge ? 'lambda-edge' : 'cloudfront-function',
@@ -107,14 +146,21 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
 }
 
 /** What `basicauth sync` does, through the same SDK clients, against this cloud. */
-async function publishLocally(cloud: LocalCloud, secretArn: string, kvsArn: string, graceSeconds: number, region: string): Promise<void> {
+async function publishLocally(
+  cloud: LocalCloud,
+  secretArn: string,
+  kvsArn: string,
+  graceSeconds: number,
+  region: string,
+): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [{ SecretsManagerClient }, { createKvsClient }, { publishDigests }, { LOCAL_SIGNING: credentials }] = await Promise.all([
-    import('@aws-sdk/client-secrets-manager'),
-    import('../../handlers/shared/kvs-client.js'),
-    import('../../handlers/shared/kvs-publisher.js'),
-    import('./credentials.js'),
-  ]);
+  const [{ SecretsManagerClient }, { createKvsClient }, { publishDigests }, { LOCAL_SIGNING: credentials }] =
+    await Promise.all([
+      import('@aws-sdk/client-secrets-manager'),
+      import('../../handlers/shared/kvs-client.js'),
+      import('../../handlers/shared/kvs-publisher.js'),
+      import('./credentials.js'),
+    ]);
   const secrets = new SecretsManagerClient({ region, endpoint: cloud.endpoint, credentials });
   const kvs = createKvsClient({ endpoint: cloud.endpoint, credentials });
   try {
@@ -125,7 +171,12 @@ async function publishLocally(cloud: LocalCloud, secretArn: string, kvsArn: stri
   }
 }
 
-async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, rotateArn: string | undefined): Promise<string> {
+async function ensureSecret(
+  cloud: LocalCloud,
+  spec: SiteSpec,
+  region: string,
+  rotateArn: string | undefined,
+): Promise<string> {
   const sm = cloud.secretsManager;
   let secret = sm.state.secrets.find((s) => s.name === spec.secretName && s.region === region);
   if (secret?.deletedDate !== undefined) {
@@ -135,7 +186,11 @@ async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, r
     await cloud.call(
       'secretsmanager',
       'CreateSecret',
-      { Name: spec.secretName, ...(spec.secretDescription ? { Description: spec.secretDescription } : {}), ...(spec.initialValue ? { SecretString: JSON.stringify(spec.initialValue) } : {}) },
+      {
+        Name: spec.secretName,
+        ...(spec.secretDescription ? { Description: spec.secretDescription } : {}),
+        ...(spec.initialValue ? { SecretString: JSON.stringify(spec.initialValue) } : {}),
+      },
       region,
     );
     secret = sm.state.secrets.find((s) => s.name === spec.secretName && s.region === region)!;
@@ -146,15 +201,22 @@ async function ensureSecret(cloud: LocalCloud, spec: SiteSpec, region: string, r
     if (!secret.rotationEnabled || secret.rotationLambdaArn !== rotateArn || rulesChanged) {
       // Enabling rotation rotates at once, as in AWS: that creates the first password.
       const hasValue = withStage(secret, CURRENT) !== undefined;
-      await cloud.call('secretsmanager', 'RotateSecret', { SecretId: secret.arn, RotationLambdaARN: rotateArn, RotationRules: rules, RotateImmediately: !hasValue }, region);
+      await cloud.call(
+        'secretsmanager',
+        'RotateSecret',
+        { SecretId: secret.arn, RotationLambdaARN: rotateArn, RotationRules: rules, RotateImmediately: !hasValue },
+        region,
+      );
     }
   }
   const deadline = Date.now() + (spec.firstPasswordTimeoutMs ?? 30_000);
   for (;;) {
     const current = withStage(secret, CURRENT);
     if (current && (current.secretString !== undefined || current.secretBinary !== undefined)) return secret.arn;
-    if (secret.rotation?.failedStep) throw new SiteError(`the first rotation failed at ${secret.rotation.failedStep}: ${secret.rotation.error}`);
-    if (!rotateArn) throw new SiteError(`the secret ${spec.secretName} has no value and no rotation function to make one`);
+    if (secret.rotation?.failedStep)
+      throw new SiteError(`the first rotation failed at ${secret.rotation.failedStep}: ${secret.rotation.error}`);
+    if (!rotateArn)
+      throw new SiteError(`the secret ${spec.secretName} has no value and no rotation function to make one`);
     if (Date.now() > deadline) throw new SiteError('the first rotation did not finish in time');
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -181,7 +243,11 @@ function viewerRequestFunctions(behavior: Node): string[] {
  * edge before (added by hand, as a second protected path); a behavior that runs someone else's
  * function is left alone. The first origin goes to `origin`; the rest as it was.
  */
-function repointed(current: Node, association: { viewerRequestArn?: string; viewerRequestFunctionArn?: string }, origin: SiteSpec['origin']): Node {
+function repointed(
+  current: Node,
+  association: { viewerRequestArn?: string; viewerRequestFunctionArn?: string },
+  origin: SiteSpec['origin'],
+): Node {
   const config = structuredClone(current);
   const defaults = config.DefaultCacheBehavior as Node;
   const ours = new Set([
@@ -189,19 +255,30 @@ function repointed(current: Node, association: { viewerRequestArn?: string; view
     ...(association.viewerRequestArn ? [unqualified(association.viewerRequestArn)] : []),
     ...(association.viewerRequestFunctionArn ? [association.viewerRequestFunctionArn] : []),
   ]);
-  const others = (list: unknown, member: string) => itemsOf(list, member).filter((a) => a.EventType !== 'viewer-request');
+  const others = (list: unknown, member: string) =>
+    itemsOf(list, member).filter((a) => a.EventType !== 'viewer-request');
   for (const behavior of [defaults, ...itemsOf(config.CacheBehaviors, 'CacheBehavior')]) {
     if (behavior !== defaults && !viewerRequestFunctions(behavior).some((arn) => ours.has(arn))) continue;
     const lambdas = [
       ...others(behavior.LambdaFunctionAssociations, 'LambdaFunctionAssociation'),
-      ...(association.viewerRequestArn ? [{ LambdaFunctionARN: association.viewerRequestArn, EventType: 'viewer-request', IncludeBody: 'false' }] : []),
+      ...(association.viewerRequestArn
+        ? [{ LambdaFunctionARN: association.viewerRequestArn, EventType: 'viewer-request', IncludeBody: 'false' }]
+        : []),
     ];
     const functions = [
       ...others(behavior.FunctionAssociations, 'FunctionAssociation'),
-      ...(association.viewerRequestFunctionArn ? [{ FunctionARN: association.viewerRequestFunctionArn, EventType: 'viewer-request' }] : []),
+      ...(association.viewerRequestFunctionArn
+        ? [{ FunctionARN: association.viewerRequestFunctionArn, EventType: 'viewer-request' }]
+        : []),
     ];
-    behavior.LambdaFunctionAssociations = { Quantity: String(lambdas.length), ...(lambdas.length ? { Items: { LambdaFunctionAssociation: lambdas } } : {}) };
-    behavior.FunctionAssociations = { Quantity: String(functions.length), ...(functions.length ? { Items: { FunctionAssociation: functions } } : {}) };
+    behavior.LambdaFunctionAssociations = {
+      Quantity: String(lambdas.length),
+      ...(lambdas.length ? { Items: { LambdaFunctionAssociation: lambdas } } : {}),
+    };
+    behavior.FunctionAssociations = {
+      Quantity: String(functions.length),
+      ...(functions.length ? { Items: { FunctionAssociation: functions } } : {}),
+    };
   }
   const first = itemsOf(config.Origins, 'Origin')[0];
   const custom = first?.CustomOriginConfig as Node | undefined;

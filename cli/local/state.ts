@@ -15,18 +15,26 @@ export interface CloudState {
   services: Record<string, unknown>;
 }
 
-export const emptyState = (): CloudState => ({ version: 2, accountId: '000000000000', region: 'us-east-1', counter: 0, services: {} });
+export const emptyState = (): CloudState => ({
+  version: 2,
+  accountId: '000000000000',
+  region: 'us-east-1',
+  counter: 0,
+  services: {},
+});
 
 /** Version 1 kept three top-level lists, all in one region, and code by function name. */
 function migrate(parsed: Record<string, unknown>, codeDir: string): CloudState {
   if (parsed.version === 2) return parsed as unknown as CloudState;
   if (parsed.version !== 1) throw new Error(`unknown state version ${String(parsed.version)}`);
   const region = String(parsed.region ?? 'us-east-1');
-  const inRegion = (list: unknown) => ((list as Array<Record<string, unknown>>) ?? []).map((item): Record<string, unknown> => ({ region, ...item }));
+  const inRegion = (list: unknown) =>
+    ((list as Array<Record<string, unknown>>) ?? []).map((item): Record<string, unknown> => ({ region, ...item }));
   const functions = inRegion(parsed.functions);
   mkdirSync(join(codeDir, region), { recursive: true });
   for (const fn of functions) {
-    if (existsSync(join(codeDir, String(fn.name)))) renameSync(join(codeDir, String(fn.name)), join(codeDir, region, String(fn.name)));
+    if (existsSync(join(codeDir, String(fn.name))))
+      renameSync(join(codeDir, String(fn.name)), join(codeDir, region, String(fn.name)));
   }
   return {
     version: 2,
@@ -64,7 +72,9 @@ export class StateStore {
     try {
       return migrate(JSON.parse(text) as Record<string, unknown>, this.codeDir);
     } catch (error) {
-      throw new Error(`the local cloud state ${this.file} is unreadable (${(error as Error).message}); start with --fresh to discard it`);
+      throw new Error(
+        `the local cloud state ${this.file} is unreadable (${(error as Error).message}); start with --fresh to discard it`,
+      );
     }
   }
 

@@ -31,7 +31,8 @@ export function xmlElements(value: unknown, style: ListStyle): string {
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     if (child === undefined || child === null) continue;
     if (Array.isArray(child)) {
-      if (style === 'member') out += `<${key}>${child.map((item) => `<member>${xmlElements(item, style)}</member>`).join('')}</${key}>`;
+      if (style === 'member')
+        out += `<${key}>${child.map((item) => `<member>${xmlElements(item, style)}</member>`).join('')}</${key}>`;
       else out += child.map((item) => `<${key}>${xmlElements(item, style)}</${key}>`).join('');
     } else {
       out += `<${key}>${xmlElements(child, style)}</${key}>`;
@@ -43,5 +44,10 @@ export function xmlElements(value: unknown, style: ListStyle): string {
 /** A parser whose result has arrays exactly where `listMembers` elements appear. */
 export function xmlParser(listMembers: Iterable<string>): FastXmlParser.XMLParser {
   const members = new Set(listMembers);
-  return new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => members.has(name), processEntities: true });
+  return new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    isArray: (name) => members.has(name),
+    processEntities: true,
+  });
 }

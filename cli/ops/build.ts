@@ -27,7 +27,10 @@ export async function buildHandlers(input: BuildInput, emit: Emit): Promise<Buil
   const handlers: WrittenBundle[] = [];
   let fn: BuildResult['function'];
   if (input.engine === 'cloudfront-function') {
-    const [{ bundleFunction, FUNCTION_CODE_LIMIT }, { mkdir, writeFile }] = await Promise.all([import('../../stacks/function-bundle.js'), import('node:fs/promises')]);
+    const [{ bundleFunction, FUNCTION_CODE_LIMIT }, { mkdir, writeFile }] = await Promise.all([
+      import('../../stacks/function-bundle.js'),
+      import('node:fs/promises'),
+    ]);
     emit({ type: 'step.start', id: 'edge-function', title: 'bundle the CloudFront function' });
     try {
       const bundle = await bundleFunction(input.edgeConfig);
@@ -38,11 +41,17 @@ export async function buildHandlers(input: BuildInput, emit: Emit): Promise<Buil
       emit({ type: 'step.done', id: 'edge-function', detail: `${bundle.bytes} of ${FUNCTION_CODE_LIMIT} bytes` });
     } catch (error) {
       emit({ type: 'step.fail', id: 'edge-function', error: error instanceof Error ? error.message : String(error) });
-      if (error instanceof EdgeConfigError) throw new CliError(error.message, { hint: 'fix that value in the flags or the --edge-config file', cause: error });
+      if (error instanceof EdgeConfigError)
+        throw new CliError(error.message, {
+          hint: 'fix that value in the flags or the --edge-config file',
+          cause: error,
+        });
       throw error;
     }
   }
-  for (const handler of (input.engine === 'cloudfront-function' ? ['rotate'] : ['edge-auth', 'rotate']) as HandlerName[]) {
+  for (const handler of (input.engine === 'cloudfront-function'
+    ? ['rotate']
+    : ['edge-auth', 'rotate']) as HandlerName[]) {
     emit({ type: 'step.start', id: handler, title: `bundle ${handler}` });
     try {
       const bundle = await bundleHandler({ handler, edgeConfig: input.edgeConfig });
@@ -51,7 +60,10 @@ export async function buildHandlers(input: BuildInput, emit: Emit): Promise<Buil
     } catch (error) {
       emit({ type: 'step.fail', id: handler, error: error instanceof Error ? error.message : String(error) });
       if (error instanceof EdgeConfigError) {
-        throw new CliError(error.message, { hint: 'fix that value in the flags or the --edge-config file', cause: error });
+        throw new CliError(error.message, {
+          hint: 'fix that value in the flags or the --edge-config file',
+          cause: error,
+        });
       }
       throw error;
     }

@@ -30,21 +30,37 @@ export async function deployTarget(flags: DeployTargetFlags, config: Config, pro
   let outdir = flags.out;
   let env = flags.profile ? { ...processEnv, AWS_PROFILE: flags.profile } : processEnv;
   if (local) {
-    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([import('../dev/session.js'), import('../dev/local-deploy.js')]);
+    const [{ requireDev }, { localDeployment, localTerraformEnv, writeProviderOverride }] = await Promise.all([
+      import('../dev/session.js'),
+      import('../dev/local-deploy.js'),
+    ]);
     dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     const paths = localDeployment(dev, config.name);
     const endpoint = dev.endpoint;
     outdir = paths.outdir;
     env = localTerraformEnv(processEnv);
-    deployOptions = { outputsFile: paths.outputsFile, prepare: (stackDir) => writeProviderOverride(stackDir, config, endpoint, paths.stateFile) };
+    deployOptions = {
+      outputsFile: paths.outputsFile,
+      prepare: (stackDir) => writeProviderOverride(stackDir, config, endpoint, paths.stateFile),
+    };
   }
-  const clients = createAwsClients({ region: config.region, ...(dev ? { endpoint: dev.endpoint } : { ...(flags.profile ? { profile: flags.profile } : {}) }) });
+  const clients = createAwsClients({
+    region: config.region,
+    ...(dev ? { endpoint: dev.endpoint } : { ...(flags.profile ? { profile: flags.profile } : {}) }),
+  });
   const secretAdoption: Pick<DeployInput, 'findSecret' | 'restoreSecret'> = {
     findSecret: async (name) => {
       const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-      const found = await (await clients.secretsManager()).send(new DescribeSecretCommand({ SecretId: name })).catch(absent);
+      const found = await (await clients.secretsManager())
+        .send(new DescribeSecretCommand({ SecretId: name }))
+        .catch(absent);
       if (!found?.ARN) return undefined;
-      return { arn: found.ARN, ...(found.DeletedDate ? { deletedAt: found.DeletedDate.getTime(), recoverableUntil: found.DeletedDate.getTime() } : {}) };
+      return {
+        arn: found.ARN,
+        ...(found.DeletedDate
+          ? { deletedAt: found.DeletedDate.getTime(), recoverableUntil: found.DeletedDate.getTime() }
+          : {}),
+      };
     },
     restoreSecret: async (arn) => {
       const { RestoreSecretCommand } = await import('@aws-sdk/client-secrets-manager');

@@ -9,7 +9,13 @@ import { CliError, EXIT } from '../core/errors.js';
 import { step, type Emit } from '../core/events.js';
 import type { Config } from '../project/config.js';
 import { clearOutputs, fromTerraform, writeOutputs, type DeployOutputs } from '../project/outputs.js';
-import { runTerraform, terraformFailure, type PlannedChange, type TerraformBinary, type TerraformRun } from '../project/terraform.js';
+import {
+  runTerraform,
+  terraformFailure,
+  type PlannedChange,
+  type TerraformBinary,
+  type TerraformRun,
+} from '../project/terraform.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
 import { planChanges, type ResourceChange } from './plan.js';
@@ -74,7 +80,10 @@ export interface DeployResult {
 /** Where deploy asks Terraform to import a secret it meets under the stack's name. */
 const IMPORT_FILE = 'zz_basicauth_import.tf.json';
 
-const summaryOf = (run: TerraformRun): PlanSummary => ({ ...(run.summary ?? { add: 0, change: 0, remove: 0 }), changes: run.planned });
+const summaryOf = (run: TerraformRun): PlanSummary => ({
+  ...(run.summary ?? { add: 0, change: 0, remove: 0 }),
+  changes: run.planned,
+});
 
 function ensure(run: TerraformRun, what: string, hint: string): TerraformRun {
   if (run.code !== 0) throw terraformFailure(what, run, hint);
@@ -106,7 +115,9 @@ async function synthAndInit(input: StackInput, emit: Emit) {
     if (run.interrupted) throw interrupted(input.terraform.name, args[0] ?? '', run, synth.stackDir);
     return run;
   };
-  await step(emit, 'init', `${input.terraform.name} init`, async () => ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, INIT_HINT));
+  await step(emit, 'init', `${input.terraform.name} init`, async () =>
+    ensure(await tf(['init', '-input=false', '-no-color']), `${input.terraform.name} init`, INIT_HINT),
+  );
   return { synth, synthMs, tf };
 }
 
@@ -120,15 +131,29 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
   const extra = restoredSecret ? { restoredSecret } : {};
   if (input.autoApprove) {
     // Also records what changed outside (a version `publish` made) in the state and the outputs.
-    const applied = await adoptingOrphans(await tf(['apply', '-auto-approve', '-input=false', '-json']), synth.stackDir, tf, emit);
-    if (applied.code !== 0) throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
+    const applied = await adoptingOrphans(
+      await tf(['apply', '-auto-approve', '-input=false', '-json']),
+      synth.stackDir,
+      tf,
+      emit,
+    );
+    if (applied.code !== 0)
+      throw terraformFailure(
+        `${input.terraform.name} apply`,
+        applied,
+        `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`,
+      );
     const plan = summaryOf(applied);
     const changed = plan.add + plan.change + plan.remove > 0;
     const outputs = await recordOutputs(input, tf);
     if (outputs && input.firstPassword) await input.firstPassword(outputs);
-    if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
+    if (outputs && input.attach)
+      await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
     if (outputs && changed && input.waitDeployed) await input.waitDeployed(outputs);
-    if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+    if (outputs && input.checkProtection)
+      await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
+        input.checkProtection!(outputs),
+      );
     return { status: changed ? 'applied' : 'no-changes', plan, outputs, synthMs, ...extra };
   }
   const plan = await savedPlan(input, tf, emit);
@@ -138,19 +163,35 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     const outputs = await recordOutputs(input, tf);
     if (outputs && input.firstPassword) await input.firstPassword(outputs);
     if (outputs && input.attach) await input.attach(outputs);
-    if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+    if (outputs && input.checkProtection)
+      await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
+        input.checkProtection!(outputs),
+      );
     return { status: 'no-changes', plan, outputs, synthMs, ...extra };
   }
   if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs, ...extra };
-  const applied = await adoptingOrphans(await tf(['apply', '-input=false', '-json', 'tfplan']), synth.stackDir, tf, emit);
+  const applied = await adoptingOrphans(
+    await tf(['apply', '-input=false', '-json', 'tfplan']),
+    synth.stackDir,
+    tf,
+    emit,
+  );
   if (applied.code !== 0) {
-    throw terraformFailure(`${input.terraform.name} apply`, applied, `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`);
+    throw terraformFailure(
+      `${input.terraform.name} apply`,
+      applied,
+      `fix the cause and run \`${again('deploy')}\` again: terraform resumes from what was created`,
+    );
   }
   const outputs = await recordOutputs(input, tf);
   if (outputs && input.firstPassword) await input.firstPassword(outputs);
-  if (outputs && input.attach) await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
+  if (outputs && input.attach)
+    await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
   if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
-  if (outputs && input.checkProtection) await step(emit, 'check', 'check that every cache behavior runs the new version', () => input.checkProtection!(outputs));
+  if (outputs && input.checkProtection)
+    await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
+      input.checkProtection!(outputs),
+    );
   return { status: 'applied', plan, outputs, synthMs, ...extra };
 }
 
@@ -163,7 +204,9 @@ function interrupted(name: string, command: string, run: TerraformRun, stackDir:
       ? `${name} ${command} was forced to stop: the state holds what was finished; a resource under way may exist without being in it`
       : `${name} ${command} stopped cleanly: the state holds everything it created or changed before the stop`
     : `${name} ${command} stopped before changing anything`;
-  const lock = forced ? `; if ${name} then says the state is locked, release it with \`${name} force-unlock <ID>\` in ${stackDir} (the ID is in that message)` : '';
+  const lock = forced
+    ? `; if ${name} then says the state is locked, release it with \`${name} force-unlock <ID>\` in ${stackDir} (the ID is in that message)`
+    : '';
   return new CliError(`interrupted: ${state}`, {
     exitCode: EXIT.interrupted,
     hint: `${again('plan')} shows what is left to do; ${again('deploy')} finishes it (or ${again('destroy')} removes it)${lock}`,
@@ -171,16 +214,30 @@ function interrupted(name: string, command: string, run: TerraformRun, stackDir:
 }
 
 /** `terraform plan -out` and the attribute changes of what it saved. Changes nothing. */
-async function savedPlan(input: StackInput, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<PlanSummary> {
+async function savedPlan(
+  input: StackInput,
+  tf: (args: string[]) => Promise<TerraformRun>,
+  emit: Emit,
+): Promise<PlanSummary> {
   const planned = await step(emit, 'plan', `${input.terraform.name} plan`, async () =>
-    ensure(await tf(['plan', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan`, 'fix the problem above; nothing was changed'),
+    ensure(
+      await tf(['plan', '-input=false', '-json', '-out=tfplan']),
+      `${input.terraform.name} plan`,
+      'fix the problem above; nothing was changed',
+    ),
   );
-  const shown = ensure(await tf(['show', '-json', '-no-color', 'tfplan']), `${input.terraform.name} show`, 'fix the problem above; nothing was changed');
+  const shown = ensure(
+    await tf(['show', '-json', '-no-color', 'tfplan']),
+    `${input.terraform.name} show`,
+    'fix the problem above; nothing was changed',
+  );
   let resources: ResourceChange[];
   try {
     resources = planChanges(JSON.parse(shown.stdout) as Parameters<typeof planChanges>[0]);
   } catch (error) {
-    throw new CliError(`${input.terraform.name} show -json printed no plan document: ${(error as Error).message}`, { hint: 'check that the terraform in use is 1.6 or newer' });
+    throw new CliError(`${input.terraform.name} show -json printed no plan document: ${(error as Error).message}`, {
+      hint: 'check that the terraform in use is 1.6 or newer',
+    });
   }
   return { ...summaryOf(planned), resources };
 }
@@ -199,15 +256,25 @@ const ALREADY_EXISTS = /already exists?\b|EntityAlreadyExists|ResourceAlreadyExi
  * resource under its address (its id is its name, from the synthesized config) and apply again,
  * once: the change the user asked for is the same, with those resources now known.
  */
-async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<TerraformRun> {
+async function adoptingOrphans(
+  run: TerraformRun,
+  stackDir: string,
+  tf: (args: string[]) => Promise<TerraformRun>,
+  emit: Emit,
+): Promise<TerraformRun> {
   if (run.code === 0) return run;
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length === 0 || !errors.every((d) => d.address && ALREADY_EXISTS.test(`${d.summary} ${d.detail}`))) return run;
+  if (errors.length === 0 || !errors.every((d) => d.address && ALREADY_EXISTS.test(`${d.summary} ${d.detail}`)))
+    return run;
   const config = await stackConfig(stackDir);
   const ids = errors.map((d) => [d.address!, importId(config.resource ?? {}, d.address!)] as const);
   if (ids.some(([, id]) => id === undefined)) return run;
   for (const [address, id] of ids) {
-    emit({ type: 'log', level: 'warn', message: `${address} exists but is not in the state (an earlier deploy stopped while creating it): importing ${id}` });
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `${address} exists but is not in the state (an earlier deploy stopped while creating it): importing ${id}`,
+    });
     const imported = await tf(['import', '-input=false', '-no-color', address, id!]);
     if (imported.code !== 0) return run;
   }
@@ -219,7 +286,12 @@ async function adoptingOrphans(run: TerraformRun, stackDir: string, tf: (args: s
  * the provider retries a CreateFunction that meets one for minutes before it gives up. Each is
  * taken under management with an import block (next to the secret's, if any).
  */
-async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<void> {
+async function adoptOrphanFunctions(
+  input: DeployInput,
+  stackDir: string,
+  inState: Set<string> | undefined,
+  emit: Emit,
+): Promise<void> {
   if (!input.functionExists || !inState) return;
   const config = await stackConfig(stackDir);
   // the region a resource lives in: its provider's ("aws" or "aws.<alias>")
@@ -242,7 +314,12 @@ async function adoptOrphanFunctions(input: DeployInput, stackDir: string, inStat
     () => [],
   );
   await writeFile(file, `${JSON.stringify({ import: [...existing, ...imports] }, null, 2)}\n`);
-  for (const i of imports) emit({ type: 'log', level: 'warn', message: `${i.to} exists but is not in the state (an earlier deploy stopped while creating it): importing ${i.id}` });
+  for (const i of imports)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `${i.to} exists but is not in the state (an earlier deploy stopped while creating it): importing ${i.id}`,
+    });
 }
 
 /** The synthesized configuration (cdk.tf.json): its resources by type and name, and its providers. */
@@ -298,7 +375,12 @@ function importId(resources: NonNullable<StackConfig['resource']>, address: stri
  * for the recovery window, so the create that follows fails for days. The secret holds nothing
  * a half-finished create could spoil (its value comes later, from the rotation): keep it.
  */
-async function keepTaintedSecret(resources: Array<{ type: string; name: string }>, inState: Set<string> | undefined, tf: (args: string[]) => Promise<TerraformRun>, emit: Emit): Promise<void> {
+async function keepTaintedSecret(
+  resources: Array<{ type: string; name: string }>,
+  inState: Set<string> | undefined,
+  tf: (args: string[]) => Promise<TerraformRun>,
+  emit: Emit,
+): Promise<void> {
   const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
   if (!resource) return;
   const address = `${resource.type}.${resource.name}`;
@@ -317,7 +399,9 @@ async function keepTaintedSecret(resources: Array<{ type: string; name: string }
     level: 'warn',
     message: `${address} was being created when an earlier deploy stopped: keeping it (terraform untaint) instead of replacing it, which would keep its name taken for its recovery window`,
   });
-  await tf(['untaint', '-no-color', address]).then((r) => ensure(r, `terraform untaint`, `run \`terraform untaint ${address}\` in the stack directory, then deploy again`));
+  await tf(['untaint', '-no-color', address]).then((r) =>
+    ensure(r, `terraform untaint`, `run \`terraform untaint ${address}\` in the stack directory, then deploy again`),
+  );
 }
 
 /**
@@ -325,7 +409,13 @@ async function keepTaintedSecret(resources: Array<{ type: string; name: string }
  * cannot be created meanwhile (on AWS as here). Offer to restore it and take
  * it back under Terraform; the same for one that exists outside the state.
  */
-async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: string; name: string }>, stackDir: string, inState: Set<string> | undefined, emit: Emit): Promise<string | undefined> {
+async function adoptExistingSecret(
+  input: DeployInput,
+  resources: Array<{ type: string; name: string }>,
+  stackDir: string,
+  inState: Set<string> | undefined,
+  emit: Emit,
+): Promise<string | undefined> {
   const resource = resources.find((r) => r.type === 'aws_secretsmanager_secret');
   if (!resource || !input.findSecret) return undefined;
   const address = `${resource.type}.${resource.name}`;
@@ -347,18 +437,28 @@ async function adoptExistingSecret(input: DeployInput, resources: Array<{ type: 
       });
     }
     await step(emit, 'restore', `restore ${name}`, () => input.restoreSecret!(existing.arn));
-  } else if (!(await input.ask(`A secret named ${name} exists but this deploy's Terraform state does not hold it. Take it under management?`))) {
+  } else if (
+    !(await input.ask(
+      `A secret named ${name} exists but this deploy's Terraform state does not hold it. Take it under management?`,
+    ))
+  ) {
     throw new CliError(`a secret named ${name} already exists outside this deploy's Terraform state`, {
       hint: 'answer yes to take it under management, or set secret.name in basicauth.config.json to another name',
     });
   }
   // Terraform's import block: the plan and apply that follow take it under management in the same run.
-  await writeFile(join(stackDir, IMPORT_FILE), `${JSON.stringify({ import: [{ to: address, id: existing.arn }] }, null, 2)}\n`);
+  await writeFile(
+    join(stackDir, IMPORT_FILE),
+    `${JSON.stringify({ import: [{ to: address, id: existing.arn }] }, null, 2)}\n`,
+  );
   emit({ type: 'log', level: 'info', message: `${address} will be imported from ${existing.arn}` });
   return name;
 }
 
-async function recordOutputs(input: DeployInput, tf: (args: string[]) => Promise<TerraformRun>): Promise<DeployOutputs | undefined> {
+async function recordOutputs(
+  input: DeployInput,
+  tf: (args: string[]) => Promise<TerraformRun>,
+): Promise<DeployOutputs | undefined> {
   const out = await tf(['output', '-json', '-no-color']);
   if (out.code !== 0) return undefined;
   // `terraform output -json` prints one JSON object, not a UI stream.
@@ -369,12 +469,17 @@ async function recordOutputs(input: DeployInput, tf: (args: string[]) => Promise
     return undefined;
   }
   if (!values.secret_arn) return undefined;
-  const outputs = fromTerraform(input.config.name, input.config.region, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.value])));
+  const outputs = fromTerraform(
+    input.config.name,
+    input.config.region,
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.value])),
+  );
   await writeOutputs(outputs, input.outputsFile);
   return outputs;
 }
 
-export interface DestroyInput extends Omit<DeployInput, 'attach' | 'waitDeployed' | 'restoreSecret' | 'checkProtection'> {
+export interface DestroyInput
+  extends Omit<DeployInput, 'attach' | 'waitDeployed' | 'restoreSecret' | 'checkProtection'> {
   detach?: () => Promise<void>;
 }
 
@@ -401,7 +506,14 @@ async function secretAfterDestroy(input: DestroyInput): Promise<SecretAfterDestr
   const name = secretNameOf(input.config);
   if (!input.findSecret) {
     const days = input.config.secret.recoveryWindowDays;
-    return days > 0 ? { name, state: 'scheduled-for-deletion', recoveryWindowDays: days, recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString() } : { name, state: 'deleted' };
+    return days > 0
+      ? {
+          name,
+          state: 'scheduled-for-deletion',
+          recoveryWindowDays: days,
+          recoverableUntil: new Date(Date.now() + days * 86_400_000).toISOString(),
+        }
+      : { name, state: 'deleted' };
   }
   const found = await input.findSecret(name);
   if (!found) return { name, state: 'deleted' };
@@ -426,7 +538,12 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
   if (listed.code === 0 && listed.stdout.trim() === '') {
     await clearOutputs(input.outputsFile);
     const secret = await secretAfterDestroy(input);
-    return { status: 'nothing-deployed', plan: { add: 0, change: 0, remove: 0, changes: [] }, retained: [], ...(secret && secret.state !== 'deleted' ? { secret } : {}) };
+    return {
+      status: 'nothing-deployed',
+      plan: { add: 0, change: 0, remove: 0, changes: [] },
+      retained: [],
+      ...(secret && secret.state !== 'deleted' ? { secret } : {}),
+    };
   }
   if (input.autoApprove) {
     if (input.detach) await step(emit, 'detach', 'detach the edge function from the distribution', input.detach);
@@ -434,7 +551,11 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
     plan = summaryOf(applied);
   } else {
     const planned = await step(emit, 'plan', `${input.terraform.name} plan -destroy`, async () =>
-      ensure(await tf(['plan', '-destroy', '-input=false', '-json', '-out=tfplan']), `${input.terraform.name} plan -destroy`, 'nothing was changed'),
+      ensure(
+        await tf(['plan', '-destroy', '-input=false', '-json', '-out=tfplan']),
+        `${input.terraform.name} plan -destroy`,
+        'nothing was changed',
+      ),
     );
     plan = summaryOf(planned);
     if (!(await input.confirm(plan))) return { status: 'cancelled', plan, retained: [] };
@@ -452,5 +573,9 @@ export async function destroy(input: DestroyInput, emit: Emit): Promise<DestroyR
     emit({ type: 'log', level: 'warn', message: `kept ${retained.join(', ')}: CloudFront still holds replicas of it` });
     return { status: 'function-retained', plan, retained, ...(secret ? { secret } : {}) };
   }
-  throw terraformFailure(`${input.terraform.name} destroy`, applied, `fix the cause and run \`${again('destroy')}\` again: it continues with what is left`);
+  throw terraformFailure(
+    `${input.terraform.name} destroy`,
+    applied,
+    `fix the cause and run \`${again('destroy')}\` again: it continues with what is left`,
+  );
 }

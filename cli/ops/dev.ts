@@ -57,10 +57,14 @@ function parseOrigin(origin: string): { domainName: string; protocol: 'http' | '
   try {
     url = new URL(origin);
   } catch {
-    throw new CliError(`--origin ${origin} is not a URL`, { hint: 'pass the origin as http://host:port or https://host' });
+    throw new CliError(`--origin ${origin} is not a URL`, {
+      hint: 'pass the origin as http://host:port or https://host',
+    });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--origin ${origin} must be http or https`);
-  if (url.pathname !== '/' || url.search) throw new CliError(`--origin ${origin} must not have a path or query`, { hint: `use ${url.origin}` });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`--origin ${origin} must be http or https`);
+  if (url.pathname !== '/' || url.search)
+    throw new CliError(`--origin ${origin} must not have a path or query`, { hint: `use ${url.origin}` });
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { domainName: url.hostname, protocol, port: Number(url.port || (protocol === 'http' ? 80 : 443)) };
 }
@@ -72,8 +76,18 @@ async function assertPortFree(port: number, what: string, flag: string): Promise
   await new Promise<void>((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new CliError(`port ${port} on 127.0.0.1 is in use (${what})`, { hint: `stop what uses it, or pass another ${flag} (0 picks a free one)` }));
-      else if (error.code === 'EACCES') reject(new CliError(`port ${port} on 127.0.0.1 needs privileges (${what})`, { hint: `pass a port above 1023 to ${flag}` }));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new CliError(`port ${port} on 127.0.0.1 is in use (${what})`, {
+            hint: `stop what uses it, or pass another ${flag} (0 picks a free one)`,
+          }),
+        );
+      else if (error.code === 'EACCES')
+        reject(
+          new CliError(`port ${port} on 127.0.0.1 needs privileges (${what})`, {
+            hint: `pass a port above 1023 to ${flag}`,
+          }),
+        );
       else reject(error);
     });
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
@@ -96,13 +110,24 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     // --fresh deletes a directory: make sure it is one of ours.
     const entries = readdirSync(stateDir);
     if (entries.length > 0 && !entries.includes('state.json')) {
-      throw new CliError(`--fresh would delete ${stateDir}, which does not look like a basicauth state directory (no state.json)`, { hint: 'check --state-dir' });
+      throw new CliError(
+        `--fresh would delete ${stateDir}, which does not look like a basicauth state directory (no state.json)`,
+        { hint: 'check --state-dir' },
+      );
     }
     rmSync(stateDir, { recursive: true, force: true });
   }
 
   const engine = o.engine ?? 'lambda-edge';
-  const [{ LocalCloud }, { LocalEdges }, { DemoOrigin }, { bundleHandler }, { bundleFunction }, { provisionSite, SiteError }, { Dashboard }] = await Promise.all([
+  const [
+    { LocalCloud },
+    { LocalEdges },
+    { DemoOrigin },
+    { bundleHandler },
+    { bundleFunction },
+    { provisionSite, SiteError },
+    { Dashboard },
+  ] = await Promise.all([
     import('../local/cloud.js'),
     import('../local/edges.js'),
     import('../local/demo-origin.js'),
@@ -132,12 +157,19 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
           enforceIam: Boolean(o.enforceIam),
           onEvent: (event) => {
             if (event.type === 'log') emit({ type: 'log', level: event.level, message: event.message });
-            else if (event.type === 'unknown-operation') emit({ type: 'log', level: 'warn', message: `not implemented by the local cloud: ${event.service} ${event.operation}` });
+            else if (event.type === 'unknown-operation')
+              emit({
+                type: 'log',
+                level: 'warn',
+                message: `not implemented by the local cloud: ${event.service} ${event.operation}`,
+              });
             else if (event.type === 'function.log') o.functionLog?.(event.label, event.line);
           },
         }).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'EADDRINUSE')
-            throw new CliError(`port ${o.apiPort} on 127.0.0.1 is in use (local AWS endpoints)`, { hint: 'stop what uses it, or pass another --api-port (0 picks a free one)' });
+            throw new CliError(`port ${o.apiPort} on 127.0.0.1 is in use (local AWS endpoints)`, {
+              hint: 'stop what uses it, or pass another --api-port (0 picks a free one)',
+            });
           throw error;
         });
         stops.push(() => c.stop());
@@ -148,8 +180,15 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
     const region = cloud.store.state.region;
 
     const edgeConfig = { secretId: DEV_SECRET_NAME, secretRegion: region, realm: 'basicauth dev', ...o.edge };
-    const [edgeBundle, rotateBundle] = await step(emit, 'bundle', engine === 'lambda-edge' ? 'bundle the handlers' : 'bundle the CloudFront function and the rotation handler', () =>
-      Promise.all([engine === 'lambda-edge' ? bundleHandler({ handler: 'edge-auth', edgeConfig }) : bundleFunction(edgeConfig), bundleHandler({ handler: 'rotate' })]),
+    const [edgeBundle, rotateBundle] = await step(
+      emit,
+      'bundle',
+      engine === 'lambda-edge' ? 'bundle the handlers' : 'bundle the CloudFront function and the rotation handler',
+      () =>
+        Promise.all([
+          engine === 'lambda-edge' ? bundleHandler({ handler: 'edge-auth', edgeConfig }) : bundleFunction(edgeConfig),
+          bundleHandler({ handler: 'rotate' }),
+        ]),
     );
 
     const originServer = origin ? undefined : await DemoOrigin.start();
@@ -167,19 +206,34 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
             secretDescription: `basicauth dev credentials (rotated by ${DEV_ROTATE_FUNCTION})`,
             ...('zip' in edgeBundle
               ? { edgeFunction: { name: DEV_EDGE_FUNCTION, zip: edgeBundle.zip } }
-              : { cloudFrontFunction: { name: DEV_EDGE_FUNCTION, code: edgeBundle.code, keyValueStoreName: DEV_KEY_VALUE_STORE, graceSeconds: edgeBundle.edgeConfig.graceSeconds } }),
-            rotateFunction: { name: DEV_ROTATE_FUNCTION, zip: rotateBundle.zip, ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}) },
+              : {
+                  cloudFrontFunction: {
+                    name: DEV_EDGE_FUNCTION,
+                    code: edgeBundle.code,
+                    keyValueStoreName: DEV_KEY_VALUE_STORE,
+                    graceSeconds: edgeBundle.edgeConfig.graceSeconds,
+                  },
+                }),
+            rotateFunction: {
+              name: DEV_ROTATE_FUNCTION,
+              zip: rotateBundle.zip,
+              ...(o.rotationEnvironment ? { environment: o.rotationEnvironment } : {}),
+            },
             rotationRules: o.rotationRules,
             callerReference: CALLER_REFERENCE,
             comment: 'basicauth dev',
             origin: origin ?? parseOrigin(originUrl),
           });
         } catch (error) {
-          if (error instanceof SiteError) throw new CliError(error.message, { hint: 'run again with --fresh; if it persists, report it' });
+          if (error instanceof SiteError)
+            throw new CliError(error.message, { hint: 'run again with --fresh; if it persists, report it' });
           throw error;
         }
       },
-      (s) => (s.engine === 'lambda-edge' ? `edge version ${s.edgeVersion}` : 'CloudFront function LIVE, digests in the key value store'),
+      (s) =>
+        s.engine === 'lambda-edge'
+          ? `edge version ${s.edgeVersion}`
+          : 'CloudFront function LIVE, digests in the key value store',
     );
 
     let edgesRef: { sites(): EdgeSite[] } | undefined;
@@ -199,7 +253,10 @@ export async function startDev(o: DevOptions, emit: Emit): Promise<DevSession> {
         edgesRef = e;
         stops.push(() => e.stop());
         await e.start().catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'EADDRINUSE') throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, { hint: 'stop what uses it, or pass another --port (0 picks a free one)' });
+          if (error.code === 'EADDRINUSE')
+            throw new CliError(`port ${o.port} on 127.0.0.1 is in use (the protected site)`, {
+              hint: 'stop what uses it, or pass another --port (0 picks a free one)',
+            });
           throw error;
         });
         cloud.serveLocal('/_local/sites', () => e.sites());

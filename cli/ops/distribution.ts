@@ -2,7 +2,12 @@
 // with its ETag, edit it, write it back with If-Match, and start again when
 // someone else changed it in between (PreconditionFailed).
 
-import type { CacheBehavior, CloudFrontClient, DefaultCacheBehavior, DistributionConfig } from '@aws-sdk/client-cloudfront';
+import type {
+  CacheBehavior,
+  CloudFrontClient,
+  DefaultCacheBehavior,
+  DistributionConfig,
+} from '@aws-sdk/client-cloudfront';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError } from '../core/errors.js';
 
@@ -16,7 +21,12 @@ export interface UpdateResult {
   attempts: number;
 }
 
-export async function updateDistributionConfig(cf: CloudFrontClient, id: string, edit: ConfigEdit, maxAttempts = 5): Promise<UpdateResult> {
+export async function updateDistributionConfig(
+  cf: CloudFrontClient,
+  id: string,
+  edit: ConfigEdit,
+  maxAttempts = 5,
+): Promise<UpdateResult> {
   const { GetDistributionConfigCommand, UpdateDistributionCommand } = await import('@aws-sdk/client-cloudfront');
   for (let attempt = 1; ; attempt++) {
     const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
@@ -24,7 +34,9 @@ export async function updateDistributionConfig(cf: CloudFrontClient, id: string,
     if (!config) throw new CliError(`distribution ${id} returned no configuration`);
     if (!edit(config)) return { changed: false, etag: current.ETag, status: undefined, attempts: attempt };
     try {
-      const updated = await cf.send(new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }));
+      const updated = await cf.send(
+        new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }),
+      );
       return { changed: true, etag: updated.ETag, status: updated.Distribution?.Status, attempts: attempt };
     } catch (error) {
       if ((error as { name?: string }).name !== 'PreconditionFailed' || attempt >= maxAttempts) throw error;
@@ -36,13 +48,19 @@ export async function updateDistributionConfig(cf: CloudFrontClient, id: string,
 export const unqualified = (arn: string) => arn.replace(/:(\d+|\$LATEST)$/, '');
 
 /** The numbered versions of a function, oldest first (ListVersionsByFunction, every page). */
-export async function publishedVersions(lambda: LambdaClient, functionName: string): Promise<Array<{ version: string; arn: string }>> {
+export async function publishedVersions(
+  lambda: LambdaClient,
+  functionName: string,
+): Promise<Array<{ version: string; arn: string }>> {
   const { ListVersionsByFunctionCommand } = await import('@aws-sdk/client-lambda');
   const out: Array<{ version: string; arn: string }> = [];
   let marker: string | undefined;
   do {
-    const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }));
-    for (const v of page.Versions ?? []) if (/^\d+$/.test(v.Version ?? '')) out.push({ version: v.Version as string, arn: v.FunctionArn as string });
+    const page = await lambda.send(
+      new ListVersionsByFunctionCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }),
+    );
+    for (const v of page.Versions ?? [])
+      if (/^\d+$/.test(v.Version ?? '')) out.push({ version: v.Version as string, arn: v.FunctionArn as string });
     marker = page.NextMarker;
   } while (marker);
   return out.sort((a, b) => Number(a.version) - Number(b.version));
@@ -56,10 +74,18 @@ export function pointViewerRequest(functionArn: string, qualifiedArn: string): C
   const target = unqualified(functionArn);
   return (config) => {
     let changed = false;
-    const behaviors: Array<DefaultCacheBehavior | CacheBehavior> = [...(config.DefaultCacheBehavior ? [config.DefaultCacheBehavior] : []), ...(config.CacheBehaviors?.Items ?? [])];
+    const behaviors: Array<DefaultCacheBehavior | CacheBehavior> = [
+      ...(config.DefaultCacheBehavior ? [config.DefaultCacheBehavior] : []),
+      ...(config.CacheBehaviors?.Items ?? []),
+    ];
     for (const behavior of behaviors) {
       for (const association of behavior.LambdaFunctionAssociations?.Items ?? []) {
-        if (association.EventType === 'viewer-request' && association.LambdaFunctionARN && unqualified(association.LambdaFunctionARN) === target && association.LambdaFunctionARN !== qualifiedArn) {
+        if (
+          association.EventType === 'viewer-request' &&
+          association.LambdaFunctionARN &&
+          unqualified(association.LambdaFunctionARN) === target &&
+          association.LambdaFunctionARN !== qualifiedArn
+        ) {
           association.LambdaFunctionARN = qualifiedArn;
           changed = true;
         }
@@ -70,7 +96,10 @@ export function pointViewerRequest(functionArn: string, qualifiedArn: string): C
 }
 
 /** The versions of `functionArn` each behavior runs (default behavior first). */
-export function versionsInUse(config: DistributionConfig, functionArn: string): Array<{ pathPattern: string; version: string }> {
+export function versionsInUse(
+  config: DistributionConfig,
+  functionArn: string,
+): Array<{ pathPattern: string; version: string }> {
   const target = unqualified(functionArn);
   const out: Array<{ pathPattern: string; version: string }> = [];
   const visit = (pathPattern: string, behavior: DefaultCacheBehavior | CacheBehavior | undefined) => {

@@ -51,7 +51,12 @@ export function planChanges(show: { resource_changes?: ShowChange[] }): Resource
     if (!action || !rc.address) continue;
     const c = rc.change ?? {};
     // a replacement recomputes every computed attribute: show what is configured to change, not each "(known after apply)"
-    const attributes = action === 'update' ? attributeChanges(c) : action === 'replace' ? attributeChanges(c).filter((a) => a.after !== UNKNOWN || a.forcesReplacement) : [];
+    const attributes =
+      action === 'update'
+        ? attributeChanges(c)
+        : action === 'replace'
+          ? attributeChanges(c).filter((a) => a.after !== UNKNOWN || a.forcesReplacement)
+          : [];
     out.push({ address: rc.address, action, attributes });
   }
   return out;
@@ -59,7 +64,8 @@ export function planChanges(show: { resource_changes?: ShowChange[] }): Resource
 
 function actionOf(actions: string[]): ResourceAction | undefined {
   if (actions.includes('create') && actions.includes('delete')) return 'replace';
-  if (actions.length === 1 && ['create', 'update', 'delete', 'read'].includes(actions[0]!)) return actions[0] as ResourceAction;
+  if (actions.length === 1 && ['create', 'update', 'delete', 'read'].includes(actions[0]!))
+    return actions[0] as ResourceAction;
   return undefined; // no-op
 }
 
@@ -84,7 +90,9 @@ function attributeChanges(c: NonNullable<ShowChange['change']>): AttributeChange
       path,
       ...(b === undefined ? {} : { before: b }),
       ...(a === undefined ? {} : { after: a }),
-      ...([...forcing].some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`)) ? { forcesReplacement: true } : {}),
+      ...([...forcing].some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`))
+        ? { forcesReplacement: true }
+        : {}),
     });
   }
   return changes;
@@ -128,7 +136,13 @@ function shorten(text: string): string {
 }
 
 const SIGN: Record<ResourceAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-', read: '<=' };
-const VERB: Record<ResourceAction, string> = { create: 'create', update: 'update in place', replace: 'replace', delete: 'destroy', read: 'read' };
+const VERB: Record<ResourceAction, string> = {
+  create: 'create',
+  update: 'update in place',
+  replace: 'replace',
+  delete: 'destroy',
+  read: 'read',
+};
 
 /** The plan as people read it: one line per resource, the changed attributes under it, then the count. */
 export function planText(changes: ResourceChange[], summary: { add: number; change: number; remove: number }): string {
@@ -136,7 +150,12 @@ export function planText(changes: ResourceChange[], summary: { add: number; chan
   for (const c of changes) {
     lines.push(`  ${SIGN[c.action].padEnd(3)} ${c.address}  (${VERB[c.action]})`);
     for (const a of c.attributes) {
-      const value = a.before === undefined ? `${a.after} (added)` : a.after === undefined ? `${a.before} (removed)` : `${a.before} → ${a.after}`;
+      const value =
+        a.before === undefined
+          ? `${a.after} (added)`
+          : a.after === undefined
+            ? `${a.before} (removed)`
+            : `${a.before} → ${a.after}`;
       lines.push(`        ${a.path}: ${value}${a.forcesReplacement ? '  # forces replacement' : ''}`);
     }
   }

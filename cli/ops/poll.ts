@@ -29,7 +29,11 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<{ value: T; waite
     if (waited > o.timeoutMs) throw await o.onTimeout(answer.state, waited);
     if (now() - reported >= (o.reportEveryMs ?? 10_000)) {
       reported = now();
-      o.emit({ type: 'log', level: 'info', message: `still waiting for ${o.what}${answer.state ? ` (${answer.state})` : ''} after ${Math.round(waited / 1000)} s` });
+      o.emit({
+        type: 'log',
+        level: 'info',
+        message: `still waiting for ${o.what}${answer.state ? ` (${answer.state})` : ''} after ${Math.round(waited / 1000)} s`,
+      });
     }
     await new Promise((r) => setTimeout(r, o.everyMs));
   }
@@ -59,7 +63,8 @@ export async function waitDistributionDeployed(
     ...(o.now ? { now: o.now } : {}),
     onTimeout: (status) => {
       o.emit({ type: 'step.fail', id: 'deployed', error: 'timed out' });
-      const after = o.timeoutMs >= 60_000 ? `${Math.round(o.timeoutMs / 60_000)} minutes` : `${Math.round(o.timeoutMs / 1000)} s`;
+      const after =
+        o.timeoutMs >= 60_000 ? `${Math.round(o.timeoutMs / 60_000)} minutes` : `${Math.round(o.timeoutMs / 1000)} s`;
       return new CliError(`distribution ${distributionId} is still ${status} after ${after}`, { hint: o.hint });
     },
   });

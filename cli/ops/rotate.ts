@@ -42,7 +42,10 @@ export interface RotateResult {
 
 /** Whether the current value still lets people in: hints must not promise what is not so. */
 async function currentWorks(sm: SecretsManagerClient, secretId: string): Promise<boolean> {
-  const [{ GetSecretValueCommand }, { parseSecretValue }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../../handlers/shared/secret-value.js')]);
+  const [{ GetSecretValueCommand }, { parseSecretValue }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../../handlers/shared/secret-value.js'),
+  ]);
   try {
     parseSecretValue((await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '');
     return true;
@@ -52,25 +55,45 @@ async function currentWorks(sm: SecretsManagerClient, secretId: string): Promise
 }
 
 const stillWorks = async (sm: SecretsManagerClient, secretId: string) =>
-  (await currentWorks(sm, secretId)) ? 'the current password still works' : 'the current value is unusable (every request gets 503) until a rotation finishes';
+  (await currentWorks(sm, secretId))
+    ? 'the current password still works'
+    : 'the current value is unusable (every request gets 503) until a rotation finishes';
 
-const span = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)} s` : ms < 5_400_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+const span = (ms: number) =>
+  ms < 90_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 5_400_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${Math.round(ms / 3_600_000)} h`;
 
 export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, emit: Emit): Promise<RotateResult> {
   const now = input.now ?? Date.now;
-  const { DescribeSecretCommand, ListSecretVersionIdsCommand, RotateSecretCommand, UpdateSecretVersionStageCommand, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const describe = () => sm.send(new DescribeSecretCommand({ SecretId: input.secretId })).catch((e) => explainAwsError(e, `secret ${input.secretId}`));
+  const {
+    DescribeSecretCommand,
+    ListSecretVersionIdsCommand,
+    RotateSecretCommand,
+    UpdateSecretVersionStageCommand,
+    GetSecretValueCommand,
+  } = await import('@aws-sdk/client-secrets-manager');
+  const describe = () =>
+    sm
+      .send(new DescribeSecretCommand({ SecretId: input.secretId }))
+      .catch((e) => explainAwsError(e, `secret ${input.secretId}`));
 
   const before = await describe();
   if (!before.RotationLambdaARN) {
-    throw new CliError(`secret ${before.Name} has no rotation function`, { hint: `deploy it with \`${again('deploy')}\` (or use --local with \`basicauth dev\`)` });
+    throw new CliError(`secret ${before.Name} has no rotation function`, {
+      hint: `deploy it with \`${again('deploy')}\` (or use --local with \`basicauth dev\`)`,
+    });
   }
   const stages = before.VersionIdsToStages ?? {};
   const previousVersionId = Object.entries(stages).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
   const pending = unfinishedPending(stages);
   let clearedPendingVersionId: string | undefined;
   if (pending) {
-    const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: input.secretId, IncludeDeprecated: true }));
+    const versions = await sm.send(
+      new ListSecretVersionIdsCommand({ SecretId: input.secretId, IncludeDeprecated: true }),
+    );
     const since = versions.Versions?.find((v) => v.VersionId === pending)?.CreatedDate;
     const age = since ? now() - since.getTime() : undefined;
     const what = `version ${pending} holds AWSPENDING${since ? ` since ${formatWhen(since.toISOString(), now())}` : ''}`;
@@ -85,7 +108,13 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
       });
     }
     emit({ type: 'step.start', id: 'recover', title: `clear the unfinished rotation (${pending.slice(0, 8)})` });
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: input.secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: pending }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: input.secretId,
+        VersionStage: 'AWSPENDING',
+        RemoveFromVersionId: pending,
+      }),
+    );
     clearedPendingVersionId = pending;
     emit({ type: 'step.done', id: 'recover', detail: what });
   }
@@ -96,14 +125,21 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
   try {
     await sm.send(new RotateSecretCommand({ SecretId: input.secretId, ClientRequestToken: token }));
   } catch (error) {
-    if ((error as { name?: string }).name === 'InvalidRequestException' && /previous rotation/i.test((error as Error).message)) {
+    if (
+      (error as { name?: string }).name === 'InvalidRequestException' &&
+      /previous rotation/i.test((error as Error).message)
+    ) {
       emit({ type: 'step.fail', id: 'start', error: 'another rotation is running' });
-      throw new CliError('another rotation started at the same moment and is still running', { hint: `wait for it to finish (\`${again('status')}\`); nothing was changed` });
+      throw new CliError('another rotation started at the same moment and is still running', {
+        hint: `wait for it to finish (\`${again('status')}\`); nothing was changed`,
+      });
     }
     return explainAwsError(error, `secret ${input.secretId}`);
   }
   emit({ type: 'step.done', id: 'start', detail: `version ${token.slice(0, 8)}` });
-  noteIfInterrupted(`the rotation to version ${token.slice(0, 8)} goes on in Secrets Manager without this command: ${again('status')} shows when it is done`);
+  noteIfInterrupted(
+    `the rotation to version ${token.slice(0, 8)} goes on in Secrets Manager without this command: ${again('status')} shows when it is done`,
+  );
   const result: RotateResult = {
     secretId: before.ARN ?? input.secretId,
     status: 'started',
@@ -153,13 +189,21 @@ export async function rotateNow(sm: SecretsManagerClient, input: RotateInput, em
     },
     onTimeout: async () => {
       emit({ type: 'step.fail', id: created ? 'finish' : 'create', error: 'timed out' });
-      return new CliError(`the rotation did not finish within ${span(input.timeoutMs)}; version ${token} is still AWSPENDING`, {
-        hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`${again('rotate --now --recover')}\``,
-      });
+      return new CliError(
+        `the rotation did not finish within ${span(input.timeoutMs)}; version ${token} is still AWSPENDING`,
+        {
+          hint: `${await stillWorks(sm, input.secretId)}; read the logs of the rotation function ${fn} (CloudWatch /aws/lambda/${fn}), then run \`${again('rotate --now --recover')}\``,
+        },
+      );
     },
   });
   emit({ type: 'step.done', id: 'finish' });
-  return { ...result, status: 'rotated', finishedAt: new Date(finished).toISOString(), durationMs: finished - startedAt };
+  return {
+    ...result,
+    status: 'rotated',
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - startedAt,
+  };
 }
 
 export interface ScheduleResult {
@@ -171,14 +215,20 @@ export interface ScheduleResult {
 }
 
 /** Changes the schedule without rotating (RotateImmediately=false: AWS only probes the function with testSecret). */
-export async function setSchedule(sm: SecretsManagerClient, secretId: string, rules: ScheduleResult['rules']): Promise<ScheduleResult> {
+export async function setSchedule(
+  sm: SecretsManagerClient,
+  secretId: string,
+  rules: ScheduleResult['rules'],
+): Promise<ScheduleResult> {
   const { RotateSecretCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
   try {
     await sm.send(new RotateSecretCommand({ SecretId: secretId, RotationRules: rules, RotateImmediately: false }));
   } catch (error) {
     const e = error as { name?: string; message?: string };
     if (e.name === 'InvalidParameterException')
-      throw new CliError(`the schedule was refused: ${e.message}`, { hint: 'use --days N (1-1000) or --schedule "rate(N days)" / "cron(...)"; nothing was changed' });
+      throw new CliError(`the schedule was refused: ${e.message}`, {
+        hint: 'use --days N (1-1000) or --schedule "rate(N days)" / "cron(...)"; nothing was changed',
+      });
     return explainAwsError(error, `secret ${secretId}`);
   }
   const after = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -193,10 +243,19 @@ export async function setSchedule(sm: SecretsManagerClient, secretId: string, ru
  * out. One left by an interrupted first rotation is cleared: with no current
  * value there is nothing it could lose.
  */
-export async function ensureFirstPassword(sm: SecretsManagerClient, input: Omit<RotateInput, 'wait' | 'recover'> & { settleMs: number }, emit: Emit): Promise<RotateResult | undefined> {
+export async function ensureFirstPassword(
+  sm: SecretsManagerClient,
+  input: Omit<RotateInput, 'wait' | 'recover'> & { settleMs: number },
+  emit: Emit,
+): Promise<RotateResult | undefined> {
   const now = input.now ?? Date.now;
   const { DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-  const stages = async () => (await sm.send(new DescribeSecretCommand({ SecretId: input.secretId })).catch((e) => explainAwsError(e, `secret ${input.secretId}`))).VersionIdsToStages ?? {};
+  const stages = async () =>
+    (
+      await sm
+        .send(new DescribeSecretCommand({ SecretId: input.secretId }))
+        .catch((e) => explainAwsError(e, `secret ${input.secretId}`))
+    ).VersionIdsToStages ?? {};
   const hasCurrent = (s: Record<string, string[]>) => Object.values(s).some((labels) => labels.includes('AWSCURRENT'));
   if (hasCurrent(await stages())) return undefined;
   const started = now();
@@ -219,7 +278,9 @@ export async function writeScheduleToConfig(configFile: string, rules: ScheduleR
   const config = JSON.parse(await readFile(configFile, 'utf8')) as { rotation?: Record<string, unknown> };
   const window = config.rotation?.window;
   config.rotation = {
-    ...(rules.AutomaticallyAfterDays !== undefined ? { days: rules.AutomaticallyAfterDays } : { schedule: rules.ScheduleExpression }),
+    ...(rules.AutomaticallyAfterDays !== undefined
+      ? { days: rules.AutomaticallyAfterDays }
+      : { schedule: rules.ScheduleExpression }),
     ...(window !== undefined ? { window } : {}),
   };
   const temporary = `${configFile}.${process.pid}.tmp`;

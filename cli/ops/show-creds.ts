@@ -17,15 +17,25 @@ export interface Credentials {
   users: Array<{ username: string; password: string }>;
 }
 
-export async function readCredentials(target: Target, options: { previous?: boolean; user?: string }): Promise<Credentials> {
+export async function readCredentials(
+  target: Target,
+  options: { previous?: boolean; user?: string },
+): Promise<Credentials> {
   const reads = target.clients.secretReads();
   const stage = options.previous ? 'AWSPREVIOUS' : 'AWSCURRENT';
   const [value, described] = await Promise.all([
     reads.getSecretValue(target.secretId, stage).catch((error) => {
       if (isNotFound(error)) {
-        throw new CliError(options.previous ? 'the secret has no previous password yet (it has not rotated since it was created)' : 'the secret has no password yet', {
-          hint: options.previous ? 'drop --previous' : `enable rotation (${again('deploy')} / basicauth dev) to create the first one`,
-        });
+        throw new CliError(
+          options.previous
+            ? 'the secret has no previous password yet (it has not rotated since it was created)'
+            : 'the secret has no password yet',
+          {
+            hint: options.previous
+              ? 'drop --previous'
+              : `enable rotation (${again('deploy')} / basicauth dev) to create the first one`,
+          },
+        );
       }
       return explainAwsError(error, `secret ${target.secretId}`);
     }),
@@ -44,7 +54,10 @@ export async function readCredentials(target: Target, options: { previous?: bool
   }
   if (options.user) {
     users = users.filter((u) => u.username === options.user);
-    if (users.length === 0) throw new CliError(`no user named "${options.user}" in the secret`, { hint: 'run show-creds without --user to list them' });
+    if (users.length === 0)
+      throw new CliError(`no user named "${options.user}" in the secret`, {
+        hint: 'run show-creds without --user to list them',
+      });
   }
   return {
     site: target.siteUrl,
@@ -52,7 +65,8 @@ export async function readCredentials(target: Target, options: { previous?: bool
     versionId: value.versionId ?? '',
     stage,
     setAt: value.createdDate?.toISOString(),
-    nextRotation: stage === 'AWSCURRENT' && described.rotationEnabled ? described.nextRotationDate?.toISOString() : undefined,
+    nextRotation:
+      stage === 'AWSCURRENT' && described.rotationEnabled ? described.nextRotationDate?.toISOString() : undefined,
     users,
   };
 }

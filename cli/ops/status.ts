@@ -37,8 +37,14 @@ export interface Status {
 const STUCK_AFTER_MS = 10 * 60_000;
 
 /** AWSCURRENT must parse (else every request gets 503); an unusable AWSPREVIOUS only loses its grace period. */
-async function unusableValues(reads: StatusReads, secretId: string, versions: Status['secret']['versions']): Promise<Problem[]> {
-  const stages = (['AWSCURRENT', 'AWSPREVIOUS'] as const).filter((stage) => versions.some((v) => v.stages.includes(stage)));
+async function unusableValues(
+  reads: StatusReads,
+  secretId: string,
+  versions: Status['secret']['versions'],
+): Promise<Problem[]> {
+  const stages = (['AWSCURRENT', 'AWSPREVIOUS'] as const).filter((stage) =>
+    versions.some((v) => v.stages.includes(stage)),
+  );
   const [{ parseSecretValue }, ...values] = await Promise.all([
     import('../../handlers/shared/secret-value.js'),
     ...stages.map((stage) =>
@@ -58,8 +64,16 @@ async function unusableValues(reads: StatusReads, secretId: string, versions: St
       const why = (error as Error).message; // names fields, never values
       problems.push(
         stage === 'AWSCURRENT'
-          ? { severity: 'error', message: `the AWSCURRENT value is unusable (${why}): every request gets 503`, fix: `${again('rotate --now')} (it replaces the value for the configured users)` }
-          : { severity: 'warning', message: `the AWSPREVIOUS value is unusable (${why}): no grace period applies to it`, fix: 'nothing to do; the next rotation replaces it' },
+          ? {
+              severity: 'error',
+              message: `the AWSCURRENT value is unusable (${why}): every request gets 503`,
+              fix: `${again('rotate --now')} (it replaces the value for the configured users)`,
+            }
+          : {
+              severity: 'warning',
+              message: `the AWSPREVIOUS value is unusable (${why}): no grace period applies to it`,
+              fix: 'nothing to do; the next rotation replaces it',
+            },
       );
     }
   });
@@ -76,7 +90,10 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
   const now = input.now ?? Date.now;
   // Against AWS every read is a round trip: the edge's, which need nothing from the secret's, start with them.
   const edgeRead = input.readEdge ? early(input.readEdge()) : undefined;
-  const [described, versionList] = await Promise.all([reads.describeSecret(input.secretId), reads.secretVersions(input.secretId)]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
+  const [described, versionList] = await Promise.all([
+    reads.describeSecret(input.secretId),
+    reads.secretVersions(input.secretId),
+  ]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
   const problems: Problem[] = [];
   const rules = described.RotationRules;
   const secret: Status['secret'] = {
@@ -87,13 +104,30 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
     rotationFunction: described.RotationLambdaARN,
     lastRotated: described.LastRotatedDate?.toISOString(),
     nextRotation: described.NextRotationDate?.toISOString(),
-    versions: versionList.map((v) => ({ versionId: v.VersionId ?? '', stages: v.VersionStages ?? [], created: v.CreatedDate?.toISOString() })),
-    replicas: (described.ReplicationStatus ?? []).map((r) => ({ region: r.Region ?? '', status: r.Status, message: r.StatusMessage })),
+    versions: versionList.map((v) => ({
+      versionId: v.VersionId ?? '',
+      stages: v.VersionStages ?? [],
+      created: v.CreatedDate?.toISOString(),
+    })),
+    replicas: (described.ReplicationStatus ?? []).map((r) => ({
+      region: r.Region ?? '',
+      status: r.Status,
+      message: r.StatusMessage,
+    })),
   };
 
-  if (!secret.rotationEnabled) problems.push({ severity: 'warning', message: 'rotation is off: the password never changes', fix: again('rotate --days 30') });
+  if (!secret.rotationEnabled)
+    problems.push({
+      severity: 'warning',
+      message: 'rotation is off: the password never changes',
+      fix: again('rotate --days 30'),
+    });
   if (!secret.versions.some((v) => v.stages.includes('AWSCURRENT'))) {
-    problems.push({ severity: 'error', message: 'the secret has no password: every request gets 503', fix: again('rotate --now') });
+    problems.push({
+      severity: 'error',
+      message: 'the secret has no password: every request gets 503',
+      fix: again('rotate --now'),
+    });
   } else {
     problems.push(...(await unusableValues(reads, input.secretId, secret.versions)));
   }
@@ -114,7 +148,11 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
         fix: again('rotate --now --recover'),
       });
     } else {
-      problems.push({ severity: 'warning', message: `a rotation is in progress (version ${pending.versionId})`, fix: 'wait, then run status again' });
+      problems.push({
+        severity: 'warning',
+        message: `a rotation is in progress (version ${pending.versionId})`,
+        fix: 'wait, then run status again',
+      });
     }
   }
   if (secret.rotationEnabled && secret.nextRotation && Date.parse(secret.nextRotation) < now() - 3_600_000) {
@@ -125,7 +163,11 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
     });
   }
   for (const r of secret.replicas.filter((x) => x.status && x.status !== 'InSync')) {
-    problems.push({ severity: 'warning', message: `replica ${r.region} is ${r.status}${r.message ? `: ${r.message}` : ''}`, fix: 'check the replica in the Secrets Manager console' });
+    problems.push({
+      severity: 'warning',
+      message: `replica ${r.region} is ${r.status}${r.message ? `: ${r.message}` : ''}`,
+      fix: 'check the replica in the Secrets Manager console',
+    });
   }
 
   const edge = edgeRead ? await edgeRead : undefined;

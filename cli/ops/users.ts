@@ -25,11 +25,18 @@ interface CurrentValue {
 
 async function readCurrent(sm: SecretsManagerClient, secretId: string): Promise<CurrentValue> {
   const { GetSecretValueCommand, DescribeSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-  const [current, described] = await Promise.all([sm.send(new GetSecretValueCommand({ SecretId: secretId })), sm.send(new DescribeSecretCommand({ SecretId: secretId }))]).catch((error) =>
-    explainAwsError(error, `secret ${secretId}`),
-  );
+  const [current, described] = await Promise.all([
+    sm.send(new GetSecretValueCommand({ SecretId: secretId })),
+    sm.send(new DescribeSecretCommand({ SecretId: secretId })),
+  ]).catch((error) => explainAwsError(error, `secret ${secretId}`));
   const pending = unfinishedPending(described.VersionIdsToStages);
-  return { value: parseSecretValue(current.SecretString ?? ''), versionCreated: current.CreatedDate, lastRotated: described.LastRotatedDate, pending, stages: described.VersionIdsToStages ?? {} };
+  return {
+    value: parseSecretValue(current.SecretString ?? ''),
+    versionCreated: current.CreatedDate,
+    lastRotated: described.LastRotatedDate,
+    pending,
+    stages: described.VersionIdsToStages ?? {},
+  };
 }
 
 function ages(value: SecretValue, lastRotated: Date | undefined, versionCreated: Date | undefined): UserAge[] {
@@ -51,13 +58,25 @@ export async function listUsers(sm: SecretsManagerClient, secretId: string): Pro
  * AWSPREVIOUS to the version it leaves; AWSPREVIOUS belongs to the last
  * rotation (its grace period), so it goes back where it was.
  */
-async function write(sm: SecretsManagerClient, secretId: string, next: Record<string, unknown>, before: CurrentValue): Promise<string> {
+async function write(
+  sm: SecretsManagerClient,
+  secretId: string,
+  next: Record<string, unknown>,
+  before: CurrentValue,
+): Promise<string> {
   const { PutSecretValueCommand, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
   const holder = (stage: string) => Object.entries(before.stages).find(([, s]) => s.includes(stage))?.[0];
   const [oldCurrent, previous] = [holder('AWSCURRENT'), holder('AWSPREVIOUS')];
   const out = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(next) }));
   if (oldCurrent && previous !== oldCurrent) {
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS', RemoveFromVersionId: oldCurrent, ...(previous ? { MoveToVersionId: previous } : {}) }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: 'AWSPREVIOUS',
+        RemoveFromVersionId: oldCurrent,
+        ...(previous ? { MoveToVersionId: previous } : {}),
+      }),
+    );
   }
   return out.VersionId as string;
 }
@@ -66,9 +85,12 @@ function refuseDuringRotation(pending: string | undefined): void {
   // finishSecret would make the pending version (built from the value before
   // this change) current, and the change would be lost.
   if (pending)
-    throw new CliError(`a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`, {
-      hint: `wait for it (${again('status')}), or clear a stuck one with ${again('rotate --now --recover')}`,
-    });
+    throw new CliError(
+      `a rotation is in progress (version ${pending} is AWSPENDING): changing users now would be undone by it`,
+      {
+        hint: `wait for it (${again('status')}), or clear a stuck one with ${again('rotate --now --recover')}`,
+      },
+    );
 }
 
 export async function addUser(
@@ -78,27 +100,47 @@ export async function addUser(
   options: { passwordLength: number; excludeCharacters?: string },
 ): Promise<{ versionId: string; username: string; users: string[] }> {
   const problem = usernameProblem(name);
-  if (problem) throw new CliError(`username ${JSON.stringify(name)} ${problem}`, { hint: `use ${USERNAME_RULE}`, exitCode: 2 });
+  if (problem)
+    throw new CliError(`username ${JSON.stringify(name)} ${problem}`, { hint: `use ${USERNAME_RULE}`, exitCode: 2 });
   const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
   const current = await readCurrent(sm, secretId);
   const { value } = current;
   refuseDuringRotation(current.pending);
-  if (value.users.has(name)) throw new CliError(`user "${name}" already exists`, { hint: `to give them a new password, remove and add them again, or rotate everyone with ${again('rotate --now')}` });
+  if (value.users.has(name))
+    throw new CliError(`user "${name}" already exists`, {
+      hint: `to give them a new password, remove and add them again, or rotate everyone with ${again('rotate --now')}`,
+    });
   const generated = await sm.send(
-    new GetRandomPasswordCommand({ PasswordLength: options.passwordLength, ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS, IncludeSpace: false }),
+    new GetRandomPasswordCommand({
+      PasswordLength: options.passwordLength,
+      ExcludeCharacters: options.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS,
+      IncludeSpace: false,
+    }),
   );
   const users = Object.fromEntries([...value.users, [name, generated.RandomPassword as string]]);
   const { username: _u, password: _p, ...rest } = value.raw;
-  const next = { ...rest, users, [PASSWORD_SET_AT]: { ...((value.raw[PASSWORD_SET_AT] ?? {}) as object), [name]: new Date().toISOString() } };
+  const next = {
+    ...rest,
+    users,
+    [PASSWORD_SET_AT]: { ...((value.raw[PASSWORD_SET_AT] ?? {}) as object), [name]: new Date().toISOString() },
+  };
   return { versionId: await write(sm, secretId, next, current), username: name, users: Object.keys(users) };
 }
 
-export async function removeUser(sm: SecretsManagerClient, secretId: string, name: string): Promise<{ versionId: string; username: string; users: string[] }> {
+export async function removeUser(
+  sm: SecretsManagerClient,
+  secretId: string,
+  name: string,
+): Promise<{ versionId: string; username: string; users: string[] }> {
   const current = await readCurrent(sm, secretId);
   const { value } = current;
   refuseDuringRotation(current.pending);
-  if (!value.users.has(name)) throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
-  if (value.users.size === 1) throw new CliError(`"${name}" is the only user: removing them would lock everyone out`, { hint: 'add another user first' });
+  if (!value.users.has(name))
+    throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
+  if (value.users.size === 1)
+    throw new CliError(`"${name}" is the only user: removing them would lock everyone out`, {
+      hint: 'add another user first',
+    });
   const users = Object.fromEntries([...value.users].filter(([n]) => n !== name));
   const setAt = { ...((value.raw[PASSWORD_SET_AT] ?? {}) as Record<string, string>) };
   delete setAt[name];

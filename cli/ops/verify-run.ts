@@ -26,8 +26,18 @@ export interface VerifyFlags {
 }
 
 /** Shared with `rotate --now --verify`. Prints the table unless quiet or --json; returns the result. */
-export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx: CommandContext, options: { quiet: boolean; target?: Target }) {
-  const [{ verifySite, junitXml, parseDuration, statusMatcher }, { resolveTarget }, { readCredentials }, { verifyTable }] = await Promise.all([
+export async function runVerify(
+  url: string | undefined,
+  flags: VerifyFlags,
+  ctx: CommandContext,
+  options: { quiet: boolean; target?: Target },
+) {
+  const [
+    { verifySite, junitXml, parseDuration, statusMatcher },
+    { resolveTarget },
+    { readCredentials },
+    { verifyTable },
+  ] = await Promise.all([
     import('./verify.js'),
     import('../project/target.js'),
     import('./show-creds.js'),
@@ -37,7 +47,8 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
   // usage first: a wrong flag is exit 2 before anything is read or asked
   statusMatcher(flags.expect);
   const waitMs = flags.wait ? parseDuration(flags.wait, '--wait') : 0;
-  if (flags.password !== undefined && flags.passwordStdin) throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
+  if (flags.password !== undefined && flags.passwordStdin)
+    throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
   const password = flags.passwordStdin ? await readStdinPassword() : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
   let target = options.target;
   const needTarget = !password || flags.previous || !url;
@@ -46,7 +57,8 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
       target = await resolveTarget(flags, ctx.env);
     } catch (error) {
       if (!url && (flags.local || flags.stateDir)) throw error; // e.g. no `basicauth dev` running: say that
-      if (!url) throw new UsageError('no URL to verify', 'pass the URL, or --local to verify the running `basicauth dev`');
+      if (!url)
+        throw new UsageError('no URL to verify', 'pass the URL, or --local to verify the running `basicauth dev`');
       if (!password)
         throw new CliError('no credentials to verify with', {
           hint: 'pass --user and --password (or BASICAUTH_USER/BASICAUTH_PASSWORD), or --secret-id/--local to read them from the secret',
@@ -85,11 +97,19 @@ export async function runVerify(url: string | undefined, flags: VerifyFlags, ctx
 
 /** The first line of standard input: a password piped in stays out of ps and shell history. */
 async function readStdinPassword(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a pipe, and standard input is a terminal', 'pipe it: printf %s "$PASSWORD" | basicauth verify … --password-stdin');
+  if (process.stdin.isTTY)
+    throw new UsageError(
+      '--password-stdin reads a pipe, and standard input is a terminal',
+      'pipe it: printf %s "$PASSWORD" | basicauth verify … --password-stdin',
+    );
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const password = text.split(/\r?\n/)[0] ?? '';
-  if (!password) throw new UsageError('--password-stdin read an empty password', 'pipe the password in, without a leading blank line');
+  if (!password)
+    throw new UsageError(
+      '--password-stdin read an empty password',
+      'pipe the password in, without a leading blank line',
+    );
   return password;
 }
 
@@ -110,8 +130,11 @@ function refusePlainHttp(url: string, allowed: boolean): void {
     );
   }
   if (parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !allowed) {
-    throw new CliError(`refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`, {
-      hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours`,
-    });
+    throw new CliError(
+      `refusing to send credentials over plain http:// to ${parsed.host}: anyone on the way can read them`,
+      {
+        hint: `use https://${parsed.host}${parsed.pathname}, or pass --allow-http if this network is yours`,
+      },
+    );
   }
 }

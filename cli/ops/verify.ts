@@ -50,9 +50,13 @@ export function statusMatcher(spec: string): (status: number) => boolean {
     m = /^(\d{3})-(\d{3})$/.exec(part);
     if (m) return (s: number) => s >= Number(m![1]) && s <= Number(m![2]);
     if (/^\d{3}$/.test(part)) return (s: number) => s === Number(part);
-    throw new UsageError(`--expect ${spec}: "${part}" is not a status`, 'use codes, ranges and classes such as 200, 301-308, 2xx,3xx');
+    throw new UsageError(
+      `--expect ${spec}: "${part}" is not a status`,
+      'use codes, ranges and classes such as 200, 301-308, 2xx,3xx',
+    );
   });
-  if (tests.length === 0) throw new UsageError('--expect is empty', 'use for instance --expect 200 or --expect 2xx,3xx');
+  if (tests.length === 0)
+    throw new UsageError('--expect is empty', 'use for instance --expect 200 or --expect 2xx,3xx');
   return (status) => tests.some((t) => t(status));
 }
 
@@ -76,7 +80,8 @@ const MAX_REDIRECTS = 10;
 async function request(url: string, credentials: UserPass | undefined, input: VerifyInput): Promise<Answer> {
   const started = performance.now();
   const headers: Record<string, string> = { 'user-agent': 'basicauth-verify', accept: '*/*' };
-  if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+  if (credentials)
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
   let current = new URL(url);
   try {
     for (let hops = 0; ; hops++) {
@@ -85,30 +90,52 @@ async function request(url: string, credentials: UserPass | undefined, input: Ve
       if (!input.followRedirects || !location || ![301, 302, 303, 307, 308].includes(answer.status)) {
         return { status: answer.status, challenge: answer.challenge, latencyMs: performance.now() - started };
       }
-      if (hops >= MAX_REDIRECTS) return { status: answer.status, challenge: undefined, latencyMs: performance.now() - started, error: `more than ${MAX_REDIRECTS} redirects` };
+      if (hops >= MAX_REDIRECTS)
+        return {
+          status: answer.status,
+          challenge: undefined,
+          latencyMs: performance.now() - started,
+          error: `more than ${MAX_REDIRECTS} redirects`,
+        };
       const next = new URL(location, current);
       // as browsers and fetch do: credentials are not carried to another origin
       if (next.origin !== current.origin) delete headers.authorization;
       current = next;
     }
   } catch (error) {
-    return { status: undefined, challenge: undefined, latencyMs: performance.now() - started, error: describeRequestError(error, current) };
+    return {
+      status: undefined,
+      challenge: undefined,
+      latencyMs: performance.now() - started,
+      error: describeRequestError(error, current),
+    };
   }
 }
 
-async function get(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; challenge: string | undefined; location: string | undefined }> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(url.protocol), { code: 'UNSUPPORTED_SCHEME' });
+async function get(
+  url: URL,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; challenge: string | undefined; location: string | undefined }> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw Object.assign(new Error(url.protocol), { code: 'UNSUPPORTED_SCHEME' });
   const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     const req = send(url, { method: 'GET', headers }, (res) => {
       res.resume(); // the body is not judged, only the status and the challenge
       res.on('end', () => {
         const challenge = res.headers['www-authenticate'];
-        resolve({ status: res.statusCode ?? 0, challenge: Array.isArray(challenge) ? challenge[0] : challenge, location: res.headers.location });
+        resolve({
+          status: res.statusCode ?? 0,
+          challenge: Array.isArray(challenge) ? challenge[0] : challenge,
+          location: res.headers.location,
+        });
       });
       res.on('error', reject);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'REQUEST_TIMEOUT', timeoutMs })));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error('timeout'), { code: 'REQUEST_TIMEOUT', timeoutMs })),
+    );
     req.on('error', reject);
     req.end();
   });
@@ -148,7 +175,13 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
   const expected = statusMatcher(input.expect);
   const checks: Check[] = [];
   const add = (name: Check['name'], r: Awaited<ReturnType<typeof request>>, reason: string | undefined) =>
-    checks.push({ name, ok: reason === undefined, status: r.status, latencyMs: Math.round(r.latencyMs * 10) / 10, reason });
+    checks.push({
+      name,
+      ok: reason === undefined,
+      status: r.status,
+      latencyMs: Math.round(r.latencyMs * 10) / 10,
+      reason,
+    });
 
   const anonymous = await request(input.url, undefined, input);
   const challenge = anonymous.challenge ?? '';
@@ -166,14 +199,25 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
             : undefined),
   );
 
-  const wrong = await request(input.url, { username: input.current.username, password: randomBytes(18).toString('base64url') }, input);
-  add('wrong credentials', wrong, wrong.error ?? (wrong.status !== 401 ? `got ${wrong.status} with a wrong password, expected 401` : undefined));
+  const wrong = await request(
+    input.url,
+    { username: input.current.username, password: randomBytes(18).toString('base64url') },
+    input,
+  );
+  add(
+    'wrong credentials',
+    wrong,
+    wrong.error ?? (wrong.status !== 401 ? `got ${wrong.status} with a wrong password, expected 401` : undefined),
+  );
 
   const current = await request(input.url, input.current, input);
   add(
     'current credentials',
     current,
-    current.error ?? (current.status === undefined || !expected(current.status) ? `got ${current.status} with the current password, expected ${input.expect}` : undefined),
+    current.error ??
+      (current.status === undefined || !expected(current.status)
+        ? `got ${current.status} with the current password, expected ${input.expect}`
+        : undefined),
   );
 
   if (input.previous) {
@@ -181,7 +225,10 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
     add(
       'previous credentials',
       previous,
-      previous.error ?? (previous.status !== 401 ? `got ${previous.status} with the previous password, expected 401 (still inside the grace period, or an edge has not refreshed yet)` : undefined),
+      previous.error ??
+        (previous.status !== 401
+          ? `got ${previous.status} with the previous password, expected 401 (still inside the grace period, or an edge has not refreshed yet)`
+          : undefined),
     );
   }
   return checks;

@@ -5,11 +5,22 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EDGE_AUTH_DEFAULTS, EdgeConfigError, edgeSettingsSchema, resolveEdgeAuthConfig, type EdgeAuthConfig } from '../../handlers/edge-auth/config.js';
+import {
+  EDGE_AUTH_DEFAULTS,
+  EdgeConfigError,
+  edgeSettingsSchema,
+  resolveEdgeAuthConfig,
+  type EdgeAuthConfig,
+} from '../../handlers/edge-auth/config.js';
 import { describeIssues } from '../../handlers/shared/schema-issues.js';
 import { DEFAULT_EXCLUDE_CHARACTERS, WEBHOOK_SECRET_ARN } from '../../handlers/rotate/settings.js';
 import { checkRotationRules, ScheduleError } from '../../handlers/shared/schedule.js';
-import { PATH_PATTERN, REGION_PATTERN, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE } from '../../handlers/shared/patterns.js';
+import {
+  PATH_PATTERN,
+  REGION_PATTERN,
+  RESOURCE_NAME_PATTERN,
+  RESOURCE_NAME_RULE,
+} from '../../handlers/shared/patterns.js';
 import { encodeUsernames, usernameProblem, USERNAME_RULE } from '../../handlers/shared/usernames.js';
 import { CliError } from '../core/errors.js';
 import { DEFAULT_ENGINE, EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from '../../stacks/engines/index.js';
@@ -58,15 +69,21 @@ const distribution = z.discriminatedUnion('mode', [
       priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).optional(),
       comment: z.string().max(128).optional(),
       /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
-      aliases: z.array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com')).default([]),
+      aliases: z
+        .array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com'))
+        .default([]),
       certificateArn: z
         .string()
-        .regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/, 'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)')
+        .regex(
+          /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/,
+          'an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)',
+        )
         .optional(),
       minimumProtocolVersion: z.enum(['TLSv1.2_2021', 'TLSv1.2_2019', 'TLSv1.2_2018']).default('TLSv1.2_2021'),
     })
     .refine((d) => d.aliases.length > 0 === (d.certificateArn !== undefined), {
-      message: 'aliases and certificateArn go together: CloudFront serves your host names only with a certificate for them',
+      message:
+        'aliases and certificateArn go together: CloudFront serves your host names only with a certificate for them',
       path: ['certificateArn'],
     }),
   z.strictObject({
@@ -109,7 +126,10 @@ export const configSchema = z.strictObject({
       // an ARN: IAM policies name the key by it
       kmsKeyId: z
         .string()
-        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, 'a KMS key ARN (arn:aws:kms:region:account:key/id)')
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/,
+          'a KMS key ARN (arn:aws:kms:region:account:key/id)',
+        )
         .optional(),
       /** days a destroyed secret stays recoverable (and keeps its name); 0 deletes it at once */
       recoveryWindowDays: z
@@ -118,7 +138,13 @@ export const configSchema = z.strictObject({
         .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: '0 (delete at once) or 7 to 30 days' })
         .default(RECOVERY_WINDOW_DAYS),
     })
-    .default({ usernames: ['admin'], passwordLength: 32, excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS, replicaRegions: [], recoveryWindowDays: RECOVERY_WINDOW_DAYS }),
+    .default({
+      usernames: ['admin'],
+      passwordLength: 32,
+      excludeCharacters: DEFAULT_EXCLUDE_CHARACTERS,
+      replicaRegions: [],
+      recoveryWindowDays: RECOVERY_WINDOW_DAYS,
+    }),
   rotation: z
     .strictObject({
       days: z.number().int().min(1).max(1000).optional(),
@@ -143,7 +169,10 @@ export const configSchema = z.strictObject({
   notifications: z
     .strictObject({
       /** a Secrets Manager secret holding the webhook URL (a credential: never in the config, Terraform or the Lambda environment) */
-      webhookSecretArn: z.string().regex(WEBHOOK_SECRET_ARN, 'the ARN of a Secrets Manager secret holding the webhook URL').optional(),
+      webhookSecretArn: z
+        .string()
+        .regex(WEBHOOK_SECRET_ARN, 'the ARN of a Secrets Manager secret holding the webhook URL')
+        .optional(),
       siteUrl: z.url().optional(),
     })
     .default({}),
@@ -159,31 +188,45 @@ export type ConfigInput = z.input<typeof configSchema>;
 export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   const dist = (input as { distribution?: { mode?: unknown; pathPatterns?: unknown } } | undefined)?.distribution;
   if ((input as { notifications?: { webhookUrl?: unknown } } | undefined)?.notifications?.webhookUrl !== undefined) {
-    throw new CliError(`${source} is invalid: notifications.webhookUrl is a credential and may not sit in the config, the Terraform state or the Lambda environment`, {
-      hint: 'store it in a secret (aws secretsmanager create-secret --name basicauth/webhook --secret-string "https://hooks…") and set notifications.webhookSecretArn to its ARN',
-    });
+    throw new CliError(
+      `${source} is invalid: notifications.webhookUrl is a credential and may not sit in the config, the Terraform state or the Lambda environment`,
+      {
+        hint: 'store it in a secret (aws secretsmanager create-secret --name basicauth/webhook --secret-string "https://hooks…") and set notifications.webhookSecretArn to its ARN',
+      },
+    );
   }
   if ((input as { edge?: { corsPreflight?: unknown } } | undefined)?.edge?.corsPreflight !== undefined) {
-    throw new CliError(`${source} is invalid: edge.corsPreflight forwarded preflights to the origin unauthenticated and is gone`, {
-      hint: 'replace it with edge.cors: {"allowOrigins": ["https://app.example.com"], "allowMethods": ["GET", "POST"], "allowHeaders": ["content-type"]}: the edge answers preflights itself',
-    });
+    throw new CliError(
+      `${source} is invalid: edge.corsPreflight forwarded preflights to the origin unauthenticated and is gone`,
+      {
+        hint: 'replace it with edge.cors: {"allowOrigins": ["https://app.example.com"], "allowMethods": ["GET", "POST"], "allowHeaders": ["content-type"]}: the edge answers preflights itself',
+      },
+    );
   }
   if (dist?.mode === 'attach' && dist.pathPatterns !== undefined) {
-    throw new CliError(`${source} is invalid: distribution.pathPatterns is not an attach-mode field: attach now protects every cache behavior of the distribution`, {
-      hint: `remove it; name behaviors to leave open, if any, in distribution.leaveUnprotected ('*' is the default behavior)`,
-    });
+    throw new CliError(
+      `${source} is invalid: distribution.pathPatterns is not an attach-mode field: attach now protects every cache behavior of the distribution`,
+      {
+        hint: `remove it; name behaviors to leave open, if any, in distribution.leaveUnprotected ('*' is the default behavior)`,
+      },
+    );
   }
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const problems = describeIssues(result.error.issues, input);
-    throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, { hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)` });
+    throw new CliError(`${source} is invalid:\n  ${problems.join('\n  ')}`, {
+      hint: `fix the field(s) above in ${source} (the JSON Schema gives completion in editors)`,
+    });
   }
   const config = result.data;
   if (!STACK_ENGINES[engineOf(config)].attachable && config.distribution.mode === 'attach') {
     const attaching = EDGE_ENGINES.filter((name) => STACK_ENGINES[name].attachable).map((name) => `"${name}"`);
-    throw new CliError(`${source} is invalid: edge.engine "${engineOf(config)}" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`, {
-      hint: `use distribution.mode "create", or edge.engine ${attaching.join(' or ')} to attach to an existing distribution`,
-    });
+    throw new CliError(
+      `${source} is invalid: edge.engine "${engineOf(config)}" works with distribution.mode "create" only (attach re-points Lambda@Edge versions)`,
+      {
+        hint: `use distribution.mode "create", or edge.engine ${attaching.join(' or ')} to attach to an existing distribution`,
+      },
+    );
   }
   // What RotateSecret refuses at apply time (at least 4 hours apart; a window inside its UTC day and before the
   // next), refused now, by the rule init and rotate use.
@@ -192,7 +235,11 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
     checkRotationRules({ AutomaticallyAfterDays: days, ScheduleExpression: schedule, Duration: window });
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;
-    const [field, value] = /window/.test(error.message) ? ['window', window] : schedule ? ['schedule', schedule] : ['days', days];
+    const [field, value] = /window/.test(error.message)
+      ? ['window', window]
+      : schedule
+        ? ['schedule', schedule]
+        : ['days', days];
     throw new CliError(`${source} is invalid: rotation.${field} is ${JSON.stringify(value)}: ${error.message}`, {
       hint: `fix rotation.${field} in ${source}: for instance "schedule": "rate(12 hours)" or "cron(0 4 ? * MON-FRI *)", "window": "3h"`,
     });
@@ -201,7 +248,10 @@ export function parseConfig(input: unknown, source = CONFIG_FILE): Config {
   try {
     edgeConfigFor(config);
   } catch (error) {
-    if (error instanceof EdgeConfigError) throw new CliError(`${source} is invalid: ${error.message.replace(/^edge config: /, 'edge.')}`, { hint: `fix that field in ${source}` });
+    if (error instanceof EdgeConfigError)
+      throw new CliError(`${source} is invalid: ${error.message.replace(/^edge config: /, 'edge.')}`, {
+        hint: `fix that field in ${source}`,
+      });
     throw error;
   }
   return config;
@@ -213,7 +263,9 @@ export async function loadConfig(path = CONFIG_FILE): Promise<Config> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CliError(`no ${path} in ${resolve('.')}`, { hint: 'create one with `basicauth init`, or pass --config PATH' });
+      throw new CliError(`no ${path} in ${resolve('.')}`, {
+        hint: 'create one with `basicauth init`, or pass --config PATH',
+      });
     }
     throw error;
   }

@@ -65,7 +65,9 @@ export function fromTerraform(name: string, region: string, o: Record<string, un
     readersPolicyArn: s('readers_policy_arn'),
     operatorsPolicyArn: s('operators_policy_arn'),
     ...(s('s3_bucket_policy') ? { s3BucketPolicy: s('s3_bucket_policy') } : {}),
-    ...(s('key_value_store_arn') ? { engine: 'cloudfront-function' as const, keyValueStoreArn: s('key_value_store_arn') } : {}),
+    ...(s('key_value_store_arn')
+      ? { engine: 'cloudfront-function' as const, keyValueStoreArn: s('key_value_store_arn') }
+      : {}),
     deployedAt: new Date().toISOString(),
   };
 }

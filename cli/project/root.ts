@@ -49,7 +49,10 @@ export function absolutePathOptions(argv: readonly string[], cwd: string): strin
  * (`init` excepted: it starts a project where it is run). Returns the argv to
  * parse and the root it moved to, if it did.
  */
-export function enterProjectRoot(argv: readonly string[], cwd = process.cwd()): { argv: string[]; movedTo: string | undefined } {
+export function enterProjectRoot(
+  argv: readonly string[],
+  cwd = process.cwd(),
+): { argv: string[]; movedTo: string | undefined } {
   const root = argv[0] === 'init' ? undefined : findProjectRoot(cwd);
   if (!root || root === resolve(cwd)) return { argv: [...argv], movedTo: undefined };
   const absolute = absolutePathOptions(argv, cwd);

@@ -47,21 +47,33 @@ export interface Target {
   configFile: string | undefined;
 }
 
-export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, options: { secretOptional?: boolean } = {}): Promise<Target> {
+export async function resolveTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  options: { secretOptional?: boolean } = {},
+): Promise<Target> {
   const configFile = flags.config ?? CONFIG_FILE;
   const project = await rawConfig(configFile);
-  if (flags.config && !project) throw new CliError(`no readable config at ${flags.config}`, { hint: 'check --config (the file deploy was run with)' });
+  if (flags.config && !project)
+    throw new CliError(`no readable config at ${flags.config}`, {
+      hint: 'check --config (the file deploy was run with)',
+    });
   if (flags.local || (flags.stateDir && flags.stateDir !== DEFAULT_STATE_DIR)) {
     const dev = await requireDev(flags.stateDir ?? DEFAULT_STATE_DIR);
     // What `deploy --local` made from this directory's config, else dev's own site.
-    const deployed = flags.secretId || typeof project?.name !== 'string' ? undefined : await readOutputs(localDeployment(dev, project.name).outputsFile);
+    const deployed =
+      flags.secretId || typeof project?.name !== 'string'
+        ? undefined
+        : await readOutputs(localDeployment(dev, project.name).outputsFile);
     // A project directory's commands act on its own stack: never silently on dev's own site instead.
     if (!flags.secretId && !deployed) await refuseOtherStack(dev, project, configFile);
     const secretId = flags.secretId ?? deployed?.secretArn ?? dev.secretId;
     const distributionId = flags.distribution ?? deployed?.distributionId ?? dev.distributionId;
     const region = flags.region ?? deployed?.region ?? dev.region;
     const role = env.BASICAUTH_LOCAL_ROLE;
-    const credentials = role ? await localRoleCredentials(dev.endpoint, region, role, secretId.split(':')[4] ?? '') : undefined;
+    const credentials = role
+      ? await localRoleCredentials(dev.endpoint, region, role, secretId.split(':')[4] ?? '')
+      : undefined;
     return {
       clients: createAwsClients({ region, endpoint: dev.endpoint, ...(credentials ? { credentials } : {}) }),
       secretId,
@@ -82,7 +94,10 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, 
   const recorded = flags.secretId ? undefined : await readOutputs();
   const configured = typeof project?.region === 'string' ? project.region : undefined;
   const region = flags.region ?? recorded?.region ?? configured ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new CliError('no AWS region', { hint: `set "region" in ${configFile}, AWS_REGION, or pass --region (or --local for basicauth dev)` });
+  if (!region)
+    throw new CliError('no AWS region', {
+      hint: `set "region" in ${configFile}, AWS_REGION, or pass --region (or --local for basicauth dev)`,
+    });
   const secretId = flags.secretId ?? recorded?.secretArn;
   if (!secretId && !options.secretOptional) {
     throw new CliError('no secret to work on: nothing was deployed from this directory', {
@@ -117,7 +132,9 @@ export function localRotationProbe(dev: DevInfo, secretId: string): () => Promis
 /** The edge function and distribution, or an error naming the flags that give them. */
 export function requireEdge(target: Target): { functionName: string; distributionId: string } {
   if (!target.functionName || !target.distributionId) {
-    throw new CliError('which edge function and distribution?', { hint: 'pass --function NAME and --distribution ID, or --local for `basicauth dev`' });
+    throw new CliError('which edge function and distribution?', {
+      hint: 'pass --function NAME and --distribution ID, or --local for `basicauth dev`',
+    });
   }
   return { functionName: target.functionName, distributionId: target.distributionId };
 }
@@ -177,7 +194,10 @@ async function refuseOtherStack(dev: DevInfo, project: RawConfig | undefined, co
   const { resolve } = await import('node:path');
   if (dev.config === resolve(configFile)) return;
   const name = typeof project.name === 'string' ? ` "${project.name}"` : '';
-  throw new CliError(`nothing was deployed with --local from this directory: its ${configFile} names the stack${name}, and the running dev serves its own site (basicauth/dev)`, {
-    hint: `run \`${again('deploy')}\` first, or pass --secret-id basicauth/dev for dev's own site`,
-  });
+  throw new CliError(
+    `nothing was deployed with --local from this directory: its ${configFile} names the stack${name}, and the running dev serves its own site (basicauth/dev)`,
+    {
+      hint: `run \`${again('deploy')}\` first, or pass --secret-id basicauth/dev for dev's own site`,
+    },
+  );
 }

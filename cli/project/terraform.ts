@@ -71,7 +71,14 @@ interface UiMessage {
   outputs?: Record<string, { value?: unknown }>;
 }
 
-const VERBS: Record<string, string> = { create: 'create', update: 'update', delete: 'destroy', replace: 'replace', read: 'read', noop: 'keep' };
+const VERBS: Record<string, string> = {
+  create: 'create',
+  update: 'update',
+  delete: 'destroy',
+  replace: 'replace',
+  read: 'read',
+  noop: 'keep',
+};
 
 /** Folds one line of `terraform … -json` into the run, emitting progress. Exported for tests with recorded streams. */
 export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
@@ -94,7 +101,8 @@ export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
       emit({ type: 'step.start', id: addr, title: `${VERBS[m.hook?.action ?? ''] ?? m.hook?.action} ${addr}` });
       return;
     case 'apply_progress':
-      if ((m.hook?.elapsed_seconds ?? 0) % 30 === 0) emit({ type: 'log', level: 'info', message: `${addr}: still working after ${m.hook?.elapsed_seconds} s` });
+      if ((m.hook?.elapsed_seconds ?? 0) % 30 === 0)
+        emit({ type: 'log', level: 'info', message: `${addr}: still working after ${m.hook?.elapsed_seconds} s` });
       return;
     case 'apply_complete':
       emit({ type: 'step.done', id: addr, ...(m.hook?.id_value ? { detail: m.hook.id_value } : {}) });
@@ -104,9 +112,19 @@ export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
       return;
     case 'diagnostic': {
       const d = m.diagnostic ?? {};
-      const diagnostic: Diagnostic = { severity: d.severity === 'error' ? 'error' : 'warning', summary: d.summary ?? '', detail: d.detail ?? '', address: d.address };
+      const diagnostic: Diagnostic = {
+        severity: d.severity === 'error' ? 'error' : 'warning',
+        summary: d.summary ?? '',
+        detail: d.detail ?? '',
+        address: d.address,
+      };
       run.diagnostics.push(diagnostic);
-      if (diagnostic.severity === 'warning') emit({ type: 'log', level: 'warn', message: `${diagnostic.summary}${diagnostic.address ? ` (${diagnostic.address})` : ''}` });
+      if (diagnostic.severity === 'warning')
+        emit({
+          type: 'log',
+          level: 'warn',
+          message: `${diagnostic.summary}${diagnostic.address ? ` (${diagnostic.address})` : ''}`,
+        });
       return;
     }
     case 'outputs':
@@ -117,7 +135,11 @@ export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
   }
 }
 
-export function runTerraform(bin: TerraformBinary, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; emit: Emit }): Promise<TerraformRun> {
+export function runTerraform(
+  bin: TerraformBinary,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; emit: Emit },
+): Promise<TerraformRun> {
   return new Promise((resolve, reject) => {
     // Its own process group: a Ctrl-C in the terminal reaches basicauth alone, which passes terraform
     // exactly one interrupt per Ctrl-C (two at once would make terraform stop without saving its state).
@@ -127,7 +149,16 @@ export function runTerraform(bin: TerraformBinary, args: string[], options: { cw
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const run: TerraformRun = { code: 0, diagnostics: [], planned: [], summary: undefined, outputs: undefined, tail: [], stdout: '', cwd: options.cwd };
+    const run: TerraformRun = {
+      code: 0,
+      diagnostics: [],
+      planned: [],
+      summary: undefined,
+      outputs: undefined,
+      tail: [],
+      stdout: '',
+      cwd: options.cwd,
+    };
     const release = whileRunning((count) => {
       run.interrupted = count;
       child.kill('SIGINT');
@@ -155,7 +186,11 @@ export function runTerraform(bin: TerraformBinary, args: string[], options: { cw
     });
     child.on('error', (error) => {
       release();
-      reject(new CliError(`could not run ${bin.path}: ${error.message}`, { hint: 'check that terraform is installed and executable' }));
+      reject(
+        new CliError(`could not run ${bin.path}: ${error.message}`, {
+          hint: 'check that terraform is installed and executable',
+        }),
+      );
     });
     child.on('close', (code) => {
       release();
@@ -171,7 +206,13 @@ export function terraformFailure(what: string, run: TerraformRun, hint: string):
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
   const lock = errors.find((d) => /state lock/i.test(d.summary));
   if (lock) return stateLocked(what, lock, run.cwd);
-  const body = errors.length ? errors.map((d) => `${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`).join('\n  ') : run.tail.slice(-8).join('\n  ');
+  const body = errors.length
+    ? errors
+        .map(
+          (d) => `${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `: ${d.detail.split('\n')[0]}` : ''}`,
+        )
+        .join('\n  ')
+    : run.tail.slice(-8).join('\n  ');
   return new CliError(`${what} failed:\n  ${body}`, { hint });
 }
 
@@ -184,7 +225,11 @@ function stateLocked(what: string, lock: Diagnostic, cwd: string | undefined): C
   const operation = field('Operation')
     ?.replace(/^OperationType/, '')
     .toLowerCase();
-  const by = [operation ? `${/^[aeiou]/.test(operation) ? 'an' : 'a'} ${operation}` : undefined, who ? `by ${who}` : undefined, created ? `since ${created.replace(/\.\d+.*$/, '')} UTC` : undefined]
+  const by = [
+    operation ? `${/^[aeiou]/.test(operation) ? 'an' : 'a'} ${operation}` : undefined,
+    who ? `by ${who}` : undefined,
+    created ? `since ${created.replace(/\.\d+.*$/, '')} UTC` : undefined,
+  ]
     .filter(Boolean)
     .join(' ');
   const tf = what.split(' ')[0] ?? 'terraform';

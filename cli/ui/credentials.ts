@@ -27,7 +27,10 @@ export function pickedUserNote(c: Credentials, format: CredentialFormat): string
 }
 
 function siteOrFail(c: Credentials, format: string): URL {
-  if (!c.site) throw new CliError(`--format ${format} needs the site's URL, which is not known here`, { hint: 'use --local, or --site URL' });
+  if (!c.site)
+    throw new CliError(`--format ${format} needs the site's URL, which is not known here`, {
+      hint: 'use --local, or --site URL',
+    });
   return new URL(c.site);
 }
 
@@ -39,7 +42,11 @@ export function formatCredentials(c: Credentials, format: CredentialFormat, now 
       return JSON.stringify(c, null, 2);
     case 'env': {
       const u = single(c, format);
-      return [`BASICAUTH_USER=${shellQuote(u.username)}`, `BASICAUTH_PASSWORD=${shellQuote(u.password)}`, ...(c.site ? [`BASICAUTH_URL=${shellQuote(c.site)}`] : [])].join('\n');
+      return [
+        `BASICAUTH_USER=${shellQuote(u.username)}`,
+        `BASICAUTH_PASSWORD=${shellQuote(u.password)}`,
+        ...(c.site ? [`BASICAUTH_URL=${shellQuote(c.site)}`] : []),
+      ].join('\n');
     }
     case 'curl': {
       const u = single(c, format);
@@ -60,7 +67,9 @@ export function formatCredentials(c: Credentials, format: CredentialFormat, now 
       const width = Math.max(8, ...c.users.map((u) => u.username.length));
       const rows = [
         ...(c.site ? [`site      ${c.site}`] : []),
-        ...(c.users.length === 1 ? [`username  ${c.users[0]!.username}`, `password  ${c.users[0]!.password}`] : ['users', ...c.users.map((u) => `  ${u.username.padEnd(width)}  ${u.password}`)]),
+        ...(c.users.length === 1
+          ? [`username  ${c.users[0]!.username}`, `password  ${c.users[0]!.password}`]
+          : ['users', ...c.users.map((u) => `  ${u.username.padEnd(width)}  ${u.password}`)]),
         `set       ${when(c.setAt, now)}${c.stage === 'AWSPREVIOUS' ? '  (previous password)' : ''}`,
         ...(c.stage === 'AWSCURRENT' ? [`rotates   ${when(c.nextRotation, now)}`] : []),
       ];

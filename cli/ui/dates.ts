@@ -5,7 +5,14 @@
 export function relativeTo(iso: string, now: number): string {
   const minutes = Math.round((Date.parse(iso) - now) / 60_000);
   const abs = Math.abs(minutes);
-  const text = abs < 1 ? 'now' : abs < 90 ? `${abs} min` : abs < 48 * 60 ? `${Math.round(abs / 60)} h` : `${Math.round(abs / 1440)} days`;
+  const text =
+    abs < 1
+      ? 'now'
+      : abs < 90
+        ? `${abs} min`
+        : abs < 48 * 60
+          ? `${Math.round(abs / 60)} h`
+          : `${Math.round(abs / 1440)} days`;
   return text === 'now' ? text : minutes < 0 ? `${text} ago` : `in ${text}`;
 }
 

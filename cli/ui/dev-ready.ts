@@ -20,7 +20,9 @@ export function devReadyText(s: Omit<DevSession, 'stop'>, style: Style): string 
         : `${s.secretName}, edge function version ${s.edgeVersion}`,
     ),
     row('state', s.stateDir),
-    ...(s.dashboardUrl ? [row('dashboard', `${s.dashboardUrl}  (live: secret versions, edge instances, decisions; no passwords)`)] : []),
+    ...(s.dashboardUrl
+      ? [row('dashboard', `${s.dashboardUrl}  (live: secret versions, edge instances, decisions; no passwords)`)]
+      : []),
     '',
     row('credentials', `npx basicauth show-creds --local${stateFlag}`),
     row('try it', `curl -u "$(npx basicauth show-creds --local${stateFlag} --format curl)" ${s.edgeUrl}`),

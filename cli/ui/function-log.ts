@@ -9,12 +9,21 @@ export function formatFunctionLine(label: string, line: string, width: number | 
   if (line.startsWith('{')) {
     try {
       const parsed = JSON.parse(line) as Record<string, unknown>;
-      const what = typeof parsed.message === 'string' ? parsed.message : typeof parsed.event === 'string' ? parsed.event : undefined;
+      const what =
+        typeof parsed.message === 'string'
+          ? parsed.message
+          : typeof parsed.event === 'string'
+            ? parsed.event
+            : undefined;
       if (what) {
         const fields = Object.entries(parsed)
-          .filter(([key, value]) => !HIDDEN.has(key) && value !== null && value !== undefined && typeof value !== 'object')
+          .filter(
+            ([key, value]) => !HIDDEN.has(key) && value !== null && value !== undefined && typeof value !== 'object',
+          )
           .map(([key, value]) => (key === 'step' ? String(value) : `${key}=${String(value)}`));
-        text = [parsed.level === 'warn' || parsed.level === 'error' ? `${String(parsed.level)}:` : '', what, ...fields].filter(Boolean).join(' ');
+        text = [parsed.level === 'warn' || parsed.level === 'error' ? `${String(parsed.level)}:` : '', what, ...fields]
+          .filter(Boolean)
+          .join(' ');
       }
     } catch {
       // not JSON after all: as it came

@@ -27,19 +27,30 @@ export interface ProgressModel {
 export function reduce(model: ProgressModel, event: OpEvent, now: number): ProgressModel {
   switch (event.type) {
     case 'step.start':
-      return { ...model, steps: [...model.steps, { id: event.id, title: event.title, state: 'running', startedAt: now }] };
+      return {
+        ...model,
+        steps: [...model.steps, { id: event.id, title: event.title, state: 'running', startedAt: now }],
+      };
     case 'step.done':
     case 'step.fail':
       return {
         ...model,
         steps: model.steps.map((s) =>
           s.id === event.id && s.state === 'running'
-            ? { ...s, state: event.type === 'step.done' ? 'done' : 'failed', detail: event.type === 'step.done' ? event.detail : event.error, ms: now - s.startedAt }
+            ? {
+                ...s,
+                state: event.type === 'step.done' ? 'done' : 'failed',
+                detail: event.type === 'step.done' ? event.detail : event.error,
+                ms: now - s.startedAt,
+              }
             : s,
         ),
       };
     case 'log':
-      return { ...model, logs: [...model.logs, { key: model.logs.length, level: event.level, message: event.message }] };
+      return {
+        ...model,
+        logs: [...model.logs, { key: model.logs.length, level: event.level, message: event.message }],
+      };
   }
 }
 
@@ -65,7 +76,14 @@ export function Progress({ subscribe }: { subscribe: (listener: (event: OpEvent)
       <Box flexDirection="column">
         {model.steps.map((s) => (
           <Text key={s.id}>
-            {s.state === 'running' ? <Text color="cyan">{FRAMES[frame]}</Text> : s.state === 'done' ? <Text color="green">✔</Text> : <Text color="red">✖</Text>} {s.title}
+            {s.state === 'running' ? (
+              <Text color="cyan">{FRAMES[frame]}</Text>
+            ) : s.state === 'done' ? (
+              <Text color="green">✔</Text>
+            ) : (
+              <Text color="red">✖</Text>
+            )}{' '}
+            {s.title}
             {s.detail ? <Text dimColor> {s.detail}</Text> : null}
             {s.ms !== undefined ? <Text dimColor> ({formatDuration(s.ms)})</Text> : null}
           </Text>

@@ -15,11 +15,16 @@ export interface Style {
 
 export function styleFor(stream: Writable & { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
   const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
-  const wrap = (open: number, close: number) => (text: string) => (on ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  const wrap = (open: number, close: number) => (text: string) =>
+    on ? `\u001b[${open}m${text}\u001b[${close}m` : text;
   return { dim: wrap(2, 22), red: wrap(31, 39), yellow: wrap(33, 39), green: wrap(32, 39), bold: wrap(1, 22) };
 }
 
-export function plainRenderer(stream: Writable & { isTTY?: boolean }, now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env): Emit {
+export function plainRenderer(
+  stream: Writable & { isTTY?: boolean },
+  now: () => number = Date.now,
+  env: NodeJS.ProcessEnv = process.env,
+): Emit {
   const style = styleFor(stream, env);
   const started = new Map<string, { title: string; at: number }>();
   const line = (text: string) => stream.write(`${text}\n`);
@@ -51,5 +56,9 @@ export function formatDuration(ms: number): string {
 }
 
 export function formatBytes(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }

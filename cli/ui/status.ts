@@ -33,7 +33,11 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
     row('next', formatWhen(s.secret.nextRotation, now)),
     row('versions', ''),
     ...table(
-      s.secret.versions.map((v) => [v.versionId, v.stages.join(', ') || style.dim('(no label)'), style.dim(formatWhen(v.created, now))]),
+      s.secret.versions.map((v) => [
+        v.versionId,
+        v.stages.join(', ') || style.dim('(no label)'),
+        style.dim(formatWhen(v.created, now)),
+      ]),
       '    ',
     ),
     ...(s.secret.replicas.length
@@ -62,10 +66,19 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
             ),
           ]
         : []),
-      row('distribution', `${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`),
+      row(
+        'distribution',
+        `${s.edge.distributionId}  ${s.edge.domainName ?? ''}  ${s.edge.status === 'Deployed' ? style.green('Deployed') : style.yellow(s.edge.status ?? 'unknown')}`,
+      ),
       row('behaviors', '').trimEnd(),
       ...table(
-        [...s.edge.behaviors.map((b) => [b.pathPattern, b.version === 'LIVE' ? 'the function (LIVE)' : `version ${b.version}`]), ...s.edge.unprotected.map((p) => [p, style.red('no password check')])],
+        [
+          ...s.edge.behaviors.map((b) => [
+            b.pathPattern,
+            b.version === 'LIVE' ? 'the function (LIVE)' : `version ${b.version}`,
+          ]),
+          ...s.edge.unprotected.map((p) => [p, style.red('no password check')]),
+        ],
         '    ',
       ),
     );
@@ -73,7 +86,10 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
   lines.push('');
   if (s.problems.length === 0) lines.push(style.green('No problems found.'));
   for (const p of s.problems) {
-    lines.push(`${p.severity === 'error' ? style.red('✖ error') : style.yellow('! warning')}: ${p.message}`, style.dim(`    fix: ${p.fix}`));
+    lines.push(
+      `${p.severity === 'error' ? style.red('✖ error') : style.yellow('! warning')}: ${p.message}`,
+      style.dim(`    fix: ${p.fix}`),
+    );
   }
   return lines.join('\n');
 }

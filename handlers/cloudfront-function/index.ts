@@ -39,7 +39,12 @@ function reader(headers: FunctionHeaders): HeaderReader {
   };
 }
 
-function response(status: number, description: string, pairs: Array<[string, string]>, body?: string): FunctionResponse {
+function response(
+  status: number,
+  description: string,
+  pairs: Array<[string, string]>,
+  body?: string,
+): FunctionResponse {
   const headers: FunctionHeaders = {};
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as [string, string];
@@ -53,7 +58,9 @@ function response(status: number, description: string, pairs: Array<[string, str
 function challenge(get: HeaderReader): FunctionResponse {
   const accept = (get('accept') || []).join(',');
   const html = accept.indexOf('text/html') !== -1;
-  const pairs = config.challenge.headers.concat([['Content-Type', html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8']]);
+  const pairs = config.challenge.headers.concat([
+    ['Content-Type', html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8'],
+  ]);
   return response(401, 'Unauthorized', pairs, html ? config.challenge.html : config.challenge.text);
 }
 
@@ -139,7 +146,8 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
   if (entry) {
     ok = same(digest(entry.s as string, given.pair), entry.d);
     // Date.now() is the time the function started: a replaced password works until its grace ends
-    if (!ok && typeof entry.ps === 'string' && typeof entry.pu === 'number' && entry.pu > Date.now()) ok = same(digest(entry.ps, given.pair), entry.pd);
+    if (!ok && typeof entry.ps === 'string' && typeof entry.pu === 'number' && entry.pu > Date.now())
+      ok = same(digest(entry.ps, given.pair), entry.pd);
   } else {
     same(digest(NO_SALT, given.pair), NO_SALT);
     // no user of that name; a store that holds nothing usable fails closed with a 503

@@ -63,7 +63,9 @@ export const EDGE_AUTH_DEFAULTS = {
 } satisfies Partial<EdgeAuthConfig>;
 
 export type EdgeAuthConfigInput = Pick<EdgeAuthConfig, 'secretId' | 'secretRegion'> &
-  Partial<Omit<EdgeAuthConfig, 'cors'>> & { cors?: Pick<CorsConfig, 'allowOrigins' | 'allowMethods'> & Partial<CorsConfig> };
+  Partial<Omit<EdgeAuthConfig, 'cors'>> & {
+    cors?: Pick<CorsConfig, 'allowOrigins' | 'allowMethods'> & Partial<CorsConfig>;
+  };
 
 export class EdgeConfigError extends Error {
   override name = 'EdgeConfigError';
@@ -86,7 +88,12 @@ const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'a list' }
 
 export const corsSchema = z
   .strictObject({
-    allowOrigins: list(z.union([z.literal('*'), text(ORIGIN, 'an origin such as "https://app.example.com" (scheme, host, optional port; no path), or "*"')])).min(1, { error: 'at least one origin' }),
+    allowOrigins: list(
+      z.union([
+        z.literal('*'),
+        text(ORIGIN, 'an origin such as "https://app.example.com" (scheme, host, optional port; no path), or "*"'),
+      ]),
+    ).min(1, { error: 'at least one origin' }),
     allowMethods: list(z.enum(CORS_METHODS)).min(1, { error: 'at least one method' }),
     allowHeaders: list(z.union([z.literal('*'), text(TOKEN, 'a lowercase header name, or "*"')])).optional(),
     maxAgeSeconds: whole(0, 86_400).optional(),
@@ -108,7 +115,11 @@ export const edgeSettingsSchema = z.strictObject({
   staleIfErrorSeconds: whole(0, 7 * 86_400),
   graceSeconds: whole(0, 30 * 86_400),
   bypassPaths: list(text(PATH_PATTERN, 'a path pattern starting with /')),
-  allowCidrs: list(z.string({ error: 'a CIDR' }).refine((v) => parseCidrOrUndefined(v) !== undefined, { error: 'an IPv4 or IPv6 CIDR such as 203.0.113.0/24' })),
+  allowCidrs: list(
+    z
+      .string({ error: 'a CIDR' })
+      .refine((v) => parseCidrOrUndefined(v) !== undefined, { error: 'an IPv4 or IPv6 CIDR such as 203.0.113.0/24' }),
+  ),
   /** CORS preflights answered at the edge (never forwarded: they carry no credentials) */
   cors: corsSchema,
   stripAuthorization: z.boolean({ error: 'true or false' }),
@@ -118,7 +129,10 @@ export const edgeSettingsSchema = z.strictObject({
 
 /** Everything the bundle bakes in: the settings, where the secret is, and the limits of one fetch. */
 const edgeConfigSchema = edgeSettingsSchema.partial().extend({
-  secretId: z.string({ error: 'a secret name or ARN' }).min(1, { error: 'a secret name or ARN' }).max(2048, { error: 'a secret name or ARN' }),
+  secretId: z
+    .string({ error: 'a secret name or ARN' })
+    .min(1, { error: 'a secret name or ARN' })
+    .max(2048, { error: 'a secret name or ARN' }),
   secretRegion: region,
   replicaRegions: list(region).optional(),
   fetchTimeoutMs: whole(100, 4500).optional(),
@@ -131,15 +145,23 @@ export function resolveEdgeAuthConfig(input: unknown): EdgeAuthConfig {
     throw new EdgeConfigError('edge config must be an object with at least secretId and secretRegion');
   }
   if ('corsPreflight' in input) {
-    throw new EdgeConfigError('edge config: corsPreflight is replaced by cors: preflights are answered at the edge from {"allowOrigins": [...], "allowMethods": [...], "allowHeaders": [...]}');
+    throw new EdgeConfigError(
+      'edge config: corsPreflight is replaced by cors: preflights are answered at the edge from {"allowOrigins": [...], "allowMethods": [...], "allowHeaders": [...]}',
+    );
   }
   const result = edgeConfigSchema.safeParse(input);
-  if (!result.success) throw new EdgeConfigError(`edge config: ${describeIssues(result.error.issues, input).join('; ')}`);
-  const c = { ...EDGE_AUTH_DEFAULTS, ...Object.fromEntries(Object.entries(result.data).filter(([, v]) => v !== undefined)) } as EdgeAuthConfig & { cors?: z.output<typeof corsSchema> };
+  if (!result.success)
+    throw new EdgeConfigError(`edge config: ${describeIssues(result.error.issues, input).join('; ')}`);
+  const c = {
+    ...EDGE_AUTH_DEFAULTS,
+    ...Object.fromEntries(Object.entries(result.data).filter(([, v]) => v !== undefined)),
+  } as EdgeAuthConfig & { cors?: z.output<typeof corsSchema> };
   const secretRegions = new Set([c.secretRegion, ...c.replicaRegions]);
   for (const [edgeRegion, secretRegion] of Object.entries(c.regionOverrides)) {
     if (!secretRegions.has(secretRegion)) {
-      throw new EdgeConfigError(`edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`);
+      throw new EdgeConfigError(
+        `edge config: regionOverrides["${edgeRegion}"] must name the home region or a replica region (${[...secretRegions].join(', ')})`,
+      );
     }
   }
   const cors: CorsConfig | undefined = c.cors && {

@@ -4,7 +4,14 @@
 
 import { parseAuthorization } from '../shared/basic-auth.js';
 import { compileAllowlist } from '../shared/cidr.js';
-import { headerValues, unavailable, type CloudFrontRequest, type CloudFrontRequestEvent, type CloudFrontRequestResult, type CloudFrontResultResponse } from './cloudfront.js';
+import {
+  headerValues,
+  unavailable,
+  type CloudFrontRequest,
+  type CloudFrontRequestEvent,
+  type CloudFrontRequestResult,
+  type CloudFrontResultResponse,
+} from './cloudfront.js';
 import type { EdgeAuthConfig } from './config.js';
 import { compileBypass } from '../shared/path-patterns.js';
 import { challengeResponder } from '../shared/pages.js';
@@ -19,7 +26,11 @@ export type Decision =
   /** a CORS preflight, answered here (never forwarded: it carries no credentials) */
   | { allow: false; status: 204 | 403; reason: 'cors-preflight'; response: CloudFrontResultResponse };
 
-export type EdgeLogEvent = CacheEvent | { event: 'request.unavailable' } | { event: 'request.invalid-event' } | { event: 'request.error'; error: string };
+export type EdgeLogEvent =
+  | CacheEvent
+  | { event: 'request.unavailable' }
+  | { event: 'request.invalid-event' }
+  | { event: 'request.error'; error: string };
 
 export interface EdgeAuthDeps extends SecretSource {
   now?: () => number;
@@ -58,7 +69,8 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       return { allow: false, status: response.status === '204' ? 204 : 403, reason: 'cors-preflight', response };
     }
     if (typeof request.uri === 'string' && isBypassPath(request.uri)) return { allow: true, reason: 'bypass-path' };
-    if (typeof request.clientIp === 'string' && isAllowlisted(request.clientIp)) return { allow: true, reason: 'allowlist' };
+    if (typeof request.clientIp === 'string' && isAllowlisted(request.clientIp))
+      return { allow: true, reason: 'allowlist' };
 
     // A request without usable credentials gets the challenge without costing a fetch.
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));

@@ -69,7 +69,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CHUNK_SIZE = /^[0-9A-Fa-f]{1,8}$/;
 const TRANSFER_CODINGS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?: *, *[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
 // after the size: extensions `;name` or `;name=value` (a token or a quoted string), no whitespace
-const CHUNK_EXTENSIONS = /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"[^"\\\x00-\x08\x0a-\x1f\x7f]*"))?)*$/;
+const CHUNK_EXTENSIONS =
+  /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"[^"\\\x00-\x08\x0a-\x1f\x7f]*"))?)*$/;
 // a trailer line: a header field
 const FRAMING_TRAILER = /^(?:content-length|transfer-encoding):/i;
 const TRAILER = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*$/;
@@ -112,7 +113,8 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
         length = Number(value);
       } else if (name === 'transfer-encoding') {
         // a list of codings; a tab in it is read differently by different parsers (llhttp: "chunked\t" is not chunked)
-        if (line.includes('\t', colon) || !TRANSFER_CODINGS.test(value)) throw new Http1Error("the answer's Transfer-Encoding is malformed", 'EPROTO');
+        if (line.includes('\t', colon) || !TRANSFER_CODINGS.test(value))
+          throw new Http1Error("the answer's Transfer-Encoding is malformed", 'EPROTO');
         transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       } else if (name === 'connection') {
         const tokens = value
@@ -133,7 +135,8 @@ export function parseAnswer(bytes: Buffer, closed: boolean): ParsedAnswer | unde
     if (status === 204 || status === 304) return finished(status, Buffer.alloc(0), reusable, bytes, at);
     if (transferEncoding !== undefined) {
       // RFC 9112 §6.1: a sender must not send both; a recipient may treat it as an error (llhttp does; request smuggling)
-      if (length !== undefined) throw new Http1Error('the answer has both a Content-Length and a Transfer-Encoding', 'EPROTO');
+      if (length !== undefined)
+        throw new Http1Error('the answer has both a Content-Length and a Transfer-Encoding', 'EPROTO');
       // RFC 9112 §6.3: chunked last frames the body; anything else reads to the close
       if (transferEncoding.toLowerCase().split(',').pop()!.trim() === 'chunked') {
         const chunks = dechunk(bytes, at);
@@ -157,7 +160,8 @@ function finished(status: number, body: Buffer, reusable: boolean, bytes: Buffer
 }
 
 function untilClose(status: number, bytes: Buffer, at: number, closed: boolean): ParsedAnswer | undefined {
-  if (bytes.length - at > MAX_BODY_BYTES) throw new Http1Error(`the answer's body is over ${MAX_BODY_BYTES} bytes`, 'E2BIG');
+  if (bytes.length - at > MAX_BODY_BYTES)
+    throw new Http1Error(`the answer's body is over ${MAX_BODY_BYTES} bytes`, 'E2BIG');
   return closed ? { status, body: bytes.subarray(at), reusable: false } : undefined;
 }
 
@@ -173,7 +177,8 @@ function dechunk(bytes: Buffer, at: number): { body: Buffer; end: number } | und
     const semicolon = line.indexOf(';');
     const sizeText = semicolon < 0 ? line : line.slice(0, semicolon);
     if (!CHUNK_SIZE.test(sizeText)) throw new Http1Error('a malformed chunk size in the answer', 'EPROTO');
-    if (semicolon >= 0 && !CHUNK_EXTENSIONS.test(line.slice(semicolon))) throw new Http1Error('a malformed chunk extension in the answer', 'EPROTO');
+    if (semicolon >= 0 && !CHUNK_EXTENSIONS.test(line.slice(semicolon)))
+      throw new Http1Error('a malformed chunk extension in the answer', 'EPROTO');
     const n = Number.parseInt(sizeText, 16);
     if (n === 0) {
       // trailers, then an empty line
@@ -184,7 +189,8 @@ function dechunk(bytes: Buffer, at: number): { body: Buffer; end: number } | und
         lineTooLong(end - next);
         const trailer = bytes.toString('latin1', next, end);
         // framing fields may not come after the body they frame
-        if (!TRAILER.test(trailer) || FRAMING_TRAILER.test(trailer)) throw new Http1Error('a malformed trailer in the answer', 'EPROTO');
+        if (!TRAILER.test(trailer) || FRAMING_TRAILER.test(trailer))
+          throw new Http1Error('a malformed trailer in the answer', 'EPROTO');
         next = end + 2;
       }
     }
@@ -192,14 +198,16 @@ function dechunk(bytes: Buffer, at: number): { body: Buffer; end: number } | und
     if (size > MAX_BODY_BYTES) throw new Http1Error(`the answer's body is over ${MAX_BODY_BYTES} bytes`, 'E2BIG');
     const dataEnd = eol + 2 + n;
     if (bytes.length < dataEnd + 2) return undefined;
-    if (bytes[dataEnd] !== 0x0d || bytes[dataEnd + 1] !== 0x0a) throw new Http1Error('a chunk of the answer is longer than its size says', 'EPROTO');
+    if (bytes[dataEnd] !== 0x0d || bytes[dataEnd + 1] !== 0x0a)
+      throw new Http1Error('a chunk of the answer is longer than its size says', 'EPROTO');
     parts.push(bytes.subarray(eol + 2, dataEnd));
     at = dataEnd + 2;
   }
 }
 
 function lineTooLong(length: number): undefined {
-  if (length > MAX_HEAD_BYTES) throw new Http1Error(`a line of the answer's chunked framing is over ${MAX_HEAD_BYTES} bytes`, 'E2BIG');
+  if (length > MAX_HEAD_BYTES)
+    throw new Http1Error(`a line of the answer's chunked framing is over ${MAX_HEAD_BYTES} bytes`, 'E2BIG');
   return undefined;
 }
 
@@ -226,7 +234,9 @@ const idle = new Map<string, Connection[]>();
 // building its ESM facade, which a static import of node:net costs a cold start (~0.5 ms).
 function builtin<T>(name: string): T {
   if (typeof process.getBuiltinModule !== 'function') {
-    throw new Error(`the edge handler needs Node.js 20.16 or newer (process.getBuiltinModule); this is ${process.version}: upgrade Node.js`);
+    throw new Error(
+      `the edge handler needs Node.js 20.16 or newer (process.getBuiltinModule); this is ${process.version}: upgrade Node.js`,
+    );
   }
   return process.getBuiltinModule(name) as T;
 }
@@ -296,7 +306,8 @@ function requestHead(request: Http1Request): string {
   let head = `${request.method} ${request.url.pathname || '/'}${request.url.search} HTTP/1.1\r\n`;
   for (const name in request.headers) {
     const value = request.headers[name]!;
-    if (!TOKEN.test(name) || UNSAFE_HEADER.test(value)) throw new TypeError(`header ${JSON.stringify(name)} cannot be sent as it is`);
+    if (!TOKEN.test(name) || UNSAFE_HEADER.test(value))
+      throw new TypeError(`header ${JSON.stringify(name)} cannot be sent as it is`);
     head += `${name}: ${value}\r\n`;
   }
   return `${head}\r\n`;

@@ -33,7 +33,11 @@ function flush(): void {
 }
 
 function logLine(event: EdgeLogEvent): void {
-  const warn = event.event.endsWith('failed') || event.event.endsWith('unusable') || event.event === 'request.error' || event.event === 'secret.expired';
+  const warn =
+    event.event.endsWith('failed') ||
+    event.event.endsWith('unusable') ||
+    event.event === 'request.error' ||
+    event.event === 'secret.expired';
   const line = JSON.stringify({ level: warn ? 'warn' : 'info', source: 'basicauth-edge', ...event });
   if (warn) {
     flush();

@@ -227,7 +227,14 @@ export class SecretCache {
       this.snapshot = next;
       this.lastAttemptFailed = false;
       if (changed) this.uselessMisses = 0;
-      this.o.log({ event: 'secret.fetch', versionId: next.versionId, ms: this.o.now() - started, cause, changed, previous: previous !== undefined });
+      this.o.log({
+        event: 'secret.fetch',
+        versionId: next.versionId,
+        ms: this.o.now() - started,
+        cause,
+        changed,
+        previous: previous !== undefined,
+      });
       return next;
     } catch (error) {
       this.lastAttemptFailed = true;
@@ -239,7 +246,11 @@ export class SecretCache {
   }
 
   /** The replaced passwords of `eligible` users (graceNames); nothing when AWSPREVIOUS is missing or unusable. */
-  private async loadPrevious(current: SecretVersion, eligible: ReadonlySet<string>, deadline: Deadline): Promise<CredentialMatcher | undefined> {
+  private async loadPrevious(
+    current: SecretVersion,
+    eligible: ReadonlySet<string>,
+    deadline: Deadline,
+  ): Promise<CredentialMatcher | undefined> {
     const previous = await this.o.fetchVersion('AWSPREVIOUS', deadline);
     if (!previous || previous.versionId === current.versionId) return undefined;
     try {

@@ -8,14 +8,29 @@ import type { EdgeAuthConfig } from './config.js';
 import type { Deadline } from './deadline.js';
 import type { SecretSource } from './secret-cache.js';
 import { send } from './http1.js';
-import { credentialsFrom, parseGetSecretValue, parseLastRotated, regionalSource, secretsManagerEndpoint, type Env } from './secrets-endpoint.js';
+import {
+  credentialsFrom,
+  parseGetSecretValue,
+  parseLastRotated,
+  regionalSource,
+  secretsManagerEndpoint,
+  type Env,
+} from './secrets-endpoint.js';
 import { signJsonPost } from '../shared/sigv4.js';
 
 export function createSecretsClient(config: EdgeAuthConfig, env: Env): SecretSource {
-  const call = async (region: string, operation: 'GetSecretValue' | 'DescribeSecret', payload: Record<string, string>, deadline: Deadline) => {
+  const call = async (
+    region: string,
+    operation: 'GetSecretValue' | 'DescribeSecret',
+    payload: Record<string, string>,
+    deadline: Deadline,
+  ) => {
     const url = new URL(secretsManagerEndpoint(region, env));
     const body = JSON.stringify(payload);
-    const headers = signJsonPost({ url, region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body }, credentialsFrom(env));
+    const headers = signJsonPost(
+      { url, region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body },
+      credentialsFrom(env),
+    );
     return send({ url, method: 'POST', headers, body }, deadline);
   };
   return regionalSource(config, env, {

@@ -28,10 +28,17 @@ export class SecretsFetchError extends Error {
 }
 
 export const isNotFound = (error: unknown): boolean =>
-  error instanceof SecretsFetchError ? error.code === 'ResourceNotFoundException' : (error as { name?: string })?.name === 'ResourceNotFoundException';
+  error instanceof SecretsFetchError
+    ? error.code === 'ResourceNotFoundException'
+    : (error as { name?: string })?.name === 'ResourceNotFoundException';
 
 /** One GetSecretValue call in one region, with a deadline. */
-export type GetInRegion = (region: string, secretId: string, stage: VersionStage, deadline: Deadline) => Promise<SecretVersion>;
+export type GetInRegion = (
+  region: string,
+  secretId: string,
+  stage: VersionStage,
+  deadline: Deadline,
+) => Promise<SecretVersion>;
 /** One DescribeSecret call in one region: LastRotatedDate in epoch ms, or undefined. */
 export type LastRotatedInRegion = (region: string, secretId: string, deadline: Deadline) => Promise<number | undefined>;
 
@@ -40,9 +47,16 @@ export type LastRotatedInRegion = (region: string, secretId: string, deadline: D
  * caller's deadline (one per load). A missing version is an answer, not a
  * failure: no fallback.
  */
-export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: GetInRegion; lastRotated?: LastRotatedInRegion }): SecretSource {
+export function regionalSource(
+  config: EdgeAuthConfig,
+  env: Env,
+  calls: { get: GetInRegion; lastRotated?: LastRotatedInRegion },
+): SecretSource {
   const regions = secretRegionsFor(env.AWS_REGION, config);
-  async function inRegions<T>(deadline: Deadline, call: (region: string, secretId: string) => Promise<T>): Promise<T | undefined> {
+  async function inRegions<T>(
+    deadline: Deadline,
+    call: (region: string, secretId: string) => Promise<T>,
+  ): Promise<T | undefined> {
     let lastError: unknown;
     for (const region of regions) {
       try {
@@ -50,7 +64,10 @@ export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: G
       } catch (error) {
         if (isNotFound(error)) return undefined;
         if (deadline.passed) {
-          lastError = new SecretsFetchError(`Secrets Manager in ${region} did not answer within ${config.fetchTimeoutMs} ms`, 'Timeout');
+          lastError = new SecretsFetchError(
+            `Secrets Manager in ${region} did not answer within ${config.fetchTimeoutMs} ms`,
+            'Timeout',
+          );
           break;
         }
         lastError = error;
@@ -60,8 +77,14 @@ export function regionalSource(config: EdgeAuthConfig, env: Env, calls: { get: G
   }
   const { lastRotated } = calls;
   return {
-    fetchVersion: (stage, deadline) => inRegions(deadline, (region, secretId) => calls.get(region, secretId, stage, deadline)),
-    ...(lastRotated ? { lastRotated: (deadline: Deadline) => inRegions(deadline, (region, secretId) => lastRotated(region, secretId, deadline)) } : {}),
+    fetchVersion: (stage, deadline) =>
+      inRegions(deadline, (region, secretId) => calls.get(region, secretId, stage, deadline)),
+    ...(lastRotated
+      ? {
+          lastRotated: (deadline: Deadline) =>
+            inRegions(deadline, (region, secretId) => lastRotated(region, secretId, deadline)),
+        }
+      : {}),
   };
 }
 
@@ -96,18 +119,33 @@ interface GetSecretValueBody {
 /** Turns a GetSecretValue answer (JSON 1.1) into a version or a SecretsFetchError named by AWS's error code. */
 export function parseGetSecretValue(region: string, status: number, text: string): SecretVersion {
   const body = parseAnswer<GetSecretValueBody>(region, status, text);
-  const secretString = body.SecretString ?? (body.SecretBinary ? Buffer.from(body.SecretBinary, 'base64').toString('utf8') : undefined);
+  const secretString =
+    body.SecretString ?? (body.SecretBinary ? Buffer.from(body.SecretBinary, 'base64').toString('utf8') : undefined);
   if (typeof body.VersionId !== 'string' || secretString === undefined) {
-    throw new SecretsFetchError(`Secrets Manager in ${region} answered without VersionId or value`, 'MalformedResponse');
+    throw new SecretsFetchError(
+      `Secrets Manager in ${region} answered without VersionId or value`,
+      'MalformedResponse',
+    );
   }
   return { versionId: body.VersionId, secretString, createdDate: Math.round((body.CreatedDate ?? 0) * 1000) };
 }
 
 /** Lambda puts the function role's credentials in these reserved variables. */
-export function credentialsFrom(env: Env): { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined } {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+export function credentialsFrom(env: Env): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | undefined;
+} {
+  const {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SESSION_TOKEN: sessionToken,
+  } = env;
   if (!accessKeyId || !secretAccessKey) {
-    throw new SecretsFetchError('no AWS credentials in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)', 'CredentialsMissing');
+    throw new SecretsFetchError(
+      'no AWS credentials in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)',
+      'CredentialsMissing',
+    );
   }
   return { accessKeyId, secretAccessKey, sessionToken };
 }

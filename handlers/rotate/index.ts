@@ -10,14 +10,17 @@ const settings = readSettings(process.env);
 // The SDK reads AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL itself.
 const client = new SecretsManagerClient({});
 
-const log: RotationLog = (message, fields) => console.log(JSON.stringify({ level: 'info', source: 'basicauth-rotate', message, ...fields }));
+const log: RotationLog = (message, fields) =>
+  console.log(JSON.stringify({ level: 'info', source: 'basicauth-rotate', message, ...fields }));
 
 /** The webhook URL, read from its own secret when a rotation finishes (a string, or JSON with "url"). */
 async function webhookUrl(arn: string): Promise<string> {
   const region = arn.split(':')[3];
-  const text = (await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? '';
+  const text =
+    (await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? '';
   const url = text.trim().startsWith('{') ? String((JSON.parse(text) as { url?: unknown }).url ?? '') : text.trim();
-  if (!/^https?:\/\//.test(url)) throw new Error('the webhook secret holds no http(s) URL (a string, or JSON with "url")');
+  if (!/^https?:\/\//.test(url))
+    throw new Error('the webhook secret holds no http(s) URL (a string, or JSON with "url")');
   return url;
 }
 
@@ -28,15 +31,39 @@ async function notify(notice: Parameters<typeof postNotice>[1]): Promise<void> {
   // The webhook URL is itself a credential (Slack): log its host only.
   const host = new URL(url).host;
   if (result.ok) log('notify.sent', { host });
-  else console.log(JSON.stringify({ level: 'warn', source: 'basicauth-rotate', message: 'notify.failed', host, error: result.error }));
+  else
+    console.log(
+      JSON.stringify({
+        level: 'warn',
+        source: 'basicauth-rotate',
+        message: 'notify.failed',
+        host,
+        error: result.error,
+      }),
+    );
 }
 
 /** The CloudFront Functions engine: the new digests go to the KeyValueStore as the rotation finishes. */
 async function publish(secretArn: string): Promise<void> {
   if (!settings.kvsArn) return;
-  const [{ publishDigests }, { createKvsClient }] = await Promise.all([import('../shared/kvs-publisher.js'), import('../shared/kvs-client.js')]);
-  const result = await publishDigests({ secrets: client, kvs: createKvsClient(), secretId: secretArn, kvsArn: settings.kvsArn, graceSeconds: settings.graceSeconds, rotatedAt: Date.now() });
-  log('publish.done', { version: result.versionId, written: result.written, deleted: result.deleted, unchanged: result.unchanged });
+  const [{ publishDigests }, { createKvsClient }] = await Promise.all([
+    import('../shared/kvs-publisher.js'),
+    import('../shared/kvs-client.js'),
+  ]);
+  const result = await publishDigests({
+    secrets: client,
+    kvs: createKvsClient(),
+    secretId: secretArn,
+    kvsArn: settings.kvsArn,
+    graceSeconds: settings.graceSeconds,
+    rotatedAt: Date.now(),
+  });
+  log('publish.done', {
+    version: result.versionId,
+    written: result.written,
+    deleted: result.deleted,
+    unchanged: result.unchanged,
+  });
 }
 
 export const handler = (event: unknown): Promise<void> => runStep(event, { client, settings, log, notify, publish });

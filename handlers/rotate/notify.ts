@@ -12,7 +12,12 @@ export function noticeText(n: RotationNotice): string {
   return `:key: The Basic auth password${site} was rotated (secret ${n.secretName}, version ${n.versionId.slice(0, 8)}). Get the new one with \`basicauth show-creds\`.`;
 }
 
-export async function postNotice(url: string, notice: RotationNotice, fetchImpl: typeof fetch = fetch, timeoutMs = 3000): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function postNotice(
+  url: string,
+  notice: RotationNotice,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = 3000,
+): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
     const response = await fetchImpl(url, {
       method: 'POST',

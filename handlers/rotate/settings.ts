@@ -44,19 +44,27 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   try {
     initialUsernames = decodeUsernames(env.BASICAUTH_USERNAMES ?? encodeUsernames(['admin']));
   } catch (error) {
-    throw new SettingsError(`BASICAUTH_USERNAMES ${(error as Error).message}; expected a JSON array of ${USERNAME_RULE}, such as ["admin"]`);
+    throw new SettingsError(
+      `BASICAUTH_USERNAMES ${(error as Error).message}; expected a JSON array of ${USERNAME_RULE}, such as ["admin"]`,
+    );
   }
   if (env.BASICAUTH_WEBHOOK_URL) {
-    throw new SettingsError('BASICAUTH_WEBHOOK_URL is no longer read (a webhook URL is a credential): put the URL in a Secrets Manager secret and set BASICAUTH_WEBHOOK_SECRET_ARN');
+    throw new SettingsError(
+      'BASICAUTH_WEBHOOK_URL is no longer read (a webhook URL is a credential): put the URL in a Secrets Manager secret and set BASICAUTH_WEBHOOK_SECRET_ARN',
+    );
   }
   const webhookSecretArn = env.BASICAUTH_WEBHOOK_SECRET_ARN || undefined;
   if (webhookSecretArn && !WEBHOOK_SECRET_ARN.test(webhookSecretArn)) {
     throw new SettingsError('BASICAUTH_WEBHOOK_SECRET_ARN must be the ARN of a Secrets Manager secret');
   }
   const kvsArn = env.BASICAUTH_KVS_ARN || undefined;
-  if (kvsArn && !KVS_ARN.test(kvsArn)) throw new SettingsError('BASICAUTH_KVS_ARN must be the ARN of a CloudFront KeyValueStore');
+  if (kvsArn && !KVS_ARN.test(kvsArn))
+    throw new SettingsError('BASICAUTH_KVS_ARN must be the ARN of a CloudFront KeyValueStore');
   const graceText = env.BASICAUTH_GRACE_SECONDS ?? '0';
-  if (!/^\d+$/.test(graceText) || Number(graceText) > 30 * 86_400) throw new SettingsError(`BASICAUTH_GRACE_SECONDS is "${graceText}"; expected a whole number of seconds up to 30 days`);
+  if (!/^\d+$/.test(graceText) || Number(graceText) > 30 * 86_400)
+    throw new SettingsError(
+      `BASICAUTH_GRACE_SECONDS is "${graceText}"; expected a whole number of seconds up to 30 days`,
+    );
   return {
     kvsArn,
     graceSeconds: Number(graceText),

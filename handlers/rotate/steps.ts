@@ -96,13 +96,20 @@ interface StepContext {
 
 async function readValue(ctx: StepContext, stage: string, versionId?: string): Promise<SecretValue | undefined> {
   try {
-    const out = await ctx.deps.client.send(new GetSecretValueCommand({ SecretId: ctx.arn, VersionStage: stage, ...(versionId ? { VersionId: versionId } : {}) }));
+    const out = await ctx.deps.client.send(
+      new GetSecretValueCommand({
+        SecretId: ctx.arn,
+        VersionStage: stage,
+        ...(versionId ? { VersionId: versionId } : {}),
+      }),
+    );
     const text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString('utf8') : undefined);
     if (text === undefined) return undefined;
     return parseSecretValue(text);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    if (error instanceof SecretValueError) throw new RotationError(`the ${stage} value of ${ctx.arn} is unusable: ${error.message}`);
+    if (error instanceof SecretValueError)
+      throw new RotationError(`the ${stage} value of ${ctx.arn} is unusable: ${error.message}`);
     throw error;
   }
 }
@@ -122,7 +129,12 @@ async function createSecret(ctx: StepContext): Promise<void> {
     current = await readValue(ctx, 'AWSCURRENT');
   } catch (error) {
     if (!(error instanceof RotationError)) throw error;
-    log('step.replacing-unusable-current', { step: 'createSecret', token: ctx.token, error: error.message, users: settings.initialUsernames });
+    log('step.replacing-unusable-current', {
+      step: 'createSecret',
+      token: ctx.token,
+      error: error.message,
+      users: settings.initialUsernames,
+    });
   }
   const template: SecretValue = current ?? {
     form: settings.initialUsernames.length === 1 ? 'single' : 'multi',
@@ -168,7 +180,9 @@ async function testSecret(ctx: StepContext): Promise<void> {
   for (const [name, password] of pending.users) {
     // Messages name the user and the rule, never the password.
     if (password.length !== settings.passwordLength) {
-      throw new RotationError(`pending password of "${name}" has ${password.length} characters; policy is ${settings.passwordLength}`);
+      throw new RotationError(
+        `pending password of "${name}" has ${password.length} characters; policy is ${settings.passwordLength}`,
+      );
     }
     if ([...password].some((ch) => excluded.has(ch))) {
       throw new RotationError(`pending password of "${name}" contains an excluded character`);

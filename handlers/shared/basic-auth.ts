@@ -1,9 +1,18 @@
 // RFC 7617 Basic credentials: parsing an Authorization header value.
 // Every input, however odd, yields a result object; nothing here throws.
 
-export type ParsedAuthorization = { ok: true /** the decoded `user-id:password` bytes, UTF-8 */; credentials: Uint8Array } | { ok: false; reason: AuthorizationProblem };
+export type ParsedAuthorization =
+  | { ok: true /** the decoded `user-id:password` bytes, UTF-8 */; credentials: Uint8Array }
+  | { ok: false; reason: AuthorizationProblem };
 
-export type AuthorizationProblem = 'missing' | 'multiple' | 'oversized' | 'not-basic' | 'bad-base64' | 'bad-utf8' | 'no-colon';
+export type AuthorizationProblem =
+  | 'missing'
+  | 'multiple'
+  | 'oversized'
+  | 'not-basic'
+  | 'bad-base64'
+  | 'bad-utf8'
+  | 'no-colon';
 
 // Browsers send far less; anything larger is abuse and is refused before decoding.
 export const MAX_AUTHORIZATION_LENGTH = 4096;

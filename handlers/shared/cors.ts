@@ -50,7 +50,11 @@ export function preflight(cors: CorsConfig, get: HeaderReader): PreflightAnswer 
     .filter((h) => h !== '');
   const has = (list: string[], value: string) => list.indexOf(value) !== -1;
   const anyOrigin = has(cors.allowOrigins, '*');
-  const allowed = origin !== '' && (anyOrigin || has(cors.allowOrigins, origin)) && has(cors.allowMethods, method) && (has(cors.allowHeaders, '*') || asked.every((h) => has(cors.allowHeaders, h)));
+  const allowed =
+    origin !== '' &&
+    (anyOrigin || has(cors.allowOrigins, origin)) &&
+    has(cors.allowMethods, method) &&
+    (has(cors.allowHeaders, '*') || asked.every((h) => has(cors.allowHeaders, h)));
   if (!allowed)
     return {
       status: 403,
@@ -88,5 +92,7 @@ export function answerPreflight(cors: CorsConfig, headers: CloudFrontHeaders): C
   answer.headers.forEach((pair) => {
     out[pair[0].toLowerCase()] = [{ key: pair[0], value: pair[1] }];
   });
-  return answer.status === 204 ? { status: '204', statusDescription: 'No Content', headers: out, body: '' } : { status: '403', statusDescription: 'Forbidden', headers: out, body: '' };
+  return answer.status === 204
+    ? { status: '204', statusDescription: 'No Content', headers: out, body: '' }
+    : { status: '403', statusDescription: 'Forbidden', headers: out, body: '' };
 }

@@ -30,7 +30,11 @@ function endpointOf(options: KvsClientOptions, env: Env): string | undefined {
   return url.hostname === 'localhost' ? url.origin : endpoint;
 }
 
-function loopbackLookup(hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
+function loopbackLookup(
+  hostname: string,
+  options: LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
     if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
     else callback(null, '127.0.0.1', 4);
@@ -47,6 +51,8 @@ export function createKvsClient(options: KvsClientOptions = {}, env: Env = proce
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
-    ...(local ? { requestHandler: { httpAgent: new Agent({ keepAlive: true, lookup: loopbackLookup as never }) } } : {}),
+    ...(local
+      ? { requestHandler: { httpAgent: new Agent({ keepAlive: true, lookup: loopbackLookup as never }) } }
+      : {}),
   });
 }

@@ -90,7 +90,8 @@ export function parseMeta(text: string | undefined): StoreMeta | undefined {
   }
 }
 
-const verifies = (salt: string | undefined, digest: string | undefined, user: string, password: string) => salt !== undefined && digest !== undefined && saltedDigest(salt, user, password) === digest;
+const verifies = (salt: string | undefined, digest: string | undefined, user: string, password: string) =>
+  salt !== undefined && digest !== undefined && saltedDigest(salt, user, password) === digest;
 
 /** An entry as the function reads it at `now`: a replaced password past its grace counts as absent. */
 function effective(e: DigestEntry, now: number): DigestEntry {
@@ -114,7 +115,9 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
     const key = `${USER_KEY_PREFIX}${user}`;
     const old = parseEntry(existing.get(key));
     const next: DigestEntry =
-      old && old.v === current.versionId && verifies(old.s, old.d, user, password) ? { v: current.versionId, s: old.s, d: old.d } : stamp(current.versionId, user, password, salt());
+      old && old.v === current.versionId && verifies(old.s, old.d, user, password)
+        ? { v: current.versionId, s: old.s, d: old.d }
+        : stamp(current.versionId, user, password, salt());
     const previousPassword = previous?.users.get(user);
     if (previous && previousPassword !== undefined) {
       // the old entry's own digests are the previous version's when it was current
@@ -131,7 +134,10 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
       }
       // The rotation publishes as it finishes; Secrets Manager stamps LastRotatedDate a moment later: the
       // same grace, a few seconds apart, is not a change.
-      const until = old?.pu !== undefined && Math.abs(old.pu - (input.previousUntil as number)) <= UNTIL_SKEW_MS ? old.pu : input.previousUntil;
+      const until =
+        old?.pu !== undefined && Math.abs(old.pu - (input.previousUntil as number)) <= UNTIL_SKEW_MS
+          ? old.pu
+          : input.previousUntil;
       Object.assign(next, { ps: p.s, pd: p.d, pu: until });
     }
     if (old && JSON.stringify(effective(old, now)) === JSON.stringify(next)) unchanged++;
@@ -139,9 +145,12 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
   }
   const meta: StoreMeta = { v: current.versionId, n: current.users.size, t: now, g: input.graceSeconds ?? 0 };
   const oldMeta = parseMeta(existing.get(META_KEY));
-  if (!oldMeta || oldMeta.v !== meta.v || oldMeta.n !== meta.n || (oldMeta.g ?? 0) !== meta.g || puts.length > 0) puts.push({ Key: META_KEY, Value: JSON.stringify(meta) });
+  if (!oldMeta || oldMeta.v !== meta.v || oldMeta.n !== meta.n || (oldMeta.g ?? 0) !== meta.g || puts.length > 0)
+    puts.push({ Key: META_KEY, Value: JSON.stringify(meta) });
   else unchanged++;
-  const deletes = [...existing.keys()].filter((k) => k.startsWith(USER_KEY_PREFIX) && !current.users.has(k.slice(USER_KEY_PREFIX.length))).map((Key) => ({ Key }));
+  const deletes = [...existing.keys()]
+    .filter((k) => k.startsWith(USER_KEY_PREFIX) && !current.users.has(k.slice(USER_KEY_PREFIX.length)))
+    .map((Key) => ({ Key }));
   return { puts, deletes, unchanged };
 }
 

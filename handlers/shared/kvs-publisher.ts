@@ -4,8 +4,17 @@
 // batches. A batch that loses the race to another writer is planned again
 // from a fresh read: idempotent, safe to retry, safe to run twice at once.
 
-import { DescribeKeyValueStoreCommand, ListKeysCommand, UpdateKeysCommand, type CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { DescribeSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeKeyValueStoreCommand,
+  ListKeysCommand,
+  UpdateKeysCommand,
+  type CloudFrontKeyValueStoreClient,
+} from '@aws-sdk/client-cloudfront-keyvaluestore';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { planDigests, type DigestPlan, type VersionUsers } from './kvs-digests.js';
 import { graceNames, parseSecretValue, type SecretValue } from './secret-value.js';
 
@@ -41,7 +50,9 @@ export async function readCredentials(
   const meta = await input.secrets.send(new DescribeSecretCommand({ SecretId: input.secretId }));
   const read = async (stage: string): Promise<(VersionUsers & { value: SecretValue }) | undefined> => {
     try {
-      const out = await input.secrets.send(new GetSecretValueCommand({ SecretId: input.secretId, VersionStage: stage }));
+      const out = await input.secrets.send(
+        new GetSecretValueCommand({ SecretId: input.secretId, VersionStage: stage }),
+      );
       const value = parseSecretValue(out.SecretString ?? '');
       return { versionId: out.VersionId ?? '', users: value.users, value };
     } catch (error) {
@@ -59,15 +70,24 @@ export async function readCredentials(
   // only users whose current password came from the rotation keep their replaced one
   const eligible = graceNames(currentRead.value);
   const users = new Map([...previous.users].filter(([name]) => eligible.has(name)));
-  return { current, previous: { versionId: previous.versionId, users }, previousUntil: rotatedAt + input.graceSeconds * 1000 };
+  return {
+    current,
+    previous: { versionId: previous.versionId, users },
+    previousUntil: rotatedAt + input.graceSeconds * 1000,
+  };
 }
 
-export async function listStore(kvs: PublishInput['kvs'], kvsArn: string): Promise<{ entries: Map<string, string>; etag: string }> {
+export async function listStore(
+  kvs: PublishInput['kvs'],
+  kvsArn: string,
+): Promise<{ entries: Map<string, string>; etag: string }> {
   const { ETag } = await kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn }));
   const entries = new Map<string, string>();
   let token: string | undefined;
   do {
-    const page = await kvs.send(new ListKeysCommand({ KvsARN: kvsArn, MaxResults: 50, ...(token ? { NextToken: token } : {}) }));
+    const page = await kvs.send(
+      new ListKeysCommand({ KvsARN: kvsArn, MaxResults: 50, ...(token ? { NextToken: token } : {}) }),
+    );
     for (const item of page.Items ?? []) if (item.Key !== undefined) entries.set(item.Key, item.Value ?? '');
     token = page.NextToken;
   } while (token);
@@ -79,8 +99,19 @@ export async function publishDigests(input: PublishInput): Promise<PublishResult
   const credentials = await readCredentials(input);
   for (let attempt = 1; ; attempt++) {
     const { entries, etag } = await listStore(input.kvs, input.kvsArn);
-    const plan: DigestPlan = planDigests({ ...credentials, existing: entries, now: now(), graceSeconds: input.graceSeconds });
-    const result = { versionId: credentials.current.versionId, written: plan.puts.length, deleted: plan.deletes.length, unchanged: plan.unchanged, etag };
+    const plan: DigestPlan = planDigests({
+      ...credentials,
+      existing: entries,
+      now: now(),
+      graceSeconds: input.graceSeconds,
+    });
+    const result = {
+      versionId: credentials.current.versionId,
+      written: plan.puts.length,
+      deleted: plan.deletes.length,
+      unchanged: plan.unchanged,
+      etag,
+    };
     try {
       result.etag = await write(input, plan, etag);
       return result;
@@ -101,7 +132,14 @@ async function write(input: PublishInput, plan: DigestPlan, etag: string): Promi
     const batch = ops.slice(i, i + BATCH);
     const puts = batch.flatMap((o) => ('put' in o ? [o.put] : []));
     const deletes = batch.flatMap((o) => ('delete' in o ? [o.delete] : []));
-    const out = await input.kvs.send(new UpdateKeysCommand({ KvsARN: input.kvsArn, IfMatch: ifMatch, ...(puts.length ? { Puts: puts } : {}), ...(deletes.length ? { Deletes: deletes } : {}) }));
+    const out = await input.kvs.send(
+      new UpdateKeysCommand({
+        KvsARN: input.kvsArn,
+        IfMatch: ifMatch,
+        ...(puts.length ? { Puts: puts } : {}),
+        ...(deletes.length ? { Deletes: deletes } : {}),
+      }),
+    );
     ifMatch = out.ETag ?? ifMatch;
   }
   return ifMatch;

@@ -8,7 +8,8 @@
 import type { CloudFrontHeaders, CloudFrontResultResponse } from '../edge-auth/cloudfront.js';
 import { headerValues } from '../edge-auth/cloudfront.js';
 
-export const DEFAULT_ACCESS_HINT = 'Ask your team for the username and password. Anyone allowed to read the secret can print them with `basicauth show-creds`.';
+export const DEFAULT_ACCESS_HINT =
+  'Ask your team for the username and password. Anyone allowed to read the secret can print them with `basicauth show-creds`.';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** `code` spans in the hint become <code>; everything else is text. */
@@ -59,10 +60,14 @@ export function challengeParts(realm: string, accessHint: string): ChallengePart
   };
 }
 
-export const wantsHtml = (accept: readonly string[] | undefined): boolean => (accept ?? []).some((v) => v.includes('text/html'));
+export const wantsHtml = (accept: readonly string[] | undefined): boolean =>
+  (accept ?? []).some((v) => v.includes('text/html'));
 
 /** The 401 for a request: HTML when it accepts text/html, one line of text otherwise. */
-export function challengeResponder(realm: string, accessHint: string): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
+export function challengeResponder(
+  realm: string,
+  accessHint: string,
+): (headers: CloudFrontHeaders | undefined) => CloudFrontResultResponse {
   // Both answers are built once, at the first 401 (not at a cold start, whose
   // first request usually passes), and never changed by anyone: a 401 is the hot path of a flood.
   let built: { html: CloudFrontResultResponse; text: CloudFrontResultResponse } | undefined;
@@ -74,7 +79,10 @@ export function challengeResponder(realm: string, accessHint: string): (headers:
         headers[key.toLowerCase()] = Object.freeze([Object.freeze({ key, value })]) as CloudFrontHeaders[string];
       return Object.freeze({ status: '401', statusDescription: 'Unauthorized', headers: Object.freeze(headers), body });
     };
-    return { html: answer('text/html; charset=utf-8', parts.html), text: answer('text/plain; charset=utf-8', parts.text) };
+    return {
+      html: answer('text/html; charset=utf-8', parts.html),
+      text: answer('text/plain; charset=utf-8', parts.text),
+    };
   };
   return (headers) => {
     built ??= answers();

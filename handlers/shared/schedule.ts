@@ -40,14 +40,18 @@ export function parseRotationSchedule(text: string): RotationRules {
 /** Checks rules as RotateSecret does; a ScheduleError names what is wrong. */
 export function checkRotationRules(rules: RotationRulesInput): void {
   const { AutomaticallyAfterDays: days, ScheduleExpression: expression, Duration: duration } = rules;
-  if (days !== undefined && expression !== undefined) throw new ScheduleError('set a number of days or a schedule expression, not both');
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) throw new ScheduleError(`${days} days is out of range: rotate every 1 to 1000 days`);
+  if (days !== undefined && expression !== undefined)
+    throw new ScheduleError('set a number of days or a schedule expression, not both');
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000))
+    throw new ScheduleError(`${days} days is out of range: rotate every 1 to 1000 days`);
   const windowMs = duration === undefined ? undefined : parseWindow(duration);
   if (expression === undefined) return;
   const rate = rateOf(expression);
   if (rate !== undefined) {
     if (windowMs !== undefined && rate < DAY && windowMs > rate) {
-      throw new ScheduleError(`a ${duration} rotation window runs into the next one: ${expression} starts one every ${rate / HOUR} hours; use a window of at most ${rate / HOUR}h`);
+      throw new ScheduleError(
+        `a ${duration} rotation window runs into the next one: ${expression} starts one every ${rate / HOUR} hours; use a window of at most ${rate / HOUR}h`,
+      );
     }
     return;
   }
@@ -57,14 +61,20 @@ export function checkRotationRules(rules: RotationRulesInput): void {
   const from = Date.UTC(2030, 0, 1); // a year with a Monday start, none of it special
   for (let at = cron.next(from - 1), fires = 0; at < from + 367 * DAY && fires < 3000; at = cron.next(at), fires++) {
     if (previous !== undefined && at - previous < MIN_APART) {
-      throw new ScheduleError(`${expression} starts rotations ${describeGap(at - previous)} apart: Secrets Manager rotates at most every 4 hours`);
+      throw new ScheduleError(
+        `${expression} starts rotations ${describeGap(at - previous)} apart: Secrets Manager rotates at most every 4 hours`,
+      );
     }
     if (previous !== undefined && windowMs !== undefined && previous + windowMs > at) {
-      throw new ScheduleError(`a ${duration} rotation window runs into the next one: ${expression} starts another ${describeGap(at - previous)} later`);
+      throw new ScheduleError(
+        `a ${duration} rotation window runs into the next one: ${expression} starts another ${describeGap(at - previous)} later`,
+      );
     }
     if (windowMs !== undefined && (at % DAY) + windowMs > DAY) {
       const start = new Date(at).toISOString().slice(11, 16);
-      throw new ScheduleError(`a ${duration} rotation window from ${start} UTC runs into the next UTC day: start earlier or shorten the window`);
+      throw new ScheduleError(
+        `a ${duration} rotation window from ${start} UTC runs into the next UTC day: start earlier or shorten the window`,
+      );
     }
     previous = at;
   }
@@ -82,8 +92,13 @@ export function nextScheduledRotation(rules: RotationRulesInput | undefined, las
 }
 
 /** How a schedule reads in one line: "every 30 days", "rate(12 hours)"; undefined without one. */
-export function describeRotationRules(rules: { AutomaticallyAfterDays?: number | undefined; ScheduleExpression?: string | undefined } | undefined): string | undefined {
-  return rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined);
+export function describeRotationRules(
+  rules: { AutomaticallyAfterDays?: number | undefined; ScheduleExpression?: string | undefined } | undefined,
+): string | undefined {
+  return (
+    rules?.ScheduleExpression ??
+    (rules?.AutomaticallyAfterDays ? `every ${rules.AutomaticallyAfterDays} days` : undefined)
+  );
 }
 
 function parseWindow(duration: string): number {
@@ -100,7 +115,8 @@ function rateOf(expression: string): number | undefined {
   const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
   if (!rate) throw new ScheduleError(`${expression}: use rate(N hours) or rate(N days)`);
   const every = Number(rate[1]) * (rate[2]?.startsWith('hour') ? HOUR : DAY);
-  if (every < MIN_APART) throw new ScheduleError(`${expression} is too often: Secrets Manager rotates at most every 4 hours`);
+  if (every < MIN_APART)
+    throw new ScheduleError(`${expression} is too often: Secrets Manager rotates at most every 4 hours`);
   if (every > 1000 * DAY) throw new ScheduleError(`${expression} is too rare: at most every 1000 days`);
   return every;
 }
@@ -108,7 +124,13 @@ function rateOf(expression: string): number | undefined {
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-function cronField(text: string, min: number, max: number, expression: string, names: string[] = []): Set<number> | undefined {
+function cronField(
+  text: string,
+  min: number,
+  max: number,
+  expression: string,
+  names: string[] = [],
+): Set<number> | undefined {
   if (text === '*' || text === '?') return undefined;
   text = text.replace(/[A-Za-z]{3}/g, (name) => {
     const at = names.indexOf(name.toUpperCase());
@@ -121,7 +143,8 @@ function cronField(text: string, min: number, max: number, expression: string, n
     const start = m[1] === '*' ? min : Number(m[1]);
     const end = m[2] !== undefined ? Number(m[2]) : m[3] !== undefined || m[1] === '*' ? max : start;
     const step = m[3] !== undefined ? Number(m[3]) : 1;
-    if (start < min || end > max || start > end || step < 1) throw new ScheduleError(`${expression}: "${part}" is out of range`);
+    if (start < min || end > max || start > end || step < 1)
+      throw new ScheduleError(`${expression}: "${part}" is out of range`);
     for (let v = start; v <= end; v += step) values.add(v);
   }
   return values;
@@ -130,9 +153,13 @@ function cronField(text: string, min: number, max: number, expression: string, n
 /** AWS's six-field cron (minute hour day-of-month month day-of-week year; day-of-week 1 = Sunday), in UTC. */
 function cronOf(expression: string): { next(after: number): number } {
   const body = /^cron\((.+)\)$/.exec(expression)?.[1];
-  if (!body) throw new ScheduleError(`${expression} is not a schedule: use rate(N hours|days) or cron(minute hour day-of-month month day-of-week year)`);
+  if (!body)
+    throw new ScheduleError(
+      `${expression} is not a schedule: use rate(N hours|days) or cron(minute hour day-of-month month day-of-week year)`,
+    );
   const parts = body.trim().split(/\s+/);
-  if (parts.length !== 6) throw new ScheduleError(`${expression}: cron needs six fields (minute hour day-of-month month day-of-week year)`);
+  if (parts.length !== 6)
+    throw new ScheduleError(`${expression}: cron needs six fields (minute hour day-of-month month day-of-week year)`);
   const [min, hour, dom, month, dow, year] = parts as [string, string, string, string, string, string];
   const f = {
     min: cronField(min, 0, 59, expression),
@@ -143,7 +170,10 @@ function cronOf(expression: string): { next(after: number): number } {
     year: cronField(year, 1970, 2199, expression),
   };
   const dayMisses = (t: Date) =>
-    (f.year && !f.year.has(t.getUTCFullYear())) || (f.month && !f.month.has(t.getUTCMonth() + 1)) || (f.dom && !f.dom.has(t.getUTCDate())) || (f.dow && !f.dow.has(t.getUTCDay() + 1));
+    (f.year && !f.year.has(t.getUTCFullYear())) ||
+    (f.month && !f.month.has(t.getUTCMonth() + 1)) ||
+    (f.dom && !f.dom.has(t.getUTCDate())) ||
+    (f.dow && !f.dow.has(t.getUTCDay() + 1));
   const next = (after: number): number => {
     const t = new Date(after - (after % 60_000) + 60_000);
     const limit = after + 5 * 366 * DAY;

@@ -10,11 +10,23 @@ function describe(value: unknown): string {
 }
 
 function at(input: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+  return path.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 }
 
-const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', record: 'an object' };
-const unit = (origin: string, n: number | bigint) => (origin === 'string' ? ` character${n === 1 ? '' : 's'}` : origin === 'array' ? ` item${n === 1 ? '' : 's'}` : '');
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  record: 'an object',
+};
+const unit = (origin: string, n: number | bigint) =>
+  origin === 'string' ? ` character${n === 1 ? '' : 's'}` : origin === 'array' ? ` item${n === 1 ? '' : 's'}` : '';
 /** zod's own messages; any other message is one our schemas wrote */
 const ZOD_WORDING = /^(Invalid\b|Too (small|big)|Expected\b|Unrecognized\b)/;
 
@@ -29,10 +41,14 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${unit(issue.origin, issue.maximum)}`;
     case 'invalid_value':
-      return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return issue.values.length === 1
+        ? JSON.stringify(issue.values[0])
+        : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': {
       const tags = (issue as { options?: unknown[] }).options;
-      return Array.isArray(tags) && tags.length ? `one of ${tags.map((v) => JSON.stringify(v)).join(', ')}` : 'one of the documented shapes';
+      return Array.isArray(tags) && tags.length
+        ? `one of ${tags.map((v) => JSON.stringify(v)).join(', ')}`
+        : 'one of the documented shapes';
     }
     case 'invalid_format':
       return `a valid ${issue.format}`;
@@ -52,7 +68,8 @@ export function describeIssues(issues: z.core.$ZodIssue[], input: unknown, prefi
         .replace(/^\./, '');
     const name = field || '(root)';
     const value = at(input, issue.path);
-    if (issue.code === 'unrecognized_keys') return `${field ? `${field}: ` : ''}unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      return `${field ? `${field}: ` : ''}unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return `${name} is ${value === undefined ? 'missing' : describe(value)}: expected ${expectation(issue)}`;
   });
 }

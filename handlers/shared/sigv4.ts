@@ -37,13 +37,18 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 const sha256Hex = (data: string): string => sha256(Buffer.from(data, 'utf8')).toString('hex');
-const hmac = (key: Uint8Array | HmacKey | string, data: string): Buffer => hmacSha256(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, Buffer.from(data, 'utf8'));
+const hmac = (key: Uint8Array | HmacKey | string, data: string): Buffer =>
+  hmacSha256(typeof key === 'string' ? Buffer.from(key, 'utf8') : key, Buffer.from(data, 'utf8'));
 
 // The signing key changes once a day per region and service: the last one is kept, its HMAC pads compressed.
 let lastKey: { id: string; key: HmacKey } | undefined;
 function signingKey(secretAccessKey: string, day: string, region: string, service: string): HmacKey {
   const id = `${secretAccessKey}\n${day}\n${region}\n${service}`;
-  if (lastKey?.id !== id) lastKey = { id, key: hmacKey(hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request')) };
+  if (lastKey?.id !== id)
+    lastKey = {
+      id,
+      key: hmacKey(hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request')),
+    };
   return lastKey.key;
 }
 
@@ -61,16 +66,31 @@ function escapeUri(text: string): string {
 
 /** The headers to send with the request: the ones signed, content-length and authorization. */
 export function signJsonPost(request: JsonPost, credentials: AwsCredentials): Record<string, string> {
-  return sign('POST', request, { 'content-type': CONTENT_TYPE, 'x-amz-target': request.target }, request.body, credentials);
+  return sign(
+    'POST',
+    request,
+    { 'content-type': CONTENT_TYPE, 'x-amz-target': request.target },
+    request.body,
+    credentials,
+  );
 }
 
 /** The headers of a GET without a body (REST reads): the ones signed and authorization. */
-export function signGet(request: Omit<JsonPost, 'target' | 'body'>, credentials: AwsCredentials): Record<string, string> {
+export function signGet(
+  request: Omit<JsonPost, 'target' | 'body'>,
+  credentials: AwsCredentials,
+): Record<string, string> {
   const { 'content-length': _none, ...headers } = sign('GET', request, {}, '', credentials);
   return headers;
 }
 
-function sign(method: 'GET' | 'POST', request: Omit<JsonPost, 'target' | 'body'>, extra: Record<string, string>, body: string, credentials: AwsCredentials): Record<string, string> {
+function sign(
+  method: 'GET' | 'POST',
+  request: Omit<JsonPost, 'target' | 'body'>,
+  extra: Record<string, string>,
+  body: string,
+  credentials: AwsCredentials,
+): Record<string, string> {
   const amzDate = basicIsoTime(request.date ?? new Date());
   const day = amzDate.slice(0, 8);
   const signed: Record<string, string> = {
@@ -90,10 +110,20 @@ function sign(method: 'GET' | 'POST', request: Omit<JsonPost, 'target' | 'body'>
         .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
         .map(([k, v]) => `${k}=${v}`)
         .join('&');
-  const canonicalRequest = [method, canonicalPath, canonicalQuery, names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''), signedHeaders, sha256Hex(body)].join('\n');
+  const canonicalRequest = [
+    method,
+    canonicalPath,
+    canonicalQuery,
+    names.map((name) => `${name}:${signed[name]!.trim().replace(/\s+/g, ' ')}\n`).join(''),
+    signedHeaders,
+    sha256Hex(body),
+  ].join('\n');
   const scope = `${day}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signature = hmac(signingKey(credentials.secretAccessKey, day, request.region, request.service), stringToSign).toString('hex');
+  const signature = hmac(
+    signingKey(credentials.secretAccessKey, day, request.region, request.service),
+    stringToSign,
+  ).toString('hex');
   return {
     ...signed,
     'content-length': String(Buffer.byteLength(body, 'utf8')),

@@ -5,7 +5,10 @@
 
 import { Construct } from 'constructs';
 import { Fn, type TerraformProvider } from 'cdktf';
-import { CloudfrontDistribution, type CloudfrontDistributionOrderedCacheBehavior } from '@cdktf/provider-aws/lib/cloudfront-distribution/index.js';
+import {
+  CloudfrontDistribution,
+  type CloudfrontDistributionOrderedCacheBehavior,
+} from '@cdktf/provider-aws/lib/cloudfront-distribution/index.js';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control/index.js';
 import type { Config } from '../../cli/project/config.js';
 import { priceClassFor } from '../price-class.js';
@@ -36,10 +39,16 @@ export class Distribution extends Construct {
     const origin = p.config.origin;
     const association =
       'lambdaArn' in p.viewerRequest
-        ? { lambdaFunctionAssociation: [{ eventType: 'viewer-request', lambdaArn: p.viewerRequest.lambdaArn, includeBody: false }] }
+        ? {
+            lambdaFunctionAssociation: [
+              { eventType: 'viewer-request', lambdaArn: p.viewerRequest.lambdaArn, includeBody: false },
+            ],
+          }
         : { functionAssociation: [{ eventType: 'viewer-request', functionArn: p.viewerRequest.functionArn }] };
     const isS3 = origin.type === 's3';
-    const policies = isS3 ? { cachePolicyId: CACHING_OPTIMIZED } : { cachePolicyId: CACHING_DISABLED, originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST };
+    const policies = isS3
+      ? { cachePolicyId: CACHING_OPTIMIZED }
+      : { cachePolicyId: CACHING_DISABLED, originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST };
     const behavior = {
       targetOriginId: ORIGIN_ID,
       viewerProtocolPolicy: 'redirect-to-https',
@@ -89,14 +98,20 @@ export class Distribution extends Construct {
             },
       ],
       defaultCacheBehavior: behavior,
-      orderedCacheBehavior: p.config.pathPatterns.map((pathPattern): CloudfrontOrderedCacheBehavior => ({ ...behavior, pathPattern })),
+      orderedCacheBehavior: p.config.pathPatterns.map(
+        (pathPattern): CloudfrontOrderedCacheBehavior => ({ ...behavior, pathPattern }),
+      ),
       restrictions: { geoRestriction: { restrictionType: 'none' } },
       // basicauth deploy waits for Deployed itself, with progress (and --no-wait)
       waitForDeployment: false,
       // The default *.cloudfront.net certificate allows TLSv1; your own names with an ACM certificate get TLSv1.2_2021.
       ...(p.config.certificateArn ? { aliases: p.config.aliases } : {}),
       viewerCertificate: p.config.certificateArn
-        ? { acmCertificateArn: p.config.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: p.config.minimumProtocolVersion }
+        ? {
+            acmCertificateArn: p.config.certificateArn,
+            sslSupportMethod: 'sni-only',
+            minimumProtocolVersion: p.config.minimumProtocolVersion,
+          }
         : { cloudfrontDefaultCertificate: true },
     });
     this.bucketPolicy =

@@ -2,7 +2,13 @@
 // Secrets Manager in the secret's home region, and only for this secret
 // (its ARN is the encryption context Secrets Manager uses).
 
-export function secretKeyStatement(sid: string, actions: string[], kmsKeyId: string, homeRegion: string, secretArn: string) {
+export function secretKeyStatement(
+  sid: string,
+  actions: string[],
+  kmsKeyId: string,
+  homeRegion: string,
+  secretArn: string,
+) {
   return {
     Sid: sid,
     Effect: 'Allow',

@@ -33,11 +33,20 @@ export class EdgeFunction extends Construct {
       name: `${p.name}-edge-auth`,
       assumeRolePolicy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com', 'edgelambda.amazonaws.com'] }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: ['lambda.amazonaws.com', 'edgelambda.amazonaws.com'] },
+            Action: 'sts:AssumeRole',
+          },
+        ],
       }),
     });
     // A replica keeps the secret's ARN with its own region.
-    const secretArns = [p.secretArn, ...p.replicaRegions.map((region) => Fn.replace(p.secretArn, `:${p.homeRegion}:`, `:${region}:`))];
+    const secretArns = [
+      p.secretArn,
+      ...p.replicaRegions.map((region) => Fn.replace(p.secretArn, `:${p.homeRegion}:`, `:${region}:`)),
+    ];
     new IamRolePolicy(this, 'policy', {
       provider: p.provider,
       name: 'read-this-secret',
@@ -48,7 +57,9 @@ export class EdgeFunction extends Construct {
           {
             Sid: 'ReadThisSecret',
             Effect: 'Allow',
-            Action: p.readsRotationDate ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : 'secretsmanager:GetSecretValue',
+            Action: p.readsRotationDate
+              ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']
+              : 'secretsmanager:GetSecretValue',
             Resource: secretArns,
           },
           // Lambda@Edge logs in the region that ran it, to /aws/lambda/us-east-1.<name>.
@@ -56,9 +67,14 @@ export class EdgeFunction extends Construct {
             Sid: 'WriteOwnLogs',
             Effect: 'Allow',
             Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: [`arn:aws:logs:*:*:log-group:/aws/lambda/us-east-1.${functionName}:*`, `arn:aws:logs:us-east-1:*:log-group:/aws/lambda/${functionName}:*`],
+            Resource: [
+              `arn:aws:logs:*:*:log-group:/aws/lambda/us-east-1.${functionName}:*`,
+              `arn:aws:logs:us-east-1:*:log-group:/aws/lambda/${functionName}:*`,
+            ],
           },
-          ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
+          ...(p.kmsKeyId
+            ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)]
+            : []),
         ],
       }),
     });

@@ -49,7 +49,11 @@ export class SecretRotation extends Construct {
     });
 
     const functionName = `${p.name}-rotate`;
-    const logs = new CloudwatchLogGroup(this, 'logs', { provider: p.provider, name: `/aws/lambda/${functionName}`, retentionInDays: 30 });
+    const logs = new CloudwatchLogGroup(this, 'logs', {
+      provider: p.provider,
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: 30,
+    });
     const role = new IamRole(this, 'role', {
       provider: p.provider,
       name: `${p.name}-rotate`,
@@ -68,24 +72,57 @@ export class SecretRotation extends Construct {
           {
             Sid: 'RotateThisSecret',
             Effect: 'Allow',
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+            Action: [
+              'secretsmanager:DescribeSecret',
+              'secretsmanager:GetSecretValue',
+              'secretsmanager:PutSecretValue',
+              'secretsmanager:UpdateSecretVersionStage',
+            ],
             Resource: this.secret.arn,
           },
           // GetRandomPassword acts on no resource: IAM only accepts "*" for it.
           { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
-          { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logs.arn}:*` },
-          ...(p.webhookSecretArn ? [{ Sid: 'ReadWebhookUrl', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: p.webhookSecretArn }] : []),
+          {
+            Sid: 'WriteOwnLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `${logs.arn}:*`,
+          },
+          ...(p.webhookSecretArn
+            ? [
+                {
+                  Sid: 'ReadWebhookUrl',
+                  Effect: 'Allow',
+                  Action: 'secretsmanager:GetSecretValue',
+                  Resource: p.webhookSecretArn,
+                },
+              ]
+            : []),
           ...(p.keyValueStore
             ? [
                 {
                   Sid: 'PublishDigests',
                   Effect: 'Allow',
-                  Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys', 'cloudfront-keyvaluestore:UpdateKeys'],
+                  Action: [
+                    'cloudfront-keyvaluestore:DescribeKeyValueStore',
+                    'cloudfront-keyvaluestore:ListKeys',
+                    'cloudfront-keyvaluestore:UpdateKeys',
+                  ],
                   Resource: p.keyValueStore.arn,
                 },
               ]
             : []),
-          ...(p.kmsKeyId ? [secretKeyStatement('UseSecretKey', ['kms:Decrypt', 'kms:GenerateDataKey'], p.kmsKeyId, p.homeRegion, this.secret.arn)] : []),
+          ...(p.kmsKeyId
+            ? [
+                secretKeyStatement(
+                  'UseSecretKey',
+                  ['kms:Decrypt', 'kms:GenerateDataKey'],
+                  p.kmsKeyId,
+                  p.homeRegion,
+                  this.secret.arn,
+                ),
+              ]
+            : []),
         ],
       }),
     });
@@ -104,7 +141,9 @@ export class SecretRotation extends Construct {
         variables: {
           ...Object.fromEntries(Object.entries(p.environment).map(([k, v]) => [k, terraformLiteral(v)])),
           // a reference, not a literal
-          ...(p.keyValueStore ? { BASICAUTH_KVS_ARN: p.keyValueStore.arn, BASICAUTH_GRACE_SECONDS: String(p.keyValueStore.graceSeconds) } : {}),
+          ...(p.keyValueStore
+            ? { BASICAUTH_KVS_ARN: p.keyValueStore.arn, BASICAUTH_GRACE_SECONDS: String(p.keyValueStore.graceSeconds) }
+            : {}),
         },
       },
       dependsOn: [logs],
@@ -125,7 +164,9 @@ export class SecretRotation extends Construct {
       // such deploy would replace everyone's password. deploy gives a new secret its first password itself.
       rotateImmediately: false,
       rotationRules: {
-        ...(p.rotation.schedule ? { scheduleExpression: p.rotation.schedule } : { automaticallyAfterDays: p.rotation.days ?? 30 }),
+        ...(p.rotation.schedule
+          ? { scheduleExpression: p.rotation.schedule }
+          : { automaticallyAfterDays: p.rotation.days ?? 30 }),
         ...(p.rotation.window ? { duration: p.rotation.window } : {}),
       },
       // enabling rotation probes the function (testSecret): its permissions first

@@ -47,14 +47,35 @@ export class TeamPolicies extends Construct {
 export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) {
   const own = p.engine.statements({ ...p.edge, distributionArn: p.distributionArn, accountId: p.accountId });
   const readers = [
-    { Sid: 'ReadSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: p.secretArn },
+    {
+      Sid: 'ReadSecret',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+      Resource: p.secretArn,
+    },
     ...own.readers,
-    { Sid: 'ReadDistribution', Effect: 'Allow', Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'], Resource: p.distributionArn },
-    ...(p.kmsKeyId ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)] : []),
+    {
+      Sid: 'ReadDistribution',
+      Effect: 'Allow',
+      Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'],
+      Resource: p.distributionArn,
+    },
+    ...(p.kmsKeyId
+      ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)]
+      : []),
   ];
   const operators = [
     ...readers,
-    { Sid: 'RotateAndManageUsers', Effect: 'Allow', Action: ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutSecretValue'], Resource: p.secretArn },
+    {
+      Sid: 'RotateAndManageUsers',
+      Effect: 'Allow',
+      Action: [
+        'secretsmanager:RotateSecret',
+        'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:PutSecretValue',
+      ],
+      Resource: p.secretArn,
+    },
     { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
     ...own.operators,
   ];

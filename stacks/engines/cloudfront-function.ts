@@ -23,20 +23,31 @@ export const cloudFrontFunctionStack: StackEngine<CloudFrontFunctionBuild> = {
     'rotate --now': readStore,
     'users add/remove': publishDigests,
     sync: [...readSecret, ...publishDigests],
-    publish: [...need('function', 'cloudfront:DescribeFunction', 'cloudfront:GetFunction', 'cloudfront:PublishFunction'), ...need('distribution', 'cloudfront:GetDistribution')],
+    publish: [
+      ...need('function', 'cloudfront:DescribeFunction', 'cloudfront:GetFunction', 'cloudfront:PublishFunction'),
+      ...need('distribution', 'cloudfront:GetDistribution'),
+    ],
     attach: undefined,
     detach: undefined,
   },
 
   async build(edge) {
-    const [{ bundleFunction }, { EdgeCloudFrontFunction }] = await Promise.all([import('../function-bundle.js'), import('../constructs/cloudfront-function.js')]);
+    const [{ bundleFunction }, { EdgeCloudFrontFunction }] = await Promise.all([
+      import('../function-bundle.js'),
+      import('../constructs/cloudfront-function.js'),
+    ]);
     const bundle = await bundleFunction(edge);
     return {
       function: bundle,
       assets: {},
       bundles: [],
       construct(scope, p) {
-        const cff = new EdgeCloudFrontFunction(scope, 'edge_function', { provider: p.provider, name: p.name, secretName: p.secretName, code: bundle.code });
+        const cff = new EdgeCloudFrontFunction(scope, 'edge_function', {
+          provider: p.provider,
+          name: p.name,
+          secretName: p.secretName,
+          code: bundle.code,
+        });
         return {
           viewerRequest: { functionArn: cff.function.arn },
           rotationStore: { arn: cff.store.arn, graceSeconds: p.edge.graceSeconds },
@@ -56,11 +67,21 @@ export const cloudFrontFunctionStack: StackEngine<CloudFrontFunctionBuild> = {
     return {
       readers: [
         { Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: 'cloudfront:DescribeFunction', Resource: functionArn },
-        { Sid: 'ReadDigestStore', Effect: 'Allow', Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys'], Resource: storeArn },
+        {
+          Sid: 'ReadDigestStore',
+          Effect: 'Allow',
+          Action: ['cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:ListKeys'],
+          Resource: storeArn,
+        },
       ],
       operators: [
         // publish compares the DEVELOPMENT and LIVE code (GetFunction) before publishing
-        { Sid: 'PublishEdgeFunction', Effect: 'Allow', Action: ['cloudfront:GetFunction', 'cloudfront:PublishFunction'], Resource: functionArn },
+        {
+          Sid: 'PublishEdgeFunction',
+          Effect: 'Allow',
+          Action: ['cloudfront:GetFunction', 'cloudfront:PublishFunction'],
+          Resource: functionArn,
+        },
         // `users add/remove` and `sync` publish the digests themselves
         { Sid: 'PublishDigests', Effect: 'Allow', Action: 'cloudfront-keyvaluestore:UpdateKeys', Resource: storeArn },
       ],

@@ -16,4 +16,5 @@ export const EDGE_ENGINES = Object.keys(STACK_ENGINES) as [EdgeEngineName, ...Ed
 export const DEFAULT_ENGINE: EdgeEngineName = 'lambda-edge';
 
 /** `--engine`'s help: each name and what it is. */
-export const engineChoices = (): string => EDGE_ENGINES.map((name) => `${name} (${STACK_ENGINES[name].summary})`).join(', or ');
+export const engineChoices = (): string =>
+  EDGE_ENGINES.map((name) => `${name} (${STACK_ENGINES[name].summary})`).join(', or ');

@@ -26,13 +26,25 @@ export const lambdaEdgeStack: StackEngine<LambdaEdgeBuild> = {
     'rotate --now': [],
     'users add/remove': [],
     sync: undefined,
-    publish: [...need('function', 'lambda:GetFunctionConfiguration', 'lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion'), ...readDistribution, ...associate],
+    publish: [
+      ...need(
+        'function',
+        'lambda:GetFunctionConfiguration',
+        'lambda:UpdateFunctionConfiguration',
+        'lambda:PublishVersion',
+      ),
+      ...readDistribution,
+      ...associate,
+    ],
     attach: [...readFunction, ...readDistribution, ...associate],
     detach: [...readFunction, ...readDistribution, ...associate],
   },
 
   async build(edge) {
-    const [{ bundleHandler }, { EdgeFunction }] = await Promise.all([import('../bundle.js'), import('../constructs/lambda-edge.js')]);
+    const [{ bundleHandler }, { EdgeFunction }] = await Promise.all([
+      import('../bundle.js'),
+      import('../constructs/lambda-edge.js'),
+    ]);
     const bundle = await bundleHandler({ handler: 'edge-auth', edgeConfig: edge });
     return {
       bundle,
@@ -52,7 +64,11 @@ export const lambdaEdgeStack: StackEngine<LambdaEdgeBuild> = {
         return {
           viewerRequest: { lambdaArn: fn.qualifiedArn },
           arns: { functionArn: fn.arn },
-          outputs: { edge_function_name: fn.functionName, edge_function_qualified_arn: fn.qualifiedArn, edge_function_version: fn.version },
+          outputs: {
+            edge_function_name: fn.functionName,
+            edge_function_qualified_arn: fn.qualifiedArn,
+            edge_function_version: fn.version,
+          },
         };
       },
     };
@@ -61,17 +77,35 @@ export const lambdaEdgeStack: StackEngine<LambdaEdgeBuild> = {
   statements({ functionArn, distributionArn, accountId }) {
     const functionArns = [functionArn, `${functionArn}:*`];
     return {
-      readers: [{ Sid: 'ReadEdgeFunction', Effect: 'Allow', Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'], Resource: functionArns }],
+      readers: [
+        {
+          Sid: 'ReadEdgeFunction',
+          Effect: 'Allow',
+          Action: ['lambda:GetFunctionConfiguration', 'lambda:ListVersionsByFunction'],
+          Resource: functionArns,
+        },
+      ],
       operators: [
         // Associating or dissociating a Lambda@Edge version needs these on the function; AWS documents the
         // replication actions with a trailing asterisk, and it is required.
         {
           Sid: 'PublishEdgeFunction',
           Effect: 'Allow',
-          Action: ['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:GetFunction', 'lambda:EnableReplication*', 'lambda:DisableReplication*'],
+          Action: [
+            'lambda:UpdateFunctionConfiguration',
+            'lambda:PublishVersion',
+            'lambda:GetFunction',
+            'lambda:EnableReplication*',
+            'lambda:DisableReplication*',
+          ],
           Resource: functionArns,
         },
-        { Sid: 'RepointDistribution', Effect: 'Allow', Action: 'cloudfront:UpdateDistribution', Resource: distributionArn },
+        {
+          Sid: 'RepointDistribution',
+          Effect: 'Allow',
+          Action: 'cloudfront:UpdateDistribution',
+          Resource: distributionArn,
+        },
         {
           Sid: 'LambdaEdgeServiceRole',
           Effect: 'Allow',

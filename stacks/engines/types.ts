@@ -36,7 +36,10 @@ export interface EngineResources {
   /** the ARNs this engine's policy statements name */
   arns: Omit<EngineArns, 'distributionArn' | 'accountId'>;
   /** Terraform outputs, read back by cli/project/outputs.ts */
-  outputs: { edge_function_name: string; edge_function_qualified_arn: string; edge_function_version: string } & Record<string, string>;
+  outputs: { edge_function_name: string; edge_function_qualified_arn: string; edge_function_version: string } & Record<
+    string,
+    string
+  >;
 }
 
 /** What an engine built: files written beside cdk.tf.json, and the construct that refers to them. */

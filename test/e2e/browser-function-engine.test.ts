@@ -16,7 +16,11 @@ const credentials = () => site.credentials();
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  site = await startBrowserSite('browser-cff', { engine: 'cloudfront-function', bypassPaths: ['/healthz'], accessHint: HINT }, ['--deploy-seconds', '0']);
+  site = await startBrowserSite(
+    'browser-cff',
+    { engine: 'cloudfront-function', bypassPaths: ['/healthz'], accessHint: HINT },
+    ['--deploy-seconds', '0'],
+  );
   ({ dev, browser } = site);
 }, 60_000);
 
@@ -24,14 +28,18 @@ afterAll(() => site?.stop());
 
 describe.skipIf(missing('chromium', hasChromium))('in Chromium, the cloudfront-function engine', () => {
   it('shows the 401 page with the hint, the site with the right credentials, and the bypass path without', async () => {
-    await withContext(browser, { httpCredentials: { username: 'admin', password: 'not-the-password' } }, async (context) => {
-      const page = await context.newPage();
-      const response = await page.goto(dev.info.edgeUrl);
-      expect(response?.status()).toBe(401);
-      expect(response?.headers()['www-authenticate']).toBe('Basic realm="browser-cff", charset="UTF-8"');
-      expect(await page.textContent('h1')).toBe('This site is protected');
-      expect(await page.textContent('main')).toContain(HINT);
-    });
+    await withContext(
+      browser,
+      { httpCredentials: { username: 'admin', password: 'not-the-password' } },
+      async (context) => {
+        const page = await context.newPage();
+        const response = await page.goto(dev.info.edgeUrl);
+        expect(response?.status()).toBe(401);
+        expect(response?.headers()['www-authenticate']).toBe('Basic realm="browser-cff", charset="UTF-8"');
+        expect(await page.textContent('h1')).toBe('This site is protected');
+        expect(await page.textContent('main')).toContain(HINT);
+      },
+    );
     await withContext(browser, { httpCredentials: await credentials() }, async (context) => {
       const response = await (await context.newPage()).goto(dev.info.edgeUrl);
       expect(response?.status()).toBe(200);

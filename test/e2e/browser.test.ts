@@ -26,14 +26,20 @@ const credentials = () => site.credentials();
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  site = await startBrowserSite('browser-test', { bypassPaths: ['/healthz'], cacheTtlSeconds: 2, accessHint: HINT }, ['--deploy-seconds', '1']);
+  site = await startBrowserSite('browser-test', { bypassPaths: ['/healthz'], cacheTtlSeconds: 2, accessHint: HINT }, [
+    '--deploy-seconds',
+    '1',
+  ]);
   ({ dev, browser } = site);
   await mkdir(ARTIFACTS, { recursive: true });
 }, 60_000);
 
 afterAll(() => site?.stop());
 
-const withContext = <T>(options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> => inContext(browser, options, run);
+const withContext = <T>(
+  options: Parameters<Browser['newContext']>[0],
+  run: (context: BrowserContext) => Promise<T>,
+): Promise<T> => inContext(browser, options, run);
 
 describe.skipIf(missing('chromium', hasChromium))('in Chromium', () => {
   it('asks for credentials, and shows a person who has none the 401 page with the configured hint', async () => {
@@ -52,7 +58,15 @@ describe.skipIf(missing('chromium', hasChromium))('in Chromium', () => {
       expect(await page.textContent('h1')).toBe('This site is protected');
       expect(await page.textContent('main')).toContain(HINT);
       // the page's own styles apply under its CSP (style-src 'unsafe-inline'), nothing else loads
-      expect(await page.locator('body').evaluate((body) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(body).display)).toBe('grid');
+      expect(
+        await page
+          .locator('body')
+          .evaluate(
+            (body) =>
+              (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(body)
+                .display,
+          ),
+      ).toBe('grid');
       await page.screenshot({ path: join(ARTIFACTS, '401-page.png'), fullPage: true });
     });
   });
@@ -81,7 +95,11 @@ describe.skipIf(missing('chromium', hasChromium))('in Chromium', () => {
       const fresh = await credentials();
       expect(fresh.password).not.toBe(old.password);
       // the old password is refused once each instance refreshes (TTL 2 s here, or at once where the new one is used)
-      await until(async () => ((await page.reload())?.status() === 401 ? true : undefined), 15_000, 'the old password to be refused');
+      await until(
+        async () => ((await page.reload())?.status() === 401 ? true : undefined),
+        15_000,
+        'the old password to be refused',
+      );
       expect(await page.textContent('h1')).toBe('This site is protected');
       await withContext({ httpCredentials: fresh }, async (next) => {
         const response = await (await next.newPage()).goto(dev.info.edgeUrl);
@@ -95,15 +113,27 @@ describe.skipIf(missing('chromium', hasChromium))('in Chromium', () => {
     await withContext({}, async (context) => {
       const page = await context.newPage();
       await page.goto(dev.info.dashboardUrl!);
-      await until(async () => ((await page.textContent('#live')) === 'live' ? true : undefined), 10_000, 'the dashboard to connect');
-      await until(async () => ((await page.textContent('#secret'))?.includes('basicauth/dev') ? true : undefined), 10_000, 'the secret on the dashboard');
+      await until(
+        async () => ((await page.textContent('#live')) === 'live' ? true : undefined),
+        10_000,
+        'the dashboard to connect',
+      );
+      await until(
+        async () => ((await page.textContent('#secret'))?.includes('basicauth/dev') ? true : undefined),
+        10_000,
+        'the secret on the dashboard',
+      );
       expect(await page.textContent('#secret')).toMatch(/AWSCURRENT[\s\S]*AWSPREVIOUS|AWSPREVIOUS[\s\S]*AWSCURRENT/); // the rotation above
       expect(await page.textContent('#secret')).toContain('succeeded');
       expect(await page.textContent('#instances')).toContain('basicauth-dev-edge-auth:');
       // a request made now appears without a reload
       const marker = `/dashboard-probe-${Date.now()}`;
       await fetch(new URL(marker, dev.info.edgeUrl));
-      await until(async () => ((await page.textContent('#decisions'))?.includes(marker) ? true : undefined), 10_000, 'the new decision on the dashboard');
+      await until(
+        async () => ((await page.textContent('#decisions'))?.includes(marker) ? true : undefined),
+        10_000,
+        'the new decision on the dashboard',
+      );
       expect(await page.textContent('#decisions')).toMatch(/challenged/);
       expect(await page.content()).not.toContain(password);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });

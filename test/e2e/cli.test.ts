@@ -35,24 +35,64 @@ describe('basicauth', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/Usage: basicauth/);
     }
-    for (const args of [['help'], ['help', 'users'], ['users', '--help']]) expect((await runCli(args, { cwd })).code, args.join(' ')).toBe(0);
+    for (const args of [['help'], ['help', 'users'], ['users', '--help']])
+      expect((await runCli(args, { cwd })).code, args.join(' ')).toBe(0);
   });
 
   it('checks arguments before doing anything: bad schedules, origins, durations and busy ports', async () => {
     const state = join(cwd, 'never-created');
     const cases: Array<[string[], number, RegExp]> = [
-      [['dev', '--rotate-every', '0', '--state-dir', state], 2, /--rotate-every: 0 days is out of range: rotate every 1 to 1000 days/],
-      [['dev', '--rotate-every', 'rate(1 hours)', '--state-dir', state], 2, /too often: Secrets Manager rotates at most every 4 hours/],
+      [
+        ['dev', '--rotate-every', '0', '--state-dir', state],
+        2,
+        /--rotate-every: 0 days is out of range: rotate every 1 to 1000 days/,
+      ],
+      [
+        ['dev', '--rotate-every', 'rate(1 hours)', '--state-dir', state],
+        2,
+        /too often: Secrets Manager rotates at most every 4 hours/,
+      ],
       [['dev', '--rotate-every', 'weekly', '--state-dir', state], 2, /"weekly" is not a schedule/],
       [['dev', '--origin', 'not-a-url', '--state-dir', state], 2, /--origin not-a-url is not a URL/],
-      [['dev', '--origin', 'https://app.example.com/app', '--state-dir', state], 2, /must not have a path or query: use https:\/\/app\.example\.com/],
-      [['rotate', '--now', '--timeout', 'banana', '--local', '--state-dir', state], 2, /--timeout banana is not a duration/],
+      [
+        ['dev', '--origin', 'https://app.example.com/app', '--state-dir', state],
+        2,
+        /must not have a path or query: use https:\/\/app\.example\.com/,
+      ],
+      [
+        ['rotate', '--now', '--timeout', 'banana', '--local', '--state-dir', state],
+        2,
+        /--timeout banana is not a duration/,
+      ],
       [['rotate', '--schedule', 'cron(0 4 * *)', '--local', '--state-dir', state], 2, /cron needs six fields/],
       [['verify', 'not-a-url', '--user', 'a', '--password', 'b'], 2, /not-a-url is not a URL/],
       [['users', 'add', ' bob ', '--local', '--state-dir', state], 2, /username " bob " is not letters, digits/],
-      [['init', '--yes', '--name', 'Bad', '--config', join(state, 'c.json')], 2, /--name "Bad": is not lowercase letters/],
-      [['init', '--yes', '--name', 'ok-name', '--origin', 'ftp://x.example.com', '--config', join(state, 'c.json')], 2, /--origin "ftp:\/\/x\.example\.com": uses ftp:\/\//],
-      [['init', '--yes', '--name', 'ok-name', '--origin', 'app.example.com', '--days', '0', '--config', join(state, 'c.json')], 2, /--days "0": 0 days is out of range/],
+      [
+        ['init', '--yes', '--name', 'Bad', '--config', join(state, 'c.json')],
+        2,
+        /--name "Bad": is not lowercase letters/,
+      ],
+      [
+        ['init', '--yes', '--name', 'ok-name', '--origin', 'ftp://x.example.com', '--config', join(state, 'c.json')],
+        2,
+        /--origin "ftp:\/\/x\.example\.com": uses ftp:\/\//,
+      ],
+      [
+        [
+          'init',
+          '--yes',
+          '--name',
+          'ok-name',
+          '--origin',
+          'app.example.com',
+          '--days',
+          '0',
+          '--config',
+          join(state, 'c.json'),
+        ],
+        2,
+        /--days "0": 0 days is out of range/,
+      ],
       [['users', 'add', 'bøb', '--local', '--state-dir', state], 2, /username "bøb" is not letters, digits/],
     ];
     for (const [args, code, message] of cases) {
@@ -66,11 +106,23 @@ describe('basicauth', () => {
   it('with --json, a failure is one JSON document on stdout too, with the exit code', async () => {
     const noDev = await runCli(['status', '--json', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
     expect(noDev.code).toBe(1);
-    expect(JSON.parse(noDev.stdout)).toEqual({ ok: false, error: { message: expect.stringMatching(/no running `basicauth dev` found/), hint: expect.stringMatching(/start it with/), exitCode: 1 } });
+    expect(JSON.parse(noDev.stdout)).toEqual({
+      ok: false,
+      error: {
+        message: expect.stringMatching(/no running `basicauth dev` found/),
+        hint: expect.stringMatching(/start it with/),
+        exitCode: 1,
+      },
+    });
     const usage = await runCli(['dev', '--port', 'abc', '--json'], { cwd });
     expect(usage.code).toBe(2);
-    expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/--port must be a whole number/), exitCode: 2 } });
-    const format = await runCli(['show-creds', '--format', 'json', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
+    expect(JSON.parse(usage.stdout)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/--port must be a whole number/), exitCode: 2 },
+    });
+    const format = await runCli(['show-creds', '--format', 'json', '--local', '--state-dir', join(cwd, 'no-dev')], {
+      cwd,
+    });
     expect(JSON.parse(format.stdout).ok).toBe(false);
     const text = await runCli(['status', '--local', '--state-dir', join(cwd, 'no-dev')], { cwd });
     expect(text.stdout).toBe(''); // without --json, stdout stays clean
@@ -78,11 +130,48 @@ describe('basicauth', () => {
 
   it('init understands an origin given as a URL', async () => {
     const file = join(cwd, 'from-url.json');
-    const r = await runCli(['init', '--yes', '--name', 'site', '--region', 'eu-west-1', '--origin', 'https://app.example.com/', '--config', file, '--json'], { cwd });
+    const r = await runCli(
+      [
+        'init',
+        '--yes',
+        '--name',
+        'site',
+        '--region',
+        'eu-west-1',
+        '--origin',
+        'https://app.example.com/',
+        '--config',
+        file,
+        '--json',
+      ],
+      { cwd },
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).distribution).toEqual({ mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' }, priceClass: 'PriceClass_100' });
-    const plain = await runCli(['init', '--yes', '--name', 'site', '--origin', 'http://legacy.example.com:8080', '--config', join(cwd, 'http.json'), '--json'], { cwd });
-    expect(JSON.parse(plain.stdout).distribution.origin).toEqual({ type: 'custom', domainName: 'legacy.example.com', protocol: 'http-only', httpPort: 8080 });
+    expect(JSON.parse(r.stdout).distribution).toEqual({
+      mode: 'create',
+      origin: { type: 'custom', domainName: 'app.example.com' },
+      priceClass: 'PriceClass_100',
+    });
+    const plain = await runCli(
+      [
+        'init',
+        '--yes',
+        '--name',
+        'site',
+        '--origin',
+        'http://legacy.example.com:8080',
+        '--config',
+        join(cwd, 'http.json'),
+        '--json',
+      ],
+      { cwd },
+    );
+    expect(JSON.parse(plain.stdout).distribution.origin).toEqual({
+      type: 'custom',
+      domainName: 'legacy.example.com',
+      protocol: 'http-only',
+      httpPort: 8080,
+    });
   });
 
   it('refuses a busy --port or --api-port before creating anything (exit 1, the fix named)', async () => {
@@ -96,7 +185,11 @@ describe('basicauth', () => {
         const other = flag === '--port' ? '--api-port' : '--port';
         const r = await runCli(['dev', flag, port, other, '0', '--state-dir', state], { cwd });
         expect(r.code, r.stderr).toBe(1);
-        expect(r.stderr).toMatch(new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use[^\\n]*\\n.*fix: stop what uses it, or pass another ${flag}`));
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `port ${port} on 127\\.0\\.0\\.1 is in use[^\\n]*\\n.*fix: stop what uses it, or pass another ${flag}`,
+          ),
+        );
         expect(existsSync(state)).toBe(false);
       }
     } finally {
@@ -105,7 +198,11 @@ describe('basicauth', () => {
   });
 
   it('shows every default one way in help: (default: value)', async () => {
-    const texts = await Promise.all(['dev', 'deploy', 'verify', 'show-creds', 'build', 'users add'].map(async (c) => (await runCli([...c.split(' '), '--help'], { cwd })).stdout));
+    const texts = await Promise.all(
+      ['dev', 'deploy', 'verify', 'show-creds', 'build', 'users add'].map(
+        async (c) => (await runCli([...c.split(' '), '--help'], { cwd })).stdout,
+      ),
+    );
     const all = texts.join('\n');
     expect(all).toContain('(default: 8080)');
     expect(all).toContain('(default: .basicauth/local)');
@@ -127,9 +224,21 @@ describe('basicauth', () => {
 
 describe('basicauth build', () => {
   it('writes both zips and prints one JSON document with --json', async () => {
-    const r = await runCli(['build', '--json', '--secret-id', 'basicauth/staging', '--secret-region', 'eu-west-1', '--out', 'out'], { cwd });
+    const r = await runCli(
+      ['build', '--json', '--secret-id', 'basicauth/staging', '--secret-region', 'eu-west-1', '--out', 'out'],
+      { cwd },
+    );
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as { outDir: string; handlers: Array<{ handler: string; zipPath: string; zipBytes: number; sha256: string; edgeConfig?: { secretId: string } }> };
+    const result = JSON.parse(r.stdout) as {
+      outDir: string;
+      handlers: Array<{
+        handler: string;
+        zipPath: string;
+        zipBytes: number;
+        sha256: string;
+        edgeConfig?: { secretId: string };
+      }>;
+    };
     expect(result.outDir).toBe(join(cwd, 'out'));
     expect(result.handlers.map((h) => h.handler)).toEqual(['edge-auth', 'rotate']);
     for (const h of result.handlers) {
@@ -147,18 +256,28 @@ describe('basicauth build', () => {
   });
 
   it('--engine cloudfront-function writes the function code (under 10 KB) and the rotation zip', async () => {
-    const r = await runCli(['build', '--json', '--engine', 'cloudfront-function', '--realm', 'Team', '--out', 'cff'], { cwd });
+    const r = await runCli(['build', '--json', '--engine', 'cloudfront-function', '--realm', 'Team', '--out', 'cff'], {
+      cwd,
+    });
     expect(r.code, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as { handlers: Array<{ handler: string }>; function: { path: string; bytes: number; limit: number } };
+    const result = JSON.parse(r.stdout) as {
+      handlers: Array<{ handler: string }>;
+      function: { path: string; bytes: number; limit: number };
+    };
     expect(result.handlers.map((h) => h.handler)).toEqual(['rotate']);
     expect(result.function).toMatchObject({ path: join(cwd, 'cff', 'edge-function.js'), limit: 10240 });
     expect(result.function.bytes).toBeLessThanOrEqual(10240);
     const { readFile } = await import('node:fs/promises');
-    expect(await readFile(result.function.path, 'utf8')).toMatch(/^import cf from"cloudfront";[\s\S]*async function handler\(/);
+    expect(await readFile(result.function.path, 'utf8')).toMatch(
+      /^import cf from"cloudfront";[\s\S]*async function handler\(/,
+    );
   });
 
   it('reads a full edge config from a file; flags win', async () => {
-    await writeFile(join(cwd, 'edge.json'), JSON.stringify({ secretId: 'from-file', secretRegion: 'us-west-2', graceSeconds: 60 }));
+    await writeFile(
+      join(cwd, 'edge.json'),
+      JSON.stringify({ secretId: 'from-file', secretRegion: 'us-west-2', graceSeconds: 60 }),
+    );
     const r = await runCli(['build', '--json', '--edge-config', 'edge.json', '--realm', 'Team'], { cwd });
     expect(r.code).toBe(0);
     const edge = JSON.parse(r.stdout).handlers[0].edgeConfig;

@@ -15,7 +15,14 @@ import { BIN, runCli, runProcess } from '../helpers/run-cli.js';
 
 let dir: string;
 let closedPort: number;
-const isolated = () => ({ HOME: dir, AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_PROFILE: '', AWS_CONFIG_FILE: join(dir, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials') });
+const isolated = () => ({
+  HOME: dir,
+  AWS_REGION: '',
+  AWS_DEFAULT_REGION: '',
+  AWS_PROFILE: '',
+  AWS_CONFIG_FILE: join(dir, 'aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'basicauth-consistency-'));
@@ -31,7 +38,14 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function project(name: string, config: Record<string, unknown>): Promise<string> {
   const cwd = join(dir, name);
   await mkdir(cwd, { recursive: true });
-  await writeFile(join(cwd, 'basicauth.config.json'), JSON.stringify({ name, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } }, ...config }));
+  await writeFile(
+    join(cwd, 'basicauth.config.json'),
+    JSON.stringify({
+      name,
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+      ...config,
+    }),
+  );
   return cwd;
 }
 
@@ -39,7 +53,11 @@ describe('pipes', () => {
   it('`basicauth build | head -1` ends quietly: no EPIPE, exit 0, every time', async () => {
     const cwd = await project('piped', { region: 'us-east-1' });
     for (let i = 0; i < 6; i++) {
-      const r = await runProcess('bash', ['-c', `node ${BIN} build | head -1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+      const r = await runProcess(
+        'bash',
+        ['-c', `node ${BIN} build | head -1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`],
+        { cwd, env: { ...process.env, NO_COLOR: '1' } },
+      );
       expect(r.stderr, `run ${i}`).not.toMatch(/EPIPE|Unhandled|node:events/);
       expect(r.stderr, `run ${i}`).toContain('exit=0');
     }
@@ -53,7 +71,10 @@ describe('usage errors', () => {
     const noUrl = await runCli(['verify'], { cwd, env: isolated() });
     expect(noUrl.code, noUrl.stderr).toBe(2);
     expect(noUrl.stderr).toContain('no URL to verify');
-    const expectAbc = await runCli(['verify', 'https://staging.example.com/', '--expect', 'abc'], { cwd, env: isolated() });
+    const expectAbc = await runCli(['verify', 'https://staging.example.com/', '--expect', 'abc'], {
+      cwd,
+      env: isolated(),
+    });
     expect(expectAbc.code, expectAbc.stderr).toBe(2);
     expect(expectAbc.stderr).toContain('"abc" is not a status');
     const notUrl = await runCli(['verify', 'not a url', '--user', 'a', '--password', 'b'], { cwd, env: isolated() });
@@ -95,7 +116,12 @@ describe('AWS settings', () => {
     const cwd = await project('regional', { region: 'eu-central-1' });
     const r = await runCli(['status', '--secret-id', 'basicauth/regional'], {
       cwd,
-      env: { ...isolated(), AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}`, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' },
+      env: {
+        ...isolated(),
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}`,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'x',
+      },
     });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toContain('no AWS region');
@@ -104,11 +130,17 @@ describe('AWS settings', () => {
 
   it('a profile that does not exist is named as missing, with how to create it; one that exists is not', async () => {
     const cwd = join(dir, 'empty');
-    const missing = await runCli(['status', '--profile', 'nope', '--region', 'us-east-1', '--secret-id', 'x'], { cwd, env: isolated() });
+    const missing = await runCli(['status', '--profile', 'nope', '--region', 'us-east-1', '--secret-id', 'x'], {
+      cwd,
+      env: isolated(),
+    });
     expect(missing.code, missing.stderr).toBe(1);
     expect(missing.stderr).toContain('the AWS profile nope does not exist');
     expect(missing.stderr).toContain('aws configure --profile nope');
-    const present = await runCli(['status', '--profile', 'team', '--region', 'us-east-1', '--secret-id', 'x'], { cwd, env: isolated() });
+    const present = await runCli(['status', '--profile', 'team', '--region', 'us-east-1', '--secret-id', 'x'], {
+      cwd,
+      env: isolated(),
+    });
     expect(present.code).toBe(1);
     expect(present.stderr).not.toContain('does not exist');
   });
@@ -116,7 +148,10 @@ describe('AWS settings', () => {
 
 describe('build in a project', () => {
   it('builds the engine and the edge settings the config names', async () => {
-    const cwd = await project('cff', { region: 'eu-west-1', edge: { engine: 'cloudfront-function', realm: 'Team CFF' } });
+    const cwd = await project('cff', {
+      region: 'eu-west-1',
+      edge: { engine: 'cloudfront-function', realm: 'Team CFF' },
+    });
     const r = await runCli(['build', '--json'], { cwd });
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout);
@@ -137,8 +172,12 @@ describe('the README is true', () => {
 
   it("the engines table gives CloudFront's real size limit and our function's size", async () => {
     const cwd = await project('size', { region: 'us-east-1', edge: { engine: 'cloudfront-function' } });
-    const built = JSON.parse((await runCli(['build', '--json'], { cwd })).stdout) as { function: { bytes: number; limit: number } };
-    expect(readme).toContain(`CloudFront allows ${built.function.limit / 1024} KB of code, ours is about ${(built.function.bytes / 1024).toFixed(1)} KB`);
+    const built = JSON.parse((await runCli(['build', '--json'], { cwd })).stdout) as {
+      function: { bytes: number; limit: number };
+    };
+    expect(readme).toContain(
+      `CloudFront allows ${built.function.limit / 1024} KB of code, ours is about ${(built.function.bytes / 1024).toFixed(1)} KB`,
+    );
   });
 
   it('no source comment points to a file that is not in the repository', () => {
@@ -151,8 +190,14 @@ describe('the README is true', () => {
         .split('\n')
         .forEach((line, i) => {
           if (!/^\s*(\/\/|\*|\/\*)/.test(line)) return;
-          for (const [, path] of line.matchAll(/(?<![\w@:/.])((?:[\w.-]+\/)+[\w.-]+\.(?:ts|tsx|js|mjs|json|md|jsonl))\b/g)) {
-            if (!existsSync(join(PACKAGE_ROOT, path!)) && !existsSync(join(PACKAGE_ROOT, dirname(file), path!)) && !/node_modules|dist\/|^\.basicauth\/|^cdktf\.out\//.test(path!))
+          for (const [, path] of line.matchAll(
+            /(?<![\w@:/.])((?:[\w.-]+\/)+[\w.-]+\.(?:ts|tsx|js|mjs|json|md|jsonl))\b/g,
+          )) {
+            if (
+              !existsSync(join(PACKAGE_ROOT, path!)) &&
+              !existsSync(join(PACKAGE_ROOT, dirname(file), path!)) &&
+              !/node_modules|dist\/|^\.basicauth\/|^cdktf\.out\//.test(path!)
+            )
               missing.push(`${file}:${i + 1} ${path}`);
           }
           if (/\bDESIGN\.md\b/.test(line)) missing.push(`${file}:${i + 1} DESIGN.md`);

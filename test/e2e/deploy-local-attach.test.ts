@@ -5,7 +5,13 @@
 // its owner made it), and deploy again.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudFrontClient, CreateDistributionCommand, GetDistributionConfigCommand, type CacheBehavior, type DefaultCacheBehavior } from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  CreateDistributionCommand,
+  GetDistributionConfigCommand,
+  type CacheBehavior,
+  type DefaultCacheBehavior,
+} from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, startProject, type LocalProject } from '../helpers/local-project.js';
 import { terraformOrWhy } from '../helpers/terraform.js';
@@ -29,7 +35,9 @@ function behavior(): DefaultCacheBehavior {
 
 beforeAll(async () => {
   if (!terraform) return;
-  origin = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`));
+  origin = createServer((req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`),
+  );
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   // the user's distribution exists before basicauth is set up: start dev on an empty project first
   project = await startProject('gate', {
@@ -37,7 +45,11 @@ beforeAll(async () => {
     rotation: { schedule: 'rate(7 days)', window: '3h' },
     distribution: { mode: 'attach', distributionId: 'EPLACEHOLDER000', leaveUnprotected: ['/static/*'] },
   });
-  cf = new CloudFrontClient({ region: 'us-east-1', endpoint: project.dev.info.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  cf = new CloudFrontClient({
+    region: 'us-east-1',
+    endpoint: project.dev.info.endpoint,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
   const created = await cf.send(
     new CreateDistributionCommand({
       DistributionConfig: {
@@ -46,10 +58,26 @@ beforeAll(async () => {
         Enabled: true,
         Origins: {
           Quantity: 1,
-          Items: [{ Id: 'app', DomainName: 'localhost', CustomOriginConfig: { HTTPPort: (origin.address() as AddressInfo).port, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' } }],
+          Items: [
+            {
+              Id: 'app',
+              DomainName: 'localhost',
+              CustomOriginConfig: {
+                HTTPPort: (origin.address() as AddressInfo).port,
+                HTTPSPort: 443,
+                OriginProtocolPolicy: 'http-only',
+              },
+            },
+          ],
         },
         DefaultCacheBehavior: behavior(),
-        CacheBehaviors: { Quantity: 2, Items: [{ ...behavior(), PathPattern: '/api/*' } as CacheBehavior, { ...behavior(), PathPattern: '/static/*' } as CacheBehavior] },
+        CacheBehaviors: {
+          Quantity: 2,
+          Items: [
+            { ...behavior(), PathPattern: '/api/*' } as CacheBehavior,
+            { ...behavior(), PathPattern: '/static/*' } as CacheBehavior,
+          ],
+        },
       },
     }),
   );
@@ -66,7 +94,9 @@ afterAll(async () => {
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
 describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mode', () => {
-  it('protects every behavior but the one named, and gives the distribution back as it was on destroy', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
+  it('protects every behavior but the one named, and gives the distribution back as it was on destroy', {
+    timeout: 900_000,
+  } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.body).toMatchObject({ status: 'applied', outputs: { distributionId } });
@@ -77,7 +107,12 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mo
     const status = await project.json('status');
     expect(status.code, status.stderr).toBe(0);
     expect(status.body.edge.behaviors.map((b: { pathPattern: string }) => b.pathPattern)).toEqual(['*', '/api/*']);
-    expect(status.body.problems).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/left unprotected on purpose.*\/static\/\*/) })]);
+    expect(status.body.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringMatching(/left unprotected on purpose.*\/static\/\*/),
+      }),
+    ]);
 
     expect((await project.json('rotate', '--now', '--yes')).code).toBe(0);
     const published = await project.json('publish');
@@ -90,10 +125,20 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mo
 
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(leftovers(project, 'gate')).toMatchObject({ functions: [], roles: [], policies: [], logGroups: [], liveSecrets: [] });
+    expect(leftovers(project, 'gate')).toMatchObject({
+      functions: [],
+      roles: [],
+      policies: [],
+      logGroups: [],
+      liveSecrets: [],
+    });
     const after = (await cf.send(new GetDistributionConfigCommand({ Id: distributionId }))).DistributionConfig!;
     expect(after.Comment).toBe('the team app');
-    expect([after.DefaultCacheBehavior, ...after.CacheBehaviors!.Items!].every((b) => (b!.LambdaFunctionAssociations?.Quantity ?? 0) === 0)).toBe(true);
+    expect(
+      [after.DefaultCacheBehavior, ...after.CacheBehaviors!.Items!].every(
+        (b) => (b!.LambdaFunctionAssociations?.Quantity ?? 0) === 0,
+      ),
+    ).toBe(true);
 
     const again = await project.json('deploy', '--yes');
     expect(again.code, again.stderr).toBe(0);

@@ -20,14 +20,20 @@ let origin: Server;
 
 beforeAll(async () => {
   if (!terraform) return;
-  origin = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`));
+  origin = createServer((req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`origin saw ${req.url}`),
+  );
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const port = (origin.address() as AddressInfo).port;
   project = await startProject('staging', {
     region: 'ap-northeast-1',
     // a replica in us-east-1, the region the local edge runs in: the edge reads the nearest copy
     secret: { replicaRegions: ['us-east-1'] },
-    distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port }, pathPatterns: ['/api/*'] },
+    distribution: {
+      mode: 'create',
+      origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port },
+      pathPatterns: ['/api/*'],
+    },
   });
 });
 afterAll(async () => {
@@ -38,7 +44,9 @@ afterAll(async () => {
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
 describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mode', () => {
-  it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
+  it('deploys, serves, rotates, publishes, plans clean, destroys to nothing, and deploys again', {
+    timeout: 900_000,
+  } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.body).toMatchObject({
@@ -47,7 +55,9 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
       outputs: { name: 'staging', region: 'ap-northeast-1', secretName: 'basicauth/staging' },
     });
     expect(deployed.body.outputs.secretArn).toMatch(/^arn:aws:secretsmanager:ap-northeast-1:/);
-    expect(deployed.body.outputs.edgeFunctionQualifiedArn).toMatch(/^arn:aws:lambda:us-east-1:\d{12}:function:staging-edge-auth:1$/);
+    expect(deployed.body.outputs.edgeFunctionQualifiedArn).toMatch(
+      /^arn:aws:lambda:us-east-1:\d{12}:function:staging-edge-auth:1$/,
+    );
     expect(deployed.stderr).not.toMatch(/password/i);
     // the first password was made by deploy, running the uploaded rotation function (Terraform enables rotation without rotating)
     const site = deployed.body.url as string;
@@ -56,7 +66,9 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
     expect(verified.code, verified.stderr).toBe(0);
     expect(statuses(verified.body)).toEqual([401, 401, 200]);
     const creds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
-    const api = await fetch(`${site}api/items`, { headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` } });
+    const api = await fetch(`${site}api/items`, {
+      headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` },
+    });
     expect(await api.text()).toBe('origin saw /api/items');
     expect((await fetch(`${site}api/items`)).status).toBe(401);
 
@@ -69,13 +81,19 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
     const rotatedCreds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
     const scheduled = await project.json('rotate', '--schedule', 'rate(12 hours)');
     expect(scheduled.code, scheduled.stderr).toBe(0);
-    expect(scheduled.body).toMatchObject({ rules: { ScheduleExpression: 'rate(12 hours)' }, configFile: 'basicauth.config.json' });
+    expect(scheduled.body).toMatchObject({
+      rules: { ScheduleExpression: 'rate(12 hours)' },
+      configFile: 'basicauth.config.json',
+    });
     const configPath = join(project.dir, 'basicauth.config.json');
     expect(JSON.parse(readFileSync(configPath, 'utf8')).rotation).toEqual({ schedule: 'rate(12 hours)' });
     const unchanged = await project.json('deploy', '--yes');
     expect(unchanged.code, unchanged.stderr).toBe(0);
     expect(unchanged.body.status).toBe('no-changes');
-    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), rotation: { days: 7 } }, null, 2));
+    writeFileSync(
+      configPath,
+      JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), rotation: { days: 7 } }, null, 2),
+    );
     const rescheduled = await project.json('deploy', '--yes');
     expect(rescheduled.code, rescheduled.stderr).toBe(0);
     expect(rescheduled.body.status).toBe('applied');
@@ -103,7 +121,10 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
 
     const destroyed = await project.json('destroy', '--yes');
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(destroyed.body).toMatchObject({ status: 'destroyed', secret: { name: 'basicauth/staging', recoveryWindowDays: 7 } });
+    expect(destroyed.body).toMatchObject({
+      status: 'destroyed',
+      secret: { name: 'basicauth/staging', recoveryWindowDays: 7 },
+    });
     expect(leftovers(project, 'staging')).toEqual(NOTHING_LEFT);
     expect((await fetch(site).catch(() => undefined))?.status).toBeUndefined(); // its edge is gone with it
 

@@ -15,27 +15,51 @@ const BUCKET = 'docs-site-bucket';
 let project: LocalProject;
 
 /** A signed S3 request to the local cloud, path style. */
-async function s3(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
+async function s3(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const url = new URL(path, project.dev.info.endpoint);
   const signed = aws4.sign(
-    { host: url.host, path: url.pathname + url.search, method, service: 's3', region: 'ap-northeast-1', headers, ...(body !== undefined ? { body } : {}) },
+    {
+      host: url.host,
+      path: url.pathname + url.search,
+      method,
+      service: 's3',
+      region: 'ap-northeast-1',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    },
     { accessKeyId: 'a', secretAccessKey: 'b' },
   );
-  return fetch(url, { method, headers: signed.headers as Record<string, string>, ...(body !== undefined ? { body } : {}) });
+  return fetch(url, {
+    method,
+    headers: signed.headers as Record<string, string>,
+    ...(body !== undefined ? { body } : {}),
+  });
 }
 
 beforeAll(async () => {
   if (!terraform) return;
-  project = await startProject('docs', { region: 'ap-northeast-1', distribution: { mode: 'create', origin: { type: 's3', bucket: BUCKET, bucketRegion: 'ap-northeast-1' } } });
+  project = await startProject('docs', {
+    region: 'ap-northeast-1',
+    distribution: { mode: 'create', origin: { type: 's3', bucket: BUCKET, bucketRegion: 'ap-northeast-1' } },
+  });
   expect((await s3('PUT', `/${BUCKET}`)).status).toBe(200);
-  expect((await s3('PUT', `/${BUCKET}/index.html`, '<h1>the docs</h1>', { 'content-type': 'text/html' })).status).toBe(200);
+  expect((await s3('PUT', `/${BUCKET}/index.html`, '<h1>the docs</h1>', { 'content-type': 'text/html' })).status).toBe(
+    200,
+  );
 });
 afterAll(() => project?.stop());
 
 const statuses = (verify: { checks: Array<{ status: number }> }) => verify.checks.map((c) => c.status);
 
 describe.skipIf(missing('terraform', terraform, why))('deploy --local, S3 origin', () => {
-  it('serves the bucket once its policy grants the distribution, and destroys to nothing of the stack', { timeout: 900_000 } /* a budget for a loaded machine, not a timing rule */, async () => {
+  it('serves the bucket once its policy grants the distribution, and destroys to nothing of the stack', {
+    timeout: 900_000,
+  } /* a budget for a loaded machine, not a timing rule */, async () => {
     const deployed = await project.json('deploy', '--yes');
     expect(deployed.code, deployed.stderr).toBe(0);
     const policy = JSON.parse(deployed.body.outputs.s3BucketPolicy);
@@ -43,7 +67,9 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, S3 origin
       Principal: { Service: 'cloudfront.amazonaws.com' },
       Action: 's3:GetObject',
       Resource: `arn:aws:s3:::${BUCKET}/*`,
-      Condition: { StringEquals: { 'AWS:SourceArn': expect.stringMatching(/^arn:aws:cloudfront::\d{12}:distribution\/E/) } },
+      Condition: {
+        StringEquals: { 'AWS:SourceArn': expect.stringMatching(/^arn:aws:cloudfront::\d{12}:distribution\/E/) },
+      },
     });
     // the bucket does not trust the distribution yet: authenticated requests get S3's 403
     const refused = await project.json('verify');
@@ -52,9 +78,13 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, S3 origin
     expect((await s3('PUT', `/${BUCKET}?policy`, deployed.body.outputs.s3BucketPolicy)).status).toBe(204);
     expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
     const creds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
-    const page = await fetch(deployed.body.url, { headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` } });
+    const page = await fetch(deployed.body.url, {
+      headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` },
+    });
     expect(await page.text()).toBe('<h1>the docs</h1>'); // / is the default root object
-    const missing = await fetch(`${deployed.body.url}nope.html`, { headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` } });
+    const missing = await fetch(`${deployed.body.url}nope.html`, {
+      headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` },
+    });
     expect(missing.status).toBe(403); // as S3 answers without s3:ListBucket
 
     const destroyed = await project.json('destroy', '--yes');

@@ -34,9 +34,12 @@ beforeAll(async () => {
   cloudfront = createServer((req, res) => {
     // Secrets Manager as deploy's first-password check reads it: the secret already has a current value
     if (req.headers['x-amz-target'] === 'secretsmanager.DescribeSecret') {
-      return void res
-        .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
-        .end(JSON.stringify({ ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/staging-AbCdEf', VersionIdsToStages: { v1: ['AWSCURRENT'] } }));
+      return void res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(
+        JSON.stringify({
+          ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/staging-AbCdEf',
+          VersionIdsToStages: { v1: ['AWSCURRENT'] },
+        }),
+      );
     }
     if (req.url !== '/2020-05-31/distribution/E2QWRUHAPOMQZL/config') return void res.writeHead(404).end();
     res
@@ -72,7 +75,11 @@ describe('init and synth', () => {
     const first = await init();
     expect(first.code, first.stderr).toBe(0);
     const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
-    expect(config).toMatchObject({ name: 'staging', region: 'eu-west-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
+    expect(config).toMatchObject({
+      name: 'staging',
+      region: 'eu-west-1',
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+    });
     const again = await init();
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists\n.*fix: pass --force/);
@@ -108,14 +115,42 @@ describe('init and synth', () => {
       rotation: { schedule: 'rate(7 days)' },
       backend: { type: 's3', bucket: 'team-state', region: 'us-east-1' },
     });
-    const s3 = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'eu-west-1', '--origin', 's3://docs-bucket.eu-west-1']);
+    const s3 = await cli([
+      'init',
+      '--yes',
+      '--force',
+      '--name',
+      'docs',
+      '--region',
+      'eu-west-1',
+      '--origin',
+      's3://docs-bucket.eu-west-1',
+    ]);
     expect(s3.code, s3.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.origin).toEqual({ type: 's3', bucket: 'docs-bucket', bucketRegion: 'eu-west-1' });
+    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.origin).toEqual({
+      type: 's3',
+      bucket: 'docs-bucket',
+      bucketRegion: 'eu-west-1',
+    });
     // a Tokyo site gets edge locations in Asia, and init says which class and why
-    const tokyo = await cli(['init', '--yes', '--force', '--name', 'docs', '--region', 'ap-northeast-1', '--origin', 'app.example.jp']);
+    const tokyo = await cli([
+      'init',
+      '--yes',
+      '--force',
+      '--name',
+      'docs',
+      '--region',
+      'ap-northeast-1',
+      '--origin',
+      'app.example.jp',
+    ]);
     expect(tokyo.code, tokyo.stderr).toBe(0);
-    expect(tokyo.stdout).toMatch(/Price class PriceClass_200: CloudFront serves from .*most of Asia.*covers ap-northeast-1; change distribution\.priceClass/);
-    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.priceClass).toBe('PriceClass_200');
+    expect(tokyo.stdout).toMatch(
+      /Price class PriceClass_200: CloudFront serves from .*most of Asia.*covers ap-northeast-1; change distribution\.priceClass/,
+    );
+    expect(JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8')).distribution.priceClass).toBe(
+      'PriceClass_200',
+    );
   });
 
   it('asks for what it needs without a terminal only through flags, and names them', async () => {
@@ -167,7 +202,9 @@ describe('deploy', () => {
     try {
       const r = await cli(['deploy', '--yes', '--no-wait']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/deployed, but \/api\/\* runs no version of the edge function instead of version 1\n.*fix: run `basicauth attach`/);
+      expect(r.stderr).toMatch(
+        /deployed, but \/api\/\* runs no version of the edge function instead of version 1\n.*fix: run `basicauth attach`/,
+      );
     } finally {
       apiRunsFunction = true;
     }
@@ -184,8 +221,13 @@ describe('deploy', () => {
     const r = await cli(['deploy', '--yes', '--json'], { FAKE_TF_APPLY: 'apply-failed.jsonl' });
     expect(r.code).toBe(1);
     // --json: the failure as one document on stdout, the same words on stderr
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^terraform apply failed:/), exitCode: 1 } });
-    expect(r.stderr).toMatch(/terraform apply failed:\n {2}creating CloudFront Distribution: InvalidLambdaFunctionAssociation.*\(aws_cloudfront_distribution\.cdn_distribution_0B80AA6B\)/);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^terraform apply failed:/), exitCode: 1 },
+    });
+    expect(r.stderr).toMatch(
+      /terraform apply failed:\n {2}creating CloudFront Distribution: InvalidLambdaFunctionAssociation.*\(aws_cloudfront_distribution\.cdn_distribution_0B80AA6B\)/,
+    );
     expect(r.stderr).toMatch(/fix: fix the cause and run `basicauth deploy` again/);
     expect(existsSync(join(cwd, '.basicauth/outputs.json'))).toBe(false);
   });
@@ -223,7 +265,9 @@ describe('plan', () => {
       address: 'aws_iam_role_policy.rotation_policy_77AA',
       action: 'replace',
       // a replacement lists what is configured to change, not each attribute "(known after apply)"
-      attributes: [{ path: 'name', before: '"staging-rotation"', after: '"staging-rotation-v2"', forcesReplacement: true }],
+      attributes: [
+        { path: 'name', before: '"staging-rotation"', after: '"staging-rotation-v2"', forcesReplacement: true },
+      ],
     });
   });
 });
@@ -253,16 +297,27 @@ describe('destroy', () => {
   it('keeps a replicated edge function, says so, and says when to run it again', async () => {
     const r = await cli(['destroy', '--yes'], { FAKE_TF_APPLY: 'apply-destroy-replicated.jsonl' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/everything is destroyed except aws_lambda_function\.edge_function_17291B18: CloudFront keeps replicas/);
+    expect(r.stderr).toMatch(
+      /everything is destroyed except aws_lambda_function\.edge_function_17291B18: CloudFront keeps replicas/,
+    );
     expect(r.stderr).toMatch(/fix: run `basicauth destroy` again in a few hours/);
   });
 });
 
 describe('the terraform stream parser', () => {
   it('turns the recorded plan stream into planned changes and a summary', () => {
-    const run: TerraformRun = { code: 0, diagnostics: [], planned: [], summary: undefined, outputs: undefined, tail: [], stdout: '' };
+    const run: TerraformRun = {
+      code: 0,
+      diagnostics: [],
+      planned: [],
+      summary: undefined,
+      outputs: undefined,
+      tail: [],
+      stdout: '',
+    };
     const events: OpEvent[] = [];
-    for (const line of readFileSync(new URL('../fixtures/terraform/plan.jsonl', import.meta.url), 'utf8').split('\n')) consumeLine(line, run, (e) => events.push(e));
+    for (const line of readFileSync(new URL('../fixtures/terraform/plan.jsonl', import.meta.url), 'utf8').split('\n'))
+      consumeLine(line, run, (e) => events.push(e));
     expect(run.summary).toEqual({ add: 13, change: 0, remove: 0 });
     expect(run.planned).toHaveLength(13);
     expect(run.planned[0]).toEqual({ address: 'aws_iam_role.edge_role_48CC1BFE', action: 'create' });

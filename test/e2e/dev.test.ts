@@ -5,7 +5,12 @@ import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  DescribeSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
 import { until } from '../helpers/local-cloud.js';
@@ -39,7 +44,8 @@ const credentials = async () => {
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim();
 };
-const sm = (endpoint: string) => new SecretsManagerClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const sm = (endpoint: string) =>
+  new SecretsManagerClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 
 describe('basicauth dev', () => {
   it('protects the demo page: 401 with the realm, 200 with show-creds, 401 with a wrong password', async () => {
@@ -64,19 +70,29 @@ describe('basicauth dev', () => {
       .send(new ValidateResourcePolicyCommand({ ResourcePolicy: '{}' }))
       .catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'UnknownOperationException' });
-    await until(() => d.stderr().includes('not implemented by the local cloud: secretsmanager ValidateResourcePolicy'), 5000, 'the log line');
-    expect(d.stderr().split('not implemented by the local cloud: secretsmanager ValidateResourcePolicy').length - 1).toBe(1);
+    await until(
+      () => d.stderr().includes('not implemented by the local cloud: secretsmanager ValidateResourcePolicy'),
+      5000,
+      'the log line',
+    );
+    expect(
+      d.stderr().split('not implemented by the local cloud: secretsmanager ValidateResourcePolicy').length - 1,
+    ).toBe(1);
     // the endpoints refuse a request for another host name (DNS rebinding) and a cross-origin page
     const withHost = (host: string) =>
       new Promise<number>((resolve, reject) => {
         const url = new URL(`${d.info.endpoint}/_local/health`);
-        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => resolve(res.statusCode ?? 0))
+        request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) =>
+          resolve(res.statusCode ?? 0),
+        )
           .on('error', reject)
           .end();
       });
     expect(await withHost('evil.example:80')).toBe(403);
     expect(await withHost(`localhost:${new URL(d.info.endpoint).port}`)).toBe(200);
-    expect((await fetch(`${d.info.endpoint}/_local/health`, { headers: { origin: 'http://evil.example' } })).status).toBe(403);
+    expect(
+      (await fetch(`${d.info.endpoint}/_local/health`, { headers: { origin: 'http://evil.example' } })).status,
+    ).toBe(403);
     expect((await fetch(`${d.info.endpoint}/_local/health`)).status).toBe(200);
   });
 
@@ -84,7 +100,12 @@ describe('basicauth dev', () => {
     const d = await dev();
     const light = JSON.parse((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--json'])).stdout);
     // not --local: the target is "AWS", reached at the dev's endpoint through AWS_ENDPOINT_URL, as a user of the AWS CLI would
-    const env = { AWS_ENDPOINT_URL: d.info.endpoint, AWS_ACCESS_KEY_ID: 'AKIDSDKPATH', AWS_SECRET_ACCESS_KEY: 'sdk-path', AWS_REGION: 'us-east-1' };
+    const env = {
+      AWS_ENDPOINT_URL: d.info.endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDSDKPATH',
+      AWS_SECRET_ACCESS_KEY: 'sdk-path',
+      AWS_REGION: 'us-east-1',
+    };
     const sdk = await runCli(['show-creds', '--secret-id', 'basicauth/dev', '--json'], { env, cwd: stateDir });
     expect(sdk.code, sdk.stderr).toBe(0);
     const parsed = JSON.parse(sdk.stdout);
@@ -98,12 +119,28 @@ describe('basicauth dev', () => {
     const d = await dev();
     const light = await runCli(['status', '--local', '--state-dir', stateDir, '--json']);
     expect(light.code, light.stderr).toBe(0);
-    const env = { AWS_ENDPOINT_URL: d.info.endpoint, AWS_ACCESS_KEY_ID: 'AKIDSDKPATH', AWS_SECRET_ACCESS_KEY: 'sdk-path', AWS_REGION: 'us-east-1' };
-    const target = ['--secret-id', d.info.secretId, '--function', 'basicauth-dev-edge-auth', '--distribution', d.info.distributionId];
+    const env = {
+      AWS_ENDPOINT_URL: d.info.endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDSDKPATH',
+      AWS_SECRET_ACCESS_KEY: 'sdk-path',
+      AWS_REGION: 'us-east-1',
+    };
+    const target = [
+      '--secret-id',
+      d.info.secretId,
+      '--function',
+      'basicauth-dev-edge-auth',
+      '--distribution',
+      d.info.distributionId,
+    ];
     const sdk = await runCli(['status', ...target, '--json'], { env, cwd: stateDir });
     expect(sdk.code, sdk.stderr).toBe(0);
     const parsed = JSON.parse(sdk.stdout);
-    expect(parsed.edge).toMatchObject({ latestVersion: '1', behaviors: [{ pathPattern: '*', version: '1' }], unprotected: [] });
+    expect(parsed.edge).toMatchObject({
+      latestVersion: '1',
+      behaviors: [{ pathPattern: '*', version: '1' }],
+      unprotected: [],
+    });
     expect(parsed).toEqual(JSON.parse(light.stdout));
     const wrong = await runCli(['status', '--local', '--state-dir', stateDir, '--function', 'nope']);
     expect(wrong.code).toBe(1);
@@ -116,10 +153,15 @@ describe('basicauth dev', () => {
     await dev();
     const text = await runCli(['sync', '--local', '--state-dir', stateDir]);
     expect(text.code).toBe(1);
-    expect(text.stderr).toMatch(/this site runs the lambda-edge engine: it has no key value store to sync\n.*fix: sync is for edge.engine "cloudfront-function"/);
+    expect(text.stderr).toMatch(
+      /this site runs the lambda-edge engine: it has no key value store to sync\n.*fix: sync is for edge.engine "cloudfront-function"/,
+    );
     const json = await runCli(['sync', '--local', '--state-dir', stateDir, '--json']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/no key value store/), exitCode: 1 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/no key value store/), exitCode: 1 },
+    });
   });
 
   it('show-creds speaks every format and explains what it cannot do', async () => {
@@ -130,7 +172,9 @@ describe('basicauth dev', () => {
     expect(parsed).toMatchObject({ site: d.info.edgeUrl, stage: 'AWSCURRENT', users: [{ username: 'admin' }] });
     expect(Math.abs(Date.parse(parsed.nextRotation) - Date.parse(parsed.setAt) - 30 * 86_400_000)).toBeLessThan(10_000);
     const url = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'url']);
-    expect((await fetch(url.stdout.trim().replace(/\/\/[^@]+@/, '//'), { headers: basic(await credentials()) })).status).toBe(200);
+    expect(
+      (await fetch(url.stdout.trim().replace(/\/\/[^@]+@/, '//'), { headers: basic(await credentials()) })).status,
+    ).toBe(200);
     expect(url.stdout).toMatch(/^http:\/\/admin:[^@]+@127\.0\.0\.1:\d+\/\n$/);
     const env = await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'env']);
     expect(env.stdout).toMatch(/^BASICAUTH_USER='admin'\nBASICAUTH_PASSWORD='[^']+'\nBASICAUTH_URL='http/);
@@ -163,13 +207,22 @@ describe('basicauth dev', () => {
   it('serves show-creds to a user who set AWS_ENDPOINT_URL themselves', async () => {
     const d = await dev();
     const r = await runCli(['show-creds', '--secret-id', 'basicauth/dev', '--format', 'curl'], {
-      env: { AWS_ENDPOINT_URL: d.info.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'mine', AWS_SECRET_ACCESS_KEY: 'mine' },
+      env: {
+        AWS_ENDPOINT_URL: d.info.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'mine',
+        AWS_SECRET_ACCESS_KEY: 'mine',
+      },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(await credentials());
-    const noRegion = await runCli(['show-creds', '--secret-id', 'basicauth/dev'], { env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' } });
+    const noRegion = await runCli(['show-creds', '--secret-id', 'basicauth/dev'], {
+      env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' },
+    });
     expect(noRegion.code).toBe(1);
-    expect(noRegion.stderr).toMatch(/no AWS region\n.*fix: set "region" in basicauth.config.json, AWS_REGION, or pass --region/);
+    expect(noRegion.stderr).toMatch(
+      /no AWS region\n.*fix: set "region" in basicauth.config.json, AWS_REGION, or pass --region/,
+    );
   });
 
   it('takes the edge and password settings from basicauth.config.json', async () => {
@@ -194,11 +247,20 @@ describe('basicauth dev', () => {
       ['bob', 20],
     ]);
     // in the directory whose config dev runs with, --local means dev's own site
-    expect((await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'curl'], { cwd: projectDir })).code).toBe(0);
+    expect(
+      (await runCli(['show-creds', '--local', '--state-dir', stateDir, '--format', 'curl'], { cwd: projectDir })).code,
+    ).toBe(0);
     // in another project's directory, never deployed with --local, it acts on nothing: not dev's site instead
     const other = await mkdtemp(join(tmpdir(), 'basicauth-other-project-'));
     try {
-      await writeFile(join(other, 'basicauth.config.json'), JSON.stringify({ name: 'other-site', region: 'eu-west-1', distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' } }));
+      await writeFile(
+        join(other, 'basicauth.config.json'),
+        JSON.stringify({
+          name: 'other-site',
+          region: 'eu-west-1',
+          distribution: { mode: 'attach', distributionId: 'E2QWRUHAPOMQZL' },
+        }),
+      );
       const before = await credentials();
       for (const args of [['show-creds'], ['status'], ['rotate', '--now', '--yes'], ['users', 'add', 'carol']]) {
         const r = await runCli([...args, '--local', '--state-dir', stateDir], { cwd: other });
@@ -233,7 +295,9 @@ describe('basicauth dev', () => {
   it('survives SIGKILL during traffic: state intact, same credentials after restart', async () => {
     const d = await dev();
     const creds = await credentials();
-    const traffic = Array.from({ length: 200 }, (_, i) => fetch(d.info.edgeUrl, { headers: basic(i % 2 ? creds : 'admin:wrong') }).catch(() => undefined));
+    const traffic = Array.from({ length: 200 }, (_, i) =>
+      fetch(d.info.edgeUrl, { headers: basic(i % 2 ? creds : 'admin:wrong') }).catch(() => undefined),
+    );
     await new Promise((r) => setTimeout(r, 20));
     d.child.kill('SIGKILL');
     await Promise.all(traffic);
@@ -252,14 +316,19 @@ describe('basicauth dev', () => {
     await d.exited;
     const killed = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')); // never half-written
     // the kill did land mid-rotation: the new version is still AWSPENDING
-    const pending = killed.services.secretsmanager.secrets[0].versions.find((v: { versionId: string }) => v.versionId === rotation.VersionId);
+    const pending = killed.services.secretsmanager.secrets[0].versions.find(
+      (v: { versionId: string }) => v.versionId === rotation.VersionId,
+    );
     expect(pending.stages).toEqual(['AWSPENDING']);
     const again = await dev();
     const client = sm(again.info.endpoint);
     await until(
       async () => {
-        const stages = (await client.send(new DescribeSecretCommand({ SecretId: again.info.secretId }))).VersionIdsToStages ?? {};
-        return stages[rotation.VersionId!]?.includes('AWSCURRENT') && !Object.values(stages).flat().includes('AWSPENDING');
+        const stages =
+          (await client.send(new DescribeSecretCommand({ SecretId: again.info.secretId }))).VersionIdsToStages ?? {};
+        return (
+          stages[rotation.VersionId!]?.includes('AWSCURRENT') && !Object.values(stages).flat().includes('AWSPENDING')
+        );
       },
       15_000,
       'the interrupted rotation to complete',

@@ -6,7 +6,11 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeKeyValueStoreCommand, ListKeysCommand, UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import {
+  DescribeKeyValueStoreCommand,
+  ListKeysCommand,
+  UpdateKeysCommand,
+} from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKvsClient } from '../../handlers/shared/kvs-client.js';
 import { startDevProcess, type DevProcess } from '../helpers/dev-process.js';
@@ -29,7 +33,10 @@ afterAll(async () => {
 });
 
 const get = (auth?: [string, string]) =>
-  fetch(dev.info.edgeUrl, auth ? { headers: { authorization: `Basic ${Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64')}` } } : {}).then(async (r) => ({
+  fetch(
+    dev.info.edgeUrl,
+    auth ? { headers: { authorization: `Basic ${Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64')}` } } : {},
+  ).then(async (r) => ({
     status: r.status,
     body: await r.text(),
   }));
@@ -39,7 +46,8 @@ const creds = async (user?: string): Promise<[string, string]> => {
   const u = r.body.users[0] as { username: string; password: string };
   return [u.username, u.password];
 };
-const store = () => createKvsClient({ endpoint: dev.info.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
+const store = () =>
+  createKvsClient({ endpoint: dev.info.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } });
 async function storeItems(): Promise<Map<string, string>> {
   const client = store();
   const out = new Map<string, string>();
@@ -97,11 +105,21 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
   it('status shows the store in step; a store out of step is an error until sync repairs it', async () => {
     const ok = await json('status');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.body.edge).toMatchObject({ engine: 'cloudfront-function', latestVersion: 'LIVE', store: { inStep: true, users: 1 } });
+    expect(ok.body.edge).toMatchObject({
+      engine: 'cloudfront-function',
+      latestVersion: 'LIVE',
+      store: { inStep: true, users: 1 },
+    });
     // someone edits the store by hand
     const client = store();
     const { ETag } = await client.send(new DescribeKeyValueStoreCommand({ KvsARN: kvsArn }));
-    await client.send(new UpdateKeysCommand({ KvsARN: kvsArn, IfMatch: ETag, Puts: [{ Key: 'u:admin', Value: '{"v":"x","s":"00","d":"ff"}' }] }));
+    await client.send(
+      new UpdateKeysCommand({
+        KvsARN: kvsArn,
+        IfMatch: ETag,
+        Puts: [{ Key: 'u:admin', Value: '{"v":"x","s":"00","d":"ff"}' }],
+      }),
+    );
     client.destroy();
     expect((await get(await creds())).status).toBe(401);
     const broken = await cli('status');
@@ -138,8 +156,14 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
       decisions: Array<{ instance?: string; outcome?: string; computeMs?: number }>;
     };
     const current = state.secrets[0]!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.versionId;
-    expect(state.instances).toContainEqual(expect.objectContaining({ label: 'basicauth-dev-edge-auth (CloudFront function, LIVE)', holds: current }));
-    expect(state.decisions[0]).toMatchObject({ instance: 'basicauth-dev-edge-auth', outcome: 'allowed', computeMs: expect.any(Number) });
+    expect(state.instances).toContainEqual(
+      expect.objectContaining({ label: 'basicauth-dev-edge-auth (CloudFront function, LIVE)', holds: current }),
+    );
+    expect(state.decisions[0]).toMatchObject({
+      instance: 'basicauth-dev-edge-auth',
+      outcome: 'allowed',
+      computeMs: expect.any(Number),
+    });
   });
 
   it('the store holds no password and no unsalted digest, after rotations and users changes', async () => {
@@ -156,6 +180,10 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
       }
     }
     const admin = JSON.parse(items.get('u:admin')!);
-    expect(admin).toEqual({ v: expect.any(String), s: expect.stringMatching(/^[0-9a-f]{32}$/), d: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(admin).toEqual({
+      v: expect.any(String),
+      s: expect.stringMatching(/^[0-9a-f]{32}$/),
+      d: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 });

@@ -24,21 +24,31 @@ let account: string;
 /** An IAM query call with the account's own credentials (what an administrator does). */
 async function iam(params: Record<string, string>): Promise<string> {
   const url = new URL(`${project.dev.info.endpoint}/?${new URLSearchParams({ Version: '2010-05-08', ...params })}`);
-  const answer = await localRequest(url.href, { headers: signGet({ url, region: 'us-east-1', service: 'iam' }, LOCAL_SIGNING) });
+  const answer = await localRequest(url.href, {
+    headers: signGet({ url, region: 'us-east-1', service: 'iam' }, LOCAL_SIGNING),
+  });
   if (answer.status !== 200) throw new Error(`${params.Action}: ${answer.body}`);
   return answer.body;
 }
 
-const as = (role: string, ...args: string[]) => runCli([...args, '--local'], { cwd: project.dir, env: { ...project.env, BASICAUTH_LOCAL_ROLE: role } });
+const as = (role: string, ...args: string[]) =>
+  runCli([...args, '--local'], { cwd: project.dir, env: { ...project.env, BASICAUTH_LOCAL_ROLE: role } });
 
 /** The operators policy's document with some actions taken out, made its default version. */
 async function operatorsWithout(...actions: string[]): Promise<void> {
   const arn = `arn:aws:iam::${account}:policy/team-basicauth-operators`;
   const current = /<DefaultVersionId>([^<]+)</.exec(await iam({ Action: 'GetPolicy', PolicyArn: arn }))![1]!;
-  const encoded = /<Document>([^<]+)</.exec(await iam({ Action: 'GetPolicyVersion', PolicyArn: arn, VersionId: current }))![1]!;
+  const encoded = /<Document>([^<]+)</.exec(
+    await iam({ Action: 'GetPolicyVersion', PolicyArn: arn, VersionId: current }),
+  )![1]!;
   const doc = JSON.parse(decodeURIComponent(encoded)) as { Statement: Array<{ Action: string | string[] }> };
   for (const s of doc.Statement) s.Action = ([] as string[]).concat(s.Action).filter((a) => !actions.includes(a));
-  await iam({ Action: 'CreatePolicyVersion', PolicyArn: arn, PolicyDocument: JSON.stringify(doc), SetAsDefault: 'true' });
+  await iam({
+    Action: 'CreatePolicyVersion',
+    PolicyArn: arn,
+    PolicyDocument: JSON.stringify(doc),
+    SetAsDefault: 'true',
+  });
 }
 
 beforeAll(async () => {
@@ -46,9 +56,17 @@ beforeAll(async () => {
   origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('origin'));
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const port = (origin.address() as AddressInfo).port;
-  project = await startProject('team', { region: 'us-east-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port } } }, [
-    '--enforce-iam',
-  ]);
+  project = await startProject(
+    'team',
+    {
+      region: 'us-east-1',
+      distribution: {
+        mode: 'create',
+        origin: { type: 'custom', domainName: 'localhost', protocol: 'http-only', httpPort: port },
+      },
+    },
+    ['--enforce-iam'],
+  );
 });
 afterAll(async () => {
   await project?.stop();
@@ -56,7 +74,9 @@ afterAll(async () => {
 });
 
 describe.skipIf(missing('terraform', terraform, why))('the team policies under IAM evaluation', () => {
-  it('readers read, operators operate, each is refused the rest, and a missing action is named', { timeout: 900_000 } /* a budget for a loaded machine */, async () => {
+  it('readers read, operators operate, each is refused the rest, and a missing action is named', {
+    timeout: 900_000,
+  } /* a budget for a loaded machine */, async () => {
     // Terraform deploys with the account's credentials; the rotation that makes the first password and the
     // edge that checks it run under their own roles, judged by the policies the stack gave them.
     const deployed = await project.json('deploy', '--yes');
@@ -65,10 +85,17 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
     const verified = await project.json('verify');
     expect(verified.code, verified.stderr).toBe(0);
 
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
+    });
     for (const team of ['readers', 'operators']) {
       await iam({ Action: 'CreateRole', RoleName: `team-${team}`, AssumeRolePolicyDocument: trust });
-      await iam({ Action: 'AttachRolePolicy', RoleName: `team-${team}`, PolicyArn: `arn:aws:iam::${account}:policy/team-basicauth-${team}` });
+      await iam({
+        Action: 'AttachRolePolicy',
+        RoleName: `team-${team}`,
+        PolicyArn: `arn:aws:iam::${account}:policy/team-basicauth-${team}`,
+      });
     }
 
     // readers: show-creds, status, verify, users list
@@ -86,11 +113,21 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       const r = await as('team-readers', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`not authorized to perform: ${action}`));
-      expect(r.stderr).toMatch(/fix: the AWS identity in use may not .*: attach the <name>-basicauth-operators policy to it/);
+      expect(r.stderr).toMatch(
+        /fix: the AWS identity in use may not .*: attach the <name>-basicauth-operators policy to it/,
+      );
     }
 
     // operators: everything
-    for (const args of [['rotate', '--now', '--yes'], ['users', 'add', 'carol'], ['users', 'remove', 'carol'], ['publish'], ['detach', '--yes'], ['attach'], ['verify']]) {
+    for (const args of [
+      ['rotate', '--now', '--yes'],
+      ['users', 'add', 'carol'],
+      ['users', 'remove', 'carol'],
+      ['publish'],
+      ['detach', '--yes'],
+      ['attach'],
+      ['verify'],
+    ]) {
       const r = await as('team-operators', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
@@ -99,7 +136,9 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
     await operatorsWithout('lambda:EnableReplication*');
     const publish = await as('team-operators', 'publish');
     expect(publish.code, publish.stderr).toBe(1);
-    expect(publish.stderr).toMatch(/not authorized to perform: lambda:EnableReplication\* on resource: arn:aws:lambda:us-east-1:\d+:function:team-edge-auth:\d+/);
+    expect(publish.stderr).toMatch(
+      /not authorized to perform: lambda:EnableReplication\* on resource: arn:aws:lambda:us-east-1:\d+:function:team-edge-auth:\d+/,
+    );
     await operatorsWithout('secretsmanager:RotateSecret');
     const rotate = await as('team-operators', 'rotate', '--now', '--yes');
     expect(rotate.code, rotate.stderr).toBe(1);

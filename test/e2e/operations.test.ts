@@ -19,11 +19,19 @@ let dev: DevProcess;
 const local = () => ['--local', '--state-dir', stateDir];
 const { cli, json } = localCli(() => stateDir);
 const creds = async (...extra: string[]) => (await cli('show-creds', '--format', 'curl', ...extra)).stdout.trim();
-const aws = () => ({ region: 'us-east-1', endpoint: dev.info.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const aws = () => ({
+  region: 'us-east-1',
+  endpoint: dev.info.endpoint,
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'basicauth-ops-'));
-  dev = await startDevProcess(stateDir, ['--fault-injection', '--instances', '4', '--cache-ttl', '6', '--refresh-interval', '1', '--deploy-seconds', '1'], { quiet: false });
+  dev = await startDevProcess(
+    stateDir,
+    ['--fault-injection', '--instances', '4', '--cache-ttl', '6', '--refresh-interval', '1', '--deploy-seconds', '1'],
+    { quiet: false },
+  );
 });
 afterAll(async () => {
   dev.child.kill('SIGINT');
@@ -45,11 +53,18 @@ async function acceptedByInstances(userPass: string): Promise<number> {
  * after `since` must already show `want`. Returns the send time (ms after
  * `since`) of the first round that did.
  */
-async function roundsUntil(userPass: string, want: 0 | 4, since: number, withinMs: number, what: string): Promise<number> {
+async function roundsUntil(
+  userPass: string,
+  want: 0 | 4,
+  since: number,
+  withinMs: number,
+  what: string,
+): Promise<number> {
   for (;;) {
     const sent = Date.now() - since;
     const accepted = await acceptedByInstances(userPass);
-    if (sent > withinMs) expect(accepted, `${what}: ${accepted} of 4 instances accepted in a round sent ${sent} ms after`).toBe(want);
+    if (sent > withinMs)
+      expect(accepted, `${what}: ${accepted} of 4 instances accepted in a round sent ${sent} ms after`).toBe(want);
     if (accepted === want) return sent;
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -68,25 +83,40 @@ describe('rotate --now', () => {
     expect(r.code, r.stderr).toBe(0);
     // measured from the moment the new version became current
     const started = Date.parse(r.body.finishedAt);
-    expect(r.body).toMatchObject({ status: 'rotated', versionId: expect.any(String), previousVersionId: expect.any(String) });
+    expect(r.body).toMatchObject({
+      status: 'rotated',
+      versionId: expect.any(String),
+      previousVersionId: expect.any(String),
+    });
     const after = await creds();
     expect(after).not.toBe(before);
     const allNew = await roundsUntil(after, 4, started, REFRESH + SLACK, 'new password');
     const oldRefused = await roundsUntil(before, 0, started, TTL + SLACK, 'old password');
-    console.info(`rotate --now: new password accepted by all 4 instances after ${allNew} ms, old refused by all after ${oldRefused} ms`);
+    console.info(
+      `rotate --now: new password accepted by all 4 instances after ${allNew} ms, old refused by all after ${oldRefused} ms`,
+    );
   });
 
   it('lets one of two concurrent rotations through and gives the other a clear error', async () => {
     // a slow createSecret makes sure the two overlap, however loaded the machine is
-    await setFaults(dev.info.endpoint, [{ service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 1500, times: 1 }]);
+    await setFaults(dev.info.endpoint, [
+      { service: 'lambda', operation: 'Invoke', step: 'createSecret', latencyMs: 1500, times: 1 },
+    ]);
     const [a, b] = await Promise.all([cli('rotate', '--now', '--yes'), cli('rotate', '--now', '--yes')]);
     expect([a.code, b.code].sort()).toEqual([0, 1]);
-    expect((a.code ? a : b).stderr).toMatch(/a previous rotation has not finished|another rotation started at the same moment/);
+    expect((a.code ? a : b).stderr).toMatch(
+      /a previous rotation has not finished|another rotation started at the same moment/,
+    );
   });
 
   it('reports a failing rotation, flags it in status, and --recover completes it once fixed', async () => {
     const lambda = new LambdaClient(aws());
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: { BASICAUTH_PASSWORD_LENGTH: '3' } } }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'basicauth-dev-rotate',
+        Environment: { Variables: { BASICAUTH_PASSWORD_LENGTH: '3' } },
+      }),
+    );
     const before = await creds();
     const failed = await cli('rotate', '--now', '--yes', '--timeout', '10s');
     expect(failed.code).toBe(1);
@@ -95,12 +125,16 @@ describe('rotate --now', () => {
     expect(await creds()).toBe(before);
     const status = await json('status');
     expect(status.code).toBe(1);
-    expect(status.body.problems).toContainEqual(expect.objectContaining({ severity: 'error', message: expect.stringMatching(/failed at createSecret/) }));
+    expect(status.body.problems).toContainEqual(
+      expect.objectContaining({ severity: 'error', message: expect.stringMatching(/failed at createSecret/) }),
+    );
     const refused = await cli('rotate', '--now', '--yes');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/a previous rotation has not finished: version .* holds AWSPENDING since/);
     expect(refused.stderr).toMatch(/rotate --now --recover/);
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: {} } }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'basicauth-dev-rotate', Environment: { Variables: {} } }),
+    );
     const recovered = await json('rotate', '--now', '--yes', '--recover');
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(recovered.body.clearedPendingVersionId).toEqual(expect.any(String));
@@ -127,13 +161,22 @@ describe('verify', () => {
     const r = await json('verify', '--junit', junit);
     expect(r.code, r.stderr).toBe(0);
     expect(r.body.ok).toBe(true);
-    expect(r.body.checks.map((c: { name: string }) => c.name)).toEqual(['no credentials', 'wrong credentials', 'current credentials']);
+    expect(r.body.checks.map((c: { name: string }) => c.name)).toEqual([
+      'no credentials',
+      'wrong credentials',
+      'current credentials',
+    ]);
     expect(await readFile(junit, 'utf8')).toMatch(/<testsuite name="basicauth verify [^"]+" tests="3" failures="0"/);
   });
 
   it('fails for the right reason: an unprotected origin, a wrong realm, a wrong expected status', async () => {
     // the local endpoint's health page stands in for a site without Basic auth
-    const unprotected = await runCli(['verify', `http://127.0.0.1:${new URL(dev.info.endpoint).port}/_local/health`, '--json', ...local()]);
+    const unprotected = await runCli([
+      'verify',
+      `http://127.0.0.1:${new URL(dev.info.endpoint).port}/_local/health`,
+      '--json',
+      ...local(),
+    ]);
     expect(unprotected.code).toBe(1);
     expect(JSON.parse(unprotected.stdout).checks[0].reason).toMatch(/got 200, expected 401: the site is not protected/);
     const realm = await json('verify', '--realm', 'Production');
@@ -148,15 +191,21 @@ describe('verify', () => {
 
   it('takes credentials from flags or BASICAUTH_USER/BASICAUTH_PASSWORD without reading the secret', async () => {
     const [user, password] = (await creds()).split(':') as [string, string];
-    const r = await runCli(['verify', dev.info.edgeUrl, '--json'], { env: { BASICAUTH_USER: user, BASICAUTH_PASSWORD: password } });
+    const r = await runCli(['verify', dev.info.edgeUrl, '--json'], {
+      env: { BASICAUTH_USER: user, BASICAUTH_PASSWORD: password },
+    });
     expect(r.code, r.stderr).toBe(0);
     const wrong = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password', 'nope', '--json']);
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.stdout).checks[2]).toMatchObject({ ok: false, status: 401 });
     // from standard input: out of ps and shell history
-    const piped = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password-stdin', '--json'], { input: `${password}\n` });
+    const piped = await runCli(['verify', dev.info.edgeUrl, '--user', user, '--password-stdin', '--json'], {
+      input: `${password}\n`,
+    });
     expect(piped.code, piped.stderr).toBe(0);
-    expect((await runCli(['verify', dev.info.edgeUrl, '--password', 'x', '--password-stdin'], { input: 'x' })).code).toBe(2);
+    expect(
+      (await runCli(['verify', dev.info.edgeUrl, '--password', 'x', '--password-stdin'], { input: 'x' })).code,
+    ).toBe(2);
   });
 
   it('refuses to send credentials over plain http:// to another host unless asked', async () => {
@@ -189,7 +238,9 @@ describe('verify names why a request failed', () => {
     expect(JSON.parse(dns.stdout).checks[0].reason).toBe('DNS: no such host no-such-host.invalid');
     const ftp = await runCli(['verify', 'ftp://files.example.com/x', '--user', 'a', '--password', 'b']);
     expect(ftp.code).toBe(2);
-    expect(ftp.stderr).toMatch(/verify speaks https:\/\/ and http:\/\/, not ftp:\/\/\n.*fix: pass it as https:\/\/files\.example\.com\/x/);
+    expect(ftp.stderr).toMatch(
+      /verify speaks https:\/\/ and http:\/\/, not ftp:\/\/\n.*fix: pass it as https:\/\/files\.example\.com\/x/,
+    );
     const noDev = await runCli(['verify', '--local', '--state-dir', join(tmpdir(), 'basicauth-no-dev-here')]);
     expect(noDev.code).toBe(1);
     expect(noDev.stderr).toMatch(/no running `basicauth dev` found/);
@@ -205,15 +256,35 @@ describe('verify names why a request failed', () => {
     const otherUrl = `http://localhost:${(other.address() as AddressInfo).port}/landing`;
     const site = createServer((req, res) => {
       if (!req.headers.authorization) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end();
-      if (req.headers.authorization !== `Basic ${Buffer.from('a:right').toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end();
+      if (req.headers.authorization !== `Basic ${Buffer.from('a:right').toString('base64')}`)
+        return void res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end();
       res.writeHead(302, { location: otherUrl }).end();
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-      const unfollowed = await runCli(['verify', url, '--user', 'a', '--password', 'right', '--expect', '3xx', '--json']);
+      const unfollowed = await runCli([
+        'verify',
+        url,
+        '--user',
+        'a',
+        '--password',
+        'right',
+        '--expect',
+        '3xx',
+        '--json',
+      ]);
       expect(unfollowed.code, unfollowed.stdout).toBe(0);
-      const followed = await runCli(['verify', url, '--user', 'a', '--password', 'right', '--follow-redirects', '--json']);
+      const followed = await runCli([
+        'verify',
+        url,
+        '--user',
+        'a',
+        '--password',
+        'right',
+        '--follow-redirects',
+        '--json',
+      ]);
       expect(followed.code, followed.stdout).toBe(0);
       expect(seen).toEqual([undefined]);
     } finally {
@@ -229,8 +300,13 @@ describe('publish', () => {
     const cf = new CloudFrontClient(aws());
     const current = await cf.send(new GetDistributionConfigCommand({ Id: dev.info.distributionId }));
     const config = current.DistributionConfig!;
-    config.CacheBehaviors = { Quantity: 1, Items: [{ ...structuredClone(config.DefaultCacheBehavior!), PathPattern: '/api/*' }] };
-    await cf.send(new UpdateDistributionCommand({ Id: dev.info.distributionId, IfMatch: current.ETag, DistributionConfig: config }));
+    config.CacheBehaviors = {
+      Quantity: 1,
+      Items: [{ ...structuredClone(config.DefaultCacheBehavior!), PathPattern: '/api/*' }],
+    };
+    await cf.send(
+      new UpdateDistributionCommand({ Id: dev.info.distributionId, IfMatch: current.ETag, DistributionConfig: config }),
+    );
     const before = (await json('status')).body.edge;
     const r = await json('publish');
     expect(r.code, r.stderr).toBe(0);
@@ -285,7 +361,9 @@ describe('attach and detach', () => {
     const status = await json('status');
     expect(status.code).toBe(1);
     expect(status.body.problems.map((p: { message: string }) => p.message)).toEqual([
-      expect.stringMatching(/cache behavior \* runs no version of basicauth-dev-edge-auth: its requests skip the password check/),
+      expect.stringMatching(
+        /cache behavior \* runs no version of basicauth-dev-edge-auth: its requests skip the password check/,
+      ),
       expect.stringMatching(/cache behavior \/api\/\* runs no version/),
     ]);
     expect(status.body.edge.unprotected).toEqual(['*', '/api/*']);

@@ -44,14 +44,23 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-function sh(line: string, dir = cwd, env: NodeJS.ProcessEnv = {}, timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(
+  line: string,
+  dir = cwd,
+  env: NodeJS.ProcessEnv = {},
+  timeout = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const command = line
     .replaceAll('npx basicauth', `node ${JSON.stringify(BIN)}`)
     .replaceAll('http://127.0.0.1:8080/', dev.info.edgeUrl)
     .replaceAll('http://127.0.0.1:4599', dev.info.endpoint);
   return new Promise((resolve) => {
-    execFile('sh', ['-c', command], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, timeout }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      'sh',
+      ['-c', command],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, timeout },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -60,7 +69,10 @@ describe('the README session against basicauth dev', () => {
   it('runs as written, and its onboarding lines keep working after every step', async () => {
     const lines = shellBlock('### A session against `basicauth dev`');
     expect(lines.length).toBeGreaterThan(5);
-    const onboarding = lines.filter((line) => (line.startsWith('npx basicauth show-creds --local') && !line.includes('--user')) || line.startsWith('curl '));
+    const onboarding = lines.filter(
+      (line) =>
+        (line.startsWith('npx basicauth show-creds --local') && !line.includes('--user')) || line.startsWith('curl '),
+    );
     expect(onboarding.length).toBe(2);
     for (const line of [...lines, ...onboarding]) {
       const r = await sh(line);
@@ -72,7 +84,10 @@ describe('the README session against basicauth dev', () => {
   it('works from any directory inside the project, like git and wrangler', async () => {
     const deep = join(cwd, 'site', 'assets');
     await mkdir(deep, { recursive: true });
-    const r = await sh('npx basicauth show-creds --local --format json > creds.json && npx basicauth verify --local --junit report.xml', deep);
+    const r = await sh(
+      'npx basicauth show-creds --local --format json > creds.json && npx basicauth verify --local --junit report.xml',
+      deep,
+    );
     expect(r.code, r.stderr).toBe(0);
     // the paths typed stay where they were typed
     expect(JSON.parse(readFileSync(join(deep, 'creds.json'), 'utf8')).users.length).toBeGreaterThan(0);
@@ -87,21 +102,25 @@ describe('the README session against basicauth dev', () => {
     expect(JSON.parse(r.stdout).Name).toBe('basicauth/dev');
   });
 
-  it.skipIf(missing('terraform', terraform, why))('its deploy-locally block runs as written, with a local origin', { timeout: 600_000 }, async () => {
-    const lines = shellBlock('Try the same deploy on this machine first');
-    expect(lines.some((line) => line.includes('--origin http://localhost:3000'))).toBe(true);
-    const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('the app'));
-    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    const port = (origin.address() as AddressInfo).port;
-    const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(cwd) };
-    try {
-      for (const line of lines) {
-        const r = await sh(line.replaceAll('localhost:3000', `localhost:${port}`), cwd, env, 300_000);
-        expect(r.code, `${line}\n${r.stderr}`).toBe(0);
-        if (line.includes('verify --local')) expect(r.stdout).toMatch(/✔[\s\S]*✔[\s\S]*✔/);
+  it.skipIf(missing('terraform', terraform, why))(
+    'its deploy-locally block runs as written, with a local origin',
+    { timeout: 600_000 },
+    async () => {
+      const lines = shellBlock('Try the same deploy on this machine first');
+      expect(lines.some((line) => line.includes('--origin http://localhost:3000'))).toBe(true);
+      const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('the app'));
+      await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+      const port = (origin.address() as AddressInfo).port;
+      const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(cwd) };
+      try {
+        for (const line of lines) {
+          const r = await sh(line.replaceAll('localhost:3000', `localhost:${port}`), cwd, env, 300_000);
+          expect(r.code, `${line}\n${r.stderr}`).toBe(0);
+          if (line.includes('verify --local')) expect(r.stdout).toMatch(/✔[\s\S]*✔[\s\S]*✔/);
+        }
+      } finally {
+        origin.close();
       }
-    } finally {
-      origin.close();
-    }
-  });
+    },
+  );
 });

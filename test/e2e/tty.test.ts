@@ -36,7 +36,8 @@ afterAll(() => {
   }
 });
 const screen = () => tmux('capture-pane', '-p', '-t', session);
-const waitFor = (text: RegExp) => until(() => text.test(screen()) || undefined, 15_000, `${text} on screen:\n${screen()}`);
+const waitFor = (text: RegExp) =>
+  until(() => text.test(screen()) || undefined, 15_000, `${text} on screen:\n${screen()}`);
 const type = (keys: string) => tmux('send-keys', '-t', session, keys, 'Enter');
 
 beforeEach(async () => {
@@ -135,14 +136,29 @@ describe.skipIf(missing('tmux', hasTmux))('in a terminal', () => {
     type('7');
     await waitFor(/exit=0/);
     const config = JSON.parse(readFileSync(join(cwd, 'basicauth.config.json'), 'utf8'));
-    expect(config).toMatchObject({ name: 'good-name', region: 'eu-west-1', rotation: { days: 7 }, distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } } });
+    expect(config).toMatchObject({
+      name: 'good-name',
+      region: 'eu-west-1',
+      rotation: { days: 7 },
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+    });
   });
 
   it('deploy shows the plan with its attribute changes and changes nothing when the answer is no', async () => {
-    execFileSync(process.execPath, [BIN, 'init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com'], { cwd });
+    execFileSync(
+      process.execPath,
+      [BIN, 'init', '--yes', '--name', 'staging', '--region', 'eu-west-1', '--origin', 'app.example.com'],
+      { cwd },
+    );
     // the attribute changes `basicauth plan` shows, before the question
-    start('deploy', 'NO_COLOR=1', `FAKE_TF_SHOW=${fileURLToPath(new URL('../fixtures/terraform/show-update.json', import.meta.url))}`);
-    await waitFor(/source_code_hash: "abc=" → "def="[\s\S]*Plan: 13 to add, 0 to change, 0 to destroy\.[\s\S]*Apply these changes\? \[y\/N\]/);
+    start(
+      'deploy',
+      'NO_COLOR=1',
+      `FAKE_TF_SHOW=${fileURLToPath(new URL('../fixtures/terraform/show-update.json', import.meta.url))}`,
+    );
+    await waitFor(
+      /source_code_hash: "abc=" → "def="[\s\S]*Plan: 13 to add, 0 to change, 0 to destroy\.[\s\S]*Apply these changes\? \[y\/N\]/,
+    );
     type('n');
     await waitFor(/exit=1/);
     expect(screen()).toMatch(/deploy cancelled: nothing was changed/);
@@ -155,7 +171,9 @@ describe.skipIf(missing('tmux', hasTmux))('in a terminal', () => {
       const local = ['--local', '--state-dir', join(cwd, 'state')];
       const before = (await runCli(['show-creds', ...local, '--format', 'curl'])).stdout;
       start(`detach ${local.join(' ')}`);
-      await waitFor(/detach opens every cache behavior of distribution \w+ to anyone, without a password\.[\s\S]*Detach\? \[y\/N\]/);
+      await waitFor(
+        /detach opens every cache behavior of distribution \w+ to anyone, without a password\.[\s\S]*Detach\? \[y\/N\]/,
+      );
       type('n');
       await waitFor(/exit=1/);
       expect(screen()).toMatch(/cancelled: nothing was changed/);

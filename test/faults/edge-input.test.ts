@@ -36,16 +36,38 @@ const header = fc.oneof(
   fc.integer({ min: 1000, max: 12_000 }).map((n) => `Basic ${'A'.repeat(n)}`),
 );
 const shot: fc.Arbitrary<Shot> = fc.record({
-  method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'PURGE', 'PROPFIND', 'M-SEARCH', 'TRACE'),
+  method: fc.constantFrom(
+    'GET',
+    'HEAD',
+    'POST',
+    'PUT',
+    'DELETE',
+    'OPTIONS',
+    'PATCH',
+    'PURGE',
+    'PROPFIND',
+    'M-SEARCH',
+    'TRACE',
+  ),
   path: fc.oneof(
     fc.constant('/'),
     fc.webPath().map((p) => p || '/'),
-    fc.constantFrom('/../etc/passwd', '/%2e%2e/admin', '/%00', '/healthz/..%2f', `/${'x'.repeat(6000)}`, '/?a=1&a=2&%ff=%fe'),
+    fc.constantFrom(
+      '/../etc/passwd',
+      '/%2e%2e/admin',
+      '/%00',
+      '/healthz/..%2f',
+      `/${'x'.repeat(6000)}`,
+      '/?a=1&a=2&%ff=%fe',
+    ),
   ),
   headers: fc.array(
     fc.oneof(
       header.map((v): [string, string] => ['Authorization', v]),
-      fc.tuple(fc.constantFrom('Origin', 'Access-Control-Request-Method', 'X-Forwarded-For', 'Cookie', 'Host', 'X-A'), fc.string({ maxLength: 100, unit: 'grapheme-ascii' })),
+      fc.tuple(
+        fc.constantFrom('Origin', 'Access-Control-Request-Method', 'X-Forwarded-For', 'Cookie', 'Host', 'X-A'),
+        fc.string({ maxLength: 100, unit: 'grapheme-ascii' }),
+      ),
     ),
     { maxLength: 4 },
   ),
@@ -58,14 +80,19 @@ function send(s: Shot): Promise<number> {
     try {
       // a raw header list: Node adds no Host of its own, so one goes first
       const headers = [...(s.headers.some(([k]) => k === 'Host') ? [] : [['Host', url.host]]), ...s.headers].flat();
-      const req = request({ host: url.hostname, port: url.port, method: s.method, path: encodeURI(s.path).replace(/%25/g, '%'), headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, method: s.method, path: encodeURI(s.path).replace(/%25/g, '%'), headers },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(-1));
       req.end();
     } catch {
-      resolve(raw(`${s.method} / HTTP/1.1\r\nHost: x\r\n${s.headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`));
+      resolve(
+        raw(`${s.method} / HTTP/1.1\r\nHost: x\r\n${s.headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`),
+      );
     }
   });
 }
@@ -105,14 +132,17 @@ describe('the local edge under malformed input', () => {
     const total = [...statuses.values()].reduce((a, b) => a + b, 0);
     expect(total).toBe(10_000);
     expect(site.originHits.count).toBe(0);
-    for (const status of statuses.keys()) expect(status === -1 || (status >= 400 && status < 600), `status ${status}`).toBe(true);
+    for (const status of statuses.keys())
+      expect(status === -1 || (status >= 400 && status < 600), `status ${status}`).toBe(true);
     expect(statuses.get(500) ?? 0).toBe(0);
     expect(statuses.get(503) ?? 0).toBe(0);
     const grew = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     expect(grew).toBeLessThan(150);
     console.info(`edge input: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}; rss +${grew.toFixed(0)} MiB`);
     // and it still lets the right credential through
-    const ok = await fetch(site.edge.url, { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } });
+    const ok = await fetch(site.edge.url, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` },
+    });
     expect(ok.status).toBe(200);
     expect(site.originHits.count).toBe(1);
   });

@@ -13,7 +13,13 @@ let site: LocalSite;
 beforeAll(async () => {
   site = await startLocalSite({
     value: { username: 'admin', password: PASSWORD },
-    edge: { cacheTtlSeconds: 2, refreshMinIntervalSeconds: 1, staleIfErrorSeconds: 3, fetchTimeoutMs: 400, retryAfterSeconds: 7 },
+    edge: {
+      cacheTtlSeconds: 2,
+      refreshMinIntervalSeconds: 1,
+      staleIfErrorSeconds: 3,
+      fetchTimeoutMs: 400,
+      retryAfterSeconds: 7,
+    },
     rotate: false,
   });
 });
@@ -34,7 +40,9 @@ describe('Secrets Manager down', () => {
     const warmSent = Date.now();
     expect((await get(PASSWORD)).status).toBe(200); // warm: fetched
     const warmAnswered = Date.now();
-    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' }]);
+    await setFaults(site.t.cloud.endpoint, [
+      { service: 'secretsmanager', operation: 'GetSecretValue', error: 'InternalServiceError' },
+    ]);
     const seen: Array<{ sent: number; valid: number; wrong: number }> = [];
     while (Date.now() - warmAnswered < 6500) {
       const sent = Date.now();
@@ -44,7 +52,9 @@ describe('Secrets Manager down', () => {
     }
     expect(seen.every((s) => s.wrong !== 200)).toBe(true); // never an allow without a verified credential
     // sent well inside the window (1 s margin for the request to be handled): served stale
-    expect(seen.filter((s) => s.sent < warmSent + 4000).map((s) => s.valid)).toEqual(seen.filter((s) => s.sent < warmSent + 4000).map(() => 200));
+    expect(seen.filter((s) => s.sent < warmSent + 4000).map((s) => s.valid)).toEqual(
+      seen.filter((s) => s.sent < warmSent + 4000).map(() => 200),
+    );
     // sent after the window, whenever it ended: fail closed
     const late = seen.filter((s) => s.sent > warmAnswered + 5600);
     expect(late.length).toBeGreaterThan(0);
@@ -54,12 +64,16 @@ describe('Secrets Manager down', () => {
     const logs = site.t.functionLogs.join('\n');
     expect(logs).toMatch(/"event":"secret.stale"/);
     expect(logs).toMatch(/"event":"secret.expired"/);
-    expect(logs).toMatch(/"event":"secret.fetch-failed".*"error":"SecretsFetchError: Secrets Manager in us-east-1 answered InternalServiceError"/);
+    expect(logs).toMatch(
+      /"event":"secret.fetch-failed".*"error":"SecretsFetchError: Secrets Manager in us-east-1 answered InternalServiceError"/,
+    );
     expect(logs).not.toContain(PASSWORD);
   });
 
   it('a cold edge answers 503 with Retry-After, and recovers when Secrets Manager does', async () => {
-    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', error: 'ThrottlingException' }]);
+    await setFaults(site.t.cloud.endpoint, [
+      { service: 'secretsmanager', operation: 'GetSecretValue', error: 'ThrottlingException' },
+    ]);
     const cold = await get(PASSWORD);
     expect(cold.status).toBe(503);
     expect(cold.headers.get('retry-after')).toBe('7');
@@ -70,7 +84,9 @@ describe('Secrets Manager down', () => {
   });
 
   it('treats a Secrets Manager slower than the fetch budget as down', async () => {
-    await setFaults(site.t.cloud.endpoint, [{ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 }]);
+    await setFaults(site.t.cloud.endpoint, [
+      { service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 2000 },
+    ]);
     const slow = await get(PASSWORD);
     expect(slow.status).toBe(503);
     // the edge's own account of the fetch: given up at the budget, not at the 2 s the endpoint takes

@@ -37,11 +37,29 @@ interface Era {
 }
 
 describe('soak', () => {
-  it(`holds for ${SECONDS} s of traffic with a rotation every ${ROTATE_EVERY / 1000} s`, { timeout: (SECONDS + 60) * 1000 }, async () => {
+  it(`holds for ${SECONDS} s of traffic with a rotation every ${ROTATE_EVERY / 1000} s`, {
+    timeout: (SECONDS + 60) * 1000,
+  }, async () => {
     const { sm } = site.t;
-    const readCurrent = async () => JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!).password as string;
-    const eras: Era[] = [{ password: await readCurrent(), previous: undefined, since: performance.now(), judged: { current: 0, previous: 0 } }];
-    await sm.send(new RotateSecretCommand({ SecretId: 'basicauth/test', RotationLambdaARN: site.rotateArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+    const readCurrent = async () =>
+      JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!)
+        .password as string;
+    const eras: Era[] = [
+      {
+        password: await readCurrent(),
+        previous: undefined,
+        since: performance.now(),
+        judged: { current: 0, previous: 0 },
+      },
+    ];
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: 'basicauth/test',
+        RotationLambdaARN: site.rotateArn,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediately: false,
+      }),
+    );
     // RotateImmediately: false still runs a testSecret probe: let it finish before the clock starts
     await site.t.cloud.secretsManager.settled();
     // Odd while a rotation is under way: AWSCURRENT moves inside finishSecret, before RotateSecret's
@@ -58,12 +76,18 @@ describe('soak', () => {
         epoch++;
         const { VersionId } = await sm.send(new RotateSecretCommand({ SecretId: 'basicauth/test' }));
         for (;;) {
-          const stages = (await sm.send(new DescribeSecretCommand({ SecretId: 'basicauth/test' }))).VersionIdsToStages ?? {};
+          const stages =
+            (await sm.send(new DescribeSecretCommand({ SecretId: 'basicauth/test' }))).VersionIdsToStages ?? {};
           if (stages[VersionId!]?.includes('AWSCURRENT')) break;
           await new Promise((r) => setTimeout(r, 20));
         }
         const password = await readCurrent();
-        eras.push({ password, previous: eras.at(-1)!.password, since: performance.now(), judged: { current: 0, previous: 0 } });
+        eras.push({
+          password,
+          previous: eras.at(-1)!.password,
+          since: performance.now(),
+          judged: { current: 0, previous: 0 },
+        });
         epoch++;
         counts.rotations++;
       }
@@ -81,11 +105,18 @@ describe('soak', () => {
       while (performance.now() < end) {
         const era = eras.at(-1)!;
         const kind = Math.random();
-        const password = kind < 0.5 ? era.password : kind < 0.75 && era.previous ? era.previous : randomBytes(12).toString('base64url');
+        const password =
+          kind < 0.5
+            ? era.password
+            : kind < 0.75 && era.previous
+              ? era.previous
+              : randomBytes(12).toString('base64url');
         const label = password === era.password ? 'current' : password === era.previous ? 'previous' : 'wrong';
         const sentInEpoch = epoch;
         const sent = performance.now();
-        const res = await fetch(site.edge.url, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` } });
+        const res = await fetch(site.edge.url, {
+          headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+        });
         await res.arrayBuffer();
         counts.requests++;
         if (res.status === 200) counts.allowed++;

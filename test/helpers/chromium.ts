@@ -15,12 +15,25 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** A fresh browser context (its own credentials and cookies) for the length of `run`. */
-export async function withContext<T>(browser: Browser, options: Parameters<Browser['newContext']>[0], run: (context: BrowserContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0],
+  run: (context: BrowserContext) => Promise<T>,
+): Promise<T> {
   const context = await browser.newContext(options);
   try {
     return await run(context);
@@ -40,10 +53,22 @@ export interface BrowserSite {
   stop(): Promise<void>;
 }
 
-export async function startBrowserSite(name: string, edge: Record<string, unknown>, devArgs: string[] = []): Promise<BrowserSite> {
+export async function startBrowserSite(
+  name: string,
+  edge: Record<string, unknown>,
+  devArgs: string[] = [],
+): Promise<BrowserSite> {
   const cwd = await mkdtemp(join(tmpdir(), `basicauth-${name}-`));
   const config = join(cwd, 'basicauth.config.json');
-  await writeFile(config, JSON.stringify({ name, region: 'us-east-1', distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } }, edge }));
+  await writeFile(
+    config,
+    JSON.stringify({
+      name,
+      region: 'us-east-1',
+      distribution: { mode: 'create', origin: { type: 'custom', domainName: 'app.example.com' } },
+      edge,
+    }),
+  );
   const dev = await startDevProcess(join(cwd, 'state'), ['--config', config, ...devArgs], { cwd });
   const browser = await launchChromium();
   const local = () => ['--local', '--state-dir', dev.info.stateDir];
@@ -52,7 +77,9 @@ export async function startBrowserSite(name: string, edge: Record<string, unknow
     browser,
     local,
     async credentials() {
-      const [username, password] = (await runCli(['show-creds', ...local(), '--format', 'curl'])).stdout.trim().split(/:(.*)/s) as [string, string];
+      const [username, password] = (await runCli(['show-creds', ...local(), '--format', 'curl'])).stdout
+        .trim()
+        .split(/:(.*)/s) as [string, string];
       return { username, password };
     },
     async stop() {

@@ -6,17 +6,45 @@ import { BIN } from './run-cli.js';
 
 export interface DevProcess {
   child: ChildProcess;
-  info: { edgeUrl: string; endpoint: string; stateDir: string; secretId: string; distributionId: string; pid: number; dashboardUrl?: string };
+  info: {
+    edgeUrl: string;
+    endpoint: string;
+    stateDir: string;
+    secretId: string;
+    distributionId: string;
+    pid: number;
+    dashboardUrl?: string;
+  };
   stderr(): string;
   exited: Promise<number | null>;
 }
 
-export function startDevProcess(stateDir: string, extra: string[] = [], { quiet = true, cwd = dirname(stateDir) }: { quiet?: boolean; cwd?: string } = {}): Promise<DevProcess> {
-  const child = spawn(process.execPath, [BIN, 'dev', '--json', ...(quiet ? ['--quiet'] : []), '--port', '0', '--api-port', '0', '--state-dir', stateDir, ...extra], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startDevProcess(
+  stateDir: string,
+  extra: string[] = [],
+  { quiet = true, cwd = dirname(stateDir) }: { quiet?: boolean; cwd?: string } = {},
+): Promise<DevProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'dev',
+      '--json',
+      ...(quiet ? ['--quiet'] : []),
+      '--port',
+      '0',
+      '--api-port',
+      '0',
+      '--state-dir',
+      stateDir,
+      ...extra,
+    ],
+    {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));

@@ -33,4 +33,6 @@ export function basic(user: string, password: string): string {
 }
 
 /** The Authorization header of `user:password`, as request headers. */
-export const basicHeaders = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}` });
+export const basicHeaders = (userPass: string) => ({
+  authorization: `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`,
+});

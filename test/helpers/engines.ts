@@ -29,7 +29,11 @@ export function functionWith(code: string, store: Map<string, string>): CloudFro
 }
 
 /** The store the publisher writes for these users (and a previous version within its grace). */
-export function published(current: Record<string, string>, previous?: Record<string, string>, previousUntil?: number): Map<string, string> {
+export function published(
+  current: Record<string, string>,
+  previous?: Record<string, string>,
+  previousUntil?: number,
+): Map<string, string> {
   const plan = planDigests({
     current: { versionId: 'v2', users: new Map(Object.entries(current)) },
     previous: previous && { versionId: 'v1', users: new Map(Object.entries(previous)) },
@@ -45,21 +49,45 @@ export function functionEvent(shape: RequestShape) {
   const r = viewerRequest(shape).Records[0]!.cf.request;
   const headers: Record<string, { value: string; multiValue?: Array<{ value: string }> }> = {};
   for (const [name, list] of Object.entries(r.headers)) {
-    headers[name] = list.length === 1 ? { value: list[0]!.value } : { value: list[0]!.value, multiValue: list.map((h) => ({ value: h.value })) };
+    headers[name] =
+      list.length === 1
+        ? { value: list[0]!.value }
+        : { value: list[0]!.value, multiValue: list.map((h) => ({ value: h.value })) };
   }
-  return { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: r.clientIp }, request: { method: r.method, uri: r.uri, querystring: {}, headers, cookies: {} } };
+  return {
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: r.clientIp },
+    request: { method: r.method, uri: r.uri, querystring: {}, headers, cookies: {} },
+  };
 }
 
 export function runFunction(fn: CloudFrontFunction, shape: RequestShape): Verdict {
-  const result = fn.run(functionEvent(shape)).result as { statusCode?: number; headers?: Record<string, { value: string }>; body?: { data: string } };
+  const result = fn.run(functionEvent(shape)).result as {
+    statusCode?: number;
+    headers?: Record<string, { value: string }>;
+    body?: { data: string };
+  };
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v.value]));
   if (result.statusCode === undefined) return { status: 200, headers: {}, forwarded: headers };
   return { status: result.statusCode, headers, ...(result.body ? { body: result.body.data } : {}) };
 }
 
-export async function runLambda(settings: EdgeAuthConfigInput, shape: RequestShape, secrets: FakeSecretVersions): Promise<Verdict> {
-  const edge = createEdgeAuth(resolveEdgeAuthConfig(settings), { fetchVersion: secrets.fetch, lastRotated: secrets.lastRotated, now: secrets.clock });
-  const result = (await edge.handle(viewerRequest(shape))) as { status?: string; headers: Record<string, Array<{ value: string }>>; body?: string };
+export async function runLambda(
+  settings: EdgeAuthConfigInput,
+  shape: RequestShape,
+  secrets: FakeSecretVersions,
+): Promise<Verdict> {
+  const edge = createEdgeAuth(resolveEdgeAuthConfig(settings), {
+    fetchVersion: secrets.fetch,
+    lastRotated: secrets.lastRotated,
+    now: secrets.clock,
+  });
+  const result = (await edge.handle(viewerRequest(shape))) as {
+    status?: string;
+    headers: Record<string, Array<{ value: string }>>;
+    body?: string;
+  };
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, v[0]!.value]));
   if (result.status === undefined) return { status: 200, headers: {}, forwarded: headers };
   return { status: Number(result.status), headers, ...(result.body ? { body: result.body } : {}) };

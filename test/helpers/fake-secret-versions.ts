@@ -1,4 +1,9 @@
-import type { FetchLastRotated, FetchSecretVersion, SecretVersion, VersionStage } from '../../handlers/edge-auth/secret-cache.js';
+import type {
+  FetchLastRotated,
+  FetchSecretVersion,
+  SecretVersion,
+  VersionStage,
+} from '../../handlers/edge-auth/secret-cache.js';
 
 /**
  * An in-memory stand-in for GetSecretValue by stage and DescribeSecret's
@@ -19,7 +24,11 @@ export class FakeSecretVersions {
   }
 
   private version(value: Record<string, unknown> | string): SecretVersion {
-    return { versionId: `v${++this.counter}`, secretString: typeof value === 'string' ? value : JSON.stringify(value), createdDate: this.now };
+    return {
+      versionId: `v${++this.counter}`,
+      secretString: typeof value === 'string' ? value : JSON.stringify(value),
+      createdDate: this.now,
+    };
   }
 
   /** A rotation: `value` becomes AWSCURRENT (created now), the old current AWSPREVIOUS, and the rotation finishes now. */

@@ -30,7 +30,11 @@ export class FakeSecretsEndpoint {
   rotate(value: Record<string, unknown>): void {
     const current = this.stages.get('AWSCURRENT');
     if (current) this.stages.set('AWSPREVIOUS', current);
-    this.stages.set('AWSCURRENT', { versionId: `version-${++this.counter}`, value: JSON.stringify(value), created: Date.now() });
+    this.stages.set('AWSCURRENT', {
+      versionId: `version-${++this.counter}`,
+      value: JSON.stringify(value),
+      created: Date.now(),
+    });
   }
 
   async start(): Promise<string> {
@@ -42,16 +46,21 @@ export class FakeSecretsEndpoint {
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
         };
         const auth = req.headers.authorization ?? '';
-        if (!auth.startsWith('AWS4-HMAC-SHA256 ')) return reply(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+        if (!auth.startsWith('AWS4-HMAC-SHA256 '))
+          return reply(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
         const region = /Credential=[^/]+\/\d+\/([^/]+)\/secretsmanager\//.exec(auth)?.[1];
         const target = String(req.headers['x-amz-target'] ?? '');
         const input = JSON.parse(body || '{}') as { SecretId: string; VersionStage?: string };
         this.calls.push({ target, region, secretId: input.SecretId, stage: input.VersionStage });
-        if (region && this.downRegions.has(region)) return reply(500, { __type: 'InternalServiceError', message: 'down' });
+        if (region && this.downRegions.has(region))
+          return reply(500, { __type: 'InternalServiceError', message: 'down' });
         if (target !== 'secretsmanager.GetSecretValue') return reply(400, { __type: 'UnknownOperationException' });
         const version = this.stages.get(input.VersionStage ?? 'AWSCURRENT');
         if (!version) {
-          return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret value for staging label" });
+          return reply(400, {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret value for staging label",
+          });
         }
         reply(200, {
           ARN: `arn:aws:secretsmanager:${region}:123456789012:secret:${input.SecretId}-AbCdEf`,

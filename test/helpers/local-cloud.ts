@@ -40,7 +40,12 @@ export async function startTestCloud(options: Partial<LocalCloudOptions> = {}): 
     ...rest,
     stateDir,
   });
-  const config = { region: 'us-east-1', endpoint: cloud.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 };
+  const config = {
+    region: 'us-east-1',
+    endpoint: cloud.endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  };
   return {
     cloud,
     stateDir,
@@ -63,17 +68,34 @@ const bundles = new Map<string, Promise<Bundle>>();
 export function testBundle(handler: 'edge-auth' | 'rotate', edgeConfig?: Record<string, unknown>): Promise<Bundle> {
   const key = `${handler}:${JSON.stringify(edgeConfig ?? {})}`;
   if (!bundles.has(key)) {
-    bundles.set(key, bundleHandler({ handler, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', ...edgeConfig } }));
+    bundles.set(
+      key,
+      bundleHandler({ handler, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', ...edgeConfig } }),
+    );
   }
   return bundles.get(key)!;
 }
 
 /** The rotation bundle as a function Secrets Manager may invoke (the grant the stack makes). */
-export async function putRotationFunction(t: TestCloud, name: string, environment?: Record<string, string>): Promise<string> {
+export async function putRotationFunction(
+  t: TestCloud,
+  name: string,
+  environment?: Record<string, string>,
+): Promise<string> {
   const bundle = await testBundle('rotate');
-  const { fn } = await t.cloud.lambda.putFunction({ name, zip: bundle.zip, timeout: 30, environment: environment ?? {} });
+  const { fn } = await t.cloud.lambda.putFunction({
+    name,
+    zip: bundle.zip,
+    timeout: 30,
+    environment: environment ?? {},
+  });
   if (!fn.policy?.length)
-    await t.cloud.call('lambda', 'AddPermission', { FunctionName: fn.arn, StatementId: 'SecretsManager', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' });
+    await t.cloud.call('lambda', 'AddPermission', {
+      FunctionName: fn.arn,
+      StatementId: 'SecretsManager',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'secretsmanager.amazonaws.com',
+    });
   return fn.arn;
 }
 
@@ -84,7 +106,11 @@ export async function sourceFunction(source: string): Promise<{ code: Buffer; zi
   return { code, zip: await deterministicZip([{ name: 'index.mjs', data: code }]) };
 }
 
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

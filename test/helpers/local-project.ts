@@ -26,7 +26,11 @@ export interface LocalProject {
   stop(): Promise<void>;
 }
 
-export async function startProject(name: string, config: Record<string, unknown>, devArgs: string[] = []): Promise<LocalProject> {
+export async function startProject(
+  name: string,
+  config: Record<string, unknown>,
+  devArgs: string[] = [],
+): Promise<LocalProject> {
   const dir = await mkdtemp(join(tmpdir(), `basicauth-project-${name}-`));
   await writeFile(join(dir, 'basicauth.config.json'), `${JSON.stringify({ name, ...config }, null, 2)}\n`);
   const env = { TF_CLI_CONFIG_FILE: await mirrorCliConfig(dir) };
@@ -50,7 +54,10 @@ export async function startProject(name: string, config: Record<string, unknown>
       return { ...r, body };
     },
     terraform: (...args: string[]) =>
-      runProcess('terraform', args, { cwd: join(stateDir, 'deployments', name, 'cdktf.out/stacks/basicauth'), env: { ...process.env, ...env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' } }),
+      runProcess('terraform', args, {
+        cwd: join(stateDir, 'deployments', name, 'cdktf.out/stacks/basicauth'),
+        env: { ...process.env, ...env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
+      }),
     cloudState: () => JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')),
     async stop() {
       dev.child.kill('SIGINT');
@@ -61,22 +68,48 @@ export async function startProject(name: string, config: Record<string, unknown>
 }
 
 /** What `leftovers` says once a stack is wholly gone. */
-export const NOTHING_LEFT = { functions: [], roles: [], policies: [], logGroups: [], distributions: [], originAccessControls: [], cloudFrontFunctions: [], keyValueStores: [], liveSecrets: [] };
+export const NOTHING_LEFT = {
+  functions: [],
+  roles: [],
+  policies: [],
+  logGroups: [],
+  distributions: [],
+  originAccessControls: [],
+  cloudFrontFunctions: [],
+  keyValueStores: [],
+  liveSecrets: [],
+};
 
 /** What of a stack named `name` the local cloud still holds (the secret a destroy schedules for deletion is reported apart). */
 export function leftovers(project: LocalProject, name: string) {
   const s = project.cloudState().services;
   return {
-    functions: (s.lambda?.functions ?? []).map((f: { name: string }) => f.name).filter((n: string) => n.startsWith(`${name}-`)),
+    functions: (s.lambda?.functions ?? [])
+      .map((f: { name: string }) => f.name)
+      .filter((n: string) => n.startsWith(`${name}-`)),
     roles: (s.iam?.roles ?? []).map((r: { name: string }) => r.name).filter((n: string) => n.startsWith(`${name}-`)),
-    policies: (s.iam?.policies ?? []).map((p: { name: string }) => p.name).filter((n: string) => n.startsWith(`${name}-`)),
-    logGroups: (s.logs?.groups ?? []).map((g: { name: string }) => g.name).filter((n: string) => n.includes(`/${name}-`)),
-    distributions: (s.cloudfront?.distributions ?? []).filter((d: { config: { Comment?: string } }) => d.config.Comment === `${name} (basicauth)`).map((d: { id: string }) => d.id),
-    originAccessControls: (s.cloudfront?.originAccessControls ?? []).map((o: { name: string }) => o.name).filter((n: string) => n.startsWith(`${name}-`)),
-    cloudFrontFunctions: (s.cloudfront?.functions ?? []).map((f: { name: string }) => f.name).filter((n: string) => n.startsWith(`${name}-`)),
-    keyValueStores: (s.cloudfront?.keyValueStores ?? []).map((k: { name: string }) => k.name).filter((n: string) => n.startsWith(`${name}-`)),
+    policies: (s.iam?.policies ?? [])
+      .map((p: { name: string }) => p.name)
+      .filter((n: string) => n.startsWith(`${name}-`)),
+    logGroups: (s.logs?.groups ?? [])
+      .map((g: { name: string }) => g.name)
+      .filter((n: string) => n.includes(`/${name}-`)),
+    distributions: (s.cloudfront?.distributions ?? [])
+      .filter((d: { config: { Comment?: string } }) => d.config.Comment === `${name} (basicauth)`)
+      .map((d: { id: string }) => d.id),
+    originAccessControls: (s.cloudfront?.originAccessControls ?? [])
+      .map((o: { name: string }) => o.name)
+      .filter((n: string) => n.startsWith(`${name}-`)),
+    cloudFrontFunctions: (s.cloudfront?.functions ?? [])
+      .map((f: { name: string }) => f.name)
+      .filter((n: string) => n.startsWith(`${name}-`)),
+    keyValueStores: (s.cloudfront?.keyValueStores ?? [])
+      .map((k: { name: string }) => k.name)
+      .filter((n: string) => n.startsWith(`${name}-`)),
     liveSecrets: (s.secretsmanager?.secrets ?? [])
-      .filter((x: { name: string; deletedDate?: number }) => x.name === `basicauth/${name}` && x.deletedDate === undefined)
+      .filter(
+        (x: { name: string; deletedDate?: number }) => x.name === `basicauth/${name}` && x.deletedDate === undefined,
+      )
       .map((x: { name: string }) => x.name),
   };
 }

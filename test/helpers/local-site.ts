@@ -35,10 +35,16 @@ export async function startLocalSite(options: {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('origin');
   });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-  const t = await startTestCloud({ instances: options.instances ?? 1, faultInjection: true, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  const t = await startTestCloud({
+    instances: options.instances ?? 1,
+    faultInjection: true,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
   const functionEngine = options.engine === 'cloudfront-function';
   const [edgeBundle, rotateBundle] = await Promise.all([
-    functionEngine ? bundleFunction({ secretId: 'basicauth/test', secretRegion: 'us-east-1', ...options.edge }) : testBundle('edge-auth', options.edge),
+    functionEngine
+      ? bundleFunction({ secretId: 'basicauth/test', secretRegion: 'us-east-1', ...options.edge })
+      : testBundle('edge-auth', options.edge),
     testBundle('rotate'),
   ]);
   const site = await provisionSite(t.cloud, {
@@ -46,7 +52,14 @@ export async function startLocalSite(options: {
     initialValue: options.value,
     ...('zip' in edgeBundle
       ? { edgeFunction: { name: 'edge', zip: edgeBundle.zip } }
-      : { cloudFrontFunction: { name: 'edge', code: edgeBundle.code, keyValueStoreName: 'edge-digests', graceSeconds: edgeBundle.edgeConfig.graceSeconds } }),
+      : {
+          cloudFrontFunction: {
+            name: 'edge',
+            code: edgeBundle.code,
+            keyValueStoreName: 'edge-digests',
+            graceSeconds: edgeBundle.edgeConfig.graceSeconds,
+          },
+        }),
     ...(options.rotate === false ? {} : { rotateFunction: { name: 'rotate', zip: rotateBundle.zip } }),
     callerReference: 'site',
     origin: { domainName: '127.0.0.1', protocol: 'http', port: (origin.address() as AddressInfo).port },

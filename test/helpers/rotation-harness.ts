@@ -2,7 +2,13 @@
 // a fault switch on the SDK client (a middleware that fails chosen commands),
 // so step-level behaviour is tested against the real wire protocol.
 import { randomUUID } from 'node:crypto';
-import { SecretsManagerClient, CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  SecretsManagerClient,
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import type { TestCloud } from './local-cloud.js';
 
 export class RotationHarness {
@@ -14,7 +20,12 @@ export class RotationHarness {
     private readonly t: TestCloud,
     readonly name: string,
   ) {
-    this.client = new SecretsManagerClient({ region: 'us-east-1', endpoint: t.cloud.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' }, maxAttempts: 1 });
+    this.client = new SecretsManagerClient({
+      region: 'us-east-1',
+      endpoint: t.cloud.endpoint,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     this.client.middlewareStack.add(
       (next, context) => async (args) => {
         const command = context.commandName?.replace(/Command$/, '') ?? '';
@@ -41,7 +52,12 @@ export class RotationHarness {
   }
 
   async create(value?: unknown): Promise<void> {
-    await this.t.sm.send(new CreateSecretCommand({ Name: this.name, ...(value === undefined ? {} : { SecretString: JSON.stringify(value) }) }));
+    await this.t.sm.send(
+      new CreateSecretCommand({
+        Name: this.name,
+        ...(value === undefined ? {} : { SecretString: JSON.stringify(value) }),
+      }),
+    );
     this.secret().rotationEnabled = true;
   }
 
@@ -95,7 +111,9 @@ export class RotationHarness {
 
   async valueOf(stage: string): Promise<Record<string, unknown> | undefined> {
     try {
-      return JSON.parse((await this.t.sm.send(new GetSecretValueCommand({ SecretId: this.name, VersionStage: stage }))).SecretString!);
+      return JSON.parse(
+        (await this.t.sm.send(new GetSecretValueCommand({ SecretId: this.name, VersionStage: stage }))).SecretString!,
+      );
     } catch {
       return undefined;
     }

@@ -11,7 +11,8 @@ export const MIRROR = process.env.BASICAUTH_TF_MIRROR ?? '/opt/tf-plugins';
 export function terraformOrWhy(): { terraform: TerraformBinary | undefined; why: string } {
   try {
     const terraform = findTerraform(process.env);
-    if (!existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws'))) return { terraform: undefined, why: `no hashicorp/aws provider mirror at ${MIRROR}` };
+    if (!existsSync(join(MIRROR, 'registry.terraform.io/hashicorp/aws')))
+      return { terraform: undefined, why: `no hashicorp/aws provider mirror at ${MIRROR}` };
     return { terraform, why: '' };
   } catch (error) {
     return { terraform: undefined, why: (error as Error).message };

@@ -49,7 +49,10 @@ afterAll(async () => {
 describe('handler bundles', () => {
   it('are deterministic: same input, same bytes, in any time zone', async () => {
     const config = { secretId: 'basicauth/test', secretRegion: 'us-east-1' };
-    const [a, b] = [await bundleHandler({ handler: 'edge-auth', edgeConfig: config }), await bundleHandler({ handler: 'edge-auth', edgeConfig: config })];
+    const [a, b] = [
+      await bundleHandler({ handler: 'edge-auth', edgeConfig: config }),
+      await bundleHandler({ handler: 'edge-auth', edgeConfig: config }),
+    ];
     expect(a.zip.equals(b.zip)).toBe(true);
     const script = `import { bundleHandler } from ${JSON.stringify(pathToFileURL(join(PACKAGE_ROOT, 'stacks/bundle.ts')).href)};
       const b = await bundleHandler({ handler: 'edge-auth', edgeConfig: ${JSON.stringify(config)} }); process.stdout.write(b.sha256);`;
@@ -64,7 +67,10 @@ describe('handler bundles', () => {
   });
 
   it('hold one index.mjs with fixed timestamp and mode, far under the Lambda@Edge limit', async () => {
-    const edge = await bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 's', secretRegion: 'us-east-1' } });
+    const edge = await bundleHandler({
+      handler: 'edge-auth',
+      edgeConfig: { secretId: 's', secretRegion: 'us-east-1' },
+    });
     const entries = readZip(edge.zip);
     expect(entries.map((e) => e.name)).toEqual(['index.mjs']);
     expect(entries[0]!.data.equals(edge.code)).toBe(true);
@@ -79,10 +85,18 @@ describe('handler bundles', () => {
   });
 
   it('bake the edge config in and refuse an invalid one at build time', async () => {
-    const edge = await bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 'baked/secret-name', secretRegion: 'eu-west-1', realm: 'Baked Realm' } });
+    const edge = await bundleHandler({
+      handler: 'edge-auth',
+      edgeConfig: { secretId: 'baked/secret-name', secretRegion: 'eu-west-1', realm: 'Baked Realm' },
+    });
     expect(edge.code.toString()).toContain('baked/secret-name');
     expect(edge.code.toString()).not.toContain('process.env.BASICAUTH');
-    await expect(bundleHandler({ handler: 'edge-auth', edgeConfig: { secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: -1 } })).rejects.toThrow(/cacheTtlSeconds is -1/);
+    await expect(
+      bundleHandler({
+        handler: 'edge-auth',
+        edgeConfig: { secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: -1 },
+      }),
+    ).rejects.toThrow(/cacheTtlSeconds is -1/);
   });
 
   it('give the rotation function its own AWS SDK, with the SigV4A signer the KeyValueStore needs', async () => {
@@ -100,13 +114,22 @@ describe.each([
   ['AWS SDK v3', join(PACKAGE_ROOT, 'bench/handlers/index-sdk.ts')],
 ])('the edge bundle on %s', (_name, entry) => {
   it('answers 401 without and 200 with the credential, reading the secret over the wire', async () => {
-    const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1' } });
+    const bundle = await bundleHandler({
+      handler: 'edge-auth',
+      entry,
+      edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1' },
+    });
     endpoint.calls.length = 0; // loading it may start the fetch (the shipped handler prefetches at init)
     const handler = await load(bundle);
     expect(status(await handler(viewerRequest()))).toBe(401);
     expect(status(await handler(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(200);
     expect(status(await handler(viewerRequest({ authorization: basic('admin', 'wrong') })))).toBe(401);
-    expect(endpoint.calls[0]).toEqual({ target: 'secretsmanager.GetSecretValue', region: 'us-east-1', secretId: 'basicauth/test', stage: 'AWSCURRENT' });
+    expect(endpoint.calls[0]).toEqual({
+      target: 'secretsmanager.GetSecretValue',
+      region: 'us-east-1',
+      secretId: 'basicauth/test',
+      stage: 'AWSCURRENT',
+    });
   });
 
   it('reads the nearest replica and falls back to the home region when it fails', async () => {
@@ -123,7 +146,9 @@ describe.each([
       endpoint.downRegions.add('eu-central-1');
       endpoint.calls.length = 0;
       const coldInFrance = await load(bundle);
-      expect(status(await coldInFrance(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(200);
+      expect(status(await coldInFrance(viewerRequest({ authorization: basic('admin', 'bundle-Password-1') })))).toBe(
+        200,
+      );
       expect(endpoint.calls.map((c) => c.region)).toEqual(['eu-central-1', 'us-east-1']);
     } finally {
       endpoint.downRegions.clear();
@@ -132,7 +157,11 @@ describe.each([
   });
 
   it('fails closed with 503 when the endpoint is unreachable', async () => {
-    const bundle = await bundleHandler({ handler: 'edge-auth', entry, edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', fetchTimeoutMs: 500 } });
+    const bundle = await bundleHandler({
+      handler: 'edge-auth',
+      entry,
+      edgeConfig: { secretId: 'basicauth/test', secretRegion: 'us-east-1', fetchTimeoutMs: 500 },
+    });
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = 'http://127.0.0.1:1';
     try {
       const handler = await load(bundle);
@@ -147,6 +176,8 @@ describe.each([
 describe('an edge bundle without baked config', () => {
   it('refuses to start, saying how to build it', async () => {
     const { createRuntimeHandler } = await import('../../handlers/edge-auth/runtime.js');
-    expect(() => createRuntimeHandler(() => ({ fetchVersion: async () => undefined }))).toThrow(/no configuration was baked into this bundle/);
+    expect(() => createRuntimeHandler(() => ({ fetchVersion: async () => undefined }))).toThrow(
+      /no configuration was baked into this bundle/,
+    );
   });
 });

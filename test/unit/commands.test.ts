@@ -19,7 +19,8 @@ describe('the command registry', () => {
     expect(global).toEqual(new Set(['-v', '--version', '--no-color']));
     for (const command of all(program).slice(1)) {
       for (const option of command.options) {
-        for (const flag of [option.short, option.long].filter(Boolean) as string[]) expect(global.has(flag), `${command.name()} ${flag}`).toBe(false);
+        for (const flag of [option.short, option.long].filter(Boolean) as string[])
+          expect(global.has(flag), `${command.name()} ${flag}`).toBe(false);
       }
     }
   });

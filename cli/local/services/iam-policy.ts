@@ -63,14 +63,23 @@ function conditionsHold(condition: Statement['Condition'], context: Record<strin
 }
 
 function applies(statement: Statement, action: string, resource: string, context: Record<string, string>): boolean {
-  const actionHit = statement.NotAction ? !list(statement.NotAction).some((p) => wildcardMatch(p, action, true)) : list(statement.Action).some((p) => wildcardMatch(p, action, true));
+  const actionHit = statement.NotAction
+    ? !list(statement.NotAction).some((p) => wildcardMatch(p, action, true))
+    : list(statement.Action).some((p) => wildcardMatch(p, action, true));
   if (!actionHit) return false;
-  const resourceHit = statement.NotResource ? !list(statement.NotResource).some((p) => wildcardMatch(p, resource)) : list(statement.Resource).some((p) => wildcardMatch(p, resource));
+  const resourceHit = statement.NotResource
+    ? !list(statement.NotResource).some((p) => wildcardMatch(p, resource))
+    : list(statement.Resource).some((p) => wildcardMatch(p, resource));
   return resourceHit && conditionsHold(statement.Condition, context);
 }
 
 /** Evaluates identity policies for one request: explicit Deny, else Allow, else implicit deny. */
-export function evaluate(statements: Statement[], action: string, resource: string, context: Record<string, string> = {}): Decision {
+export function evaluate(
+  statements: Statement[],
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): Decision {
   let allowed = false;
   for (const statement of statements) {
     if (!applies(statement, action, resource, context)) continue;

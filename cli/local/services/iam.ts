@@ -54,32 +54,40 @@ export interface IamState {
 const noSuchEntity = (message: string) => new ServiceError('NoSuchEntity', message, 404);
 const exists = (message: string) => new ServiceError('EntityAlreadyExists', message, 409);
 const validation = (message: string) => new ServiceError('ValidationError', message, 400);
-const iamId = (prefix: string) => prefix + Array.from({ length: 17 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[randomInt(32)]).join('');
+const iamId = (prefix: string) =>
+  prefix + Array.from({ length: 17 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[randomInt(32)]).join('');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 // IAM returns documents URL-encoded (RFC 3986)
-const encodeDocument = (doc: string) => encodeURIComponent(doc).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeDocument = (doc: string) =>
+  encodeURIComponent(doc).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function policyJson(text: unknown, what = 'policy document'): string {
-  if (typeof text !== 'string' || !text.trim()) throw new ServiceError('MalformedPolicyDocument', `The ${what} is missing.`);
+  if (typeof text !== 'string' || !text.trim())
+    throw new ServiceError('MalformedPolicyDocument', `The ${what} is missing.`);
   let doc: { Statement?: unknown };
   try {
     doc = JSON.parse(text) as { Statement?: unknown };
   } catch {
     throw new ServiceError('MalformedPolicyDocument', `The ${what} is not valid JSON.`);
   }
-  if (!doc || typeof doc !== 'object' || doc.Statement === undefined) throw new ServiceError('MalformedPolicyDocument', `Syntax errors in policy: the ${what} has no Statement.`);
+  if (!doc || typeof doc !== 'object' || doc.Statement === undefined)
+    throw new ServiceError('MalformedPolicyDocument', `Syntax errors in policy: the ${what} has no Statement.`);
   return text;
 }
 
 /** A policy document's statements (one or a list), for reading trust and identity policies. */
 function statementsOf(document: string): Array<Statement & { Principal?: unknown }> {
   const doc = JSON.parse(document) as { Statement?: unknown };
-  return (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<Statement & { Principal?: unknown }>;
+  return (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<
+    Statement & { Principal?: unknown }
+  >;
 }
 
 const name = (value: unknown, what: string) => {
   if (typeof value !== 'string' || !/^[\w+=,.@-]{1,128}$/.test(value))
-    throw validation(`The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
+    throw validation(
+      `The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`,
+    );
   return value;
 };
 const path = (value: unknown) => {
@@ -87,7 +95,8 @@ const path = (value: unknown) => {
   if (!/^\/([\x21-\x7e]*\/)?$/.test(p)) throw validation('The specified value for path is invalid.');
   return p;
 };
-const tagsOf = (i: OperationInput): Tag[] => ((i.Tags as Tag[] | undefined) ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
+const tagsOf = (i: OperationInput): Tag[] =>
+  ((i.Tags as Tag[] | undefined) ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? '') }));
 const mergeTags = (current: Tag[], add: Tag[]) => [...current.filter((t) => !add.some((a) => a.Key === t.Key)), ...add];
 
 /** TagRole/TagPolicy and UntagRole/UntagPolicy: the same on any tagged resource, then saved. */
@@ -117,11 +126,18 @@ export class IamService {
   }
 
   readonly facade: IamFacade = {
-    roleTrusts: (roleArn, service) => this.trustedBy(roleArn, (principal) => ([] as string[]).concat((principal as { Service?: string | string[] } | undefined)?.Service ?? []).includes(service)),
+    roleTrusts: (roleArn, service) =>
+      this.trustedBy(roleArn, (principal) =>
+        ([] as string[])
+          .concat((principal as { Service?: string | string[] } | undefined)?.Service ?? [])
+          .includes(service),
+      ),
     roleTrustsAccount: (roleArn) => {
       const account = accountOf(this.host);
       return this.trustedBy(roleArn, (principal) =>
-        ([] as string[]).concat((principal as { AWS?: string | string[] } | undefined)?.AWS ?? []).some((p) => p === account || p === `arn:aws:iam::${account}:root`),
+        ([] as string[])
+          .concat((principal as { AWS?: string | string[] } | undefined)?.AWS ?? [])
+          .some((p) => p === account || p === `arn:aws:iam::${account}:root`),
       );
     },
     openSession: (roleArn, sessionName, seconds) => {
@@ -161,7 +177,9 @@ export class IamService {
     if (!role) return false;
     return statementsOf(role.trustPolicy).some((s) => {
       const actions = ([] as string[]).concat(s.Action ?? []);
-      return s.Effect === 'Allow' && actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*') && matches(s.Principal);
+      return (
+        s.Effect === 'Allow' && actions.some((a) => a === 'sts:AssumeRole' || a === 'sts:*') && matches(s.Principal)
+      );
     });
   }
 
@@ -225,7 +243,8 @@ export class IamService {
       operations: {
         CreateRole: (i) => {
           const roleName = name(i.RoleName, 'roleName');
-          if (s.roles.some((r) => r.name.toLowerCase() === roleName.toLowerCase())) throw exists(`Role with name ${roleName} already exists.`);
+          if (s.roles.some((r) => r.name.toLowerCase() === roleName.toLowerCase()))
+            throw exists(`Role with name ${roleName} already exists.`);
           const p = path(i.Path);
           const role: RoleState = {
             name: roleName,
@@ -267,7 +286,8 @@ export class IamService {
         },
         DeleteRole: (i) => {
           const role = this.role(i.RoleName);
-          if (Object.keys(role.inline).length || role.attached.length) throw new ServiceError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
+          if (Object.keys(role.inline).length || role.attached.length)
+            throw new ServiceError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
           s.roles = s.roles.filter((r) => r !== role);
           save();
           return undefined;
@@ -282,18 +302,23 @@ export class IamService {
         GetRolePolicy: (i) => {
           const role = this.role(i.RoleName);
           const doc = role.inline[String(i.PolicyName)];
-          if (doc === undefined) throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
+          if (doc === undefined)
+            throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
           return { RoleName: role.name, PolicyName: String(i.PolicyName), PolicyDocument: encodeDocument(doc) };
         },
         DeleteRolePolicy: (i) => {
           const role = this.role(i.RoleName);
-          if (role.inline[String(i.PolicyName)] === undefined) throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
+          if (role.inline[String(i.PolicyName)] === undefined)
+            throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
           delete role.inline[String(i.PolicyName)];
           save();
           return undefined;
         },
         ListAttachedRolePolicies: (i) => ({
-          AttachedPolicies: this.role(i.RoleName).attached.map((arn) => ({ PolicyName: arn.split('/').at(-1), PolicyArn: arn })),
+          AttachedPolicies: this.role(i.RoleName).attached.map((arn) => ({
+            PolicyName: arn.split('/').at(-1),
+            PolicyArn: arn,
+          })),
           IsTruncated: false,
         }),
         AttachRolePolicy: (i) => {
@@ -305,7 +330,8 @@ export class IamService {
         },
         DetachRolePolicy: (i) => {
           const role = this.role(i.RoleName);
-          if (!role.attached.includes(String(i.PolicyArn))) throw noSuchEntity(`Policy ${String(i.PolicyArn)} was not found.`);
+          if (!role.attached.includes(String(i.PolicyArn)))
+            throw noSuchEntity(`Policy ${String(i.PolicyArn)} was not found.`);
           role.attached = role.attached.filter((a) => a !== i.PolicyArn);
           save();
           return undefined;
@@ -321,7 +347,8 @@ export class IamService {
           const policyName = name(i.PolicyName, 'policyName');
           const p = path(i.Path);
           const arn = `arn:aws:iam::${accountOf(this.host)}:policy${p}${policyName}`;
-          if (s.policies.some((x) => x.arn === arn)) throw exists(`A policy called ${policyName} already exists. Duplicate names are not allowed.`);
+          if (s.policies.some((x) => x.arn === arn))
+            throw exists(`A policy called ${policyName} already exists. Duplicate names are not allowed.`);
           const now = this.host.now();
           const policy: PolicyState = {
             name: policyName,
@@ -343,8 +370,14 @@ export class IamService {
         ListPolicies: () => ({ Policies: s.policies.map((p) => this.policyOut(p)), IsTruncated: false }),
         DeletePolicy: (i) => {
           const policy = this.policy(i.PolicyArn);
-          if (s.roles.some((r) => r.attached.includes(policy.arn))) throw new ServiceError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
-          if (policy.versions.length > 1) throw new ServiceError('DeleteConflict', 'Cannot delete a policy with non-default versions: delete them first.', 409);
+          if (s.roles.some((r) => r.attached.includes(policy.arn)))
+            throw new ServiceError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
+          if (policy.versions.length > 1)
+            throw new ServiceError(
+              'DeleteConflict',
+              'Cannot delete a policy with non-default versions: delete them first.',
+              409,
+            );
           s.policies = s.policies.filter((p) => p !== policy);
           save();
           return undefined;
@@ -352,43 +385,75 @@ export class IamService {
         GetPolicyVersion: (i) => {
           const policy = this.policy(i.PolicyArn);
           const version = policy.versions.find((v) => v.id === i.VersionId);
-          if (!version) throw noSuchEntity(`Policy ${policy.arn} version ${String(i.VersionId)} does not exist or is not attachable.`);
-          return { PolicyVersion: { Document: encodeDocument(version.document), VersionId: version.id, IsDefaultVersion: version.id === policy.defaultVersion, CreateDate: iso(version.created) } };
+          if (!version)
+            throw noSuchEntity(
+              `Policy ${policy.arn} version ${String(i.VersionId)} does not exist or is not attachable.`,
+            );
+          return {
+            PolicyVersion: {
+              Document: encodeDocument(version.document),
+              VersionId: version.id,
+              IsDefaultVersion: version.id === policy.defaultVersion,
+              CreateDate: iso(version.created),
+            },
+          };
         },
         ListPolicyVersions: (i) => {
           const policy = this.policy(i.PolicyArn);
-          return { Versions: [...policy.versions].reverse().map((v) => ({ VersionId: v.id, IsDefaultVersion: v.id === policy.defaultVersion, CreateDate: iso(v.created) })), IsTruncated: false };
+          return {
+            Versions: [...policy.versions].reverse().map((v) => ({
+              VersionId: v.id,
+              IsDefaultVersion: v.id === policy.defaultVersion,
+              CreateDate: iso(v.created),
+            })),
+            IsTruncated: false,
+          };
         },
         CreatePolicyVersion: (i) => {
           const policy = this.policy(i.PolicyArn);
           if (policy.versions.length >= 5)
-            throw new ServiceError('LimitExceeded', 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.', 409);
+            throw new ServiceError(
+              'LimitExceeded',
+              'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.',
+              409,
+            );
           const number = policy.versions.reduce((n, v) => Math.max(n, Number(v.id.slice(1))), 0) + 1;
           const version = { id: `v${number}`, document: policyJson(i.PolicyDocument), created: this.host.now() };
           policy.versions.push(version);
           if (String(i.SetAsDefault) === 'true') policy.defaultVersion = version.id;
           policy.updated = version.created;
           save();
-          return { PolicyVersion: { VersionId: version.id, IsDefaultVersion: version.id === policy.defaultVersion, CreateDate: iso(version.created) } };
+          return {
+            PolicyVersion: {
+              VersionId: version.id,
+              IsDefaultVersion: version.id === policy.defaultVersion,
+              CreateDate: iso(version.created),
+            },
+          };
         },
         DeletePolicyVersion: (i) => {
           const policy = this.policy(i.PolicyArn);
-          if (i.VersionId === policy.defaultVersion) throw new ServiceError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
-          if (!policy.versions.some((v) => v.id === i.VersionId)) throw noSuchEntity(`Policy version ${String(i.VersionId)} does not exist.`);
+          if (i.VersionId === policy.defaultVersion)
+            throw new ServiceError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
+          if (!policy.versions.some((v) => v.id === i.VersionId))
+            throw noSuchEntity(`Policy version ${String(i.VersionId)} does not exist.`);
           policy.versions = policy.versions.filter((v) => v.id !== i.VersionId);
           save();
           return undefined;
         },
         SetDefaultPolicyVersion: (i) => {
           const policy = this.policy(i.PolicyArn);
-          if (!policy.versions.some((v) => v.id === i.VersionId)) throw noSuchEntity(`Policy version ${String(i.VersionId)} does not exist.`);
+          if (!policy.versions.some((v) => v.id === i.VersionId))
+            throw noSuchEntity(`Policy version ${String(i.VersionId)} does not exist.`);
           policy.defaultVersion = String(i.VersionId);
           save();
           return undefined;
         },
         ListEntitiesForPolicy: (i) => {
           const policy = this.policy(i.PolicyArn);
-          const roles = s.roles.filter((r) => r.attached.includes(policy.arn)).map((r) => ({ RoleName: r.name, RoleId: r.id }));
+          const roles = s.roles
+            .filter((r) => r.attached.includes(policy.arn))
+            .map((r) => ({ RoleName: r.name, RoleId: r.id }));
           return { PolicyGroups: [], PolicyUsers: [], PolicyRoles: roles, IsTruncated: false };
         },
         ListPolicyTags: (i) => ({ Tags: this.policy(i.PolicyArn).tags, IsTruncated: false }),

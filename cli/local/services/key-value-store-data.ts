@@ -18,28 +18,43 @@ const S = '/key-value-stores/{KvsARN}';
 
 const newEtag = () => `KV${randomUUID().replace(/-/g, '').toUpperCase()}`;
 const validation = (message: string) => new ServiceError('ValidationException', message, 400);
-const size = (items: Record<string, string>) => Object.entries(items).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+const size = (items: Record<string, string>) =>
+  Object.entries(items).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 
 export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFrontFunctions): ServicePlugin {
   const store = (i: OperationInput): KeyValueStoreState => {
     try {
       return functions.store(String(i.KvsARN));
     } catch {
-      throw new ServiceError('ResourceNotFoundException', `The key value store ${String(i.KvsARN)} does not exist.`, 404);
+      throw new ServiceError(
+        'ResourceNotFoundException',
+        `The key value store ${String(i.KvsARN)} does not exist.`,
+        404,
+      );
     }
   };
-  const totals = (k: KeyValueStoreState) => ({ ItemCount: Object.keys(k.items).length, TotalSizeInBytes: size(k.items) });
+  const totals = (k: KeyValueStoreState) => ({
+    ItemCount: Object.keys(k.items).length,
+    TotalSizeInBytes: size(k.items),
+  });
   const ifMatch = (i: OperationInput, k: KeyValueStoreState) => {
     const given = i.$request.headers['if-match'];
     if (!given) throw validation('If-Match is required: pass the ETag from DescribeKeyValueStore');
-    if (given !== k.dataEtag) throw new ServiceError('ConflictException', 'The ETag does not match the key value store: it changed since it was read. Read it again.', 409);
+    if (given !== k.dataEtag)
+      throw new ServiceError(
+        'ConflictException',
+        'The ETag does not match the key value store: it changed since it was read. Read it again.',
+        409,
+      );
   };
   const checkKey = (key: unknown): string => {
-    if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > KEY_LIMIT) throw validation(`a key must be 1 to ${KEY_LIMIT} bytes`);
+    if (typeof key !== 'string' || key.length === 0 || Buffer.byteLength(key) > KEY_LIMIT)
+      throw validation(`a key must be 1 to ${KEY_LIMIT} bytes`);
     return key;
   };
   const checkValue = (value: unknown): string => {
-    if (typeof value !== 'string' || Buffer.byteLength(value) > VALUE_LIMIT) throw validation(`a value must be a string of at most ${VALUE_LIMIT} bytes`);
+    if (typeof value !== 'string' || Buffer.byteLength(value) > VALUE_LIMIT)
+      throw validation(`a value must be a string of at most ${VALUE_LIMIT} bytes`);
     return value;
   };
   /** applies a write; the store is left as it was when any part of it is refused */
@@ -48,7 +63,12 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
     ifMatch(i, k);
     const items = { ...k.items };
     change(items);
-    if (size(items) > STORE_LIMIT) throw new ServiceError('ServiceQuotaExceededException', `the key value store would hold more than ${STORE_LIMIT} bytes`, 402);
+    if (size(items) > STORE_LIMIT)
+      throw new ServiceError(
+        'ServiceQuotaExceededException',
+        `the key value store would hold more than ${STORE_LIMIT} bytes`,
+        402,
+      );
     k.items = items;
     k.dataEtag = newEtag();
     k.lastModified = host.now();
@@ -74,7 +94,13 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
         const k = store(i);
         return {
           status: 200,
-          body: { ...totals(k), KvsARN: k.arn, Created: k.created / 1000, LastModified: k.lastModified / 1000, Status: 'READY' },
+          body: {
+            ...totals(k),
+            KvsARN: k.arn,
+            Created: k.created / 1000,
+            LastModified: k.lastModified / 1000,
+            Status: 'READY',
+          },
           headers: { etag: k.dataEtag },
         };
       },
@@ -82,7 +108,8 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
         const k = store(i);
         const key = String(i.Key);
         const value = k.items[key];
-        if (value === undefined) throw new ServiceError('ResourceNotFoundException', `The key ${key} does not exist.`, 404);
+        if (value === undefined)
+          throw new ServiceError('ResourceNotFoundException', `The key ${key} does not exist.`, 404);
         return { status: 200, body: { Key: key, Value: value, ...totals(k) } };
       },
       ListKeys: (i): RestOutput => {
@@ -93,7 +120,10 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
         const page = keys.slice(start, start + max);
         return {
           status: 200,
-          body: { Items: page.map((key) => ({ Key: key, Value: k.items[key] })), ...(start + max < keys.length ? { NextToken: String(start + max) } : {}) },
+          body: {
+            Items: page.map((key) => ({ Key: key, Value: k.items[key] })),
+            ...(start + max < keys.length ? { NextToken: String(start + max) } : {}),
+          },
         };
       },
       PutKey: (i) => {
@@ -106,7 +136,8 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
       DeleteKey: (i) => {
         const key = String(i.Key);
         return write(i, (items) => {
-          if (!(key in items)) throw new ServiceError('ResourceNotFoundException', `The key ${key} does not exist.`, 404);
+          if (!(key in items))
+            throw new ServiceError('ResourceNotFoundException', `The key ${key} does not exist.`, 404);
           delete items[key];
         });
       },
@@ -115,7 +146,8 @@ export function keyValueStoreDataPlugin(host: ServiceHost, functions: CloudFront
         const deletes = ((i as { Deletes?: unknown }).Deletes ?? []) as Array<{ Key?: unknown }>;
         if (!Array.isArray(puts) || !Array.isArray(deletes)) throw validation('Puts and Deletes must be lists');
         if (puts.length + deletes.length === 0) throw validation('UpdateKeys needs at least one put or delete');
-        if (puts.length > BATCH_LIMIT || deletes.length > BATCH_LIMIT) throw validation(`at most ${BATCH_LIMIT} puts and ${BATCH_LIMIT} deletes in one UpdateKeys`);
+        if (puts.length > BATCH_LIMIT || deletes.length > BATCH_LIMIT)
+          throw validation(`at most ${BATCH_LIMIT} puts and ${BATCH_LIMIT} deletes in one UpdateKeys`);
         const checked = puts.map((p) => [checkKey(p?.Key), checkValue(p?.Value)] as const);
         const removed = deletes.map((d) => checkKey(d?.Key));
         return write(i, (items) => {

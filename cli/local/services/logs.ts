@@ -19,7 +19,9 @@ export interface LogsState {
   groups: LogGroupState[];
 }
 
-const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
+const RETENTION_DAYS = new Set([
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]);
 const notFound = () => new ServiceError('ResourceNotFoundException', 'The specified log group does not exist.');
 const invalid = (message: string) => new ServiceError('InvalidParameterException', message);
 
@@ -60,7 +62,9 @@ export class LogsService {
         CreateLogGroup: (i) => {
           const name = String(i.logGroupName ?? '');
           if (!/^[\w/.#-]{1,512}$/.test(name))
-            throw invalid(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
+            throw invalid(
+              `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+            );
           if (this.state.groups.some((g) => g.name === name && g.region === i.$request.region)) {
             throw new ServiceError('ResourceAlreadyExistsException', 'The specified log group already exists');
           }
@@ -84,7 +88,9 @@ export class LogsService {
         DescribeLogGroups: (i) => {
           const prefix = typeof i.logGroupNamePrefix === 'string' ? i.logGroupNamePrefix : '';
           const pattern = typeof i.logGroupNamePattern === 'string' ? i.logGroupNamePattern : '';
-          const all = this.state.groups.filter((g) => g.region === i.$request.region && g.name.startsWith(prefix) && g.name.includes(pattern)).sort((a, b) => (a.name < b.name ? -1 : 1));
+          const all = this.state.groups
+            .filter((g) => g.region === i.$request.region && g.name.startsWith(prefix) && g.name.includes(pattern))
+            .sort((a, b) => (a.name < b.name ? -1 : 1));
           const start = typeof i.nextToken === 'string' ? Number(i.nextToken) : 0;
           const limit = typeof i.limit === 'number' ? i.limit : 50;
           const page = all.slice(start, start + limit);

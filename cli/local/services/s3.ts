@@ -32,8 +32,13 @@ export interface S3State {
 }
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const noSuchBucket = (name: string) => new ServiceError('NoSuchBucket', `The specified bucket does not exist: ${name}`, 404);
-const xml = (body: string, status = 200, headers: Record<string, string> = {}): RestOutput => ({ status, body, headers });
+const noSuchBucket = (name: string) =>
+  new ServiceError('NoSuchBucket', `The specified bucket does not exist: ${name}`, 404);
+const xml = (body: string, status = 200, headers: Record<string, string> = {}): RestOutput => ({
+  status,
+  body,
+  headers,
+});
 
 interface PolicyStatement {
   Effect?: string;
@@ -78,29 +83,49 @@ export class S3Service {
    * control (principal cloudfront.amazonaws.com, source the distribution), or
    * anonymous. What S3 answers, status and all.
    */
-  readForOrigin(bucketName: string, key: string, caller: { distributionArn: string; signed: boolean }): { status: number; headers: Record<string, string>; body: Buffer } {
+  readForOrigin(
+    bucketName: string,
+    key: string,
+    caller: { distributionArn: string; signed: boolean },
+  ): { status: number; headers: Record<string, string>; body: Buffer } {
     const error = (status: number, code: string, message: string) => ({
       status,
       headers: { 'content-type': 'application/xml' },
-      body: Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`),
+      body: Buffer.from(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`,
+      ),
     });
     const bucket = this.state.buckets.find((b) => b.name === bucketName);
     if (!bucket) return error(404, 'NoSuchBucket', 'The specified bucket does not exist');
-    if (!this.allows(bucket, 's3:GetObject', `arn:aws:s3:::${bucket.name}/${key}`, caller)) return error(403, 'AccessDenied', 'Access Denied');
+    if (!this.allows(bucket, 's3:GetObject', `arn:aws:s3:::${bucket.name}/${key}`, caller))
+      return error(403, 'AccessDenied', 'Access Denied');
     const object = bucket.objects.find((o) => o.key === key);
     // as S3: without s3:ListBucket a missing key is indistinguishable from a forbidden one
     if (!object)
-      return this.allows(bucket, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`, caller) ? error(404, 'NoSuchKey', 'The specified key does not exist.') : error(403, 'AccessDenied', 'Access Denied');
+      return this.allows(bucket, 's3:ListBucket', `arn:aws:s3:::${bucket.name}`, caller)
+        ? error(404, 'NoSuchKey', 'The specified key does not exist.')
+        : error(403, 'AccessDenied', 'Access Denied');
     return {
       status: 200,
-      headers: { 'content-type': object.contentType, etag: object.etag, 'last-modified': new Date(object.lastModified).toUTCString() },
+      headers: {
+        'content-type': object.contentType,
+        etag: object.etag,
+        'last-modified': new Date(object.lastModified).toUTCString(),
+      },
       body: readFileSync(this.file(bucket.name, key)),
     };
   }
 
-  private allows(bucket: BucketState, action: string, resource: string, caller: { distributionArn: string; signed: boolean }): boolean {
+  private allows(
+    bucket: BucketState,
+    action: string,
+    resource: string,
+    caller: { distributionArn: string; signed: boolean },
+  ): boolean {
     if (!bucket.policy) return false;
-    const statements = list((JSON.parse(bucket.policy) as { Statement?: PolicyStatement | PolicyStatement[] }).Statement);
+    const statements = list(
+      (JSON.parse(bucket.policy) as { Statement?: PolicyStatement | PolicyStatement[] }).Statement,
+    );
     return statements.some((s) => {
       if (s.Effect !== 'Allow') return false;
       const principal = s.Principal;
@@ -143,8 +168,14 @@ export class S3Service {
           ),
         CreateBucket: (i) => {
           const name = String(i.Bucket);
-          if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new ServiceError('InvalidBucketName', 'The specified bucket is not valid.');
-          if (s.buckets.some((b) => b.name === name)) throw new ServiceError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409);
+          if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name))
+            throw new ServiceError('InvalidBucketName', 'The specified bucket is not valid.');
+          if (s.buckets.some((b) => b.name === name))
+            throw new ServiceError(
+              'BucketAlreadyOwnedByYou',
+              'Your previous request to create the named bucket succeeded and you already own it.',
+              409,
+            );
           s.buckets.push({ name, region: i.$request.region, created: this.host.now(), objects: [] });
           mkdirSync(join(this.dir, name), { recursive: true });
           save();
@@ -153,7 +184,8 @@ export class S3Service {
         HeadBucket: (i) => ({ status: 200, headers: { 'x-amz-bucket-region': this.bucket(i.Bucket).region } }),
         DeleteBucket: (i) => {
           const b = this.bucket(i.Bucket);
-          if (b.objects.length) throw new ServiceError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
+          if (b.objects.length)
+            throw new ServiceError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
           s.buckets = s.buckets.filter((x) => x !== b);
           rmSync(join(this.dir, b.name), { recursive: true, force: true });
           save();
@@ -181,7 +213,13 @@ export class S3Service {
           writeFileSync(this.file(b.name, key), body);
           b.objects = [
             ...b.objects.filter((o) => o.key !== key),
-            { key, etag, size: body.length, contentType: String(i.$request.headers['content-type'] ?? 'binary/octet-stream'), lastModified: this.host.now() },
+            {
+              key,
+              etag,
+              size: body.length,
+              contentType: String(i.$request.headers['content-type'] ?? 'binary/octet-stream'),
+              lastModified: this.host.now(),
+            },
           ];
           save();
           return { status: 200, headers: { etag } };
@@ -225,7 +263,13 @@ export class S3Service {
     const b = this.bucket(i.Bucket);
     const o = b.objects.find((x) => x.key === i.Key);
     if (!o) throw new ServiceError('NoSuchKey', 'The specified key does not exist.', 404);
-    const headers = { 'content-type': o.contentType, etag: o.etag, 'last-modified': new Date(o.lastModified).toUTCString() };
-    return head ? { status: 200, headers: { ...headers, 'content-length': String(o.size) } } : { status: 200, headers, raw: readFileSync(this.file(b.name, o.key)) };
+    const headers = {
+      'content-type': o.contentType,
+      etag: o.etag,
+      'last-modified': new Date(o.lastModified).toUTCString(),
+    };
+    return head
+      ? { status: 200, headers: { ...headers, 'content-length': String(o.size) } }
+      : { status: 200, headers, raw: readFileSync(this.file(b.name, o.key)) };
   }
 }

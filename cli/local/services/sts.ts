@@ -24,7 +24,12 @@ export function stsPlugin(host: ServiceHost): ServicePlugin {
     operations: {
       GetCallerIdentity: (i) => {
         const session = host.services.iam.session(accessKeyOf(i) ?? '');
-        if (session) return { UserId: `${session.accessKeyId}:${session.assumedRoleArn.split('/').at(-1)}`, Account: accountOf(host), Arn: session.assumedRoleArn };
+        if (session)
+          return {
+            UserId: `${session.accessKeyId}:${session.assumedRoleArn.split('/').at(-1)}`,
+            Account: accountOf(host),
+            Arn: session.assumedRoleArn,
+          };
         return { UserId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, Account: accountOf(host), Arn: rootArn() };
       },
       AssumeRole: (i) => {
@@ -44,13 +49,25 @@ export function stsPlugin(host: ServiceHost): ServicePlugin {
           );
         }
         // Only the account's own credentials assume roles here, and only roles whose trust policy names the account.
-        const caller = accessKeyOf(i) === LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID ? rootArn() : host.services.iam.session(accessKeyOf(i) ?? '')?.assumedRoleArn;
+        const caller =
+          accessKeyOf(i) === LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID
+            ? rootArn()
+            : host.services.iam.session(accessKeyOf(i) ?? '')?.assumedRoleArn;
         if (caller !== rootArn() || !host.services.iam.roleTrustsAccount(roleArn)) {
-          throw new ServiceError('AccessDenied', `User: ${caller ?? 'anonymous'} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+          throw new ServiceError(
+            'AccessDenied',
+            `User: ${caller ?? 'anonymous'} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+            403,
+          );
         }
         const session = host.services.iam.openSession(roleArn, sessionName, seconds);
         return {
-          Credentials: { AccessKeyId: session.accessKeyId, SecretAccessKey: session.secretAccessKey, SessionToken: session.sessionToken, Expiration: iso(session.expires) },
+          Credentials: {
+            AccessKeyId: session.accessKeyId,
+            SecretAccessKey: session.secretAccessKey,
+            SessionToken: session.sessionToken,
+            Expiration: iso(session.expires),
+          },
           AssumedRoleUser: { AssumedRoleId: `${session.accessKeyId}:${sessionName}`, Arn: session.assumedRoleArn },
         };
       },

@@ -21,15 +21,26 @@ const aws = (...args: string[]) => awsCli(t.cloud.endpoint, ...args);
 describe.skipIf(missing('the AWS CLI v2', haveAwsCli, `no ${AWS_V2}`))('the AWS CLI v2', () => {
   // each AWS CLI run starts Python and botocore: seconds apiece on a loaded machine
   it('speaks AWS JSON (Secrets Manager, CloudWatch Logs)', { timeout: 300_000 }, async () => {
-    const created = await aws('secretsmanager', 'create-secret', '--name', 'cli/one', '--secret-string', '{"username":"a","password":"b"}');
+    const created = await aws(
+      'secretsmanager',
+      'create-secret',
+      '--name',
+      'cli/one',
+      '--secret-string',
+      '{"username":"a","password":"b"}',
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(created.json().ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:cli\/one-/);
-    expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/none')).error).toBe('ResourceNotFoundException');
+    expect((await aws('secretsmanager', 'get-secret-value', '--secret-id', 'cli/none')).error).toBe(
+      'ResourceNotFoundException',
+    );
     const unknown = await aws('secretsmanager', 'validate-resource-policy', '--resource-policy', '{}');
     expect(unknown.error).toBe('UnknownOperationException');
     expect(unknown.stderr).toMatch(/does not implement secretsmanager ValidateResourcePolicy/);
     expect((await aws('logs', 'create-log-group', '--log-group-name', '/cli/group')).code).toBe(0);
-    expect((await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0]).toMatchObject({
+    expect(
+      (await aws('logs', 'describe-log-groups', '--log-group-name-prefix', '/cli/')).json().logGroups[0],
+    ).toMatchObject({
       logGroupName: '/cli/group',
       arn: expect.stringMatching(/:log-group:\/cli\/group:\*$/),
     });
@@ -42,30 +53,79 @@ describe.skipIf(missing('the AWS CLI v2', haveAwsCli, `no ${AWS_V2}`))('the AWS 
     expect((await aws('cloudfront', 'get-distribution', '--id', 'ENOSUCHTHING00')).error).toBe('NoSuchDistribution');
     expect((await aws('cloudfront', 'list-cache-policies')).error).toBe('UnknownOperationException');
     expect((await aws('s3api', 'create-bucket', '--bucket', 'cli-bucket')).code).toBe(0);
-    expect((await aws('s3api', 'get-object', '--bucket', 'cli-bucket', '--key', 'none', '/dev/null')).error).toBe('NoSuchKey');
+    expect((await aws('s3api', 'get-object', '--bucket', 'cli-bucket', '--key', 'none', '/dev/null')).error).toBe(
+      'NoSuchKey',
+    );
   });
 
   it('speaks query (IAM, STS)', { timeout: 300_000 }, async () => {
     expect((await aws('sts', 'get-caller-identity')).json()).toMatchObject({ Account: '000000000000' });
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-    const role = await aws('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', trust, '--tags', 'Key=team,Value=web');
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    const role = await aws(
+      'iam',
+      'create-role',
+      '--role-name',
+      'cli-role',
+      '--assume-role-policy-document',
+      trust,
+      '--tags',
+      'Key=team,Value=web',
+    );
     expect(role.code, role.stderr).toBe(0);
-    expect(role.json().Role).toMatchObject({ RoleName: 'cli-role', Arn: 'arn:aws:iam::000000000000:role/cli-role', RoleId: expect.stringMatching(/^AROA/) });
+    expect(role.json().Role).toMatchObject({
+      RoleName: 'cli-role',
+      Arn: 'arn:aws:iam::000000000000:role/cli-role',
+      RoleId: expect.stringMatching(/^AROA/),
+    });
     // IAM hands documents back URL-encoded; the CLI decodes them
-    expect((await aws('iam', 'get-role', '--role-name', 'cli-role')).json().Role.AssumeRolePolicyDocument).toEqual(JSON.parse(trust));
+    expect((await aws('iam', 'get-role', '--role-name', 'cli-role')).json().Role.AssumeRolePolicyDocument).toEqual(
+      JSON.parse(trust),
+    );
     expect((await aws('iam', 'get-role', '--role-name', 'nope')).error).toBe('NoSuchEntity');
-    expect((await aws('iam', 'put-role-policy', '--role-name', 'cli-role', '--policy-name', 'p', '--policy-document', 'not json')).error).toBe('MalformedPolicyDocument');
+    expect(
+      (
+        await aws(
+          'iam',
+          'put-role-policy',
+          '--role-name',
+          'cli-role',
+          '--policy-name',
+          'p',
+          '--policy-document',
+          'not json',
+        )
+      ).error,
+    ).toBe('MalformedPolicyDocument');
     expect((await aws('iam', 'list-users')).error).toBe('InvalidAction');
     // tags on roles and policies, as the Terraform provider sets them
-    expect((await aws('iam', 'tag-role', '--role-name', 'cli-role', '--tags', 'Key=team,Value=edge', 'Key=env,Value=dev')).code).toBe(0);
+    expect(
+      (await aws('iam', 'tag-role', '--role-name', 'cli-role', '--tags', 'Key=team,Value=edge', 'Key=env,Value=dev'))
+        .code,
+    ).toBe(0);
     expect((await aws('iam', 'untag-role', '--role-name', 'cli-role', '--tag-keys', 'env')).code).toBe(0);
-    expect((await aws('iam', 'list-role-tags', '--role-name', 'cli-role')).json().Tags).toEqual([{ Key: 'team', Value: 'edge' }]);
+    expect((await aws('iam', 'list-role-tags', '--role-name', 'cli-role')).json().Tags).toEqual([
+      { Key: 'team', Value: 'edge' },
+    ]);
     const policy = (
-      await aws('iam', 'create-policy', '--policy-name', 'cli-policy', '--policy-document', trust.replace('sts:AssumeRole', 'logs:CreateLogGroup').replace(/"Principal":\{[^}]*\},/, '"Resource":"*",'))
+      await aws(
+        'iam',
+        'create-policy',
+        '--policy-name',
+        'cli-policy',
+        '--policy-document',
+        trust.replace('sts:AssumeRole', 'logs:CreateLogGroup').replace(/"Principal":\{[^}]*\},/, '"Resource":"*",'),
+      )
     ).json().Policy;
-    expect((await aws('iam', 'tag-policy', '--policy-arn', policy.Arn, '--tags', 'Key=a,Value=1', 'Key=b,Value=2')).code).toBe(0);
+    expect(
+      (await aws('iam', 'tag-policy', '--policy-arn', policy.Arn, '--tags', 'Key=a,Value=1', 'Key=b,Value=2')).code,
+    ).toBe(0);
     expect((await aws('iam', 'untag-policy', '--policy-arn', policy.Arn, '--tag-keys', 'a')).code).toBe(0);
-    expect((await aws('iam', 'list-policy-tags', '--policy-arn', policy.Arn)).json().Tags).toEqual([{ Key: 'b', Value: '2' }]);
+    expect((await aws('iam', 'list-policy-tags', '--policy-arn', policy.Arn)).json().Tags).toEqual([
+      { Key: 'b', Value: '2' },
+    ]);
     expect((await aws('iam', 'tag-role', '--role-name', 'nope', '--tags', 'Key=a,Value=1')).error).toBe('NoSuchEntity');
   });
 });

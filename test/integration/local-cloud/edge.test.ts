@@ -55,7 +55,12 @@ beforeAll(async () => {
   await t.cloud.lambda.putFunction({ name: 'viewer', zip, timeout: 5 });
   await t.lambda.send(new PublishVersionCommand({ FunctionName: 'viewer' }));
   const d = t.cloud.cloudfront.createDistribution(
-    distributionConfigXml({ callerReference: 'edge-test', comment: '', origin: { domainName: '127.0.0.1', protocol: 'http', port: originPort }, viewerRequestArn: `${FN}:1` }),
+    distributionConfigXml({
+      callerReference: 'edge-test',
+      comment: '',
+      origin: { domainName: '127.0.0.1', protocol: 'http', port: originPort },
+      viewerRequestArn: `${FN}:1`,
+    }),
   );
   edge = await LocalEdge.start({ cloud: t.cloud, distributionId: d.id, port: 0 });
 });
@@ -69,12 +74,17 @@ afterAll(async () => {
 
 describe('local edge', () => {
   it('gives the function the documented viewer-request event', async () => {
-    const res = await fetch(`${edge.url}/echo?a=1&b=two`, { headers: { 'X-Custom-Header': 'v1', Accept: 'text/html' } });
+    const res = await fetch(`${edge.url}/echo?a=1&b=two`, {
+      headers: { 'X-Custom-Header': 'v1', Accept: 'text/html' },
+    });
     expect(res.status).toBe(200);
     // biome-ignore lint/suspicious/noExplicitAny: decoded AWS inputs and JSON documents of any shape
     const event = (await res.json()) as any;
     const { config, request } = event.Records[0].cf;
-    expect(config).toMatchObject({ distributionId: t.cloud.cloudfront.state.distributions[0]!.id, eventType: 'viewer-request' });
+    expect(config).toMatchObject({
+      distributionId: t.cloud.cloudfront.state.distributions[0]!.id,
+      eventType: 'viewer-request',
+    });
     expect(config.distributionDomainName).toMatch(/\.cloudfront\.net$/);
     expect(config.requestId).toEqual(expect.any(String));
     expect(request).toMatchObject({ clientIp: '127.0.0.1', method: 'GET', querystring: 'a=1&b=two', uri: '/echo' });
@@ -85,12 +95,20 @@ describe('local edge', () => {
 
   it('forwards the changed request to the origin, streaming the body, with Host and X-Forwarded-For', async () => {
     seen.length = 0;
-    const res = await fetch(`${edge.url}/rewrite?q=1`, { method: 'POST', body: 'hello origin', headers: { 'content-type': 'text/plain', 'x-forwarded-for': '198.51.100.1' } });
+    const res = await fetch(`${edge.url}/rewrite?q=1`, {
+      method: 'POST',
+      body: 'hello origin',
+      headers: { 'content-type': 'text/plain', 'x-forwarded-for': '198.51.100.1' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-origin')).toBe('yes');
     expect(await res.text()).toBe('origin saw POST /rewritten?q=1');
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/rewritten?q=1', body: 'hello origin' });
-    expect(seen[0]!.headers).toMatchObject({ 'x-added': 'by-edge', host: `127.0.0.1:${originPort}`, 'x-forwarded-for': '198.51.100.1, 127.0.0.1' });
+    expect(seen[0]!.headers).toMatchObject({
+      'x-added': 'by-edge',
+      host: `127.0.0.1:${originPort}`,
+      'x-forwarded-for': '198.51.100.1, 127.0.0.1',
+    });
   });
 
   it('answers like CloudFront when the function fails, misbehaves or the origin is down', async () => {
@@ -98,25 +116,36 @@ describe('local edge', () => {
     expect((await fetch(`${edge.url}/bad`)).status).toBe(502);
     expect((await fetch(`${edge.url}/big`)).status).toBe(502);
     const d = t.cloud.cloudfront.find(t.cloud.cloudfront.state.distributions[0]!.id);
-    t.cloud.cloudfront.update(d.id, d.etag, t.cloud.cloudfront.configXml(d).replace(`<HTTPPort>${originPort}</HTTPPort>`, '<HTTPPort>1</HTTPPort>'));
+    t.cloud.cloudfront.update(
+      d.id,
+      d.etag,
+      t.cloud.cloudfront.configXml(d).replace(`<HTTPPort>${originPort}</HTTPPort>`, '<HTTPPort>1</HTTPPort>'),
+    );
     try {
       const down = await fetch(`${edge.url}/somewhere`);
       expect(down.status).toBe(502);
       expect(await down.text()).toMatch(/wasn't able to connect to the origin/);
     } finally {
       const now = t.cloud.cloudfront.find(d.id);
-      t.cloud.cloudfront.update(d.id, now.etag, t.cloud.cloudfront.configXml(now).replace('<HTTPPort>1</HTTPPort>', `<HTTPPort>${originPort}</HTTPPort>`));
+      t.cloud.cloudfront.update(
+        d.id,
+        now.etag,
+        t.cloud.cloudfront.configXml(now).replace('<HTTPPort>1</HTTPPort>', `<HTTPPort>${originPort}</HTTPPort>`),
+      );
     }
   });
 
   it('spreads requests over independent instances; a new version starts cold', async () => {
     const ids = [];
-    for (let i = 0; i < 6; i++) ids.push(((await (await fetch(`${edge.url}/instance`)).json()) as { instance: string }).instance);
+    for (let i = 0; i < 6; i++)
+      ids.push(((await (await fetch(`${edge.url}/instance`)).json()) as { instance: string }).instance);
     expect(new Set(ids).size).toBe(3);
     expect(ids.slice(3)).toEqual(ids.slice(0, 3));
     t.cloud.lambda.updateFunction('viewer', { description: 'v2' });
     const v2 = await t.lambda.send(new PublishVersionCommand({ FunctionName: 'viewer' }));
-    const current = await t.cf.send(new GetDistributionConfigCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id }));
+    const current = await t.cf.send(
+      new GetDistributionConfigCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id }),
+    );
     const config = current.DistributionConfig!;
     // only /api/* runs version 2: a path-pattern behavior
     config.CacheBehaviors = {
@@ -125,11 +154,20 @@ describe('local edge', () => {
         {
           ...structuredClone(config.DefaultCacheBehavior!),
           PathPattern: '/api/*',
-          LambdaFunctionAssociations: { Quantity: 1, Items: [{ EventType: 'viewer-request', LambdaFunctionARN: `${FN}:${v2.Version}`, IncludeBody: false }] },
+          LambdaFunctionAssociations: {
+            Quantity: 1,
+            Items: [{ EventType: 'viewer-request', LambdaFunctionARN: `${FN}:${v2.Version}`, IncludeBody: false }],
+          },
         },
       ],
     };
-    await t.cf.send(new UpdateDistributionCommand({ Id: t.cloud.cloudfront.state.distributions[0]!.id, IfMatch: current.ETag, DistributionConfig: config }));
+    await t.cf.send(
+      new UpdateDistributionCommand({
+        Id: t.cloud.cloudfront.state.distributions[0]!.id,
+        IfMatch: current.ETag,
+        DistributionConfig: config,
+      }),
+    );
     const api = (await (await fetch(`${edge.url}/api/instance`)).json()) as { instance: string; version: string };
     expect(api.version).toBe('2');
     expect(ids).not.toContain(api.instance);

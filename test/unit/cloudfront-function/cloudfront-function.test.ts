@@ -8,7 +8,14 @@ import { CloudFrontFunction } from '../../../cli/local/cloudfront-functions.js';
 import { bundleFunction } from '../../../stacks/function-bundle.js';
 import { basic, type RequestShape } from '../../helpers/edge-events.js';
 import { FakeSecretVersions } from '../../helpers/fake-secret-versions.js';
-import { DECISION_HEADERS, functionEvent, functionWith as engineFunction, published, runFunction, runLambda as runLambdaWith } from '../../helpers/engines.js';
+import {
+  DECISION_HEADERS,
+  functionEvent,
+  functionWith as engineFunction,
+  published,
+  runFunction,
+  runLambda as runLambdaWith,
+} from '../../helpers/engines.js';
 
 const SETTINGS: EdgeAuthConfigInput = {
   secretId: 'basicauth/test',
@@ -39,7 +46,10 @@ const REQUESTS: Array<[string, RequestShape]> = [
   ['another user with the right password', { authorization: basic('bob', USERS.alice) }],
   ['bearer token', { authorization: 'Bearer abc' }],
   ['two headers', { authorization: [basic('alice', USERS.alice), basic('alice', USERS.alice)] }],
-  ['non-canonical base64', { authorization: `Basic ${Buffer.from(`alice:${USERS.alice}`).toString('base64').replace(/=+$/, '')}` }],
+  [
+    'non-canonical base64',
+    { authorization: `Basic ${Buffer.from(`alice:${USERS.alice}`).toString('base64').replace(/=+$/, '')}` },
+  ],
   ['no colon', { authorization: `Basic ${Buffer.from('alice').toString('base64')}` }],
   ['bypass path', { uri: '/health' }],
   ['bypass prefix', { uri: '/public/app.css' }],
@@ -49,8 +59,21 @@ const REQUESTS: Array<[string, RequestShape]> = [
   ['allowlisted IPv4', { clientIp: '192.0.2.9' }],
   ['allowlisted IPv6', { clientIp: '2001:db8::7' }],
   ['not allowlisted', { clientIp: '198.51.100.1' }],
-  ['CORS preflight allowed', { method: 'OPTIONS', headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }],
-  ['CORS preflight refused', { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } }],
+  [
+    'CORS preflight allowed',
+    {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    },
+  ],
+  [
+    'CORS preflight refused',
+    { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } },
+  ],
 ];
 
 describe('the CloudFront function decides as the Lambda@Edge engine does', () => {
@@ -68,7 +91,9 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
 
   it('strips Authorization before the origin, as the Lambda engine does', () => {
     const fn = functionWith(published(USERS));
-    const result = fn.run(functionEvent({ authorization: basic('alice', USERS.alice) })).result as { headers: Record<string, unknown> };
+    const result = fn.run(functionEvent({ authorization: basic('alice', USERS.alice) })).result as {
+      headers: Record<string, unknown>;
+    };
     expect(result.headers.authorization).toBeUndefined();
     expect(result.headers.host).toBeDefined();
   });
@@ -92,8 +117,16 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
 
   it('accepts the replaced password within its grace, and not after', () => {
     const previous = { alice: 'alice-Old-Password', bob: 'bob-Old-Password' };
-    expect(runFunction(functionWith(published(USERS, previous, Date.now() + 60_000)), { authorization: basic('alice', previous.alice) }).status).toBe(200);
-    expect(runFunction(functionWith(published(USERS, previous, Date.now() - 1)), { authorization: basic('alice', previous.alice) }).status).toBe(401);
+    expect(
+      runFunction(functionWith(published(USERS, previous, Date.now() + 60_000)), {
+        authorization: basic('alice', previous.alice),
+      }).status,
+    ).toBe(200);
+    expect(
+      runFunction(functionWith(published(USERS, previous, Date.now() - 1)), {
+        authorization: basic('alice', previous.alice),
+      }).status,
+    ).toBe(401);
   });
 
   it('fails closed: an empty store answers 503 with Retry-After, an unusable entry 401', () => {
@@ -118,19 +151,36 @@ describe('the CloudFront function decides as the Lambda@Edge engine does', () =>
 });
 
 describe('the local CloudFront Functions runtime holds code to the real one', () => {
-  const run = (source: string, event: unknown = functionEvent({})) => new CloudFrontFunction(source, undefined, { budgetMs: 50 }).run(event);
+  const run = (source: string, event: unknown = functionEvent({})) =>
+    new CloudFrontFunction(source, undefined, { budgetMs: 50 }).run(event);
 
   it('refuses modules other than cloudfront and crypto, and code over 10 KB', () => {
-    expect(() => new CloudFrontFunction("import fs from 'fs'; function handler(e) { return e.request; }", undefined)).toThrow(/"fs" is not available/);
-    expect(() => new CloudFrontFunction(`function handler(e) { return e.request; } // ${'x'.repeat(10 * 1024)}`, undefined)).toThrow(/10240/);
+    expect(
+      () => new CloudFrontFunction("import fs from 'fs'; function handler(e) { return e.request; }", undefined),
+    ).toThrow(/"fs" is not available/);
+    expect(
+      () => new CloudFrontFunction(`function handler(e) { return e.request; } // ${'x'.repeat(10 * 1024)}`, undefined),
+    ).toThrow(/10240/);
     expect(() => run("function handler(e) { return require('fs'); }")).toThrow(/Cannot find module 'fs'/);
-    const hashed = run("var crypto = require('crypto'); function handler(e) { e.request.headers.h = { value: crypto.createHash('sha256').update('x').digest('hex') }; return e.request; }");
-    expect((hashed.result as { headers: Record<string, { value: string }> }).headers.h!.value).toBe('2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
+    const hashed = run(
+      "var crypto = require('crypto'); function handler(e) { e.request.headers.h = { value: crypto.createHash('sha256').update('x').digest('hex') }; return e.request; }",
+    );
+    expect((hashed.result as { headers: Record<string, { value: string }> }).headers.h!.value).toBe(
+      '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
+    );
   });
 
   it('has no network, no timers, no process and no eval', () => {
-    for (const body of ['fetch("http://127.0.0.1/")', 'setTimeout(function () {}, 1)', 'process.env', 'eval("1")', 'new Function("return 1")()']) {
-      expect(() => run(`function handler(e) { ${body}; return e.request; }`), body).toThrow(/FunctionExecutionError|threw/);
+    for (const body of [
+      'fetch("http://127.0.0.1/")',
+      'setTimeout(function () {}, 1)',
+      'process.env',
+      'eval("1")',
+      'new Function("return 1")()',
+    ]) {
+      expect(() => run(`function handler(e) { ${body}; return e.request; }`), body).toThrow(
+        /FunctionExecutionError|threw/,
+      );
     }
   });
 
@@ -140,20 +190,38 @@ describe('the local CloudFront Functions runtime holds code to the real one', ()
   });
 
   it('gives every request a fresh global scope, and checks the shape of what comes back', () => {
-    const counter = 'var n = 0; function handler(e) { n++; e.request.headers["x-n"] = { value: String(n) }; return e.request; }';
+    const counter =
+      'var n = 0; function handler(e) { n++; e.request.headers["x-n"] = { value: String(n) }; return e.request; }';
     const fn = new CloudFrontFunction(counter, undefined);
     fn.run(functionEvent({}));
-    expect((fn.run(functionEvent({})).result as { headers: Record<string, { value: string }> }).headers['x-n']!.value).toBe('1');
-    expect(() => run('function handler(e) { return { statusCode: 200, headers: { a: "b" } }; }')).toThrow(/headers.a must be/);
+    expect(
+      (fn.run(functionEvent({})).result as { headers: Record<string, { value: string }> }).headers['x-n']!.value,
+    ).toBe('1');
+    expect(() => run('function handler(e) { return { statusCode: 200, headers: { a: "b" } }; }')).toThrow(
+      /headers.a must be/,
+    );
     expect(() => run('function handler(e) { return 42; }')).toThrow(/invalid result/);
     expect(() => run('function nothing(e) { return e.request; }')).toThrow(/no top-level `function handler/);
   });
 
   it('reads only the store associated with the function', () => {
-    const store = { id: 'kvs-1', get: (k: string) => (k === 'a' ? 'b' : undefined), meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: 1 }) };
-    const read = "import cf from 'cloudfront'; async function handler(e) { e.request.headers.v = { value: await cf.kvs().get('a') }; return e.request; }";
-    expect((new CloudFrontFunction(read, store).run(functionEvent({})).result as { headers: Record<string, { value: string }> }).headers.v!.value).toBe('b');
-    expect(() => new CloudFrontFunction(read.replace('cf.kvs()', "cf.kvs('other')"), store).run(functionEvent({}))).toThrow(/not associated/);
+    const store = {
+      id: 'kvs-1',
+      get: (k: string) => (k === 'a' ? 'b' : undefined),
+      meta: () => ({ creationDateTime: '', lastUpdatedDateTime: '', keyCount: 1 }),
+    };
+    const read =
+      "import cf from 'cloudfront'; async function handler(e) { e.request.headers.v = { value: await cf.kvs().get('a') }; return e.request; }";
+    expect(
+      (
+        new CloudFrontFunction(read, store).run(functionEvent({})).result as {
+          headers: Record<string, { value: string }>;
+        }
+      ).headers.v!.value,
+    ).toBe('b');
+    expect(() =>
+      new CloudFrontFunction(read.replace('cf.kvs()', "cf.kvs('other')"), store).run(functionEvent({})),
+    ).toThrow(/not associated/);
     expect(() => new CloudFrontFunction(read, undefined).run(functionEvent({}))).toThrow(/no key value store/);
   });
 });
@@ -165,22 +233,34 @@ describe("the build holds the source to the runtime's language", () => {
     const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'cff-'));
     const cases: Array<[string, string]> = [
-      ['for-of', 'const a = [1]; for (const x of a) console.log(x); export async function handler(e) { return e.request; }'],
+      [
+        'for-of',
+        'const a = [1]; for (const x of a) console.log(x); export async function handler(e) { return e.request; }',
+      ],
       ['class', 'class A {} export async function handler(e) { return new A(); }'],
       ['destructuring', 'export async function handler({ request }) { return request; }'],
     ];
     for (const [name, source] of cases) {
       const entry = join(dir, `${name}.js`);
       await writeFile(entry, source);
-      await expect(bundleFunction(SETTINGS, entry), name).rejects.toThrow(/does not build for cloudfront-js-2.0: Transforming/);
+      await expect(bundleFunction(SETTINGS, entry), name).rejects.toThrow(
+        /does not build for cloudfront-js-2.0: Transforming/,
+      );
     }
   });
 
   it('fits the function in 10 KB with every setting used', async () => {
-    const bundle = await bundleFunction({ ...SETTINGS, accessHint: 'Ask in #staging for access: `basicauth show-creds` prints them for anyone who may read the secret.' });
+    const bundle = await bundleFunction({
+      ...SETTINGS,
+      accessHint: 'Ask in #staging for access: `basicauth show-creds` prints them for anyone who may read the secret.',
+    });
     expect(bundle.bytes).toBeLessThanOrEqual(10 * 1024);
-    await expect(bundleFunction({ ...SETTINGS, accessHint: 'x'.repeat(1000), bypassPaths: Array.from({ length: 40 }, (_, i) => `/a-rather-long-public-path-${i}/*`) })).rejects.toThrow(
-      /CloudFront allows 10240/,
-    );
+    await expect(
+      bundleFunction({
+        ...SETTINGS,
+        accessHint: 'x'.repeat(1000),
+        bypassPaths: Array.from({ length: 40 }, (_, i) => `/a-rather-long-public-path-${i}/*`),
+      }),
+    ).rejects.toThrow(/CloudFront allows 10240/);
   });
 });

@@ -18,7 +18,11 @@ const SETTINGS: EdgeAuthConfigInput = {
   realm: 'Property',
   bypassPaths: ['/healthz', '/public/*', '/*.css', '/.well-known/*'],
   allowCidrs: ['192.0.2.0/24', '10.1.0.0/16', '2001:db8::/32'],
-  cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST', 'PUT'], allowHeaders: ['content-type', 'x-token'] },
+  cors: {
+    allowOrigins: ['https://app.example.com'],
+    allowMethods: ['GET', 'POST', 'PUT'],
+    allowHeaders: ['content-type', 'x-token'],
+  },
   graceSeconds: 60,
 };
 const USERS = { alice: 'alice-Password-1', bob: 'bob-Pässword:2' };
@@ -51,10 +55,15 @@ const authorization: fc.Arbitrary<string | string[] | undefined> = fc.oneof(
     'Bearer abc.def',
     `Digest username="alice"`,
   ),
-  fc.constantFrom<string[]>([basic('alice', USERS.alice), basic('alice', USERS.alice)], [basic('alice', USERS.alice), 'Basic x']),
+  fc.constantFrom<string[]>(
+    [basic('alice', USERS.alice), basic('alice', USERS.alice)],
+    [basic('alice', USERS.alice), 'Basic x'],
+  ),
   fc.string({ maxLength: 80 }),
   fc.string({ maxLength: 60 }).map((s) => `Basic ${b64(s)}`),
-  fc.tuple(fc.constantFrom('alice', 'bob', 'Alice', 'alice ', 'bøb'), fc.string({ maxLength: 20 })).map(([u, p]) => basic(u, p)),
+  fc
+    .tuple(fc.constantFrom('alice', 'bob', 'Alice', 'alice ', 'bøb'), fc.string({ maxLength: 20 }))
+    .map(([u, p]) => basic(u, p)),
 );
 
 const uri = fc.oneof(
@@ -76,20 +85,45 @@ const uri = fc.oneof(
   fc.webPath().map((p) => p || '/'),
 );
 
-const clientIp = fc.oneof(fc.constantFrom('192.0.2.1', '192.0.3.1', '10.1.200.3', '10.2.0.1', '2001:db8::1', '2001:db9::1', '::ffff:192.0.2.1', '203.0.113.9'), fc.ipV4(), fc.ipV6());
+const clientIp = fc.oneof(
+  fc.constantFrom(
+    '192.0.2.1',
+    '192.0.3.1',
+    '10.1.200.3',
+    '10.2.0.1',
+    '2001:db8::1',
+    '2001:db9::1',
+    '::ffff:192.0.2.1',
+    '203.0.113.9',
+  ),
+  fc.ipV4(),
+  fc.ipV6(),
+);
 
 const headers = fc.record(
   {
     Origin: fc.constantFrom('https://app.example.com', 'https://evil.example', 'null', 'https://app.example.com.evil'),
     'Access-Control-Request-Method': fc.constantFrom('GET', 'POST', 'DELETE', 'put', ''),
-    'Access-Control-Request-Headers': fc.constantFrom('content-type', 'Content-Type, X-Token', 'authorization', 'x-other', ''),
+    'Access-Control-Request-Headers': fc.constantFrom(
+      'content-type',
+      'Content-Type, X-Token',
+      'authorization',
+      'x-other',
+      '',
+    ),
     Accept: fc.constantFrom('text/html,application/xhtml+xml', 'application/json', '*/*'),
   },
   { requiredKeys: [] },
 );
 
 const request: fc.Arbitrary<RequestShape> = fc
-  .record({ authorization, uri, method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE'), clientIp, headers })
+  .record({
+    authorization,
+    uri,
+    method: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE'),
+    clientIp,
+    headers,
+  })
   .map(({ authorization: a, ...rest }) => (a === undefined ? rest : { ...rest, authorization: a }));
 
 describe('both engines decide alike on any request (property)', () => {
@@ -102,7 +136,8 @@ describe('both engines decide alike on any request (property)', () => {
         const label = JSON.stringify(shape);
         expect(viaFunction.status, label).toBe(viaLambda.status);
         expect(viaFunction.body, label).toBe(viaLambda.body);
-        for (const name of DECISION_HEADERS) expect(viaFunction.headers[name], `${name} for ${label}`).toBe(viaLambda.headers[name]);
+        for (const name of DECISION_HEADERS)
+          expect(viaFunction.headers[name], `${name} for ${label}`).toBe(viaLambda.headers[name]);
         if (viaFunction.status === 200) {
           expect(viaFunction.forwarded?.authorization, label).toBeUndefined();
           expect(viaLambda.forwarded?.authorization, label).toBeUndefined();

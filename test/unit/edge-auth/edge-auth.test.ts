@@ -9,15 +9,21 @@ import { DEFAULT_ACCESS_HINT } from '../../../handlers/shared/pages.js';
 
 const SECOND = 1000;
 
-function setup(config: Partial<EdgeAuthConfigInput> = {}, initial: Record<string, unknown> | null = { username: 'admin', password: 'first-Password-1' }) {
+function setup(
+  config: Partial<EdgeAuthConfigInput> = {},
+  initial: Record<string, unknown> | null = { username: 'admin', password: 'first-Password-1' },
+) {
   const secrets = new FakeSecretVersions(initial ?? undefined);
   const logs: EdgeLogEvent[] = [];
-  const edge = createEdgeAuth(resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }), {
-    fetchVersion: secrets.fetch,
-    lastRotated: secrets.lastRotated,
-    now: secrets.clock,
-    log: (e) => logs.push(e),
-  });
+  const edge = createEdgeAuth(
+    resolveEdgeAuthConfig({ secretId: 'basicauth/test', secretRegion: 'eu-west-1', realm: 'Staging', ...config }),
+    {
+      fetchVersion: secrets.fetch,
+      lastRotated: secrets.lastRotated,
+      now: secrets.clock,
+      log: (e) => logs.push(e),
+    },
+  );
   const status = async (shape: RequestShape) => {
     const result = await edge.handle(viewerRequest(shape));
     return 'status' in result ? Number(result.status) : 200;
@@ -28,7 +34,9 @@ function setup(config: Partial<EdgeAuthConfigInput> = {}, initial: Record<string
 describe('edge-auth decisions', () => {
   it('lets the right credential through and forwards the request without Authorization', async () => {
     const { edge } = setup();
-    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1'), uri: '/page' }))) as CloudFrontRequest;
+    const result = (await edge.handle(
+      viewerRequest({ authorization: basic('admin', 'first-Password-1'), uri: '/page' }),
+    )) as CloudFrontRequest;
     expect(result.uri).toBe('/page');
     expect(result.headers.authorization).toBeUndefined();
     expect(result.headers.host?.[0]?.value).toBe('d111111abcdef8.cloudfront.net');
@@ -36,7 +44,9 @@ describe('edge-auth decisions', () => {
 
   it('keeps the Authorization header when stripAuthorization is off', async () => {
     const { edge } = setup({ stripAuthorization: false });
-    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1') }))) as CloudFrontRequest;
+    const result = (await edge.handle(
+      viewerRequest({ authorization: basic('admin', 'first-Password-1') }),
+    )) as CloudFrontRequest;
     expect(result.headers.authorization?.[0]?.value).toBe(basic('admin', 'first-Password-1'));
   });
 
@@ -44,7 +54,9 @@ describe('edge-auth decisions', () => {
     const { edge, secrets } = setup();
     const result = (await edge.handle(viewerRequest())) as CloudFrontResultResponse;
     expect(result.status).toBe('401');
-    expect(result.headers['www-authenticate']).toEqual([{ key: 'WWW-Authenticate', value: 'Basic realm="Staging", charset="UTF-8"' }]);
+    expect(result.headers['www-authenticate']).toEqual([
+      { key: 'WWW-Authenticate', value: 'Basic realm="Staging", charset="UTF-8"' },
+    ]);
     expect(result.headers['cache-control']).toEqual([{ key: 'Cache-Control', value: 'no-store' }]);
     expect(result.body).toBe(`401 Unauthorized: this site is protected. ${DEFAULT_ACCESS_HINT.replace(/`/g, '')}\n`);
     expect(result.headers['content-type']?.[0]?.value).toBe('text/plain; charset=utf-8');
@@ -52,18 +64,27 @@ describe('edge-auth decisions', () => {
   });
 
   it('shows a browser a page that says how to get access, in the configured words, and nothing an attacker can use', async () => {
-    const { edge } = setup({ realm: 'Staging', accessHint: 'Ask <Ops> in #help, then run `basicauth show-creds --user you`.' });
-    const browser = (await edge.handle(viewerRequest({ headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } }))) as CloudFrontResultResponse;
+    const { edge } = setup({
+      realm: 'Staging',
+      accessHint: 'Ask <Ops> in #help, then run `basicauth show-creds --user you`.',
+    });
+    const browser = (await edge.handle(
+      viewerRequest({ headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } }),
+    )) as CloudFrontResultResponse;
     expect(browser.status).toBe('401');
     expect(browser.headers['content-type']?.[0]?.value).toBe('text/html; charset=utf-8');
     expect(browser.headers['www-authenticate']?.[0]?.value).toBe('Basic realm="Staging", charset="UTF-8"');
     expect(browser.headers['content-security-policy']?.[0]?.value).toMatch(/default-src 'none'/);
     expect(browser.headers['x-content-type-options']?.[0]?.value).toBe('nosniff');
     expect(browser.body).toContain('<h1>This site is protected</h1>');
-    expect(browser.body).toContain('Ask &#60;Ops&#62; in #help, then run <code>basicauth show-creds --user you</code>.'); // escaped, code spans kept
+    expect(browser.body).toContain(
+      'Ask &#60;Ops&#62; in #help, then run <code>basicauth show-creds --user you</code>.',
+    ); // escaped, code spans kept
     expect(browser.body).not.toMatch(/<script|basicauth\/test|eu-west-1|version|\d{4}-\d{2}-\d{2}/i); // no secret name, region, version or date
     expect(Buffer.byteLength(browser.body)).toBeLessThan(40 * 1024); // CloudFront's limit for generated responses
-    const defaults = (await setup().edge.handle(viewerRequest({ headers: { Accept: 'text/html' } }))) as CloudFrontResultResponse;
+    const defaults = (await setup().edge.handle(
+      viewerRequest({ headers: { Accept: 'text/html' } }),
+    )) as CloudFrontResultResponse;
     expect(defaults.body).toContain('<code>basicauth show-creds</code>');
   });
 
@@ -91,7 +112,13 @@ describe('edge-auth decisions', () => {
 
   it('treats malformed events as 401, never as a crash', async () => {
     const { edge } = setup();
-    for (const event of [undefined, {}, { Records: [] }, { Records: [{ cf: {} }] }, { Records: [{ cf: { request: { headers: null } } }] }]) {
+    for (const event of [
+      undefined,
+      {},
+      { Records: [] },
+      { Records: [{ cf: {} }] },
+      { Records: [{ cf: { request: { headers: null } } }] },
+    ]) {
       const result = (await edge.handle(event as never)) as CloudFrontResultResponse;
       expect(result.status).toBe('401');
     }
@@ -110,7 +137,9 @@ describe('edge-auth cache', () => {
 
   it('runs one fetch for concurrent cold requests', async () => {
     const { status, secrets } = setup();
-    const results = await Promise.all(Array.from({ length: 20 }, () => status({ authorization: basic('admin', 'first-Password-1') })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => status({ authorization: basic('admin', 'first-Password-1') })),
+    );
     expect(results.every((s) => s === 200)).toBe(true);
     expect(secrets.calls).toEqual(['AWSCURRENT']);
   });
@@ -230,7 +259,9 @@ describe('edge-auth cache', () => {
   });
 
   it('refuses a refresh floor below 1 s', () => {
-    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', refreshMinIntervalSeconds: 0 })).toThrow(/refreshMinIntervalSeconds is 0: expected a whole number from 1 to 3600/);
+    expect(() =>
+      resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', refreshMinIntervalSeconds: 0 }),
+    ).toThrow(/refreshMinIntervalSeconds is 0: expected a whole number from 1 to 3600/);
   });
 
   it('keeps the old password working until the TTL when it is not refetched (no grace)', async () => {
@@ -248,7 +279,9 @@ describe('edge-auth when Secrets Manager fails', () => {
   it('answers 503 with Retry-After when nothing is known, never 200', async () => {
     const { edge, secrets, logs } = setup({ retryAfterSeconds: 7 });
     secrets.failing = true;
-    const result = (await edge.handle(viewerRequest({ authorization: basic('admin', 'first-Password-1') }))) as CloudFrontResultResponse;
+    const result = (await edge.handle(
+      viewerRequest({ authorization: basic('admin', 'first-Password-1') }),
+    )) as CloudFrontResultResponse;
     expect(result.status).toBe('503');
     expect(result.headers['retry-after']).toEqual([{ key: 'Retry-After', value: '7' }]);
     expect(result.headers['cache-control']?.[0]?.value).toBe('no-store');
@@ -261,7 +294,11 @@ describe('edge-auth when Secrets Manager fails', () => {
   });
 
   it('serves from the stale cache for a bounded time, then fails closed', async () => {
-    const { status, secrets, logs } = setup({ cacheTtlSeconds: 60, staleIfErrorSeconds: 120, refreshMinIntervalSeconds: 5 });
+    const { status, secrets, logs } = setup({
+      cacheTtlSeconds: 60,
+      staleIfErrorSeconds: 120,
+      refreshMinIntervalSeconds: 5,
+    });
     expect(await status({ authorization: basic('admin', 'first-Password-1') })).toBe(200);
     secrets.failing = true;
     secrets.advance(61 * SECOND);
@@ -343,7 +380,10 @@ describe('edge-auth grace period for the previous password', () => {
   });
 
   it('revokes a removed user at the next refresh, grace or not', async () => {
-    const { status, secrets } = setup({ graceSeconds: 3600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } });
+    const { status, secrets } = setup(
+      { graceSeconds: 3600, cacheTtlSeconds: 30 },
+      { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } },
+    );
     secrets.advance(10 * SECOND);
     secrets.rotate({ users: { alice: 'alice-Password-2', bob: 'bob-Password-2' } });
     expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(200); // in grace
@@ -355,7 +395,10 @@ describe('edge-auth grace period for the previous password', () => {
   });
 
   it("keeps a rotation's grace when users are added after it", async () => {
-    const { status, secrets } = setup({ graceSeconds: 600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1' } });
+    const { status, secrets } = setup(
+      { graceSeconds: 600, cacheTtlSeconds: 30 },
+      { users: { alice: 'alice-Password-1' } },
+    );
     secrets.advance(10 * SECOND);
     secrets.rotate({ users: { alice: 'alice-Password-2' } });
     secrets.advance(5 * SECOND);
@@ -366,13 +409,19 @@ describe('edge-auth grace period for the previous password', () => {
   });
 
   it("does not revive a re-added user's pre-rotation password (users remove, then users add, in grace)", async () => {
-    const { status, secrets } = setup({ graceSeconds: 3600, cacheTtlSeconds: 30 }, { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } });
+    const { status, secrets } = setup(
+      { graceSeconds: 3600, cacheTtlSeconds: 30 },
+      { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } },
+    );
     secrets.advance(10 * SECOND);
     secrets.rotate({ users: { alice: 'alice-Password-2', bob: 'bob-Password-2' } });
     secrets.changeUsers({ users: { bob: 'bob-Password-2' } }); // users remove alice
     secrets.advance(31 * SECOND);
     // users add alice: a new password of her own, recorded in passwordSetAt
-    secrets.changeUsers({ users: { bob: 'bob-Password-2', alice: 'alice-Password-3' }, passwordSetAt: { alice: new Date(secrets.now).toISOString() } });
+    secrets.changeUsers({
+      users: { bob: 'bob-Password-2', alice: 'alice-Password-3' },
+      passwordSetAt: { alice: new Date(secrets.now).toISOString() },
+    });
     secrets.advance(31 * SECOND);
     expect(await status({ authorization: basic('alice', 'alice-Password-3') })).toBe(200);
     expect(await status({ authorization: basic('alice', 'alice-Password-1') })).toBe(401);
@@ -397,13 +446,26 @@ describe('edge-auth grace period for the previous password', () => {
     secrets.rotate({ username: 'admin', password: 'second-Password-2' });
     secrets.setPrevious('{not json');
     expect(await status({ authorization: basic('admin', 'second-Password-2') })).toBe(200);
-    expect(logs).toContainEqual({ event: 'secret.previous-unusable', stage: 'AWSPREVIOUS', error: 'SecretValueError: secret value is not JSON' });
+    expect(logs).toContainEqual({
+      event: 'secret.previous-unusable',
+      stage: 'AWSPREVIOUS',
+      error: 'SecretValueError: secret value is not JSON',
+    });
   });
 
   it('loads the current and the previous version under one deadline', async () => {
-    const config = resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', graceSeconds: 600, fetchTimeoutMs: 300 });
+    const config = resolveEdgeAuthConfig({
+      secretId: 's',
+      secretRegion: 'eu-west-1',
+      graceSeconds: 600,
+      fetchTimeoutMs: 300,
+    });
     const seen: Deadline[] = [];
-    const version = { versionId: 'v2', secretString: JSON.stringify({ username: 'admin', password: 'p-2' }), createdDate: Date.now() };
+    const version = {
+      versionId: 'v2',
+      secretString: JSON.stringify({ username: 'admin', password: 'p-2' }),
+      createdDate: Date.now(),
+    };
     const edge = createEdgeAuth(config, {
       fetchVersion: async (stage, deadline) => {
         seen.push(deadline);
@@ -439,7 +501,14 @@ describe('edge-auth exemptions', () => {
 
   it('does not let a bypass path reach another path through dot segments or encodings', async () => {
     const { status } = setup({ bypassPaths: ['/.well-known/*', '/public*'] });
-    for (const uri of ['/.well-known/../admin', '/.well-known/%2e%2e/admin', '/.well-known/..%2fadmin', '/public/..\\admin', '/public//x', '/public/./x']) {
+    for (const uri of [
+      '/.well-known/../admin',
+      '/.well-known/%2e%2e/admin',
+      '/.well-known/..%2fadmin',
+      '/public/..\\admin',
+      '/public//x',
+      '/public/./x',
+    ]) {
       expect(await status({ uri }), uri).toBe(401);
     }
   });
@@ -455,18 +524,34 @@ describe('edge-auth exemptions', () => {
   });
 
   it('answers CORS preflights at the edge when configured, never forwarding them', async () => {
-    const preflight = { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'Content-Type, X-Trace' } };
+    const preflight = {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'Content-Type, X-Trace',
+      },
+    };
     expect(await setup().status(preflight)).toBe(401); // not configured: a request like any other
     const { edge, secrets } = setup({
-      cors: { allowOrigins: ['https://app.example'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type', 'x-trace'], maxAgeSeconds: 300, allowCredentials: true },
+      cors: {
+        allowOrigins: ['https://app.example'],
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['content-type', 'x-trace'],
+        maxAgeSeconds: 300,
+        allowCredentials: true,
+      },
     });
     const answer = (await edge.handle(viewerRequest(preflight))) as CloudFrontResultResponse;
     expect(answer.status).toBe('204');
-    expect(answer.headers['access-control-allow-origin']).toEqual([{ key: 'Access-Control-Allow-Origin', value: 'https://app.example' }]);
+    expect(answer.headers['access-control-allow-origin']).toEqual([
+      { key: 'Access-Control-Allow-Origin', value: 'https://app.example' },
+    ]);
     expect(answer.headers['access-control-allow-methods']?.[0]?.value).toBe('GET, POST');
     expect(answer.headers['access-control-allow-headers']?.[0]?.value).toBe('content-type, x-trace');
     expect(answer.headers['access-control-allow-credentials']?.[0]?.value).toBe('true');
-    const refused = async (headers: Record<string, string>) => ((await edge.handle(viewerRequest({ method: 'OPTIONS', headers }))) as CloudFrontResultResponse).status;
+    const refused = async (headers: Record<string, string>) =>
+      ((await edge.handle(viewerRequest({ method: 'OPTIONS', headers }))) as CloudFrontResultResponse).status;
     expect(await refused({ ...preflight.headers, Origin: 'https://evil.example' })).toBe('403');
     expect(await refused({ ...preflight.headers, 'Access-Control-Request-Method': 'DELETE' })).toBe('403');
     expect(await refused({ ...preflight.headers, 'Access-Control-Request-Headers': 'authorization' })).toBe('403');
@@ -478,7 +563,9 @@ describe('edge-auth exemptions', () => {
   });
 
   it('names the migration from corsPreflight', () => {
-    expect(() => resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', corsPreflight: true } as never)).toThrow(/corsPreflight is replaced by cors/);
+    expect(() =>
+      resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'eu-west-1', corsPreflight: true } as never),
+    ).toThrow(/corsPreflight is replaced by cors/);
   });
 });
 

@@ -34,11 +34,20 @@ const garbage = fc.oneof(
   fc.base64String({ maxLength: 200 }).map((s) => `basic ${s}`),
   fc.uint8Array({ maxLength: 120 }).map((b) => `Basic ${Buffer.from(b).toString('base64')}`),
   fc.uint8Array({ maxLength: 120 }).map((b) => `Basic ${Buffer.from(b).toString('base64url')}`),
-  fc.tuple(fc.constantFrom('Basic', 'BASIC', ' basic', 'Bearer', 'Digest', ''), fc.string({ maxLength: 20 }), fc.string({ maxLength: 100 })).map(([scheme, ws, rest]) => `${scheme}${ws}${rest}`),
+  fc
+    .tuple(
+      fc.constantFrom('Basic', 'BASIC', ' basic', 'Bearer', 'Digest', ''),
+      fc.string({ maxLength: 20 }),
+      fc.string({ maxLength: 100 }),
+    )
+    .map(([scheme, ws, rest]) => `${scheme}${ws}${rest}`),
   fc.integer({ min: 4000, max: 20_000 }).map((n) => `Basic ${'QUFB'.repeat(Math.ceil(n / 4))}`),
 );
 const headerValue = fc.oneof(nearMiss, garbage);
-const headerList = fc.oneof({ weight: 8, arbitrary: headerValue.map((v) => [v]) }, { weight: 1, arbitrary: fc.array(headerValue, { minLength: 0, maxLength: 3 }) });
+const headerList = fc.oneof(
+  { weight: 8, arbitrary: headerValue.map((v) => [v]) },
+  { weight: 1, arbitrary: fc.array(headerValue, { minLength: 0, maxLength: 3 }) },
+);
 
 describe('edge-auth against generated Authorization headers', () => {
   const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });

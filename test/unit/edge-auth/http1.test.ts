@@ -9,7 +9,15 @@ import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../stacks/bundle.js';
 import { DeadlineTimer } from '../../../handlers/edge-auth/deadline.js';
-import { closeIdleConnections, Http1Error, MAX_BODY_BYTES, MAX_HEAD_BYTES, parseAnswer, send, type Http1Answer } from '../../../handlers/edge-auth/http1.js';
+import {
+  closeIdleConnections,
+  Http1Error,
+  MAX_BODY_BYTES,
+  MAX_HEAD_BYTES,
+  parseAnswer,
+  send,
+  type Http1Answer,
+} from '../../../handlers/edge-auth/http1.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -25,7 +33,10 @@ async function listen(server: Server): Promise<URL> {
 
 /** A node:http server; counts the connections it accepted. */
 async function httpServer(answer: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
-  const seen = { connections: 0, requests: [] as Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> };
+  const seen = {
+    connections: 0,
+    requests: [] as Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>,
+  };
   const server = createHttpServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -63,7 +74,17 @@ async function rawServer(pieces: Array<string | Buffer>, after: 'keep' | 'end' |
 
 const post = (url: URL, body = '{"SecretId":"s"}', headers: Record<string, string> = {}): Promise<Http1Answer> =>
   send(
-    { url, method: 'POST', headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'content-length': String(Buffer.byteLength(body)), ...headers }, body },
+    {
+      url,
+      method: 'POST',
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': String(Buffer.byteLength(body)),
+        ...headers,
+      },
+      body,
+    },
     new DeadlineTimer(2000),
   );
 
@@ -82,7 +103,11 @@ describe('the edge HTTP/1.1 client against node:http', () => {
     const first = await post(url, '{"SecretId":"é"}', { 'x-amz-target': 'secretsmanager.GetSecretValue' });
     expect(first.status).toBe(200);
     expect(JSON.parse(first.text)).toEqual({ echo: '{"SecretId":"é"}', note: 'héllo ✓' });
-    expect(seen.requests[0]).toMatchObject({ method: 'POST', url: '/', headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' } });
+    expect(seen.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/',
+      headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' },
+    });
     await post(url);
     await post(url);
     expect(seen.requests).toHaveLength(3);
@@ -101,7 +126,9 @@ describe('the edge HTTP/1.1 client against node:http', () => {
   });
 
   it('opens a new connection after `connection: close`', async () => {
-    const { url, seen } = await httpServer((_req, res) => res.writeHead(200, { connection: 'close', 'content-length': 2 }).end('{}'));
+    const { url, seen } = await httpServer((_req, res) =>
+      res.writeHead(200, { connection: 'close', 'content-length': 2 }).end('{}'),
+    );
     await post(url);
     await post(url);
     expect(seen.connections).toBe(2);
@@ -142,7 +169,9 @@ describe('the edge HTTP/1.1 client against node:http', () => {
   it('gives up at the deadline, with its TimeoutError', async () => {
     const { url } = await httpServer(() => {}); // never answers
     const started = Date.now();
-    const error = await errorOf(send({ url, method: 'GET', headers: { host: url.host }, body: '' }, new DeadlineTimer(100)));
+    const error = await errorOf(
+      send({ url, method: 'GET', headers: { host: url.host }, body: '' }, new DeadlineTimer(100)),
+    );
     expect(error.name).toBe('TimeoutError');
     expect(Date.now() - started).toBeLessThan(2000);
   });
@@ -167,13 +196,19 @@ describe('the edge HTTP/1.1 client, failing to connect', () => {
 
 describe('the edge HTTP/1.1 client against raw answers', () => {
   it('reads an answer written one byte at a time, a UTF-8 character split between writes', async () => {
-    const answer = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength('{"a":"✓"}')}\r\n\r\n{"a":"✓"}`, 'utf8');
+    const answer = Buffer.from(
+      `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength('{"a":"✓"}')}\r\n\r\n{"a":"✓"}`,
+      'utf8',
+    );
     const { url } = await rawServer([...answer].map((b) => Buffer.from([b])));
     expect(await post(url)).toEqual({ status: 200, text: '{"a":"✓"}' });
   });
 
   it('skips interim 1xx answers', async () => {
-    const { url } = await rawServer(['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n', 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}']);
+    const { url } = await rawServer([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n',
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}',
+    ]);
     expect(await post(url)).toEqual({ status: 200, text: '{}' });
   });
 
@@ -200,36 +235,62 @@ describe('the edge HTTP/1.1 client against raw answers', () => {
 
 describe('the answer parser', () => {
   const parse = (text: string, closed = false) => parseAnswer(Buffer.from(text, 'latin1'), closed);
-  const text = (answer: ReturnType<typeof parseAnswer>) => answer && { status: answer.status, body: answer.body.toString('latin1'), reusable: answer.reusable };
+  const text = (answer: ReturnType<typeof parseAnswer>) =>
+    answer && { status: answer.status, body: answer.body.toString('latin1'), reusable: answer.reusable };
 
   it('waits for the whole head and body', () => {
     expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n')).toBeUndefined();
     expect(parse('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabc')).toBeUndefined();
-    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd'))).toEqual({ status: 200, body: 'abcd', reusable: true });
+    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd'))).toEqual({
+      status: 200,
+      body: 'abcd',
+      reusable: true,
+    });
   });
 
   it('reads chunks with extensions and trailers', () => {
-    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;name=value\r\nabc\r\n0002\r\nde\r\n0\r\nx-trailer: 1\r\n\r\n';
+    const chunked =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;name=value\r\nabc\r\n0002\r\nde\r\n0\r\nx-trailer: 1\r\n\r\n';
     expect(text(parse(chunked))).toEqual({ status: 200, body: 'abcde', reusable: true });
     expect(parse(chunked.slice(0, -2))).toBeUndefined();
     expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')).toThrow(/chunk size/);
-    expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n')).toThrow(/longer than its size/);
+    expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n')).toThrow(
+      /longer than its size/,
+    );
   });
 
   it('refuses an answer with both a Content-Length and a Transfer-Encoding, as llhttp does (RFC 9112 §6.1: request smuggling)', () => {
-    expect(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n')).toThrow(/both a Content-Length and a Transfer-Encoding/);
-    expect(() => parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n1\r\na\r\n0\r\n\r\n')).toThrow(Http1Error);
+    expect(() =>
+      parse('HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n'),
+    ).toThrow(/both a Content-Length and a Transfer-Encoding/);
+    expect(() =>
+      parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n1\r\na\r\n0\r\n\r\n'),
+    ).toThrow(Http1Error);
   });
 
   it('refuses control bytes in header values and whitespace around chunk sizes, as llhttp does', () => {
     for (const value of ['a\rb', 'a\nb', 'a\0b', 'a\x7fb', 'a\x01b']) {
-      expect(() => parse(`HTTP/1.1 200 OK\r\nX-A: ${value}\r\nContent-Length: 1\r\n\r\na`), JSON.stringify(value)).toThrow(/control character/);
+      expect(
+        () => parse(`HTTP/1.1 200 OK\r\nX-A: ${value}\r\nContent-Length: 1\r\n\r\na`),
+        JSON.stringify(value),
+      ).toThrow(/control character/);
     }
-    expect(text(parse('HTTP/1.1 200 OK\r\nX-A: a\tb \r\nContent-Length: 1\r\n\r\na'))).toEqual({ status: 200, body: 'a', reusable: true });
+    expect(text(parse('HTTP/1.1 200 OK\r\nX-A: a\tb \r\nContent-Length: 1\r\n\r\na'))).toEqual({
+      status: 200,
+      body: 'a',
+      reusable: true,
+    });
     for (const size of [' 1', '1 ', '1\t', '1 ;x']) {
-      expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\na\r\n0\r\n\r\n`), JSON.stringify(size)).toThrow(/chunk size/);
+      expect(
+        () => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\na\r\n0\r\n\r\n`),
+        JSON.stringify(size),
+      ).toThrow(/chunk size/);
     }
-    expect(text(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=1\r\na\r\n0\r\n\r\n'))).toEqual({ status: 200, body: 'a', reusable: true });
+    expect(text(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=1\r\na\r\n0\r\n\r\n'))).toEqual({
+      status: 200,
+      body: 'a',
+      reusable: true,
+    });
   });
 
   it('refuses bytes past the answer; does not reuse a connection that said close, or is HTTP/1.0 without keep-alive', () => {
@@ -260,7 +321,11 @@ describe('the answer parser', () => {
     ]) {
       expect(() => parse(`${head}\r\n\r\n`), head).toThrow(Http1Error);
     }
-    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length:  1\r\n\r\na'))).toEqual({ status: 200, body: 'a', reusable: true });
+    expect(text(parse('HTTP/1.1 200 OK\r\nContent-Length:  1\r\n\r\na'))).toEqual({
+      status: 200,
+      body: 'a',
+      reusable: true,
+    });
   });
 
   it('quotes nothing it received in its errors: bytes out of step may be a secret', () => {
@@ -285,9 +350,13 @@ describe('the answer parser', () => {
   it('bounds the head and the body, framed or not', () => {
     expect(() => parse(`HTTP/1.1 200 OK\r\nx: ${'a'.repeat(MAX_HEAD_BYTES)}`)).toThrow(/head is over/);
     expect(() => parse(`HTTP/1.1 200 OK\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`)).toThrow(/body is over/);
-    expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(MAX_BODY_BYTES + 1).toString(16)}\r\n`)).toThrow(/body is over/);
+    expect(() =>
+      parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(MAX_BODY_BYTES + 1).toString(16)}\r\n`),
+    ).toThrow(/body is over/);
     expect(() => parse(`HTTP/1.1 200 OK\r\n\r\n${'a'.repeat(MAX_BODY_BYTES + 1)}`)).toThrow(/body is over/);
-    expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'x'.repeat(MAX_HEAD_BYTES)}`)).toThrow(/chunked framing/);
+    expect(() => parse(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'x'.repeat(MAX_HEAD_BYTES)}`)).toThrow(
+      /chunked framing/,
+    );
   });
 });
 
@@ -318,13 +387,25 @@ describe('the edge HTTP/1.1 client over TLS', () => {
       ],
       { stdio: 'ignore' },
     );
-    const seen = { servername: undefined as string | false | null | undefined, alpn: undefined as string | false | null | undefined };
-    const server = createTlsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')), ALPNProtocols: ['http/1.1'] }, (socket) => {
-      seen.servername = socket.servername;
-      seen.alpn = socket.alpnProtocol;
-      socket.on('error', () => {});
-      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{"tls":true}'));
-    });
+    const seen = {
+      servername: undefined as string | false | null | undefined,
+      alpn: undefined as string | false | null | undefined,
+    };
+    const server = createTlsServer(
+      {
+        key: await readFile(join(dir, 'key.pem')),
+        cert: await readFile(join(dir, 'cert.pem')),
+        ALPNProtocols: ['http/1.1'],
+      },
+      (socket) => {
+        seen.servername = socket.servername;
+        seen.alpn = socket.alpnProtocol;
+        socket.on('error', () => {});
+        socket.once('data', () =>
+          socket.end('HTTP/1.1 200 OK\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{"tls":true}'),
+        );
+      },
+    );
     const url = await listen(server as unknown as Server);
     return { url: new URL(`https://localhost:${url.port}/`), dir, seen };
   }
@@ -360,8 +441,11 @@ process.stdout.write(JSON.stringify(answer));`,
       });
       await writeFile(script, bundled.outputFiles[0]!.text);
       const out = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, [script, url.href], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') } }, (error, stdout, stderr) =>
-          error ? reject(new Error(stderr)) : resolve(stdout),
+        execFile(
+          process.execPath,
+          [script, url.href],
+          { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') } },
+          (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)),
         ),
       );
       expect(JSON.parse(out)).toEqual({ status: 200, text: '{"tls":true}' });

@@ -17,7 +17,10 @@ describe('secretRegionsFor', () => {
   });
 
   it('follows overrides and falls back home for unknown regions', () => {
-    expect(secretRegionsFor('ap-south-1', { ...choice, regionOverrides: { 'ap-south-1': 'eu-central-1' } })).toEqual(['eu-central-1', 'ap-northeast-1']);
+    expect(secretRegionsFor('ap-south-1', { ...choice, regionOverrides: { 'ap-south-1': 'eu-central-1' } })).toEqual([
+      'eu-central-1',
+      'ap-northeast-1',
+    ]);
     expect(secretRegionsFor('xx-nowhere-9', choice)).toEqual(['ap-northeast-1']);
     expect(secretRegionsFor(undefined, choice)).toEqual(['ap-northeast-1']);
     expect(secretRegionsFor('eu-west-2', { ...choice, replicaRegions: [] })).toEqual(['ap-northeast-1']);
@@ -26,7 +29,9 @@ describe('secretRegionsFor', () => {
 
 describe('secretIdIn', () => {
   it('swaps the region of an ARN and leaves names alone', () => {
-    expect(secretIdIn('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:basicauth-AbCdEf', 'us-east-1')).toBe('arn:aws:secretsmanager:us-east-1:123456789012:secret:basicauth-AbCdEf');
+    expect(secretIdIn('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:basicauth-AbCdEf', 'us-east-1')).toBe(
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:basicauth-AbCdEf',
+    );
     expect(secretIdIn('basicauth/staging', 'us-east-1')).toBe('basicauth/staging');
   });
 });

@@ -28,7 +28,12 @@ describe('the project root', () => {
   });
 
   it('keeps the paths a user typed relative to where they typed them', () => {
-    expect(absolutePathOptions(['verify', '--junit', 'out/report.xml', '--local', '--state-dir=s', '--user', 'bob', '--config', '/abs/c.json'], '/home/me/site/src')).toEqual([
+    expect(
+      absolutePathOptions(
+        ['verify', '--junit', 'out/report.xml', '--local', '--state-dir=s', '--user', 'bob', '--config', '/abs/c.json'],
+        '/home/me/site/src',
+      ),
+    ).toEqual([
       'verify',
       '--junit',
       '/home/me/site/src/out/report.xml',

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { noticeText, postNotice } from '../../../handlers/rotate/notify.js';
 
-const notice = { secretName: 'basicauth/staging', versionId: '0123456789abcdef', siteUrl: 'https://staging.example.com' };
+const notice = {
+  secretName: 'basicauth/staging',
+  versionId: '0123456789abcdef',
+  siteUrl: 'https://staging.example.com',
+};
 const servers: Array<{ close(): void }> = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();

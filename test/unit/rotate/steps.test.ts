@@ -65,7 +65,10 @@ describe('rotation handler', () => {
   });
 
   it('gives every user of a multi-user secret a new password', async () => {
-    await sm.create({ users: { alice: 'alice-Password-1', bob: 'bob-Password-22' }, passwordSetAt: { alice: '2026-01-01T00:00:00.000Z' } });
+    await sm.create({
+      users: { alice: 'alice-Password-1', bob: 'bob-Password-22' },
+      passwordSetAt: { alice: '2026-01-01T00:00:00.000Z' },
+    });
     await rotateFully();
     const value = (await sm.valueOf('AWSCURRENT')) as { users: Record<string, string>; passwordSetAt?: unknown };
     const users = value.users;
@@ -77,7 +80,11 @@ describe('rotation handler', () => {
 
   it('honours the length, excluded characters and initial username from the environment', async () => {
     await sm.create();
-    deps.settings = readSettings({ BASICAUTH_PASSWORD_LENGTH: '20', BASICAUTH_EXCLUDE_CHARACTERS: 'abcdefghijklmnopqrstuvwxyz', BASICAUTH_USERNAMES: '["team"]' });
+    deps.settings = readSettings({
+      BASICAUTH_PASSWORD_LENGTH: '20',
+      BASICAUTH_EXCLUDE_CHARACTERS: 'abcdefghijklmnopqrstuvwxyz',
+      BASICAUTH_USERNAMES: '["team"]',
+    });
     await rotateFully();
     const value = (await sm.valueOf('AWSCURRENT')) as { username: string; password: string };
     expect(value.username).toBe('team');
@@ -145,7 +152,9 @@ describe('rotation handler', () => {
 
   it('refuses malformed events', async () => {
     await expect(runStep({ Step: 'createSecret' }, deps)).rejects.toThrow(/needs SecretId and ClientRequestToken/);
-    await expect(runStep({ Step: 'dropSecret', SecretId: 'x', ClientRequestToken: 't' }, deps)).rejects.toThrow(/expected one of createSecret/);
+    await expect(runStep({ Step: 'dropSecret', SecretId: 'x', ClientRequestToken: 't' }, deps)).rejects.toThrow(
+      /expected one of createSecret/,
+    );
   });
 
   it('passes the RotateImmediately=false probe (testSecret on an empty pending version) without changing anything', async () => {
@@ -161,11 +170,17 @@ describe('rotation handler', () => {
     await sm.create({ users: { alice: 'a'.repeat(32), bob: 'b'.repeat(32) } });
     const token = sm.startRotation();
     sm.setPendingValue(token, { users: { alice: 'short-Secret-1' } });
-    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending password of "alice" has 14 characters; policy is 32/);
+    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(
+      /pending password of "alice" has 14 characters; policy is 32/,
+    );
     sm.setPendingValue(token, { users: { alice: `${'x'.repeat(31)}@` } });
-    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/pending password of "alice" contains an excluded character$/);
+    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(
+      /pending password of "alice" contains an excluded character$/,
+    );
     sm.setPendingValue(token, { users: { alice: 'x'.repeat(32) } });
-    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(/testSecret: the users changed during the rotation \(added bob\)/);
+    await expect(runStep(event('testSecret', token), deps)).rejects.toThrow(
+      /testSecret: the users changed during the rotation \(added bob\)/,
+    );
     expect(JSON.stringify(logs)).not.toContain('short-Secret-1');
   });
 
@@ -189,7 +204,9 @@ describe('rotation handler', () => {
     await runStep(event('testSecret', token), deps);
     // users remove bob, between testSecret and finishSecret
     await sm.putCurrent({ users: { alice: 'alice-Password-12345678901234567' } });
-    await expect(runStep(event('finishSecret', token), deps)).rejects.toThrow(/finishSecret: the users changed during the rotation \(removed bob\); promoting the pending version would undo that/);
+    await expect(runStep(event('finishSecret', token), deps)).rejects.toThrow(
+      /finishSecret: the users changed during the rotation \(removed bob\); promoting the pending version would undo that/,
+    );
     expect(await sm.versionWith('AWSCURRENT')).not.toBe(token);
     sm.clearPending();
     const broken = sm.startRotation();
@@ -200,7 +217,9 @@ describe('rotation handler', () => {
   it('notifies after finishSecret with no password, and a failing notification does not fail the rotation', async () => {
     await sm.create();
     await rotateFully();
-    expect(notices).toEqual([{ secretName: sm.name, versionId: await sm.versionWith('AWSCURRENT'), siteUrl: undefined }]);
+    expect(notices).toEqual([
+      { secretName: sm.name, versionId: await sm.versionWith('AWSCURRENT'), siteUrl: undefined },
+    ]);
     deps.notify = vi.fn(async () => {
       throw new Error('webhook exploded');
     });

@@ -31,7 +31,10 @@ describe('parseAuthorization (RFC 7617)', () => {
   it('refuses what is missing, doubled or too large', () => {
     expect(parseAuthorization(undefined)).toEqual({ ok: false, reason: 'missing' });
     expect(parseAuthorization([])).toEqual({ ok: false, reason: 'missing' });
-    expect(parseAuthorization([`Basic ${b64('a:b')}`, `Basic ${b64('a:b')}`])).toEqual({ ok: false, reason: 'multiple' });
+    expect(parseAuthorization([`Basic ${b64('a:b')}`, `Basic ${b64('a:b')}`])).toEqual({
+      ok: false,
+      reason: 'multiple',
+    });
     expect(decoded(`Basic ${'A'.repeat(MAX_AUTHORIZATION_LENGTH)}`)).toBe('oversized');
   });
 

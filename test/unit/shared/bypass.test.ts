@@ -11,7 +11,8 @@ import { removeDotSegments } from '../../../cli/local/uri.js';
 
 const PATTERNS = ['/public/*', '/healthz', '/.well-known/*', '/img/????.png', '/api/v1/status', '/*.css'];
 
-const decodeOnce = (s: string) => s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+const decodeOnce = (s: string) =>
+  s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 const utf8Decode = (s: string) => {
   try {
     return decodeURIComponent(s);
@@ -22,7 +23,10 @@ const utf8Decode = (s: string) => {
 
 /** How different origins read a request path. */
 const ORIGIN_READINGS: Record<string, (uri: string) => string> = {
-  cloudfront: (u) => removeDotSegments(u.replace(/%(2[eE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9]|5[fF]|7[eE]|2[dD])/g, (m) => decodeOnce(m))),
+  cloudfront: (u) =>
+    removeDotSegments(
+      u.replace(/%(2[eE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9]|5[fF]|7[eE]|2[dD])/g, (m) => decodeOnce(m)),
+    ),
   tomcat: (u) =>
     removeDotSegments(
       utf8Decode(
@@ -73,7 +77,24 @@ const TRAVERSALS = [
   '..%252f',
   '%c0%ae%c0%ae',
 ];
-const SEGMENTS = ['admin', 'secret', 'public', 'x', 'healthz', 'a.png', 'logo.png', 'status', 'v1', 'x.php', 'secret.html%3F', 'a%23', '%3f', '.css', 'app.css', 'x%41.css'];
+const SEGMENTS = [
+  'admin',
+  'secret',
+  'public',
+  'x',
+  'healthz',
+  'a.png',
+  'logo.png',
+  'status',
+  'v1',
+  'x.php',
+  'secret.html%3F',
+  'a%23',
+  '%3f',
+  '.css',
+  'app.css',
+  'x%41.css',
+];
 
 const traversalUri = fc
   .tuple(

@@ -3,7 +3,14 @@
 // replaced password within its grace, removed users gone.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { saltedDigest, inStep, META_KEY, parseMeta, planDigests, type DigestPlanInput } from '../../../handlers/shared/kvs-digests.js';
+import {
+  saltedDigest,
+  inStep,
+  META_KEY,
+  parseMeta,
+  planDigests,
+  type DigestPlanInput,
+} from '../../../handlers/shared/kvs-digests.js';
 
 const v1 = {
   versionId: 'v1',
@@ -38,10 +45,15 @@ describe('planDigests', () => {
     for (const [user, password] of v1.users) {
       expect(text).not.toContain(password);
       for (const plain of [password, `${user}:${password}`]) {
-        for (const alg of ['sha256', 'sha1', 'md5']) expect(text).not.toContain(createHash(alg).update(plain).digest('hex'));
+        for (const alg of ['sha256', 'sha1', 'md5'])
+          expect(text).not.toContain(createHash(alg).update(plain).digest('hex'));
       }
       const entry = JSON.parse(store.get(`u:${user}`)!);
-      expect(entry).toEqual({ v: 'v1', s: expect.stringMatching(/^[0-9a-f]{32}$/), d: saltedDigest(entry.s, user, password) });
+      expect(entry).toEqual({
+        v: 'v1',
+        s: expect.stringMatching(/^[0-9a-f]{32}$/),
+        d: saltedDigest(entry.s, user, password),
+      });
     }
     expect(JSON.parse(store.get('u:alice')!).s).not.toBe(JSON.parse(store.get('u:bob')!).s);
     expect(parseMeta(store.get(META_KEY))).toMatchObject({ v: 'v1', n: 2, g: 0 });
@@ -61,12 +73,21 @@ describe('planDigests', () => {
     const until = NOW + 300_000;
     const s2 = apply(s1, { current: v2, previous: v1, previousUntil: until, now: NOW, graceSeconds: 300 });
     const alice = JSON.parse(s2.get('u:alice')!);
-    expect(alice).toMatchObject({ v: 'v2', ps: JSON.parse(s1.get('u:alice')!).s, pd: JSON.parse(s1.get('u:alice')!).d, pu: until });
+    expect(alice).toMatchObject({
+      v: 'v2',
+      ps: JSON.parse(s1.get('u:alice')!).s,
+      pd: JSON.parse(s1.get('u:alice')!).d,
+      pu: until,
+    });
     expect(alice.s).not.toBe(alice.ps);
     // LastRotatedDate is stamped a moment after the rotation published: not a change
-    expect(inStep({ current: v2, previous: v1, previousUntil: until + 2000, existing: s2, now: NOW, graceSeconds: 300 })).toBe(true);
+    expect(
+      inStep({ current: v2, previous: v1, previousUntil: until + 2000, existing: s2, now: NOW, graceSeconds: 300 }),
+    ).toBe(true);
     // once the grace period is over, an entry still carrying it is in step (the function ignores it)
-    expect(inStep({ current: v2, previous: v1, previousUntil: until, existing: s2, now: until + 1, graceSeconds: 300 })).toBe(true);
+    expect(
+      inStep({ current: v2, previous: v1, previousUntil: until, existing: s2, now: until + 1, graceSeconds: 300 }),
+    ).toBe(true);
   });
 
   it('removes a user who left, and adds one who came, touching nobody else', () => {

@@ -18,7 +18,8 @@ function fakes(users: Record<string, string>, options: { conflictsFirst?: number
       case 'DescribeSecret':
         return { LastRotatedDate: new Date(1_800_000_000_000) };
       case 'GetSecretValue':
-        if (command.input.VersionStage === 'AWSPREVIOUS') throw Object.assign(new Error('no previous'), { name: 'ResourceNotFoundException' });
+        if (command.input.VersionStage === 'AWSPREVIOUS')
+          throw Object.assign(new Error('no previous'), { name: 'ResourceNotFoundException' });
         return { VersionId: 'v1', SecretString: JSON.stringify({ users }) };
       case 'DescribeKeyValueStore':
         return { ETag: `E${etag}` };
@@ -43,7 +44,13 @@ function fakes(users: Record<string, string>, options: { conflictsFirst?: number
   return { client: { send } as never, items, sent };
 }
 
-const input = (f: ReturnType<typeof fakes>) => ({ secrets: f.client, kvs: f.client, secretId: 's', kvsArn: 'arn:aws:cloudfront::123456789012:key-value-store/x', graceSeconds: 0 });
+const input = (f: ReturnType<typeof fakes>) => ({
+  secrets: f.client,
+  kvs: f.client,
+  secretId: 's',
+  kvsArn: 'arn:aws:cloudfront::123456789012:key-value-store/x',
+  graceSeconds: 0,
+});
 
 describe('publishDigests', () => {
   it('writes every user and the meta key last, with the ETag it read', async () => {
@@ -52,7 +59,11 @@ describe('publishDigests', () => {
     expect(result).toMatchObject({ versionId: 'v1', written: 3, deleted: 0 });
     const update = f.sent.find((s) => s.name === 'UpdateKeys')!;
     expect(update.input.IfMatch).toBe('E1');
-    expect((update.input.Puts as Array<{ Key: string }>).map((p) => p.Key)).toEqual(['u:alice', 'u:bob', 'basicauth:meta']);
+    expect((update.input.Puts as Array<{ Key: string }>).map((p) => p.Key)).toEqual([
+      'u:alice',
+      'u:bob',
+      'basicauth:meta',
+    ]);
   });
 
   it('publishing again writes nothing', async () => {
@@ -89,12 +100,18 @@ describe('readCredentials', () => {
     const rotatedAt = Date.now() - 60_000;
     const values: Record<string, unknown> = {
       AWSPREVIOUS: { users: { alice: 'alice-Password-1', bob: 'bob-Password-1' } },
-      AWSCURRENT: { users: { alice: 'alice-Password-3', bob: 'bob-Password-2' }, passwordSetAt: { alice: new Date().toISOString() } },
+      AWSCURRENT: {
+        users: { alice: 'alice-Password-3', bob: 'bob-Password-2' },
+        passwordSetAt: { alice: new Date().toISOString() },
+      },
     };
     const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) =>
       command.constructor.name === 'DescribeSecretCommand'
         ? { LastRotatedDate: new Date(rotatedAt) }
-        : { VersionId: String(command.input.VersionStage), SecretString: JSON.stringify(values[command.input.VersionStage as string]) };
+        : {
+            VersionId: String(command.input.VersionStage),
+            SecretString: JSON.stringify(values[command.input.VersionStage as string]),
+          };
     const read = await readCredentials({ secrets: { send } as never, secretId: 's', graceSeconds: 3600 });
     expect([...read.current.users.keys()]).toEqual(['alice', 'bob']);
     expect([...(read.previous?.users ?? new Map())]).toEqual([['bob', 'bob-Password-1']]);

@@ -1,6 +1,14 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BYTES, hashFrom, hmacKey, hmacSha256, SHA256_IV, sha256, stateAfter } from '../../../handlers/shared/sha256.js';
+import {
+  BLOCK_BYTES,
+  hashFrom,
+  hmacKey,
+  hmacSha256,
+  SHA256_IV,
+  sha256,
+  stateAfter,
+} from '../../../handlers/shared/sha256.js';
 
 const nodeSha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
@@ -17,8 +25,12 @@ describe('sha256 (plain JS)', () => {
       const data = randomBytes(Math.floor(Math.random() * 1000));
       expect(sha256(data).equals(nodeSha256(data))).toBe(true);
     }
-    expect(sha256(Buffer.from('abc')).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(sha256(Buffer.from('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toString('hex')).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    expect(sha256(Buffer.from('abc')).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(sha256(Buffer.from('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toString('hex')).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
   });
 
   it('goes on from a kept state as if the prefix were hashed again', () => {
@@ -30,8 +42,14 @@ describe('sha256 (plain JS)', () => {
       expect(out.equals(nodeSha256(Buffer.concat([prefix, data]))), `length ${n}`).toBe(true);
     }
     // the kept state is not changed by using it
-    expect(hashFrom(state, BLOCK_BYTES, Buffer.from('x'), Buffer.alloc(32)).equals(hashFrom(state, BLOCK_BYTES, Buffer.from('x'), Buffer.alloc(32)))).toBe(true);
-    expect(hashFrom(SHA256_IV, 0, Buffer.from('abc'), Buffer.alloc(32)).equals(nodeSha256(Buffer.from('abc')))).toBe(true);
+    expect(
+      hashFrom(state, BLOCK_BYTES, Buffer.from('x'), Buffer.alloc(32)).equals(
+        hashFrom(state, BLOCK_BYTES, Buffer.from('x'), Buffer.alloc(32)),
+      ),
+    ).toBe(true);
+    expect(hashFrom(SHA256_IV, 0, Buffer.from('abc'), Buffer.alloc(32)).equals(nodeSha256(Buffer.from('abc')))).toBe(
+      true,
+    );
     expect(() => stateAfter(Buffer.alloc(10))).toThrow(/exactly 64 bytes/);
   });
 
@@ -46,6 +64,8 @@ describe('sha256 (plain JS)', () => {
       }
     }
     // RFC 4231, test case 2
-    expect(hmacSha256(Buffer.from('Jefe'), Buffer.from('what do ya want for nothing?')).toString('hex')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(hmacSha256(Buffer.from('Jefe'), Buffer.from('what do ya want for nothing?')).toString('hex')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 });

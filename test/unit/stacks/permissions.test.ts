@@ -24,7 +24,10 @@ function policies(engine: Engine) {
   return teamStatements({
     secretArn: ARNS.secret,
     engine: STACK_ENGINES[engine],
-    edge: engine === 'lambda-edge' ? { functionArn: ARNS.function } : { functionArn: ARNS.cfFunction, storeArn: ARNS.store },
+    edge:
+      engine === 'lambda-edge'
+        ? { functionArn: ARNS.function }
+        : { functionArn: ARNS.cfFunction, storeArn: ARNS.store },
     distributionArn: ARNS.distribution,
     kmsKeyId: undefined,
     homeRegion: 'ap-northeast-1',
@@ -48,7 +51,9 @@ const CONTEXT = { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' };
 
 /** The needs a policy does not allow, as `action on resource`. */
 function missing(statements: Statement[], needs: Need[], engine: Engine): string[] {
-  return needs.filter((n) => evaluate(statements, n.action, resourceOf(n, engine), CONTEXT) !== 'allow').map((n) => `${n.action} on ${resourceOf(n, engine)}`);
+  return needs
+    .filter((n) => evaluate(statements, n.action, resourceOf(n, engine), CONTEXT) !== 'allow')
+    .map((n) => `${n.action} on ${resourceOf(n, engine)}`);
 }
 
 describe('IAM policy evaluation', () => {
@@ -56,18 +61,39 @@ describe('IAM policy evaluation', () => {
     expect(wildcardMatch('lambda:Get*', 'LAMBDA:getfunction', true)).toBe(true);
     expect(wildcardMatch('arn:aws:s3:::b/?', 'arn:aws:s3:::b/xy')).toBe(false);
     // AWS requires the asterisk on the replication actions: the bare name does not grant the family
-    expect(evaluate([{ Effect: 'Allow', Action: 'lambda:EnableReplication', Resource: '*' }], 'lambda:EnableReplication*', 'x')).toBe('implicit-deny');
-    expect(evaluate([{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }], 'lambda:EnableReplication*', 'x')).toBe('allow');
+    expect(
+      evaluate(
+        [{ Effect: 'Allow', Action: 'lambda:EnableReplication', Resource: '*' }],
+        'lambda:EnableReplication*',
+        'x',
+      ),
+    ).toBe('implicit-deny');
+    expect(evaluate([{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }], 'lambda:EnableReplication*', 'x')).toBe(
+      'allow',
+    );
     const both: Statement[] = [
       { Effect: 'Allow', Action: '*', Resource: '*' },
       { Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:*' },
     ];
     expect(evaluate(both, 'secretsmanager:GetSecretValue', ARNS.secret)).toBe('explicit-deny');
-    expect(evaluate([{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }], 'iam:CreateRole', '*')).toBe('implicit-deny');
-    const conditional: Statement[] = [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } } }];
-    expect(evaluate(conditional, 'kms:Decrypt', 'k', { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' })).toBe('allow');
+    expect(evaluate([{ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }], 'iam:CreateRole', '*')).toBe(
+      'implicit-deny',
+    );
+    const conditional: Statement[] = [
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+      },
+    ];
+    expect(
+      evaluate(conditional, 'kms:Decrypt', 'k', { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' }),
+    ).toBe('allow');
     expect(evaluate(conditional, 'kms:Decrypt', 'k', {})).toBe('implicit-deny');
-    expect(evaluate(conditional, 'kms:Decrypt', 'k', { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' })).toBe('implicit-deny');
+    expect(evaluate(conditional, 'kms:Decrypt', 'k', { 'kms:ViaService': 's3.ap-northeast-1.amazonaws.com' })).toBe(
+      'implicit-deny',
+    );
   });
 });
 
@@ -80,8 +106,12 @@ describe.each(EDGE_ENGINES)('team policies, %s engine', (engine) => {
   });
 
   it('the readers policy allows none of what only operators need', () => {
-    const readerNeeds = commands.filter(([, p]) => p.team === 'readers').flatMap(([, p]) => p.needs(engine).map((n) => n.action));
-    const writes = commands.filter(([, p]) => p.team === 'operators').flatMap(([, p]) => p.needs(engine).filter((n) => !readerNeeds.includes(n.action)));
+    const readerNeeds = commands
+      .filter(([, p]) => p.team === 'readers')
+      .flatMap(([, p]) => p.needs(engine).map((n) => n.action));
+    const writes = commands
+      .filter(([, p]) => p.team === 'operators')
+      .flatMap(([, p]) => p.needs(engine).filter((n) => !readerNeeds.includes(n.action)));
     expect(writes.length).toBeGreaterThan(2);
     expect(missing(readers, writes, engine)).toHaveLength(writes.length);
   });

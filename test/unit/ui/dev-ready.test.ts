@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { devReadyText } from '../../../cli/ui/dev-ready.js';
 import { shellArg } from '../../../cli/ui/shell.js';
 
-const plain = { dim: (t: string) => t, red: (t: string) => t, yellow: (t: string) => t, green: (t: string) => t, bold: (t: string) => t };
+const plain = {
+  dim: (t: string) => t,
+  red: (t: string) => t,
+  yellow: (t: string) => t,
+  green: (t: string) => t,
+  bold: (t: string) => t,
+};
 const session = {
   pid: 1,
   stateDir: "/home/me/My Sites/it's here/.state",

@@ -3,7 +3,13 @@ import type { Status } from '../../../cli/ops/status.js';
 import { formatWhen } from '../../../cli/ui/dates.js';
 import { statusText } from '../../../cli/ui/status.js';
 
-const plain = { dim: (t: string) => t, red: (t: string) => t, yellow: (t: string) => t, green: (t: string) => t, bold: (t: string) => t };
+const plain = {
+  dim: (t: string) => t,
+  red: (t: string) => t,
+  yellow: (t: string) => t,
+  green: (t: string) => t,
+  bold: (t: string) => t,
+};
 const colour = {
   dim: (t: string) => `\u001b[2m${t}\u001b[22m`,
   red: (t: string) => `\u001b[31m${t}\u001b[39m`,
@@ -23,8 +29,16 @@ const status: Status = {
     lastRotated: '2026-11-26T12:00:00.000Z',
     nextRotation: '2026-12-26T12:00:00.000Z',
     versions: [
-      { versionId: 'a1b2c3d4-0000-4000-8000-000000000001', stages: ['AWSCURRENT'], created: '2026-11-26T12:00:00.000Z' },
-      { versionId: 'a1b2c3d4-0000-4000-8000-000000000002', stages: ['AWSPREVIOUS'], created: '2026-10-27T12:00:00.000Z' },
+      {
+        versionId: 'a1b2c3d4-0000-4000-8000-000000000001',
+        stages: ['AWSCURRENT'],
+        created: '2026-11-26T12:00:00.000Z',
+      },
+      {
+        versionId: 'a1b2c3d4-0000-4000-8000-000000000002',
+        stages: ['AWSPREVIOUS'],
+        created: '2026-10-27T12:00:00.000Z',
+      },
     ],
     replicas: [],
   },

@@ -9,7 +9,12 @@ import { escapeXml, xmlElements, XMLParser } from '../../xml.js';
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
 // In CloudFront's XML every list is <Items> holding repeated members.
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, processEntities: true, isArray: (_name, jpath) => /(^|\.)Items\.[^.]+$/.test(String(jpath)) });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  processEntities: true,
+  isArray: (_name, jpath) => /(^|\.)Items\.[^.]+$/.test(String(jpath)),
+});
 
 export type Node = Record<string, unknown>;
 
@@ -47,7 +52,10 @@ function list(node: unknown, member: string, where: string, extra: Node = {}): N
   const members = itemsOf(node, member);
   const declared = text(node, 'Quantity');
   if (declared !== undefined && Number(declared) !== members.length) {
-    throw new ConfigError(`The parameter ${where}.Quantity (${declared}) does not match the number of items (${members.length}).`, 'InvalidArgument');
+    throw new ConfigError(
+      `The parameter ${where}.Quantity (${declared}) does not match the number of items (${members.length}).`,
+      'InvalidArgument',
+    );
   }
   return { ...extra, Quantity: String(members.length), ...(members.length ? { Items: { [member]: members } } : {}) };
 }
@@ -68,21 +76,45 @@ function behavior(b: Node, where: string, cacheBehavior: boolean): Node {
   if (!text(b, 'ViewerProtocolPolicy')) throw new ConfigError(`${where}.ViewerProtocolPolicy is required.`);
   const allowed = b.AllowedMethods as Node | undefined;
   const methods = allowed
-    ? { ...list(allowed, 'Method', `${where}.AllowedMethods`), CachedMethods: list(allowed.CachedMethods ?? { Items: { Method: ['HEAD', 'GET'] } }, 'Method', `${where}.AllowedMethods.CachedMethods`) }
-    : { Quantity: '2', Items: { Method: ['HEAD', 'GET'] }, CachedMethods: { Quantity: '2', Items: { Method: ['HEAD', 'GET'] } } };
+    ? {
+        ...list(allowed, 'Method', `${where}.AllowedMethods`),
+        CachedMethods: list(
+          allowed.CachedMethods ?? { Items: { Method: ['HEAD', 'GET'] } },
+          'Method',
+          `${where}.AllowedMethods.CachedMethods`,
+        ),
+      }
+    : {
+        Quantity: '2',
+        Items: { Method: ['HEAD', 'GET'] },
+        CachedMethods: { Quantity: '2', Items: { Method: ['HEAD', 'GET'] } },
+      };
   if (!text(b, 'CachePolicyId') && b.ForwardedValues === undefined) {
     throw new ConfigError(`${where}: either CachePolicyId or ForwardedValues is required.`, 'InvalidArgument');
   }
   return ordered(b, [
     ...(cacheBehavior ? ([['PathPattern', undefined]] as Array<[string, unknown]>) : []),
     ['TargetOriginId', undefined],
-    ['TrustedSigners', list(b.TrustedSigners, 'AwsAccountNumber', `${where}.TrustedSigners`, { Enabled: text(b.TrustedSigners, 'Enabled') ?? 'false' })],
-    ['TrustedKeyGroups', list(b.TrustedKeyGroups, 'KeyGroup', `${where}.TrustedKeyGroups`, { Enabled: text(b.TrustedKeyGroups, 'Enabled') ?? 'false' })],
+    [
+      'TrustedSigners',
+      list(b.TrustedSigners, 'AwsAccountNumber', `${where}.TrustedSigners`, {
+        Enabled: text(b.TrustedSigners, 'Enabled') ?? 'false',
+      }),
+    ],
+    [
+      'TrustedKeyGroups',
+      list(b.TrustedKeyGroups, 'KeyGroup', `${where}.TrustedKeyGroups`, {
+        Enabled: text(b.TrustedKeyGroups, 'Enabled') ?? 'false',
+      }),
+    ],
     ['ViewerProtocolPolicy', undefined],
     ['AllowedMethods', methods],
     ['SmoothStreaming', 'false'],
     ['Compress', 'false'],
-    ['LambdaFunctionAssociations', list(b.LambdaFunctionAssociations, 'LambdaFunctionAssociation', `${where}.LambdaFunctionAssociations`)],
+    [
+      'LambdaFunctionAssociations',
+      list(b.LambdaFunctionAssociations, 'LambdaFunctionAssociation', `${where}.LambdaFunctionAssociations`),
+    ],
     ['FunctionAssociations', list(b.FunctionAssociations, 'FunctionAssociation', `${where}.FunctionAssociations`)],
     ['FieldLevelEncryptionId', ''],
   ]);
@@ -94,13 +126,21 @@ function origin(o: Node, i: number): Node {
   if (!text(o, 'DomainName')) throw new ConfigError(`${where}.DomainName is required.`);
   const custom = o.CustomOriginConfig as Node | undefined;
   const s3 = o.S3OriginConfig as Node | undefined;
-  if (custom && s3) throw new ConfigError(`${where}: an origin has either CustomOriginConfig or S3OriginConfig.`, 'InvalidArgument');
+  if (custom && s3)
+    throw new ConfigError(`${where}: an origin has either CustomOriginConfig or S3OriginConfig.`, 'InvalidArgument');
   const normalizedCustom = custom
     ? ordered(custom, [
         ['HTTPPort', '80'],
         ['HTTPSPort', '443'],
         ['OriginProtocolPolicy', undefined],
-        ['OriginSslProtocols', list(custom.OriginSslProtocols ?? { Items: { SslProtocol: ['TLSv1', 'TLSv1.1', 'TLSv1.2'] } }, 'SslProtocol', `${where}.CustomOriginConfig.OriginSslProtocols`)],
+        [
+          'OriginSslProtocols',
+          list(
+            custom.OriginSslProtocols ?? { Items: { SslProtocol: ['TLSv1', 'TLSv1.1', 'TLSv1.2'] } },
+            'SslProtocol',
+            `${where}.CustomOriginConfig.OriginSslProtocols`,
+          ),
+        ],
         ['OriginReadTimeout', '30'],
         ['OriginKeepaliveTimeout', '5'],
       ])
@@ -110,7 +150,10 @@ function origin(o: Node, i: number): Node {
     ['DomainName', undefined],
     ['OriginPath', ''],
     ['CustomHeaders', list(o.CustomHeaders, 'OriginCustomHeader', `${where}.CustomHeaders`)],
-    ['S3OriginConfig', s3 ? ordered(s3, [['OriginAccessIdentity', '']]) : custom ? undefined : { OriginAccessIdentity: '' }],
+    [
+      'S3OriginConfig',
+      s3 ? ordered(s3, [['OriginAccessIdentity', '']]) : custom ? undefined : { OriginAccessIdentity: '' },
+    ],
     ['CustomOriginConfig', normalizedCustom],
     ['ConnectionAttempts', '3'],
     ['ConnectionTimeout', '10'],
@@ -123,7 +166,8 @@ function origin(o: Node, i: number): Node {
 export function normalizeDistributionConfig(config: Node | undefined): Node {
   if (!config || typeof config !== 'object') throw new ConfigError('the document is not a DistributionConfig');
   if (!text(config, 'CallerReference')) throw new ConfigError('DistributionConfig.CallerReference is required.');
-  if (text(config, 'Comment') === undefined && config.Comment !== '') throw new ConfigError('DistributionConfig.Comment is required (it may be empty).');
+  if (text(config, 'Comment') === undefined && config.Comment !== '')
+    throw new ConfigError('DistributionConfig.Comment is required (it may be empty).');
   if (text(config, 'Enabled') === undefined) throw new ConfigError('DistributionConfig.Enabled is required.');
   const origins = itemsOf(config.Origins, 'Origin').map(origin);
   if (origins.length === 0) throw new ConfigError('DistributionConfig.Origins needs at least one Origin.');
@@ -142,7 +186,10 @@ export function normalizeDistributionConfig(config: Node | undefined): Node {
     ['Origins', { Quantity: String(origins.length), Items: { Origin: origins } }],
     ['OriginGroups', list(config.OriginGroups, 'OriginGroup', 'OriginGroups')],
     ['DefaultCacheBehavior', behavior(config.DefaultCacheBehavior as Node, 'DefaultCacheBehavior', false)],
-    ['CacheBehaviors', { Quantity: String(behaviors.length), ...(behaviors.length ? { Items: { CacheBehavior: behaviors } } : {}) }],
+    [
+      'CacheBehaviors',
+      { Quantity: String(behaviors.length), ...(behaviors.length ? { Items: { CacheBehavior: behaviors } } : {}) },
+    ],
     ['CustomErrorResponses', list(config.CustomErrorResponses, 'CustomErrorResponse', 'CustomErrorResponses')],
     ['Comment', ''],
     [
@@ -167,8 +214,17 @@ export function normalizeDistributionConfig(config: Node | undefined): Node {
 }
 
 function viewerCertificate(v: Node | undefined): Node {
-  if (!v || text(v, 'CloudFrontDefaultCertificate') === 'true' || (!text(v, 'ACMCertificateArn') && !text(v, 'IAMCertificateId'))) {
-    return { CloudFrontDefaultCertificate: 'true', SSLSupportMethod: 'vip', MinimumProtocolVersion: 'TLSv1', CertificateSource: 'cloudfront' };
+  if (
+    !v ||
+    text(v, 'CloudFrontDefaultCertificate') === 'true' ||
+    (!text(v, 'ACMCertificateArn') && !text(v, 'IAMCertificateId'))
+  ) {
+    return {
+      CloudFrontDefaultCertificate: 'true',
+      SSLSupportMethod: 'vip',
+      MinimumProtocolVersion: 'TLSv1',
+      CertificateSource: 'cloudfront',
+    };
   }
   return ordered(v, [
     ['CloudFrontDefaultCertificate', 'false'],
@@ -181,7 +237,8 @@ function viewerCertificate(v: Node | undefined): Node {
   ]);
 }
 
-export const configToXml = (config: Node) => `<DistributionConfig>${xmlElements(config, 'repeat')}</DistributionConfig>`;
+export const configToXml = (config: Node) =>
+  `<DistributionConfig>${xmlElements(config, 'repeat')}</DistributionConfig>`;
 
 /** The DistributionConfig of a request body (as is, or inside DistributionConfigWithTags). */
 export function readDistributionConfig(xml: string): { config: Node; tags: Array<{ Key: string; Value: string }> } {
@@ -189,7 +246,10 @@ export function readDistributionConfig(xml: string): { config: Node; tags: Array
   const withTags = doc.DistributionConfigWithTags as Node | undefined;
   const raw = (withTags?.DistributionConfig ?? doc.DistributionConfig) as Node | undefined;
   if (!raw) throw new ConfigError('the document is not a DistributionConfig');
-  const tags = itemsOf(withTags?.Tags, 'Tag').map((t) => ({ Key: text(t, 'Key') ?? '', Value: text(t, 'Value') ?? '' }));
+  const tags = itemsOf(withTags?.Tags, 'Tag').map((t) => ({
+    Key: text(t, 'Key') ?? '',
+    Value: text(t, 'Value') ?? '',
+  }));
   return { config: normalizeDistributionConfig(raw), tags };
 }
 
@@ -274,14 +334,19 @@ export function routingOf(config: Node): EdgeRouting {
     const custom = o.CustomOriginConfig as Node | undefined;
     const policy = text(custom, 'OriginProtocolPolicy') ?? 'https-only';
     const protocol = custom && policy === 'http-only' ? 'http' : 'https';
-    const port = custom ? Number(text(custom, protocol === 'http' ? 'HTTPPort' : 'HTTPSPort') ?? (protocol === 'http' ? 80 : 443)) : 443;
+    const port = custom
+      ? Number(text(custom, protocol === 'http' ? 'HTTPPort' : 'HTTPSPort') ?? (protocol === 'http' ? 80 : 443))
+      : 443;
     return {
       id: text(o, 'Id') ?? '',
       domainName: text(o, 'DomainName') ?? '',
       originPath: text(o, 'OriginPath') ?? '',
       protocol,
       port,
-      customHeaders: itemsOf(o.CustomHeaders, 'OriginCustomHeader').map((h) => [text(h, 'HeaderName') ?? '', text(h, 'HeaderValue') ?? '']),
+      customHeaders: itemsOf(o.CustomHeaders, 'OriginCustomHeader').map((h) => [
+        text(h, 'HeaderName') ?? '',
+        text(h, 'HeaderValue') ?? '',
+      ]),
       s3: !custom,
       originAccessControlId: text(o, 'OriginAccessControlId') ?? '',
       connectionAttempts: Number(text(o, 'ConnectionAttempts') ?? 3),
@@ -290,7 +355,8 @@ export function routingOf(config: Node): EdgeRouting {
   const defaultBehavior = behaviorOf(config.DefaultCacheBehavior as Node);
   const behaviors = itemsOf(config.CacheBehaviors, 'CacheBehavior').map((b) => behaviorOf(b, text(b, 'PathPattern')));
   for (const b of [defaultBehavior, ...behaviors]) {
-    if (!origins.some((o) => o.id === b.targetOriginId)) throw new ConfigError(`no Origin has the Id ${b.targetOriginId} that a cache behavior targets`, 'NoSuchOrigin');
+    if (!origins.some((o) => o.id === b.targetOriginId))
+      throw new ConfigError(`no Origin has the Id ${b.targetOriginId} that a cache behavior targets`, 'NoSuchOrigin');
   }
   return {
     enabled: text(config, 'Enabled') !== 'false',

@@ -8,7 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../../host.js';
 import { ServiceError, type Operation, type OperationInput, type RestOutput, type Route } from '../../plugin.js';
 import { escapeXml } from '../../xml.js';
-import { CloudFrontFunction, CloudFrontFunctionError, FUNCTION_CODE_LIMIT, type FunctionStore } from '../../cloudfront-functions.js';
+import {
+  CloudFrontFunction,
+  CloudFrontFunctionError,
+  FUNCTION_CODE_LIMIT,
+  type FunctionStore,
+} from '../../cloudfront-functions.js';
 import { CLOUDFRONT_NS, itemsOf, parseXml, type Node } from './config.js';
 
 export interface FunctionStage {
@@ -53,7 +58,12 @@ const RUNTIMES = ['cloudfront-js-1.0', 'cloudfront-js-2.0'];
 const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
 const newEtag = () => `E${randomUUID().replace(/-/g, '').slice(0, 13).toUpperCase()}`;
 const iso = (ms: number) => new Date(ms).toISOString();
-const preconditionFailed = () => new ServiceError('PreconditionFailed', 'The precondition given in one or more of the request header fields evaluated to false.', 412);
+const preconditionFailed = () =>
+  new ServiceError(
+    'PreconditionFailed',
+    'The precondition given in one or more of the request header fields evaluated to false.',
+    412,
+  );
 
 export class CloudFrontFunctions {
   private readonly compiled = new Map<string, { etag: string; fn: CloudFrontFunction }>();
@@ -90,7 +100,9 @@ export class CloudFrontFunctions {
   }
 
   store(nameOrArn: unknown): KeyValueStoreState {
-    const kvs = this.state.keyValueStores.find((k) => k.name === nameOrArn || k.arn === nameOrArn || k.id === nameOrArn);
+    const kvs = this.state.keyValueStores.find(
+      (k) => k.name === nameOrArn || k.arn === nameOrArn || k.id === nameOrArn,
+    );
     if (!kvs) throw new ServiceError('EntityNotFound', `The key value store ${String(nameOrArn)} does not exist.`, 404);
     return kvs;
   }
@@ -98,7 +110,11 @@ export class CloudFrontFunctions {
   /** The LIVE stage of a function (ARN), compiled once per ETag, reading its store as the runtime does. */
   live(functionArn: string): CloudFrontFunction {
     const fn = this.find(functionArn);
-    if (!fn.live) throw new CloudFrontFunctionError('FunctionValidationError', `the function ${fn.name} has no LIVE stage: publish it`);
+    if (!fn.live)
+      throw new CloudFrontFunctionError(
+        'FunctionValidationError',
+        `the function ${fn.name} has no LIVE stage: publish it`,
+      );
     return this.compile(fn.live);
   }
 
@@ -112,7 +128,11 @@ export class CloudFrontFunctions {
           get: (key) => this.store(arn).items[key],
           meta: () => {
             const k = this.store(arn);
-            return { creationDateTime: iso(k.created), lastUpdatedDateTime: iso(k.lastModified), keyCount: Object.keys(k.items).length };
+            return {
+              creationDateTime: iso(k.created),
+              lastUpdatedDateTime: iso(k.lastModified),
+              keyCount: Object.keys(k.items).length,
+            };
           },
         }
       : undefined;
@@ -156,9 +176,18 @@ export class CloudFrontFunctions {
     };
     this.compile(stage); // refuse what cannot run before anything changes
     let fn = this.state.functions.find((f) => f.name === name);
-    const same = (s: FunctionStage | undefined) => s !== undefined && s.code === stage.code && s.comment === stage.comment && s.keyValueStoreArns.join() === stage.keyValueStoreArns.join();
+    const same = (s: FunctionStage | undefined) =>
+      s !== undefined &&
+      s.code === stage.code &&
+      s.comment === stage.comment &&
+      s.keyValueStoreArns.join() === stage.keyValueStoreArns.join();
     if (!fn) {
-      fn = { name, arn: `arn:aws:cloudfront::${accountOf(this.host)}:function/${name}`, created: this.host.now(), development: stage };
+      fn = {
+        name,
+        arn: `arn:aws:cloudfront::${accountOf(this.host)}:function/${name}`,
+        created: this.host.now(),
+        development: stage,
+      };
       this.state.functions.push(fn);
     } else if (!same(fn.development)) {
       fn.development = stage;
@@ -175,27 +204,51 @@ export class CloudFrontFunctions {
 
   private ifMatch(i: OperationInput, etag: string): void {
     const given = i.$request.headers['if-match'];
-    if (!given) throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+    if (!given)
+      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
     if (given !== etag) throw preconditionFailed();
   }
 
   private readStage(config: Node | undefined, codeBase64: unknown): FunctionStage {
     const runtime = typeof config?.Runtime === 'string' ? config.Runtime : '';
-    if (!RUNTIMES.includes(runtime)) throw new ServiceError('InvalidArgument', `FunctionConfig.Runtime must be one of ${RUNTIMES.join(', ')}.`);
-    if (typeof codeBase64 !== 'string' || codeBase64 === '') throw new ServiceError('InvalidArgument', 'FunctionCode is required.');
+    if (!RUNTIMES.includes(runtime))
+      throw new ServiceError('InvalidArgument', `FunctionConfig.Runtime must be one of ${RUNTIMES.join(', ')}.`);
+    if (typeof codeBase64 !== 'string' || codeBase64 === '')
+      throw new ServiceError('InvalidArgument', 'FunctionCode is required.');
     const code = Buffer.from(codeBase64, 'base64');
-    if (code.length > FUNCTION_CODE_LIMIT) throw new ServiceError('FunctionSizeLimitExceeded', `The function is ${code.length} bytes; the maximum is ${FUNCTION_CODE_LIMIT}.`, 413);
-    const keyValueStoreArns = itemsOf(config?.KeyValueStoreAssociations, 'KeyValueStoreAssociation').map((a) => String(a.KeyValueStoreARN ?? ''));
-    if (keyValueStoreArns.length > 1) throw new ServiceError('InvalidArgument', 'A function can be associated with one key value store.');
-    if (keyValueStoreArns.length && runtime !== 'cloudfront-js-2.0') throw new ServiceError('InvalidArgument', 'Key value stores need the cloudfront-js-2.0 runtime.');
+    if (code.length > FUNCTION_CODE_LIMIT)
+      throw new ServiceError(
+        'FunctionSizeLimitExceeded',
+        `The function is ${code.length} bytes; the maximum is ${FUNCTION_CODE_LIMIT}.`,
+        413,
+      );
+    const keyValueStoreArns = itemsOf(config?.KeyValueStoreAssociations, 'KeyValueStoreAssociation').map((a) =>
+      String(a.KeyValueStoreARN ?? ''),
+    );
+    if (keyValueStoreArns.length > 1)
+      throw new ServiceError('InvalidArgument', 'A function can be associated with one key value store.');
+    if (keyValueStoreArns.length && runtime !== 'cloudfront-js-2.0')
+      throw new ServiceError('InvalidArgument', 'Key value stores need the cloudfront-js-2.0 runtime.');
     for (const arn of keyValueStoreArns) this.store(arn);
-    return { code: code.toString('base64'), comment: typeof config?.Comment === 'string' ? config.Comment : '', runtime, keyValueStoreArns, etag: newEtag(), lastModified: this.host.now() };
+    return {
+      code: code.toString('base64'),
+      comment: typeof config?.Comment === 'string' ? config.Comment : '',
+      runtime,
+      keyValueStoreArns,
+      etag: newEtag(),
+      lastModified: this.host.now(),
+    };
   }
 
   private summaryXml(fn: FunctionState, stage: 'DEVELOPMENT' | 'LIVE', ns = true): string {
     const s = (stage === 'LIVE' ? fn.live : fn.development) as FunctionStage;
     const status = !fn.live ? 'UNPUBLISHED' : this.inUse(fn.arn) ? 'DEPLOYED' : 'UNASSOCIATED';
-    const kvs = s.keyValueStoreArns.map((a) => `<KeyValueStoreAssociation><KeyValueStoreARN>${escapeXml(a)}</KeyValueStoreARN></KeyValueStoreAssociation>`).join('');
+    const kvs = s.keyValueStoreArns
+      .map(
+        (a) =>
+          `<KeyValueStoreAssociation><KeyValueStoreARN>${escapeXml(a)}</KeyValueStoreARN></KeyValueStoreAssociation>`,
+      )
+      .join('');
     return (
       `<FunctionSummary${ns ? ` xmlns="${CLOUDFRONT_NS}"` : ''}><Name>${escapeXml(fn.name)}</Name><Status>${status}</Status>` +
       `<FunctionConfig><Comment>${escapeXml(s.comment)}</Comment><Runtime>${s.runtime}</Runtime>` +
@@ -206,8 +259,10 @@ export class CloudFrontFunctions {
 
   private stageOf(i: OperationInput, fn: FunctionState): 'DEVELOPMENT' | 'LIVE' {
     const stage = i.$request.query.get('Stage') ?? 'DEVELOPMENT';
-    if (stage !== 'DEVELOPMENT' && stage !== 'LIVE') throw new ServiceError('InvalidArgument', 'Stage must be DEVELOPMENT or LIVE.');
-    if (stage === 'LIVE' && !fn.live) throw new ServiceError('NoSuchFunctionExists', `The function ${fn.name} has no LIVE stage.`, 404);
+    if (stage !== 'DEVELOPMENT' && stage !== 'LIVE')
+      throw new ServiceError('InvalidArgument', 'Stage must be DEVELOPMENT or LIVE.');
+    if (stage === 'LIVE' && !fn.live)
+      throw new ServiceError('NoSuchFunctionExists', `The function ${fn.name} has no LIVE stage.`, 404);
     return stage;
   }
 
@@ -224,29 +279,52 @@ export class CloudFrontFunctions {
     CreateFunction: (i): RestOutput => {
       const req = this.body(i).CreateFunctionRequest as Node | undefined;
       const name = String(req?.Name ?? '');
-      if (!NAME.test(name)) throw new ServiceError('InvalidArgument', 'Name must be 1-64 characters: letters, digits, - and _.');
-      if (this.state.functions.some((f) => f.name === name)) throw new ServiceError('FunctionAlreadyExists', `A function with the name ${name} already exists.`, 409);
+      if (!NAME.test(name))
+        throw new ServiceError('InvalidArgument', 'Name must be 1-64 characters: letters, digits, - and _.');
+      if (this.state.functions.some((f) => f.name === name))
+        throw new ServiceError('FunctionAlreadyExists', `A function with the name ${name} already exists.`, 409);
       const development = this.readStage(req?.FunctionConfig as Node | undefined, req?.FunctionCode);
-      const fn: FunctionState = { name, arn: `arn:aws:cloudfront::${accountOf(this.host)}:function/${name}`, created: this.host.now(), development };
+      const fn: FunctionState = {
+        name,
+        arn: `arn:aws:cloudfront::${accountOf(this.host)}:function/${name}`,
+        created: this.host.now(),
+        development,
+      };
       this.state.functions.push(fn);
-      return this.save({ status: 201, body: this.summaryXml(fn, 'DEVELOPMENT'), headers: { etag: development.etag, location: `https://cloudfront.amazonaws.com${F}/${fn.arn}` } });
+      return this.save({
+        status: 201,
+        body: this.summaryXml(fn, 'DEVELOPMENT'),
+        headers: { etag: development.etag, location: `https://cloudfront.amazonaws.com${F}/${fn.arn}` },
+      });
     },
     DescribeFunction: (i): RestOutput => {
       const fn = this.find(i.Name);
       const stage = this.stageOf(i, fn);
-      return { status: 200, body: this.summaryXml(fn, stage), headers: { etag: (stage === 'LIVE' ? fn.live : fn.development)!.etag } };
+      return {
+        status: 200,
+        body: this.summaryXml(fn, stage),
+        headers: { etag: (stage === 'LIVE' ? fn.live : fn.development)!.etag },
+      };
     },
     GetFunction: (i): RestOutput => {
       const fn = this.find(i.Name);
       const s = (this.stageOf(i, fn) === 'LIVE' ? fn.live : fn.development)!;
-      return { status: 200, raw: Buffer.from(s.code, 'base64'), headers: { etag: s.etag, 'content-type': 'application/octet-stream' } };
+      return {
+        status: 200,
+        raw: Buffer.from(s.code, 'base64'),
+        headers: { etag: s.etag, 'content-type': 'application/octet-stream' },
+      };
     },
     UpdateFunction: (i): RestOutput => {
       const fn = this.find(i.Name);
       this.ifMatch(i, fn.development.etag);
       const req = this.body(i).UpdateFunctionRequest as Node | undefined;
       fn.development = this.readStage(req?.FunctionConfig as Node | undefined, req?.FunctionCode);
-      return this.save({ status: 200, body: this.summaryXml(fn, 'DEVELOPMENT'), headers: { etag: fn.development.etag } });
+      return this.save({
+        status: 200,
+        body: this.summaryXml(fn, 'DEVELOPMENT'),
+        headers: { etag: fn.development.etag },
+      });
     },
     PublishFunction: (i): RestOutput => {
       const fn = this.find(i.Name);
@@ -274,7 +352,9 @@ export class CloudFrontFunctions {
       let logs: string[] = [];
       let ms = 0;
       try {
-        const run = this.compile(s).run(JSON.parse(Buffer.from(String(req?.EventObject ?? ''), 'base64').toString('utf8')));
+        const run = this.compile(s).run(
+          JSON.parse(Buffer.from(String(req?.EventObject ?? ''), 'base64').toString('utf8')),
+        );
         output = JSON.stringify(run.result);
         logs = run.logs;
         ms = run.computeMs;
@@ -294,13 +374,16 @@ export class CloudFrontFunctions {
     DeleteFunction: (i): RestOutput => {
       const fn = this.find(i.Name);
       this.ifMatch(i, fn.development.etag);
-      if (this.inUse(fn.arn)) throw new ServiceError('FunctionInUse', `The function ${fn.name} is associated with a distribution.`, 409);
+      if (this.inUse(fn.arn))
+        throw new ServiceError('FunctionInUse', `The function ${fn.name} is associated with a distribution.`, 409);
       this.state.functions = this.state.functions.filter((f) => f !== fn);
       return this.save({ status: 204 });
     },
     ListFunctions: (i): RestOutput => {
       const stage = i.$request.query.get('Stage');
-      const items = this.state.functions.filter((f) => stage !== 'LIVE' || f.live).map((f) => this.summaryXml(f, stage === 'LIVE' ? 'LIVE' : 'DEVELOPMENT', false));
+      const items = this.state.functions
+        .filter((f) => stage !== 'LIVE' || f.live)
+        .map((f) => this.summaryXml(f, stage === 'LIVE' ? 'LIVE' : 'DEVELOPMENT', false));
       return {
         status: 200,
         body: `<FunctionList xmlns="${CLOUDFRONT_NS}"><NextMarker></NextMarker><MaxItems>100</MaxItems><Quantity>${items.length}</Quantity>${items.length ? `<Items>${items.join('')}</Items>` : ''}</FunctionList>`,
@@ -310,10 +393,16 @@ export class CloudFrontFunctions {
     CreateKeyValueStore: (i): RestOutput => {
       const req = this.body(i).CreateKeyValueStoreRequest as Node | undefined;
       const name = String(req?.Name ?? '');
-      if (!NAME.test(name)) throw new ServiceError('InvalidArgument', 'Name must be 1-64 characters: letters, digits, - and _.');
-      if (this.state.keyValueStores.some((k) => k.name === name)) throw new ServiceError('EntityAlreadyExists', `A key value store with the name ${name} already exists.`, 409);
+      if (!NAME.test(name))
+        throw new ServiceError('InvalidArgument', 'Name must be 1-64 characters: letters, digits, - and _.');
+      if (this.state.keyValueStores.some((k) => k.name === name))
+        throw new ServiceError('EntityAlreadyExists', `A key value store with the name ${name} already exists.`, 409);
       const k = this.newStore(name, typeof req?.Comment === 'string' ? req.Comment : '');
-      return { status: 201, body: this.storeXml(k), headers: { etag: k.etag, location: `https://cloudfront.amazonaws.com${K}/${k.arn}` } };
+      return {
+        status: 201,
+        body: this.storeXml(k),
+        headers: { etag: k.etag, location: `https://cloudfront.amazonaws.com${K}/${k.arn}` },
+      };
     },
     DescribeKeyValueStore: (i): RestOutput => {
       const k = this.store(i.Name);
@@ -331,8 +420,15 @@ export class CloudFrontFunctions {
     DeleteKeyValueStore: (i): RestOutput => {
       const k = this.store(i.Name);
       this.ifMatch(i, k.etag);
-      const user = this.state.functions.find((f) => [f.development, f.live].some((s) => s?.keyValueStoreArns.includes(k.arn)));
-      if (user) throw new ServiceError('CannotDeleteEntityWhileInUse', `The key value store ${k.name} is associated with the function ${user.name}.`, 409);
+      const user = this.state.functions.find((f) =>
+        [f.development, f.live].some((s) => s?.keyValueStoreArns.includes(k.arn)),
+      );
+      if (user)
+        throw new ServiceError(
+          'CannotDeleteEntityWhileInUse',
+          `The key value store ${k.name} is associated with the function ${user.name}.`,
+          409,
+        );
       this.state.keyValueStores = this.state.keyValueStores.filter((x) => x !== k);
       return this.save({ status: 204 });
     },

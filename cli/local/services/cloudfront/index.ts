@@ -5,12 +5,29 @@
 
 import { randomBytes } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../../host.js';
-import { definePlugin, ServiceError, type OperationInput, type Requirement, type RestOutput, type ServicePlugin } from '../../plugin.js';
+import {
+  definePlugin,
+  ServiceError,
+  type OperationInput,
+  type Requirement,
+  type RestOutput,
+  type ServicePlugin,
+} from '../../plugin.js';
 
 const LAMBDA_VERSION_ARN = /arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+:\d+/g;
 import type { CloudFrontFacade } from '../../services.js';
 import { escapeXml, xmlElements } from '../../xml.js';
-import { CLOUDFRONT_NS, ConfigError, configToXml, itemsOf, parseXml, readDistributionConfig, routingOf, type EdgeRouting, type Node } from './config.js';
+import {
+  CLOUDFRONT_NS,
+  ConfigError,
+  configToXml,
+  itemsOf,
+  parseXml,
+  readDistributionConfig,
+  routingOf,
+  type EdgeRouting,
+  type Node,
+} from './config.js';
 import { CloudFrontFunctions, type FunctionState, type KeyValueStoreState } from './functions.js';
 import { OriginAccessControls, type OriginAccessControlState } from './origin-access-control.js';
 
@@ -36,9 +53,15 @@ export interface CloudFrontState {
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-export const randomId = (n: number, alphabet = ALNUM) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
-const noSuchDistribution = () => new ServiceError('NoSuchDistribution', 'The specified distribution does not exist.', 404);
-const xmlOut = (body: string, etag?: string, status = 200, extra: Record<string, string> = {}): RestOutput => ({ status, body, headers: { ...(etag ? { etag } : {}), ...extra } });
+export const randomId = (n: number, alphabet = ALNUM) =>
+  Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+const noSuchDistribution = () =>
+  new ServiceError('NoSuchDistribution', 'The specified distribution does not exist.', 404);
+const xmlOut = (body: string, etag?: string, status = 200, extra: Record<string, string> = {}): RestOutput => ({
+  status,
+  body,
+  headers: { ...(etag ? { etag } : {}), ...extra },
+});
 const D = '/2020-05-31/distribution';
 
 // Top-level DistributionConfig elements a DistributionSummary repeats.
@@ -72,10 +95,19 @@ export class CloudFrontService {
     /** how long a distribution reads InProgress after a change */
     private readonly deploySeconds: number,
   ) {
-    this.state = host.store.slice<CloudFrontState>('cloudfront', () => ({ distributions: [], originAccessControls: [], functions: [], keyValueStores: [] }));
+    this.state = host.store.slice<CloudFrontState>('cloudfront', () => ({
+      distributions: [],
+      originAccessControls: [],
+      functions: [],
+      keyValueStores: [],
+    }));
     this.migrate();
-    this.oac = new OriginAccessControls(host, this.state, (id) => this.state.distributions.some((d) => this.routing(d).originAccessControlIds.includes(id)));
-    this.functions = new CloudFrontFunctions(host, this.state, (arn) => this.state.distributions.some((d) => this.routing(d).functionArns.some((f) => f.arn === arn)));
+    this.oac = new OriginAccessControls(host, this.state, (id) =>
+      this.state.distributions.some((d) => this.routing(d).originAccessControlIds.includes(id)),
+    );
+    this.functions = new CloudFrontFunctions(host, this.state, (arn) =>
+      this.state.distributions.some((d) => this.routing(d).functionArns.some((f) => f.arn === arn)),
+    );
     this.plugin = this.definePlugin();
   }
 
@@ -93,7 +125,8 @@ export class CloudFrontService {
   }
 
   readonly facade: CloudFrontFacade = {
-    associatedFunctionArns: () => new Set(this.state.distributions.flatMap((d) => this.routing(d).lambdaArns.map((a) => a.arn))),
+    associatedFunctionArns: () =>
+      new Set(this.state.distributions.flatMap((d) => this.routing(d).lambdaArns.map((a) => a.arn))),
   };
 
   // ---- library API ----------------------------------------------------------
@@ -102,7 +135,11 @@ export class CloudFrontService {
     const { config, tags: bodyTags } = this.read(xml);
     const routing = this.validate(config);
     if (this.state.distributions.some((d) => this.routing(d).callerReference === routing.callerReference)) {
-      throw new ServiceError('DistributionAlreadyExists', 'The caller reference that you are using to create a distribution is associated with another distribution.', 409);
+      throw new ServiceError(
+        'DistributionAlreadyExists',
+        'The caller reference that you are using to create a distribution is associated with another distribution.',
+        409,
+      );
     }
     const id = `E${randomId(13)}`;
     const now = this.host.now();
@@ -155,7 +192,8 @@ export class CloudFrontService {
     const d = this.find(id);
     this.checkIfMatch(d.etag, ifMatch);
     const routing = this.validate(config);
-    if (routing.callerReference !== this.routing(d).callerReference) throw new ServiceError('IllegalUpdate', 'Origin and CallerReference cannot be updated.');
+    if (routing.callerReference !== this.routing(d).callerReference)
+      throw new ServiceError('IllegalUpdate', 'Origin and CallerReference cannot be updated.');
     const now = this.host.now();
     d.config = config;
     d.etag = `E${randomId(13)}`;
@@ -170,7 +208,11 @@ export class CloudFrontService {
     const d = this.find(id);
     this.checkIfMatch(d.etag, ifMatch);
     if (this.routing(d).enabled || this.status(d) !== 'Deployed') {
-      throw new ServiceError('DistributionNotDisabled', 'The distribution you are trying to delete has not been disabled.', 409);
+      throw new ServiceError(
+        'DistributionNotDisabled',
+        'The distribution you are trying to delete has not been disabled.',
+        409,
+      );
     }
     this.state.distributions = this.state.distributions.filter((x) => x !== d);
     this.routingCache.delete(id);
@@ -179,8 +221,14 @@ export class CloudFrontService {
   }
 
   private checkIfMatch(etag: string, ifMatch: string | undefined): void {
-    if (!ifMatch) throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (ifMatch !== etag) throw new ServiceError('PreconditionFailed', 'The precondition given in one or more of the request header fields evaluated to false.', 412);
+    if (!ifMatch)
+      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+    if (ifMatch !== etag)
+      throw new ServiceError(
+        'PreconditionFailed',
+        'The precondition given in one or more of the request header fields evaluated to false.',
+        412,
+      );
   }
 
   private read(xml: string): ReturnType<typeof readDistributionConfig> {
@@ -197,38 +245,67 @@ export class CloudFrontService {
     try {
       routing = routingOf(config);
     } catch (error) {
-      if (error instanceof ConfigError) throw new ServiceError(error.code, error.message, error.code === 'NoSuchOrigin' ? 404 : 400);
+      if (error instanceof ConfigError)
+        throw new ServiceError(error.code, error.message, error.code === 'NoSuchOrigin' ? 404 : 400);
       throw error;
     }
     for (const id of routing.originAccessControlIds) {
-      if (!this.state.originAccessControls.some((o) => o.id === id)) throw new ServiceError('NoSuchOriginAccessControl', `The origin access control ${id} does not exist.`, 404);
+      if (!this.state.originAccessControls.some((o) => o.id === id))
+        throw new ServiceError('NoSuchOriginAccessControl', `The origin access control ${id} does not exist.`, 404);
     }
     for (const { arn, eventType } of routing.functionArns) {
       if (eventType !== 'viewer-request' && eventType !== 'viewer-response') {
-        throw new ServiceError('InvalidFunctionAssociation', `CloudFront functions run on viewer events only; ${eventType} is not one.`);
+        throw new ServiceError(
+          'InvalidFunctionAssociation',
+          `CloudFront functions run on viewer events only; ${eventType} is not one.`,
+        );
       }
       const fn = this.state.functions.find((f) => f.arn === arn);
-      if (!fn?.live) throw new ServiceError('InvalidFunctionAssociation', `The function ${arn} does not exist or is not published (LIVE).`);
+      if (!fn?.live)
+        throw new ServiceError(
+          'InvalidFunctionAssociation',
+          `The function ${arn} does not exist or is not published (LIVE).`,
+        );
     }
     for (const { arn, eventType } of routing.lambdaArns) {
       if (!['viewer-request', 'viewer-response', 'origin-request', 'origin-response'].includes(eventType)) {
         throw new ServiceError('InvalidLambdaFunctionAssociation', `The event type ${eventType} is not valid.`);
       }
       if (!/^arn:aws:lambda:us-east-1:\d{12}:function:[^:]+:\d+$/.test(arn)) {
-        throw new ServiceError('InvalidLambdaFunctionAssociation', `The function ARN must reference a specific function version in us-east-1. (The ARN must end with the version number.) ARN: ${arn}`);
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function ARN must reference a specific function version in us-east-1. (The ARN must end with the version number.) ARN: ${arn}`,
+        );
       }
       const version = this.host.services.lambda.version(arn);
-      if (!version) throw new ServiceError('InvalidLambdaFunctionAssociation', `The function does not exist or you do not have permission to access it. ARN: ${arn}`);
+      if (!version)
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function does not exist or you do not have permission to access it. ARN: ${arn}`,
+        );
       // AWS's words (seen in goldstack#18, mdn/yari#6194): a version just published is Pending for a moment
-      if (version.state === 'Pending') throw new ServiceError('InvalidLambdaFunctionAssociation', `The function must be in an Active state. The current state for function ${arn} is Pending`);
+      if (version.state === 'Pending')
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function must be in an Active state. The current state for function ${arn} is Pending`,
+        );
       if (version.environment && Object.keys(version.environment).length > 0) {
-        throw new ServiceError('InvalidLambdaFunctionAssociation', `The function cannot have environment variables. Function: ${arn}`);
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function cannot have environment variables. Function: ${arn}`,
+        );
       }
       if (eventType.startsWith('viewer') && version.timeout > 5) {
-        throw new ServiceError('InvalidLambdaFunctionAssociation', `The function execution time must be less than or equal to 5 seconds for viewer event triggers. Function: ${arn}`);
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function execution time must be less than or equal to 5 seconds for viewer event triggers. Function: ${arn}`,
+        );
       }
       if (eventType.startsWith('viewer') && version.memorySize > 128) {
-        throw new ServiceError('InvalidLambdaFunctionAssociation', `The function memory size must be less than or equal to 128 MB for viewer event triggers. Function: ${arn}`);
+        throw new ServiceError(
+          'InvalidLambdaFunctionAssociation',
+          `The function memory size must be less than or equal to 128 MB for viewer event triggers. Function: ${arn}`,
+        );
       }
     }
     return routing;
@@ -250,7 +327,9 @@ export class CloudFrontService {
 
   private listXml(): string {
     const summaries = this.state.distributions.map((d) => {
-      const fields = Object.fromEntries(SUMMARY_FIELDS.filter((f) => d.config[f] !== undefined).map((f) => [f, d.config[f]]));
+      const fields = Object.fromEntries(
+        SUMMARY_FIELDS.filter((f) => d.config[f] !== undefined).map((f) => [f, d.config[f]]),
+      );
       return `<DistributionSummary><Id>${d.id}</Id><ARN>${d.arn}</ARN><ETag>${d.etag}</ETag><Status>${this.status(d)}</Status><LastModifiedTime>${new Date(d.lastModified).toISOString()}</LastModifiedTime><DomainName>${d.domainName}</DomainName>${xmlElements(fields, 'repeat')}</DistributionSummary>`;
     });
     return (
@@ -270,7 +349,11 @@ export class CloudFrontService {
 
   /** What CloudFront asks of Lambda for each Lambda@Edge version a distribution change adds or removes. */
   private lambdaEdgeRequirements(distributionId: string, body: string): Requirement[] {
-    const before = new Set(JSON.stringify(this.state.distributions.find((d) => d.id === distributionId)?.config ?? {}).match(LAMBDA_VERSION_ARN) ?? []);
+    const before = new Set(
+      JSON.stringify(this.state.distributions.find((d) => d.id === distributionId)?.config ?? {}).match(
+        LAMBDA_VERSION_ARN,
+      ) ?? [],
+    );
     const after = new Set(body.match(LAMBDA_VERSION_ARN) ?? []);
     return [
       ...[...after]
@@ -279,13 +362,16 @@ export class CloudFrontService {
           { action: 'lambda:GetFunction', resource: arn },
           { action: 'lambda:EnableReplication*', resource: arn },
         ]),
-      ...[...before].filter((arn) => !after.has(arn)).map((arn) => ({ action: 'lambda:DisableReplication*', resource: arn })),
+      ...[...before]
+        .filter((arn) => !after.has(arn))
+        .map((arn) => ({ action: 'lambda:DisableReplication*', resource: arn })),
     ];
   }
 
   private definePlugin(): ServicePlugin {
     const body = (i: OperationInput) => i.$request.body.toString('utf8');
-    const created = (d: DistributionState) => xmlOut(this.distributionXml(d), d.etag, 201, { location: `https://cloudfront.amazonaws.com${D}/${d.id}` });
+    const created = (d: DistributionState) =>
+      xmlOut(this.distributionXml(d), d.etag, 201, { location: `https://cloudfront.amazonaws.com${D}/${d.id}` });
     const tagsXml = (tags: DistributionState['tags']) =>
       `<Tags xmlns="${CLOUDFRONT_NS}"><Items>${tags.map((t) => `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`).join('')}</Items></Tags>`;
     return definePlugin({
@@ -295,13 +381,16 @@ export class CloudFrontService {
       target: CLOUDFRONT_NS,
       resourceOf: (operation, i) => {
         const account = accountOf(this.host);
-        if (i.Id !== undefined && /Distribution/.test(operation)) return `arn:aws:cloudfront::${account}:distribution/${i.Id}`;
+        if (i.Id !== undefined && /Distribution/.test(operation))
+          return `arn:aws:cloudfront::${account}:distribution/${i.Id}`;
         if (i.Name !== undefined && /KeyValueStore/.test(operation)) return this.functions.store(i.Name).arn;
         if (i.Name !== undefined) return `arn:aws:cloudfront::${account}:function/${i.Name}`;
         return '*';
       },
       impliedRequirements: (operation, i) =>
-        operation === 'UpdateDistribution' || operation.startsWith('CreateDistribution') ? this.lambdaEdgeRequirements(String(i.Id ?? ''), i.$request.body.toString('utf8')) : [],
+        operation === 'UpdateDistribution' || operation.startsWith('CreateDistribution')
+          ? this.lambdaEdgeRequirements(String(i.Id ?? ''), i.$request.body.toString('utf8'))
+          : [],
       routes: [
         { method: 'POST', path: D, operation: 'CreateDistributionWithTags', query: { WithTags: true } },
         { method: 'POST', path: D, operation: 'CreateDistribution' },
@@ -339,7 +428,10 @@ export class CloudFrontService {
         ListTagsForResource: (i) => xmlOut(tagsXml(this.byArn(i).tags)),
         TagResource: (i) => {
           const d = this.byArn(i);
-          const add = itemsOf(parseXml(body(i)).Tags, 'Tag').map((t) => ({ Key: String(t.Key ?? ''), Value: String(t.Value ?? '') }));
+          const add = itemsOf(parseXml(body(i)).Tags, 'Tag').map((t) => ({
+            Key: String(t.Key ?? ''),
+            Value: String(t.Value ?? ''),
+          }));
           d.tags = [...d.tags.filter((t) => !add.some((a) => a.Key === t.Key)), ...add];
           this.host.store.save();
           return { status: 204 };

@@ -17,8 +17,10 @@ export interface OriginAccessControlState {
 }
 
 const O = '/2020-05-31/origin-access-control';
-const noSuch = () => new ServiceError('NoSuchOriginAccessControl', 'The specified origin access control does not exist.', 404);
-const newId = () => `E${Array.from({ length: 13 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
+const noSuch = () =>
+  new ServiceError('NoSuchOriginAccessControl', 'The specified origin access control does not exist.', 404);
+const newId = () =>
+  `E${Array.from({ length: 13 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
 
 export class OriginAccessControls {
   constructor(
@@ -47,7 +49,10 @@ export class OriginAccessControls {
     const field = (key: string, allowed?: string[]) => {
       const value = config?.[key];
       if (typeof value !== 'string' || (allowed && !allowed.includes(value))) {
-        throw new ServiceError('InvalidArgument', `OriginAccessControlConfig.${key} must be ${allowed ? `one of ${allowed.join(', ')}` : 'given'}.`);
+        throw new ServiceError(
+          'InvalidArgument',
+          `OriginAccessControlConfig.${key} must be ${allowed ? `one of ${allowed.join(', ')}` : 'given'}.`,
+        );
       }
       return value;
     };
@@ -69,20 +74,34 @@ export class OriginAccessControls {
   }
 
   private out(o: OriginAccessControlState, status = 200, extra: Record<string, string> = {}): RestOutput {
-    return { status, body: `<OriginAccessControl xmlns="${CLOUDFRONT_NS}"><Id>${o.id}</Id>${this.configXml(o)}</OriginAccessControl>`, headers: { etag: o.etag, ...extra } };
+    return {
+      status,
+      body: `<OriginAccessControl xmlns="${CLOUDFRONT_NS}"><Id>${o.id}</Id>${this.configXml(o)}</OriginAccessControl>`,
+      headers: { etag: o.etag, ...extra },
+    };
   }
 
   private ifMatch(i: OperationInput, o: OriginAccessControlState): void {
     const given = i.$request.headers['if-match'];
-    if (!given) throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (given !== o.etag) throw new ServiceError('PreconditionFailed', 'The precondition given in one or more of the request header fields evaluated to false.', 412);
+    if (!given)
+      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+    if (given !== o.etag)
+      throw new ServiceError(
+        'PreconditionFailed',
+        'The precondition given in one or more of the request header fields evaluated to false.',
+        412,
+      );
   }
 
   readonly operations: Record<string, Operation> = {
     CreateOriginAccessControl: (i) => {
       const config = this.readConfig(i);
       if (this.state.originAccessControls.some((o) => o.name === config.name)) {
-        throw new ServiceError('OriginAccessControlAlreadyExists', `An origin access control with the name ${config.name} already exists.`, 409);
+        throw new ServiceError(
+          'OriginAccessControlAlreadyExists',
+          `An origin access control with the name ${config.name} already exists.`,
+          409,
+        );
       }
       const oac = { id: newId(), etag: newId(), ...config };
       this.state.originAccessControls.push(oac);
@@ -104,7 +123,12 @@ export class OriginAccessControls {
     DeleteOriginAccessControl: (i) => {
       const oac = this.find(i.Id);
       this.ifMatch(i, oac);
-      if (this.inUse(oac.id)) throw new ServiceError('OriginAccessControlInUse', 'Cannot delete this origin access control because it is in use by one or more distributions.', 409);
+      if (this.inUse(oac.id))
+        throw new ServiceError(
+          'OriginAccessControlInUse',
+          'Cannot delete this origin access control because it is in use by one or more distributions.',
+          409,
+        );
       this.state.originAccessControls = this.state.originAccessControls.filter((o) => o !== oac);
       this.host.store.save();
       return { status: 204 };

@@ -10,9 +10,17 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { accountOf, type ServiceHost } from '../../host.js';
 import { invalidParameter, ServiceError } from '../../plugin.js';
 import { readZip, ZipError } from '../../zip-reader.js';
-import { functionConfiguration, lambdaTime, sameVersion, type FunctionState, type FunctionVersionState, type LambdaState } from './model.js';
+import {
+  functionConfiguration,
+  lambdaTime,
+  sameVersion,
+  type FunctionState,
+  type FunctionVersionState,
+  type LambdaState,
+} from './model.js';
 
-export const functionNotFound = (id: string) => new ServiceError('ResourceNotFoundException', `Function not found: ${id}`, 404);
+export const functionNotFound = (id: string) =>
+  new ServiceError('ResourceNotFoundException', `Function not found: ${id}`, 404);
 const conflict = (message: string) => new ServiceError('ResourceConflictException', message, 409);
 const invalidValue = (message: string) => new ServiceError('InvalidParameterValueException', message, 400);
 
@@ -55,8 +63,13 @@ export class Functions {
 
   /** Resolves a name, partial or full ARN (plus an optional qualifier) in `region`. */
   resolve(id: string, region: string, qualifier?: string): { fn: FunctionState; version: FunctionVersionState } {
-    const arn = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):)?(?:\d{12}:function:)?([a-zA-Z0-9-_]+)(?::([$\w]+))?$/.exec(id);
-    if (!arn) throw invalidValue(`1 validation error detected: Value '${id}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+    const arn = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):)?(?:\d{12}:function:)?([a-zA-Z0-9-_]+)(?::([$\w]+))?$/.exec(
+      id,
+    );
+    if (!arn)
+      throw invalidValue(
+        `1 validation error detected: Value '${id}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`,
+      );
     const inRegion = arn[1] ?? region;
     const name = arn[2]!;
     const q = qualifier ?? arn[3] ?? '$LATEST';
@@ -75,16 +88,28 @@ export class Functions {
   assertIdle(fn: FunctionState): void {
     const now = this.host.now();
     if (fn.activeAt !== undefined && now < fn.activeAt) {
-      throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: Pending`);
+      throw conflict(
+        `The operation cannot be performed at this time. The function is currently in the following state: Pending`,
+      );
     }
     if (fn.updatedAt !== undefined && now < fn.updatedAt) {
-      throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`);
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`,
+      );
     }
   }
 
-  create(name: string, region: string, zip: Buffer, settings: FunctionSettings, options: { tags?: Record<string, string>; publish?: boolean; checkRole?: boolean } = {}): FunctionState {
+  create(
+    name: string,
+    region: string,
+    zip: Buffer,
+    settings: FunctionSettings,
+    options: { tags?: Record<string, string>; publish?: boolean; checkRole?: boolean } = {},
+  ): FunctionState {
     if (!FUNCTION_NAME.test(name))
-      throw invalidValue(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+      throw invalidValue(
+        `1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`,
+      );
     if (this.state.functions.some((f) => f.name === name && f.region === region)) {
       throw conflict(`Function already exist: ${name}`);
     }
@@ -108,7 +133,9 @@ export class Functions {
       role,
       timeout: validTimeout(settings.timeout ?? 3),
       memorySize: validMemory(settings.memorySize ?? 128),
-      ...(settings.environment && Object.keys(settings.environment).length ? { environment: settings.environment } : {}),
+      ...(settings.environment && Object.keys(settings.environment).length
+        ? { environment: settings.environment }
+        : {}),
       ...(settings.architectures ? { architectures: settings.architectures } : {}),
       lastModified: lambdaTime(now),
       revisionId: randomUUID(),
@@ -129,7 +156,11 @@ export class Functions {
     return fn;
   }
 
-  updateCode(fn: FunctionState, zip: Buffer, options: { publish?: boolean; revisionId?: string } = {}): FunctionVersionState {
+  updateCode(
+    fn: FunctionState,
+    zip: Buffer,
+    options: { publish?: boolean; revisionId?: string } = {},
+  ): FunctionVersionState {
     this.assertIdle(fn);
     this.assertRevision(fn, options.revisionId);
     this.storeCode(fn, zip);
@@ -162,10 +193,16 @@ export class Functions {
   }
 
   /** PublishVersion: a new version only when something changed since the last one (AWS's rule). */
-  publish(fn: FunctionState, input: { description?: string; codeSha256?: string; revisionId?: string } = {}, { force = false } = {}): FunctionVersionState {
+  publish(
+    fn: FunctionState,
+    input: { description?: string; codeSha256?: string; revisionId?: string } = {},
+    { force = false } = {},
+  ): FunctionVersionState {
     if (!force) this.assertIdle(fn);
     if (input.codeSha256 !== undefined && input.codeSha256 !== fn.latest.codeSha256) {
-      throw invalidParameter(`CodeSha256 (${input.codeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again with the CodeSha256 in $LATEST.`);
+      throw invalidParameter(
+        `CodeSha256 (${input.codeSha256}) is different from current CodeSha256 in $LATEST (${fn.latest.codeSha256}). Please try again with the CodeSha256 in $LATEST.`,
+      );
     }
     this.assertRevision(fn, input.revisionId);
     const last = fn.versions.at(-1);
@@ -246,7 +283,10 @@ export class Functions {
     try {
       entries = readZip(zip);
     } catch (error) {
-      if (error instanceof ZipError) throw invalidValue(`Could not unzip uploaded file. Please check your file, then try to upload again. (${error.message})`);
+      if (error instanceof ZipError)
+        throw invalidValue(
+          `Could not unzip uploaded file. Please check your file, then try to upload again. (${error.message})`,
+        );
       throw error;
     }
     const dir = this.codeDir(fn, '$LATEST');
@@ -255,7 +295,8 @@ export class Functions {
     for (const entry of entries) {
       if (entry.name.endsWith('/')) continue;
       const target = normalize(join(dir, entry.name));
-      if (!target.startsWith(dir + sep)) throw invalidValue(`Could not unzip uploaded file: the entry ${entry.name} leaves the package.`);
+      if (!target.startsWith(dir + sep))
+        throw invalidValue(`Could not unzip uploaded file: the entry ${entry.name} leaves the package.`);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, entry.data);
     }
@@ -270,11 +311,17 @@ export class Functions {
 }
 
 function validTimeout(t: number): number {
-  if (!Number.isInteger(t) || t < 1 || t > 900) throw invalidValue("1 validation error detected: Value at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900");
+  if (!Number.isInteger(t) || t < 1 || t > 900)
+    throw invalidValue(
+      "1 validation error detected: Value at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900",
+    );
   return t;
 }
 
 function validMemory(m: number): number {
-  if (!Number.isInteger(m) || m < 128 || m > 10240) throw invalidValue("1 validation error detected: Value at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240");
+  if (!Number.isInteger(m) || m < 128 || m > 10240)
+    throw invalidValue(
+      "1 validation error detected: Value at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240",
+    );
   return m;
 }

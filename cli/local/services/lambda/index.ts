@@ -4,7 +4,14 @@
 
 import { join } from 'node:path';
 import { accountOf, type ServiceHost } from '../../host.js';
-import { definePlugin, invalidParameter, ServiceError, type OperationInput, type RestOutput, type ServicePlugin } from '../../plugin.js';
+import {
+  definePlugin,
+  invalidParameter,
+  ServiceError,
+  type OperationInput,
+  type RestOutput,
+  type ServicePlugin,
+} from '../../plugin.js';
 import type { InvokeMeta, LambdaFacade } from '../../services.js';
 import { Functions, functionNotFound, type FunctionSettings } from './functions.js';
 import { isPendingVersion, type FunctionState, type LambdaState } from './model.js';
@@ -94,10 +101,22 @@ export class LambdaService {
   }
 
   /** Runs a function version; a function error rejects with FunctionError. */
-  invoke(id: string, event: unknown, region = this.host.store.state.region, qualifier?: string, meta?: InvokeMeta): Promise<unknown> {
+  invoke(
+    id: string,
+    event: unknown,
+    region = this.host.store.state.region,
+    qualifier?: string,
+    meta?: InvokeMeta,
+  ): Promise<unknown> {
     const { fn, version } = this.functions.resolve(id, region, qualifier);
     if (fn.activeAt !== undefined && this.host.now() < fn.activeAt && version.version === '$LATEST') {
-      return Promise.reject(new ServiceError('ResourceConflictException', 'The operation cannot be performed at this time. The function is currently in the following state: Pending', 409));
+      return Promise.reject(
+        new ServiceError(
+          'ResourceConflictException',
+          'The operation cannot be performed at this time. The function is currently in the following state: Pending',
+          409,
+        ),
+      );
     }
     return this.runtime.invoke(
       `${fn.arn}:${version.version}`,
@@ -124,7 +143,8 @@ export class LambdaService {
   }
 
   readonly facade: LambdaFacade = {
-    invoke: (arn, event, meta) => this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region, undefined, meta),
+    invoke: (arn, event, meta) =>
+      this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region, undefined, meta),
     version: (arn) => {
       try {
         const { fn, version } = this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region);
@@ -144,7 +164,11 @@ export class LambdaService {
     },
     allowsInvoke: (arn, principal, sourceArn) => {
       try {
-        return allows(this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region).fn, principal, sourceArn);
+        return allows(
+          this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region).fn,
+          principal,
+          sourceArn,
+        );
       } catch {
         return false;
       }
@@ -155,7 +179,8 @@ export class LambdaService {
 
   private definePlugin(): ServicePlugin {
     const fns = this.functions;
-    const resolve = (i: OperationInput, qualifier?: string | null) => fns.resolve(String(i.FunctionName), i.$request.region, qualifier ?? undefined);
+    const resolve = (i: OperationInput, qualifier?: string | null) =>
+      fns.resolve(String(i.FunctionName), i.$request.region, qualifier ?? undefined);
     const q = (i: OperationInput) => i.$request.query.get('Qualifier');
     return definePlugin({
       name: 'lambda',
@@ -181,27 +206,50 @@ export class LambdaService {
         { method: 'POST', path: `${F}/{FunctionName}/policy`, operation: 'AddPermission' },
         { method: 'GET', path: `${F}/{FunctionName}/policy`, operation: 'GetPolicy' },
         { method: 'DELETE', path: `${F}/{FunctionName}/policy/{StatementId}`, operation: 'RemovePermission' },
-        { method: 'GET', path: '/2020-06-30/functions/{FunctionName}/code-signing-config', operation: 'GetFunctionCodeSigningConfig' },
+        {
+          method: 'GET',
+          path: '/2020-06-30/functions/{FunctionName}/code-signing-config',
+          operation: 'GetFunctionCodeSigningConfig',
+        },
         { method: 'GET', path: '/2017-03-31/tags/{Resource}', operation: 'ListTags' },
         { method: 'POST', path: '/2017-03-31/tags/{Resource}', operation: 'TagResource' },
         { method: 'DELETE', path: '/2017-03-31/tags/{Resource}', operation: 'UntagResource' },
       ],
       operations: {
-        ListFunctions: (i) => ok({ Functions: fns.state.functions.filter((f) => f.region === i.$request.region).map((f) => fns.configuration(f, f.latest)) }),
+        ListFunctions: (i) =>
+          ok({
+            Functions: fns.state.functions
+              .filter((f) => f.region === i.$request.region)
+              .map((f) => fns.configuration(f, f.latest)),
+          }),
         CreateFunction: (i) => {
           const code = i.Code as { ZipFile?: string; S3Bucket?: string } | undefined;
-          if (!code?.ZipFile) throw invalidParameter(code?.S3Bucket ? 'The basicauth local cloud takes function code as ZipFile only (no S3).' : 'Code.ZipFile is required.');
-          const fn = fns.create(String(i.FunctionName ?? ''), i.$request.region, Buffer.from(code.ZipFile, 'base64'), settingsOf(i), {
-            tags: i.Tags as Record<string, string> | undefined,
-            publish: i.Publish === true,
-          });
+          if (!code?.ZipFile)
+            throw invalidParameter(
+              code?.S3Bucket
+                ? 'The basicauth local cloud takes function code as ZipFile only (no S3).'
+                : 'Code.ZipFile is required.',
+            );
+          const fn = fns.create(
+            String(i.FunctionName ?? ''),
+            i.$request.region,
+            Buffer.from(code.ZipFile, 'base64'),
+            settingsOf(i),
+            {
+              tags: i.Tags as Record<string, string> | undefined,
+              publish: i.Publish === true,
+            },
+          );
           return ok(fns.configuration(fn, i.Publish === true ? fn.versions.at(-1)! : fn.latest), 201);
         },
         GetFunction: (i) => {
           const { fn, version } = resolve(i, q(i));
           return ok({
             Configuration: fns.configuration(fn, version),
-            Code: { RepositoryType: 'S3', Location: `${this.host.endpoint()}/_local/code/${encodeURIComponent(fn.region)}/${encodeURIComponent(fn.name)}/${encodeURIComponent(version.version)}.zip` },
+            Code: {
+              RepositoryType: 'S3',
+              Location: `${this.host.endpoint()}/_local/code/${encodeURIComponent(fn.region)}/${encodeURIComponent(fn.name)}/${encodeURIComponent(version.version)}.zip`,
+            },
             ...(fn.tags && Object.keys(fn.tags).length ? { Tags: fn.tags } : {}),
           });
         },
@@ -215,12 +263,24 @@ export class LambdaService {
         },
         UpdateFunctionConfiguration: (i) => {
           const { fn } = resolve(i);
-          return ok(fns.configuration(fn, fns.updateConfiguration(fn, { ...settingsOf(i), ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}) })));
+          return ok(
+            fns.configuration(
+              fn,
+              fns.updateConfiguration(fn, {
+                ...settingsOf(i),
+                ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}),
+              }),
+            ),
+          );
         },
         UpdateFunctionCode: (i) => {
           const { fn } = resolve(i);
-          if (typeof i.ZipFile !== 'string') throw invalidParameter('ZipFile is required (the basicauth local cloud takes no S3 code).');
-          const v = fns.updateCode(fn, Buffer.from(i.ZipFile, 'base64'), { publish: i.Publish === true, ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}) });
+          if (typeof i.ZipFile !== 'string')
+            throw invalidParameter('ZipFile is required (the basicauth local cloud takes no S3 code).');
+          const v = fns.updateCode(fn, Buffer.from(i.ZipFile, 'base64'), {
+            publish: i.Publish === true,
+            ...(typeof i.RevisionId === 'string' ? { revisionId: i.RevisionId } : {}),
+          });
           return ok(fns.configuration(fn, v));
         },
         PublishVersion: (i) => {
@@ -238,7 +298,10 @@ export class LambdaService {
           const start = Number(i.$request.query.get('Marker') ?? 0);
           const max = Number(i.$request.query.get('MaxItems') ?? 50);
           const page = all.slice(start, start + max);
-          return ok({ Versions: page.map((v) => fns.configuration(fn, v)), ...(start + max < all.length ? { NextMarker: String(start + max) } : {}) });
+          return ok({
+            Versions: page.map((v) => fns.configuration(fn, v)),
+            ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
+          });
         },
         Invoke: async (i) => {
           const { fn, version } = resolve(i, q(i));
@@ -246,7 +309,11 @@ export class LambdaService {
           try {
             event = i.$request.body.length ? JSON.parse(i.$request.body.toString('utf8')) : {};
           } catch {
-            throw new ServiceError('InvalidRequestContentException', 'Could not parse request body into json: Could not parse payload into json', 400);
+            throw new ServiceError(
+              'InvalidRequestContentException',
+              'Could not parse request body into json: Could not parse payload into json',
+              400,
+            );
           }
           const type = String(i.$request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
           const headers = { 'x-amz-executed-version': version.version };
@@ -261,7 +328,11 @@ export class LambdaService {
             return { status: 200, headers, raw: result === undefined ? 'null' : JSON.stringify(result) };
           } catch (error) {
             if (error instanceof FunctionError) {
-              return { status: 200, headers: { ...headers, 'x-amz-function-error': 'Unhandled' }, raw: JSON.stringify({ errorType: error.errorType, errorMessage: error.message }) };
+              return {
+                status: 200,
+                headers: { ...headers, 'x-amz-function-error': 'Unhandled' },
+                raw: JSON.stringify({ errorType: error.errorType, errorMessage: error.message }),
+              };
             }
             throw error;
           }
@@ -310,7 +381,11 @@ export class LambdaService {
   }
 
   zipFor(region: string, name: string, version: string): Buffer {
-    const { fn } = this.functions.resolve(`arn:aws:lambda:${region}:${accountOf(this.host)}:function:${name}`, region, version);
+    const { fn } = this.functions.resolve(
+      `arn:aws:lambda:${region}:${accountOf(this.host)}:function:${name}`,
+      region,
+      version,
+    );
     return this.functions.zipOf(fn, version);
   }
 
@@ -346,6 +421,7 @@ function differs(fn: FunctionState, s: FunctionSettings): boolean {
   );
 }
 
-export const regionOfArn = (arn: string): string | undefined => /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):/.exec(arn)?.[1] || undefined;
+export const regionOfArn = (arn: string): string | undefined =>
+  /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]+):/.exec(arn)?.[1] || undefined;
 
 export type { FunctionState, LambdaState };

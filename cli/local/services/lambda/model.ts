@@ -90,7 +90,9 @@ export function functionConfiguration(fn: FunctionState, v: FunctionVersionState
     State: pending ? 'Pending' : 'Active',
     ...(pending ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
     LastUpdateStatus: pending || updating ? 'InProgress' : 'Successful',
-    ...(updating ? { LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'InProgress' } : {}),
+    ...(updating
+      ? { LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'InProgress' }
+      : {}),
     PackageType: 'Zip',
     Architectures: v.architectures ?? ['x86_64'],
     EphemeralStorage: { Size: 512 },

@@ -20,11 +20,18 @@ const invalidValue = (message: string) => new ServiceError('InvalidParameterValu
 export function addPermission(fn: FunctionState, input: PermissionInput): PolicyStatement {
   const sid = input.StatementId;
   if (!sid || !/^[a-zA-Z0-9-_]{1,100}$/.test(sid))
-    throw invalidValue("1 validation error detected: Value at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
-  if (!input.Action || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(input.Action)) throw invalidValue(`The action ${String(input.Action)} is not valid.`);
+    throw invalidValue(
+      "1 validation error detected: Value at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
+    );
+  if (!input.Action || !/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/.test(input.Action))
+    throw invalidValue(`The action ${String(input.Action)} is not valid.`);
   if (!input.Principal) throw invalidValue('The principal is required.');
   if ((fn.policy ?? []).some((s) => s.Sid === sid)) {
-    throw new ServiceError('ResourceConflictException', `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
+    throw new ServiceError(
+      'ResourceConflictException',
+      `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      409,
+    );
   }
   const principal =
     input.Principal.endsWith('.amazonaws.com') || input.Principal === '*'
@@ -34,7 +41,8 @@ export function addPermission(fn: FunctionState, input: PermissionInput): Policy
       : { AWS: /^\d{12}$/.test(input.Principal) ? `arn:aws:iam::${input.Principal}:root` : input.Principal };
   const condition: Record<string, Record<string, string>> = {};
   if (input.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': input.SourceAccount };
-  if (input.PrincipalOrgID) condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': input.PrincipalOrgID };
+  if (input.PrincipalOrgID)
+    condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': input.PrincipalOrgID };
   if (input.SourceArn) condition.ArnLike = { 'AWS:SourceArn': input.SourceArn };
   const statement: PolicyStatement = {
     Sid: sid,
@@ -57,7 +65,8 @@ export function removePermission(fn: FunctionState, sid: string): void {
 }
 
 export function policyDocument(fn: FunctionState): string {
-  if (!fn.policy?.length) throw new ServiceError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+  if (!fn.policy?.length)
+    throw new ServiceError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
   return JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: fn.policy });
 }
 

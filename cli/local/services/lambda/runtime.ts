@@ -72,7 +72,9 @@ class Instance {
     const dot = spec.handler.lastIndexOf('.');
     const [file, exportName] = [spec.handler.slice(0, dot), spec.handler.slice(dot + 1)];
     // As the Node.js runtime does: index.mjs, then index.js, then index.cjs.
-    const entry = ['.mjs', '.js', '.cjs'].map((ext) => join(spec.codeDir, `${file}${ext}`)).find((path) => existsSync(path)) ?? join(spec.codeDir, `${file}.mjs`);
+    const entry =
+      ['.mjs', '.js', '.cjs'].map((ext) => join(spec.codeDir, `${file}${ext}`)).find((path) => existsSync(path)) ??
+      join(spec.codeDir, `${file}.mjs`);
     this.worker = new Worker(BOOTSTRAP, {
       eval: true,
       env: spec.env,
@@ -92,19 +94,27 @@ class Instance {
         for (const line of lines) if (line) onLog(this.label, line);
       });
     }
-    this.worker.on('message', (m: { id: number; started?: true; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      if (m.started) {
+    this.worker.on(
+      'message',
+      (m: { id: number; started?: true; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        if (m.started) {
+          clearTimeout(p.timer);
+          p.timer = this.deadline(
+            m.id,
+            this.spec.timeoutSeconds * 1000,
+            'Sandbox.Timedout',
+            `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+          );
+          return;
+        }
+        this.pending.delete(m.id);
         clearTimeout(p.timer);
-        p.timer = this.deadline(m.id, this.spec.timeoutSeconds * 1000, 'Sandbox.Timedout', `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`);
-        return;
-      }
-      this.pending.delete(m.id);
-      clearTimeout(p.timer);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new FunctionError(m.error?.name ?? 'Error', m.error?.message ?? 'unknown error'));
-    });
+        if (m.ok) p.resolve(m.result);
+        else p.reject(new FunctionError(m.error?.name ?? 'Error', m.error?.message ?? 'unknown error'));
+      },
+    );
     const fail = (error: Error) => {
       this.dead = true;
       for (const p of this.pending.values()) {
@@ -121,7 +131,12 @@ class Instance {
     return new Promise((resolve, reject) => {
       const id = ++this.nextId;
       // until the handler starts (a cold start loads the module first): the init limit
-      const timer = this.deadline(id, INIT_LIMIT_MS + this.spec.timeoutSeconds * 1000, 'Runtime.InitTimeout', `Init timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`);
+      const timer = this.deadline(
+        id,
+        INIT_LIMIT_MS + this.spec.timeoutSeconds * 1000,
+        'Runtime.InitTimeout',
+        `Init timed out after ${(INIT_LIMIT_MS / 1000).toFixed(2)} seconds`,
+      );
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ id, event, context });
     });
@@ -147,7 +162,14 @@ class Instance {
 export class LambdaRuntime {
   private readonly pools = new Map<string, { instances: Instance[]; next: number }>();
 
-  constructor(private readonly options: { instances: number; onLog: (label: string, line: string) => void; packageNodeModules: string; rootDir: string }) {
+  constructor(
+    private readonly options: {
+      instances: number;
+      onLog: (label: string, line: string) => void;
+      packageNodeModules: string;
+      rootDir: string;
+    },
+  ) {
     // Bundles leave the AWS SDK to the runtime; in the local cloud the
     // runtime's SDK is basicauth's own, reachable through this link.
     mkdirSync(options.rootDir, { recursive: true });
@@ -160,7 +182,13 @@ export class LambdaRuntime {
    * over the pool). `spec` is only asked for when an instance has to be
    * created: a cold start.
    */
-  async invoke(key: string, spec: () => InstanceSpec, event: unknown, instancesOverride?: number, meta?: { instance?: string }): Promise<unknown> {
+  async invoke(
+    key: string,
+    spec: () => InstanceSpec,
+    event: unknown,
+    instancesOverride?: number,
+    meta?: { instance?: string },
+  ): Promise<unknown> {
     let pool = this.pools.get(key);
     if (!pool) {
       pool = { instances: [], next: 0 };
@@ -174,7 +202,11 @@ export class LambdaRuntime {
       instance = new Instance(s, `${s.functionName}:${s.version}#${index + 1}`, this.options.onLog);
       pool.instances[index] = instance;
     }
-    const context = { functionName: instance.spec.functionName, functionVersion: instance.spec.version, awsRequestId: crypto.randomUUID() };
+    const context = {
+      functionName: instance.spec.functionName,
+      functionVersion: instance.spec.version,
+      awsRequestId: crypto.randomUUID(),
+    };
     if (meta) meta.instance = instance.label;
     return instance.invoke(event, context);
   }
@@ -192,7 +224,10 @@ export class LambdaRuntime {
 
   /** The live instances of each running version, by label (function:version#n), for the dashboard. */
   instances(): Array<{ key: string; labels: string[] }> {
-    return [...this.pools].map(([key, pool]) => ({ key, labels: pool.instances.filter((i) => i && !i.dead).map((i) => i.label) }));
+    return [...this.pools].map(([key, pool]) => ({
+      key,
+      labels: pool.instances.filter((i) => i && !i.dead).map((i) => i.label),
+    }));
   }
 
   async stop(): Promise<void> {

@@ -3,8 +3,27 @@
 
 import { randomInt, randomUUID } from 'node:crypto';
 import { accountOf, type ServiceHost } from '../../host.js';
-import { definePlugin, invalidParameter, invalidRequest, notFound, ServiceError, type OperationInput, type ServicePlugin } from '../../plugin.js';
-import { arnIn, CURRENT, dropUnlabelled, isReplicaIn, moveStage, PENDING, withStage, type SecretState, type SecretsManagerState, type SecretVersionState } from './model.js';
+import {
+  definePlugin,
+  invalidParameter,
+  invalidRequest,
+  notFound,
+  ServiceError,
+  type OperationInput,
+  type ServicePlugin,
+} from '../../plugin.js';
+import {
+  arnIn,
+  CURRENT,
+  dropUnlabelled,
+  isReplicaIn,
+  moveStage,
+  PENDING,
+  withStage,
+  type SecretState,
+  type SecretsManagerState,
+  type SecretVersionState,
+} from './model.js';
 import { randomPassword } from './password.js';
 import { Rotations, STEPS, type InvokeStep } from './rotation.js';
 import { nextRotation, validateRules, type RotationRulesInput } from './schedule.js';
@@ -60,7 +79,9 @@ export class SecretsManagerService {
       throw invalidRequest("You can't perform this operation on the secret because it was marked for deletion.");
     }
     if (write && secret.region !== region) {
-      throw invalidRequest(`Operation is not permitted on a replica secret. Perform this operation on the primary secret in ${secret.region}.`);
+      throw invalidRequest(
+        `Operation is not permitted on a replica secret. Perform this operation on the primary secret in ${secret.region}.`,
+      );
     }
     return secret;
   }
@@ -75,7 +96,15 @@ export class SecretsManagerService {
   private move(s: SecretState, stage: string, version: SecretVersionState): void {
     const before = withStage(s, stage);
     moveStage(s, stage, version);
-    if (before !== version) this.host.emit({ type: 'secret.stage', secretArn: s.arn, secretName: s.name, stage, versionId: version.versionId, at: this.host.now() });
+    if (before !== version)
+      this.host.emit({
+        type: 'secret.stage',
+        secretArn: s.arn,
+        secretName: s.name,
+        stage,
+        versionId: version.versionId,
+        at: this.host.now(),
+      });
   }
 
   // ---- operations ------------------------------------------------------------
@@ -83,16 +112,32 @@ export class SecretsManagerService {
   private createSecret(i: OperationInput) {
     const region = i.$request.region;
     const name = required(i, 'Name');
-    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) throw invalidParameter('Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name))
+      throw invalidParameter(
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      );
     const existing = this.state.secrets.find((s) => s.name === name && (s.region === region || isReplicaIn(s, region)));
-    if (existing?.deletedDate !== undefined) throw invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.");
-    if (existing) throw new ServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-    const replicas = ((i.AddReplicaRegions as Array<{ Region?: string; KmsKeyId?: string }> | undefined) ?? []).map((r) => {
-      if (!r.Region || r.Region === region) throw invalidParameter('Invalid replica region: a replica must be in another region than the primary.');
-      return { region: r.Region, ...(r.KmsKeyId ? { kmsKeyId: r.KmsKeyId } : {}) };
-    });
+    if (existing?.deletedDate !== undefined)
+      throw invalidRequest(
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
+    if (existing)
+      throw new ServiceError(
+        'ResourceExistsException',
+        `The operation failed because the secret ${name} already exists.`,
+      );
+    const replicas = ((i.AddReplicaRegions as Array<{ Region?: string; KmsKeyId?: string }> | undefined) ?? []).map(
+      (r) => {
+        if (!r.Region || r.Region === region)
+          throw invalidParameter('Invalid replica region: a replica must be in another region than the primary.');
+        return { region: r.Region, ...(r.KmsKeyId ? { kmsKeyId: r.KmsKeyId } : {}) };
+      },
+    );
     const now = this.host.now();
-    const suffix = Array.from({ length: 6 }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[randomInt(62)]).join('');
+    const suffix = Array.from(
+      { length: 6 },
+      () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[randomInt(62)],
+    ).join('');
     const secret: SecretState = {
       arn: `arn:aws:secretsmanager:${region}:${accountOf(this.host)}:secret:${name}-${suffix}`,
       region,
@@ -113,11 +158,21 @@ export class SecretsManagerService {
     }
     this.state.secrets.push(secret);
     this.save();
-    return { ARN: secret.arn, Name: secret.name, ...(versionId ? { VersionId: versionId } : {}), ...(replicas.length ? { ReplicationStatus: this.replicationStatus(secret) } : {}) };
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      ...(versionId ? { VersionId: versionId } : {}),
+      ...(replicas.length ? { ReplicationStatus: this.replicationStatus(secret) } : {}),
+    };
   }
 
   private replicationStatus(s: SecretState) {
-    return (s.replicas ?? []).map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId ?? 'alias/aws/secretsmanager', Status: 'InSync', StatusMessage: 'Replication succeeded' }));
+    return (s.replicas ?? []).map((r) => ({
+      Region: r.region,
+      KmsKeyId: r.kmsKeyId ?? 'alias/aws/secretsmanager',
+      Status: 'InSync',
+      StatusMessage: 'Replication succeeded',
+    }));
   }
 
   private describeSecret(i: OperationInput) {
@@ -137,7 +192,9 @@ export class SecretsManagerService {
       DeletedDate: epochSeconds(s.deletedDate),
       NextRotationDate: s.rotationEnabled ? epochSeconds(s.nextRotationDate) : undefined,
       ...(s.tags.length ? { Tags: s.tags } : {}),
-      VersionIdsToStages: Object.fromEntries(s.versions.filter((v) => v.stages.length > 0).map((v) => [v.versionId, v.stages])),
+      VersionIdsToStages: Object.fromEntries(
+        s.versions.filter((v) => v.stages.length > 0).map((v) => [v.versionId, v.stages]),
+      ),
       CreatedDate: epochSeconds(s.createdDate),
       PrimaryRegion: s.region,
       ...(s.replicas?.length ? { ReplicationStatus: this.replicationStatus(s) } : {}),
@@ -146,10 +203,13 @@ export class SecretsManagerService {
 
   private resolveVersion(s: SecretState, versionId: string | undefined, stage: string | undefined): SecretVersionState {
     const byId = versionId ? s.versions.find((v) => v.versionId === versionId) : undefined;
-    if (versionId && !byId) throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+    if (versionId && !byId)
+      throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
     const byStage = stage ? withStage(s, stage) : undefined;
-    if (stage && !byStage) throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage}`);
-    if (byId && byStage && byId !== byStage) throw invalidParameter(`You provided a VersionStage that is not associated to the provided VersionId.`);
+    if (stage && !byStage)
+      throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+    if (byId && byStage && byId !== byStage)
+      throw invalidParameter(`You provided a VersionStage that is not associated to the provided VersionId.`);
     const version = byId ?? byStage ?? withStage(s, CURRENT);
     if (!version) throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${CURRENT}`);
     return version;
@@ -175,13 +235,17 @@ export class SecretsManagerService {
   private putSecretValue(i: OperationInput) {
     const s = this.find(required(i, 'SecretId'), i.$request.region, { write: true });
     const value = secretValueOf(i);
-    if (value.secretString === undefined && value.secretBinary === undefined) throw invalidParameter('You must provide either SecretString or SecretBinary.');
+    if (value.secretString === undefined && value.secretBinary === undefined)
+      throw invalidParameter('You must provide either SecretString or SecretBinary.');
     const versionId = str(i, 'ClientRequestToken') ?? randomUUID();
     const stages = Array.isArray(i.VersionStages) ? (i.VersionStages as string[]) : [CURRENT];
     let version = s.versions.find((v) => v.versionId === versionId);
     if (version && (version.secretString !== undefined || version.secretBinary !== undefined)) {
       if (version.secretString !== value.secretString || version.secretBinary !== value.secretBinary) {
-        throw new ServiceError('ResourceExistsException', `You can't use ClientRequestToken ${versionId} because that value is already in use for a version of secret ${s.arn}.`);
+        throw new ServiceError(
+          'ResourceExistsException',
+          `You can't use ClientRequestToken ${versionId} because that value is already in use for a version of secret ${s.arn}.`,
+        );
       }
       return { ARN: s.arn, Name: s.name, VersionId: versionId, VersionStages: version.stages };
     }
@@ -195,7 +259,8 @@ export class SecretsManagerService {
     // was asked. Filling the value-less AWSPENDING version a rotation made is
     // not creating one: the rotation's finishSecret makes it current.
     const first = created && !withStage(s, CURRENT);
-    for (const stage of first && !stages.includes(CURRENT) ? [...stages, CURRENT] : stages) this.move(s, stage, version);
+    for (const stage of first && !stages.includes(CURRENT) ? [...stages, CURRENT] : stages)
+      this.move(s, stage, version);
     s.lastChangedDate = this.host.now();
     dropUnlabelled(s);
     this.save();
@@ -232,11 +297,16 @@ export class SecretsManagerService {
       const target = s.versions.find((v) => v.versionId === moveTo);
       if (!target) throw notFound(`Secrets Manager can't find the specified secret version: ${moveTo}`);
       if (holder && holder !== target && holder.versionId !== removeFrom) {
-        throw invalidParameter(`The staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`);
+        throw invalidParameter(
+          `The staging label ${stage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
       }
       this.move(s, stage, target);
     } else if (holder && removeFrom) {
-      if (stage === CURRENT) throw invalidParameter('You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.');
+      if (stage === CURRENT)
+        throw invalidParameter(
+          'You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.',
+        );
       holder.stages = holder.stages.filter((x) => x !== stage);
     }
     s.lastChangedDate = this.host.now();
@@ -255,9 +325,12 @@ export class SecretsManagerService {
     return {
       ARN: arnIn(s, region),
       Name: s.name,
-      Versions: all
-        .slice(start, start + max)
-        .map((v) => ({ VersionId: v.versionId, VersionStages: v.stages, CreatedDate: epochSeconds(v.createdDate), LastAccessedDate: epochSeconds(v.lastAccessedDate) })),
+      Versions: all.slice(start, start + max).map((v) => ({
+        VersionId: v.versionId,
+        VersionStages: v.stages,
+        CreatedDate: epochSeconds(v.createdDate),
+        LastAccessedDate: epochSeconds(v.lastAccessedDate),
+      })),
       ...(next ? { NextToken: next } : {}),
     };
   }
@@ -269,7 +342,10 @@ export class SecretsManagerService {
     const rules = i.RotationRules as RotationRulesInput | undefined;
     if (rules) validateRules(rules);
     const lambda = this.host.services.lambda;
-    if (!lambda.version(lambdaArn)) throw invalidRequest(`Secrets Manager cannot invoke the specified Lambda function. The function ${lambdaArn} does not exist.`);
+    if (!lambda.version(lambdaArn))
+      throw invalidRequest(
+        `Secrets Manager cannot invoke the specified Lambda function. The function ${lambdaArn} does not exist.`,
+      );
     if (!lambda.allowsInvoke(lambdaArn, 'secretsmanager.amazonaws.com', s.arn)) {
       throw new ServiceError(
         'AccessDeniedException',
@@ -304,16 +380,25 @@ export class SecretsManagerService {
     s.nextRotationDate = undefined;
     const pending = withStage(s, PENDING);
     this.save();
-    return { ARN: s.arn, Name: s.name, ...(pending && !pending.stages.includes(CURRENT) ? { VersionId: pending.versionId } : {}) };
+    return {
+      ARN: s.arn,
+      Name: s.name,
+      ...(pending && !pending.stages.includes(CURRENT) ? { VersionId: pending.versionId } : {}),
+    };
   }
 
   private deleteSecret(i: OperationInput) {
     const s = this.find(required(i, 'SecretId'), i.$request.region, { allowDeleted: true, write: true });
     const force = i.ForceDeleteWithoutRecovery === true;
-    if (force && i.RecoveryWindowInDays !== undefined) throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
-    if (s.replicas?.length) throw invalidRequest(`You can't delete secret ${s.name} that still has replica regions [${s.replicas.map((r) => r.region).join(', ')}]. Remove the replicas first.`);
+    if (force && i.RecoveryWindowInDays !== undefined)
+      throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+    if (s.replicas?.length)
+      throw invalidRequest(
+        `You can't delete secret ${s.name} that still has replica regions [${s.replicas.map((r) => r.region).join(', ')}]. Remove the replicas first.`,
+      );
     const days = i.RecoveryWindowInDays === undefined ? 30 : Number(i.RecoveryWindowInDays);
-    if (!force && (!Number.isInteger(days) || days < 7 || days > 30)) throw invalidParameter('RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+    if (!force && (!Number.isInteger(days) || days < 7 || days > 30))
+      throw invalidParameter('RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
     const deletionDate = force ? this.host.now() : (s.deletedDate ?? this.host.now() + days * 86_400_000);
     if (force) this.state.secrets = this.state.secrets.filter((x) => x !== s);
     else s.deletedDate = deletionDate;
@@ -335,7 +420,8 @@ export class SecretsManagerService {
       terraformEndpoint: 'secretsmanager',
       protocol: 'json',
       target: 'secretsmanager',
-      resourceOf: (_operation, i) => (i.SecretId === undefined ? '*' : this.find(String(i.SecretId), i.$request.region, { allowDeleted: true }).arn),
+      resourceOf: (_operation, i) =>
+        i.SecretId === undefined ? '*' : this.find(String(i.SecretId), i.$request.region, { allowDeleted: true }).arn,
       start: () => this.rotations.resumeInterrupted(),
       stop: () => this.rotations.settled(),
       operations: {
@@ -350,7 +436,13 @@ export class SecretsManagerService {
           SecretList: this.state.secrets
             .filter((s) => s.region === i.$request.region || isReplicaIn(s, i.$request.region))
             .filter((s) => s.deletedDate === undefined)
-            .map((s) => ({ ARN: arnIn(s, i.$request.region), Name: s.name, ...(s.description ? { Description: s.description } : {}), RotationEnabled: s.rotationEnabled, PrimaryRegion: s.region })),
+            .map((s) => ({
+              ARN: arnIn(s, i.$request.region),
+              Name: s.name,
+              ...(s.description ? { Description: s.description } : {}),
+              RotationEnabled: s.rotationEnabled,
+              PrimaryRegion: s.region,
+            })),
         }),
         GetRandomPassword: (i) => ({ RandomPassword: randomPassword(i) }),
         RotateSecret: (i) => this.rotateSecret(i),
@@ -396,8 +488,13 @@ export class SecretsManagerService {
         ReplicateSecretToRegions: (i) => {
           const s = this.find(required(i, 'SecretId'), i.$request.region, { write: true });
           for (const r of (i.AddReplicaRegions as Array<{ Region: string; KmsKeyId?: string }> | undefined) ?? []) {
-            if (r.Region === s.region) throw invalidParameter('Invalid replica region: a replica must be in another region than the primary.');
-            if (!(s.replicas ?? []).some((x) => x.region === r.Region)) s.replicas = [...(s.replicas ?? []), { region: r.Region, ...(r.KmsKeyId ? { kmsKeyId: r.KmsKeyId } : {}) }];
+            if (r.Region === s.region)
+              throw invalidParameter('Invalid replica region: a replica must be in another region than the primary.');
+            if (!(s.replicas ?? []).some((x) => x.region === r.Region))
+              s.replicas = [
+                ...(s.replicas ?? []),
+                { region: r.Region, ...(r.KmsKeyId ? { kmsKeyId: r.KmsKeyId } : {}) },
+              ];
           }
           this.save();
           return { ARN: s.arn, ReplicationStatus: this.replicationStatus(s) };
@@ -416,7 +513,10 @@ export class SecretsManagerService {
 }
 
 function secretValueOf(i: OperationInput): { secretString?: string; secretBinary?: string } {
-  if (i.SecretString !== undefined && i.SecretBinary !== undefined) throw invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.");
+  if (i.SecretString !== undefined && i.SecretBinary !== undefined)
+    throw invalidParameter(
+      "You can't specify both a binary secret value and a string secret value in the same secret.",
+    );
   if (i.SecretString !== undefined) return { secretString: str(i, 'SecretString') as string };
   if (i.SecretBinary !== undefined) return { secretBinary: str(i, 'SecretBinary') as string };
   return {};

@@ -59,12 +59,15 @@ export interface SecretsManagerState {
   secrets: SecretState[];
 }
 
-export const withStage = (secret: SecretState, stage: string): SecretVersionState | undefined => secret.versions.find((v) => v.stages.includes(stage));
+export const withStage = (secret: SecretState, stage: string): SecretVersionState | undefined =>
+  secret.versions.find((v) => v.stages.includes(stage));
 
 /** The ARN a secret has in `region`: its own, or its replica's. */
-export const arnIn = (secret: SecretState, region: string): string => secret.arn.replace(`:secretsmanager:${secret.region}:`, `:secretsmanager:${region}:`);
+export const arnIn = (secret: SecretState, region: string): string =>
+  secret.arn.replace(`:secretsmanager:${secret.region}:`, `:secretsmanager:${region}:`);
 
-export const isReplicaIn = (secret: SecretState, region: string): boolean => secret.region !== region && (secret.replicas ?? []).some((r) => r.region === region);
+export const isReplicaIn = (secret: SecretState, region: string): boolean =>
+  secret.region !== region && (secret.replicas ?? []).some((r) => r.region === region);
 
 /** Attaches `stage` to `version`, taking it from whoever had it (AWSCURRENT leaves AWSPREVIOUS behind). */
 export function moveStage(secret: SecretState, stage: string, version: SecretVersionState): void {

@@ -8,7 +8,8 @@ const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
 export function randomPassword(i: Record<string, unknown>): string {
   const length = i.PasswordLength === undefined ? 32 : Number(i.PasswordLength);
-  if (!Number.isInteger(length) || length < 1 || length > 4096) throw invalidParameter('PasswordLength must be between 1 and 4096.');
+  if (!Number.isInteger(length) || length < 1 || length > 4096)
+    throw invalidParameter('PasswordLength must be between 1 and 4096.');
   const exclude = new Set(typeof i.ExcludeCharacters === 'string' ? i.ExcludeCharacters : '');
   const classes = [
     i.ExcludeLowercase === true ? '' : 'abcdefghijklmnopqrstuvwxyz',
@@ -19,9 +20,11 @@ export function randomPassword(i: Record<string, unknown>): string {
   ]
     .map((chars) => [...chars].filter((c) => !exclude.has(c)).join(''))
     .filter((chars) => chars.length > 0);
-  if (classes.length === 0) throw invalidParameter('The password cannot be generated: every character type is excluded.');
+  if (classes.length === 0)
+    throw invalidParameter('The password cannot be generated: every character type is excluded.');
   const requireEach = i.RequireEachIncludedType !== false;
-  if (requireEach && length < classes.length) throw invalidParameter(`PasswordLength must be at least ${classes.length} to include each character type.`);
+  if (requireEach && length < classes.length)
+    throw invalidParameter(`PasswordLength must be at least ${classes.length} to include each character type.`);
   const alphabet = classes.join('');
   for (;;) {
     const password = Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');

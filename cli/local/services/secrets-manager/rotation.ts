@@ -10,7 +10,10 @@ import { nextRotation } from './schedule.js';
 export const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
 /** Invokes the rotation function for one step (the cloud applies fault rules here). */
-export type InvokeStep = (functionArn: string, event: { Step: string; SecretId: string; ClientRequestToken: string; RotationToken: string }) => Promise<unknown>;
+export type InvokeStep = (
+  functionArn: string,
+  event: { Step: string; SecretId: string; ClientRequestToken: string; RotationToken: string },
+) => Promise<unknown>;
 
 export class Rotations {
   /** rotations running in this process, by secret ARN */
@@ -49,7 +52,13 @@ export class Rotations {
   resumeInterrupted(): void {
     for (const s of this.secrets()) {
       const pending = withStage(s, PENDING);
-      if (s.rotation && s.rotation.endedAt === undefined && pending && !pending.stages.includes(CURRENT) && pending.versionId === s.rotation.token) {
+      if (
+        s.rotation &&
+        s.rotation.endedAt === undefined &&
+        pending &&
+        !pending.stages.includes(CURRENT) &&
+        pending.versionId === s.rotation.token
+      ) {
         this.log(`resuming the rotation of ${s.name} interrupted at ${s.rotation.step ?? 'start'}`);
         void this.start(s.arn, pending.versionId, STEPS);
       }
@@ -60,15 +69,34 @@ export class Rotations {
   runDue(): void {
     const now = this.host.now();
     for (const s of this.secrets()) {
-      if (!s.rotationEnabled || s.deletedDate !== undefined || s.nextRotationDate === undefined || s.nextRotationDate > now) continue;
+      if (
+        !s.rotationEnabled ||
+        s.deletedDate !== undefined ||
+        s.nextRotationDate === undefined ||
+        s.nextRotationDate > now
+      )
+        continue;
       if (this.running.has(s.arn) || withStage(s, PENDING)) continue;
       this.log(`scheduled rotation of ${s.name}`);
       void this.start(s.arn, randomUUID(), STEPS);
     }
   }
 
-  private event(s: SecretState, token: string, phase: 'started' | 'step' | 'failed' | 'finished', extra: { step?: string; error?: string } = {}): void {
-    this.host.emit({ type: 'rotation', secretArn: s.arn, secretName: s.name, token, phase, ...extra, at: this.host.now() });
+  private event(
+    s: SecretState,
+    token: string,
+    phase: 'started' | 'step' | 'failed' | 'finished',
+    extra: { step?: string; error?: string } = {},
+  ): void {
+    this.host.emit({
+      type: 'rotation',
+      secretArn: s.arn,
+      secretName: s.name,
+      token,
+      phase,
+      ...extra,
+      at: this.host.now(),
+    });
   }
 
   private async rotate(arn: string, token: string, steps: readonly string[], probe: boolean): Promise<void> {
@@ -92,7 +120,12 @@ export class Rotations {
         this.event(s, token, 'step', { step });
       }
       try {
-        await this.invokeStep(lambdaArn, { Step: step, SecretId: s.arn, ClientRequestToken: token, RotationToken: randomUUID() });
+        await this.invokeStep(lambdaArn, {
+          Step: step,
+          SecretId: s.arn,
+          ClientRequestToken: token,
+          RotationToken: randomUUID(),
+        });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.log(`rotation of ${s.name} failed at ${step}: ${message}`, 'warn');
@@ -116,11 +149,21 @@ export class Rotations {
       version.stages = version.stages.filter((x) => x !== PENDING);
       s.lastRotatedDate = this.host.now();
       s.nextRotationDate = nextRotation(s.rotationRules, s.lastRotatedDate);
-      if (s.rotation) Object.assign(s.rotation, { endedAt: this.host.now(), step: undefined, failedStep: undefined, error: undefined });
+      if (s.rotation)
+        Object.assign(s.rotation, {
+          endedAt: this.host.now(),
+          step: undefined,
+          failedStep: undefined,
+          error: undefined,
+        });
       this.log(`rotated ${s.name}: version ${token} is AWSCURRENT`);
       this.event(s, token, 'finished');
     } else if (s.rotation) {
-      Object.assign(s.rotation, { failedStep: 'finishSecret', error: 'finishSecret did not make the pending version AWSCURRENT', endedAt: this.host.now() });
+      Object.assign(s.rotation, {
+        failedStep: 'finishSecret',
+        error: 'finishSecret did not make the pending version AWSCURRENT',
+        endedAt: this.host.now(),
+      });
       this.event(s, token, 'failed', { step: 'finishSecret', error: s.rotation.error! });
     }
     dropUnlabelled(s);

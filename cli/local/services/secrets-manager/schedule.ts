@@ -2,7 +2,12 @@
 // handlers/shared/schedule.ts (the CLI checks the same one before it sends);
 // here its refusals become InvalidParameterException.
 
-import { checkRotationRules, nextScheduledRotation, type RotationRulesInput, ScheduleError } from '../../../../handlers/shared/schedule.js';
+import {
+  checkRotationRules,
+  nextScheduledRotation,
+  type RotationRulesInput,
+  ScheduleError,
+} from '../../../../handlers/shared/schedule.js';
 import { invalidParameter } from '../../plugin.js';
 
 export type { RotationRulesInput };
