@@ -1,5 +1,5 @@
 // AWS's errors in our words, in one place: what went wrong and the fix, for
-// any AWS error a command lets through (awsFailure, used by core/report.ts),
+// any AWS error a command lets through (awsFailure, used by ../core/report.ts),
 // and for the calls that know what they were after (explainAwsError, notFound).
 
 import { policyGranting } from '../../stacks/permissions.js';

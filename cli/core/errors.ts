@@ -1,7 +1,7 @@
 // Exit codes (the README lists them): 0 ok, 1 failed check or user error, 2 usage, 70 unexpected, 130 interrupted (Ctrl-C).
 // Every error a user can cause is a CliError whose message says what is wrong
-// and whose hint names the fix. How any other error is reported: core/report.ts;
-// AWS's errors in our words: aws/errors.ts.
+// and whose hint names the fix. How any other error is reported: ./report.ts;
+// AWS's errors in our words: ../aws/errors.ts.
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, unexpected: 70, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,5 +1,5 @@
 // How an error ends a command: its exit code, message and fix. Ours say it
-// themselves (CliError); AWS's are put in our words (aws/errors.ts); anything
+// themselves (CliError); AWS's are put in our words (../aws/errors.ts); anything
 // else is a bug in basicauth (exit 70).
 
 import { awsFailure, isAwsError } from '../aws/errors.js';

@@ -14,7 +14,7 @@ const readStore = need('store', 'cloudfront-keyvaluestore:DescribeKeyValueStore'
 const publishDigests = [...readStore, ...need('store', 'cloudfront-keyvaluestore:UpdateKeys')];
 
 export const cloudFrontFunctionStack: StackEngine<CloudFrontFunctionBuild> = {
-  summary: 'a CloudFront Function, digests in a KeyValueStore, no cold starts; create mode only',
+  summary: 'a CloudFront Function, no cold starts; create mode only',
   // attach mode re-points Lambda@Edge versions; a CloudFront function is associated by the distribution basicauth creates
   attachable: false,
   needs: {

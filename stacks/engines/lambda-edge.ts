@@ -19,7 +19,7 @@ const associate = [
 ];
 
 export const lambdaEdgeStack: StackEngine<LambdaEdgeBuild> = {
-  summary: 'Lambda@Edge, reading Secrets Manager',
+  summary: 'Lambda@Edge',
   attachable: true,
   needs: {
     status: [...readFunction, ...readDistribution],

@@ -89,7 +89,7 @@ describe.skipIf(missing('tmux', hasTmux))('in a terminal', () => {
     type('');
     await waitFor(/Origin to protect/);
     type('www.example.org');
-    await waitFor(/Edge engine: lambda-edge \(Lambda@Edge\) or cloudfront-function[^\n]*\[lambda-edge\]/);
+    await waitFor(/Edge engine: lambda-edge \(Lambda@Edge\), or cloudfront-function[^\n]*\[lambda-edge\]/);
     type('cloudfront-function');
     await waitFor(/Usernames \(comma-separated\) \[admin\]/);
     type('alice,bob');
