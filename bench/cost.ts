@@ -7,9 +7,8 @@
 
 import { resolveEdgeAuthConfig } from '../handlers/edge-auth/config.js';
 import { createEdgeAuth } from '../handlers/edge-auth/edge-auth.js';
-import type { CloudFrontRequestEvent } from '../handlers/edge-auth/cloudfront.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
-import { basic } from './lib.js';
+import { basic, lambdaEvent } from './lib.js';
 
 export type Traffic = 'valid' | 'repeated-wrong' | 'distinct-wrong';
 
@@ -31,22 +30,7 @@ const HOURS_PER_MONTH = 730;
 
 export const dollarsPerMonth = (callsPerHour: number) => callsPerHour * HOURS_PER_MONTH * PRICE_PER_CALL;
 
-const event = (authorization: string): CloudFrontRequestEvent => ({
-  Records: [
-    {
-      cf: {
-        config: {},
-        request: {
-          clientIp: '198.51.100.1',
-          method: 'GET',
-          uri: '/',
-          querystring: '',
-          headers: { authorization: [{ key: 'Authorization', value: authorization }] },
-        },
-      },
-    },
-  ],
-});
+const event = lambdaEvent;
 
 async function calls(config: Record<string, unknown>, traffic: Traffic): Promise<{ total: number; peak: number }> {
   const secrets = new FakeSecretVersions({ username: 'admin', password: 'cost-Password-0123456789' });

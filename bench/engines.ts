@@ -12,17 +12,16 @@
 // - propagation: AWSCURRENT moving → the store updated → the first request
 //   with the new password accepted, through the real rotation function.
 
-import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { CloudFrontFunction } from '../cli/local/cloudfront-functions.js';
 import type { LocalEvent } from '../cli/local/events.js';
-import type { CloudFrontRequestEvent } from '../handlers/edge-auth/cloudfront.js';
 import { resolveEdgeAuthConfig } from '../handlers/edge-auth/config.js';
 import { createEdgeAuth } from '../handlers/edge-auth/edge-auth.js';
 import { planDigests } from '../handlers/shared/kvs-digests.js';
 import { bundleFunction } from '../stacks/function-bundle.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
-import { spread, type Spread, basic } from './lib.js';
+import { spread, type Spread, basic, lambdaEvent, rotateNow } from './lib.js';
 
 const USER = 'admin';
 const PASSWORD = 'Engine-Bench-Password-0123456789';
@@ -44,25 +43,6 @@ export interface EngineFigures {
   functionBytes: number;
   costPerMillion: { lambda: { total: number; parts: string }; function: { total: number; parts: string } };
   propagation: { storeMs: Spread; acceptedMs: Spread; rounds: number };
-}
-
-function lambdaEvent(authorization: string): CloudFrontRequestEvent {
-  return {
-    Records: [
-      {
-        cf: {
-          config: {},
-          request: {
-            clientIp: '198.51.100.1',
-            method: 'GET',
-            uri: '/',
-            querystring: '',
-            headers: { authorization: [{ key: 'Authorization', value: authorization }] },
-          },
-        },
-      },
-    ],
-  };
 }
 
 function functionEvent(authorization: string) {
@@ -194,14 +174,7 @@ async function propagation(rounds: number): Promise<EngineFigures['propagation']
     for (let round = 0; round < rounds; round++) {
       movedAt = 0;
       storedAt = 0;
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: 'basicauth/test',
-          RotationLambdaARN: site.rotateArn,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          RotateImmediately: true,
-        }),
-      );
+      await sm.send(await rotateNow(site.rotateArn));
       while (!movedAt) await new Promise((r) => setTimeout(r, 1));
       const password = JSON.parse(
         (await sm.send(new GetSecretValueCommand({ SecretId: 'basicauth/test' }))).SecretString!,

@@ -73,3 +73,38 @@ export async function interleaved<K extends string>(
 }
 
 export const met = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+/** A minimal viewer-request event (GET /, one Authorization header): what the warm benchmarks decide on. */
+export function lambdaEvent(
+  authorization: string,
+): import('../handlers/edge-auth/cloudfront.js').CloudFrontRequestEvent {
+  return {
+    Records: [
+      {
+        cf: {
+          config: {},
+          request: {
+            clientIp: '198.51.100.1',
+            method: 'GET',
+            uri: '/',
+            querystring: '',
+            headers: { authorization: [{ key: 'Authorization', value: authorization }] },
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** RotateSecret on the benchmarks' secret now, with the rotation function given. */
+export function rotateNow(rotateArn: string) {
+  return import('@aws-sdk/client-secrets-manager').then(
+    ({ RotateSecretCommand }) =>
+      new RotateSecretCommand({
+        SecretId: 'basicauth/test',
+        RotationLambdaARN: rotateArn,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediately: true,
+      }),
+  );
+}

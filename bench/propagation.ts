@@ -7,11 +7,11 @@
 // (a stale browser, a broken script), and a flood of distinct wrong
 // passwords (a guessing attack), started 2 s before the rotation.
 
-import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import type { LocalEvent } from '../cli/local/events.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
-import { spread, type Spread, basic } from './lib.js';
+import { spread, type Spread, basic, rotateNow } from './lib.js';
 
 export const PROPAGATION_INSTANCES = 4;
 export const PROPAGATION_GOAL_MS = 1000;
@@ -89,14 +89,7 @@ async function measure(flood: Flood, rounds: number, windowMs: number): Promise<
       floodFetches += fetches - fetchesBefore;
       loadedAt.clear();
       awaited = '';
-      await sm.send(
-        new RotateSecretCommand({
-          SecretId: 'basicauth/test',
-          RotationLambdaARN: site.rotateArn,
-          RotationRules: { AutomaticallyAfterDays: 30 },
-          RotateImmediately: true,
-        }),
-      );
+      await sm.send(await rotateNow(site.rotateArn));
       // the new password, as soon as a user can read it
       while (!awaited) await new Promise((r) => setTimeout(r, 2));
       password = JSON.parse(

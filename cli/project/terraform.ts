@@ -135,6 +135,20 @@ export function consumeLine(line: string, run: TerraformRun, emit: Emit): void {
   }
 }
 
+/** A run before terraform has said anything (the stream parser fills it in). */
+export function emptyRun(cwd?: string): TerraformRun {
+  return {
+    code: 0,
+    diagnostics: [],
+    planned: [],
+    summary: undefined,
+    outputs: undefined,
+    tail: [],
+    stdout: '',
+    ...(cwd ? { cwd } : {}),
+  };
+}
+
 export function runTerraform(
   bin: TerraformBinary,
   args: string[],
@@ -149,16 +163,7 @@ export function runTerraform(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    const run: TerraformRun = {
-      code: 0,
-      diagnostics: [],
-      planned: [],
-      summary: undefined,
-      outputs: undefined,
-      tail: [],
-      stdout: '',
-      cwd: options.cwd,
-    };
+    const run = emptyRun(options.cwd);
     const release = whileRunning((count) => {
       run.interrupted = count;
       child.kill('SIGINT');

@@ -13,6 +13,9 @@ export interface Style {
   bold(text: string): string;
 }
 
+/** No colours: what styleFor gives a pipe (tests and renderers that must not colour). */
+export const PLAIN_STYLE: Style = { dim: (t) => t, red: (t) => t, yellow: (t) => t, green: (t) => t, bold: (t) => t };
+
 export function styleFor(stream: Writable & { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
   const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
   const wrap = (open: number, close: number) => (text: string) =>

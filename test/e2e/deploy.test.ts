@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { consumeLine, type TerraformRun } from '../../cli/project/terraform.js';
+import { consumeLine, emptyRun, type TerraformRun } from '../../cli/project/terraform.js';
 import type { OpEvent } from '../../cli/core/events.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -306,15 +306,7 @@ describe('destroy', () => {
 
 describe('the terraform stream parser', () => {
   it('turns the recorded plan stream into planned changes and a summary', () => {
-    const run: TerraformRun = {
-      code: 0,
-      diagnostics: [],
-      planned: [],
-      summary: undefined,
-      outputs: undefined,
-      tail: [],
-      stdout: '',
-    };
+    const run: TerraformRun = emptyRun();
     const events: OpEvent[] = [];
     for (const line of readFileSync(new URL('../fixtures/terraform/plan.jsonl', import.meta.url), 'utf8').split('\n'))
       consumeLine(line, run, (e) => events.push(e));

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { devReadyText } from '../../../cli/ui/dev-ready.js';
 import { shellArg } from '../../../cli/ui/shell.js';
+import { PLAIN_STYLE } from '../../../cli/ui/plain.js';
 
-const plain = {
-  dim: (t: string) => t,
-  red: (t: string) => t,
-  yellow: (t: string) => t,
-  green: (t: string) => t,
-  bold: (t: string) => t,
-};
+const plain = PLAIN_STYLE;
 const session = {
   pid: 1,
   stateDir: "/home/me/My Sites/it's here/.state",

@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Status } from '../../../cli/ops/status.js';
 import { formatWhen } from '../../../cli/ui/dates.js';
 import { statusText } from '../../../cli/ui/status.js';
+import { PLAIN_STYLE } from '../../../cli/ui/plain.js';
 
-const plain = {
-  dim: (t: string) => t,
-  red: (t: string) => t,
-  yellow: (t: string) => t,
-  green: (t: string) => t,
-  bold: (t: string) => t,
-};
+const plain = PLAIN_STYLE;
 const colour = {
   dim: (t: string) => `\u001b[2m${t}\u001b[22m`,
   red: (t: string) => `\u001b[31m${t}\u001b[39m`,
