@@ -122,7 +122,8 @@ export function createProgram(io: Io): { program: Command; finish: () => Promise
       if (root.opts().color === false) io.env.NO_COLOR = '1'; // for this run and what it starts
       aimFrom(action.opts()); // the flags every printed next step carries
       // Ctrl-C: dev stops itself; every other command stops a child cleanly, or reports where it stopped
-      if (action.name() !== 'dev') {
+      // (`logs --follow`, like tail -f, ends on Ctrl-C by design: it prints its summary and exits 0)
+      if (action.name() !== 'dev' && !(action.name() === 'logs' && action.opts().follow)) {
         const name = path(action).replace(/^basicauth /, '');
         uninstallInterrupts = installInterruptHandler(() => {
           void finish().finally(() => {

@@ -11,7 +11,7 @@
 
 import { EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from './engines/index.js';
 import type { EngineCommand } from './engines/types.js';
-import { need, readSecret, type Need, type Team } from './needs.js';
+import { need, readLogs, readSecret, type Need, type Team } from './needs.js';
 
 export type { Need, Resource, Team } from './needs.js';
 export type Engine = EdgeEngineName;
@@ -36,7 +36,17 @@ export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
   'show-creds': same('readers', readSecret),
   verify: same('readers', readSecret),
   'users list': same('readers', readSecret),
-  status: perEngine('readers', 'status', [...readSecret, ...need('secret', 'secretsmanager:ListSecretVersionIds')]),
+  // and whether the edge's log groups have a retention
+  status: perEngine('readers', 'status', [
+    ...readSecret,
+    ...need('secret', 'secretsmanager:ListSecretVersionIds'),
+    ...need('log-groups', 'logs:DescribeLogGroups'),
+  ]),
+  logs: same('readers', readLogs),
+  'logs --retention': same('operators', [
+    ...need('log-groups', 'logs:DescribeLogGroups'),
+    ...need('log-group', 'logs:PutRetentionPolicy'),
+  ]),
   'rotate --now': perEngine('operators', 'rotate --now', [
     ...readSecret,
     ...need(

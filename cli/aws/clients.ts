@@ -11,6 +11,7 @@ import { CliError } from '../core/errors.js';
 import { LOCAL_SIGNING } from '../local/credentials.js';
 import { lightSecretReads, sdkSecretReads, type SecretReads } from './secret-reads.js';
 import type { StatusReads } from './status-reads.js';
+import type { LogsApi } from './logs.js';
 
 export interface AwsTarget {
   region: string;
@@ -31,6 +32,8 @@ export interface AwsClients {
   secretReads(): SecretReads;
   /** the reads of status: likewise */
   statusReads(): Promise<StatusReads>;
+  /** CloudWatch Logs in every region (the edge logs where it ran): light against the local cloud */
+  logs(): Promise<LogsApi>;
 }
 
 export function createAwsClients(target: AwsTarget): AwsClients {
@@ -81,6 +84,17 @@ export function createAwsClients(target: AwsTarget): AwsClients {
         lambda: () => this.lambda(),
         cf: () => this.cloudfront(),
       });
+    },
+    async logs() {
+      const { lightLogs, sdkLogs } = await import('./logs.js');
+      if (target.endpoint)
+        return lightLogs({ endpoint: target.endpoint, credentials: target.credentials ?? LOCAL_SIGNING });
+      return sdkLogs((region) =>
+        once(
+          `logs:${region}`,
+          async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient({ region, ...base() }),
+        ),
+      );
     },
     cloudfront: () =>
       once(

@@ -65,10 +65,23 @@ export interface LightTarget {
 }
 
 /** One Secrets Manager JSON 1.1 call against the local cloud; AWS's errors come back shaped as the SDK shapes them. */
-export async function lightJsonCall(
+export function lightJsonCall(
   options: LightTarget,
   operation: 'GetSecretValue' | 'DescribeSecret' | 'ListSecretVersionIds',
   payload: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  return lightServiceCall(
+    options,
+    { service: 'secretsmanager', target: `secretsmanager.${operation}`, name: 'Secrets Manager' },
+    payload,
+  );
+}
+
+/** One AWS JSON 1.1 call against the local cloud (X-Amz-Target `target`, signed for `service`). */
+export async function lightServiceCall(
+  options: LightTarget,
+  call: { service: string; target: string; name: string },
+  payload: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const [{ signJsonPost }, { localRequest }] = await Promise.all([
     import('../../handlers/shared/sigv4.js'),
@@ -77,7 +90,7 @@ export async function lightJsonCall(
   const url = new URL(options.endpoint);
   const body = JSON.stringify(payload);
   const headers = signJsonPost(
-    { url, region: options.region, service: 'secretsmanager', target: `secretsmanager.${operation}`, body },
+    { url, region: options.region, service: call.service, target: call.target, body },
     options.credentials,
   );
   const answer = await localRequest(url.href, { method: 'POST', headers, body, timeoutMs: 10_000 });
@@ -87,7 +100,7 @@ export async function lightJsonCall(
   } catch {
     throw new AwsJsonError(
       'InternalFailure',
-      `Secrets Manager at ${options.endpoint} answered HTTP ${answer.status} without JSON`,
+      `${call.name} at ${options.endpoint} answered HTTP ${answer.status} without JSON`,
       answer.status,
     );
   }

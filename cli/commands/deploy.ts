@@ -146,6 +146,18 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
             ...(dist.mode === 'create' && flags.wait
               ? { waitDeployed: (outputs) => where.waitDeployed(outputs.distributionId, emit) }
               : {}),
+            logRetention: async (outputs) => {
+              const [{ ENGINES }, logs] = await Promise.all([import('../engines/index.js'), import('../ops/logs.js')]);
+              const api = logs.withBackoff(await where.clients.logs());
+              const days = config.logs.retentionDays;
+              const groups = await logs.findLogGroups(
+                api,
+                ENGINES[outputs.engine ?? engineOf(config)].logGroups(outputs.edgeFunctionName),
+              );
+              const changed = (await logs.setRetention(api, groups, days)).filter((g) => g.before !== days);
+              const where_ = groups.length ? ` (${groups.map((g) => g.region).join(', ')})` : '';
+              return `${days} days on ${groups.length} group${groups.length === 1 ? '' : 's'}${where_}${changed.length ? `, ${changed.length} changed` : ''}; new regions' groups appear as traffic arrives: \`${again(`logs --retention ${days}d`)}\` then`;
+            },
             checkProtection: async (outputs) => {
               const { ENGINES } = await import('../engines/index.js');
               await ENGINES[outputs.engine ?? engineOf(config)].checkProtection(

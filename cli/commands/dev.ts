@@ -141,8 +141,11 @@ export function registerDev(program: Command, ctx: CommandContext): void {
           ...(flags.quiet
             ? {}
             : {
-                functionLog: (label: string, line: string) =>
-                  ctx.log(style.dim(formatFunctionLine(label, line, process.stderr.columns))),
+                // the edge's decision lines say what the request lines below say: they are for `basicauth logs`
+                functionLog: (label: string, line: string) => {
+                  if (!/"event":"decision"/.test(line))
+                    ctx.log(style.dim(formatFunctionLine(label, line, process.stderr.columns)));
+                },
                 requestLog: (r: EdgeRequestLine) =>
                   ctx.log(
                     `${style.dim(new Date().toISOString().slice(11, 19))} ${r.method} ${r.uri} ${r.status >= 500 ? style.red(String(r.status)) : r.status >= 400 ? style.yellow(String(r.status)) : style.green(String(r.status))} ${style.dim(`${r.ms.toFixed(1)}ms${r.outcome ? ` ${r.outcome}` : ''}${r.instance ? ` ${r.instance}` : ''}`)}`,

@@ -10,6 +10,7 @@ import { registerBuild } from './build.js';
 import { registerSynthAndDeploy } from './deploy.js';
 import { registerDev } from './dev.js';
 import { registerInit } from './init.js';
+import { registerLogs } from './logs.js';
 import { registerPublish } from './publish.js';
 import { registerRotate } from './rotate.js';
 import { registerShowCreds } from './show-creds.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['verify'], register: registerVerify },
   { names: ['publish'], register: registerPublish },
   { names: ['status'], register: registerStatus },
+  { names: ['logs'], register: registerLogs },
   { names: ['users'], register: registerUsers },
   { names: ['sync'], register: registerSync },
   { names: ['attach', 'detach'], register: registerAttach },

@@ -25,9 +25,19 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
     const status = await readStatus(reads, {
       secretId: target.secretId,
       probe: target.rotationProbe,
+      // what the distribution runs, and whether the edge's logs (in every region it ran) have a retention
       readEdge:
         functionName && distributionId
-          ? () => ENGINES[target.engine].readEdge(target, { functionName, distributionId }, reads, Date.now())
+          ? async () => {
+              const engine = ENGINES[target.engine];
+              const [edge, logs] = await Promise.all([
+                engine.readEdge(target, { functionName, distributionId }, reads, Date.now()),
+                import('../ops/logs.js').then(async (ops) =>
+                  ops.retentionProblems(await target.clients.logs(), engine.logGroups(functionName)),
+                ),
+              ]);
+              return { edge: edge.edge, problems: [...edge.problems, ...logs] };
+            }
           : undefined,
     });
     if (flags.json) ctx.printJson(status);

@@ -331,6 +331,9 @@ export const cloudFrontFunction: EdgeEngine = {
     return { store: { versionId: synced.versionId, written: synced.written, deleted: synced.deleted }, revoked };
   },
 
+  // CloudFront Functions log in us-east-1 whatever the edge location
+  logGroups: (functionName) => ({ name: `/aws/cloudfront/function/${functionName}`, regions: ['us-east-1'] }),
+
   async checkProtection(target, deployed) {
     // every behavior runs the function, and the store holds the digests of the current password
     const { GetDistributionConfigCommand } = await import('@aws-sdk/client-cloudfront');

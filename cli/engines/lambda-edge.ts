@@ -4,6 +4,7 @@
 
 import { CliError } from '../core/errors.js';
 import { again } from '../core/next-steps.js';
+import { EDGE_REGIONS } from '../../handlers/edge-auth/regions.js';
 import type { EdgeEngine, Problem } from './types.js';
 import { notFound } from '../aws/errors.js';
 
@@ -102,6 +103,12 @@ export const lambdaEdge: EdgeEngine = {
         'Edges stop accepting them, grace period or not, when their cache next refreshes: within the cache TTL (5 min by default).',
     };
   },
+
+  // Lambda@Edge logs in the region that ran it, to a group named after the function's home (us-east-1).
+  logGroups: (functionName) => ({
+    name: `/aws/lambda/us-east-1.${/:function:([^:]+)/.exec(functionName)?.[1] ?? functionName}`,
+    regions: EDGE_REGIONS,
+  }),
 
   async checkProtection(target, deployed) {
     const [{ GetDistributionConfigCommand }, { protectionGaps }, { unqualified }] = await Promise.all([

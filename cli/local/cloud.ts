@@ -102,7 +102,10 @@ export class LocalCloud {
         instances: options.instances ?? 1,
         updateMs: options.functionUpdateMs ?? 0,
         packageNodeModules: PACKAGE_NODE_MODULES,
-        onLog: (label, line) => this.emit({ type: 'function.log', label, line }),
+        onLog: (label, line, spec) => {
+          this.emit({ type: 'function.log', label, line });
+          this.logs.write(spec.log.region, spec.log.group, spec.log.stream, line);
+        },
         baseEnv: (region, role) => this.functionEnv(region, role),
       }),
     );

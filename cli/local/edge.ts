@@ -152,7 +152,7 @@ export class LocalEdge {
         };
         let result: unknown;
         try {
-          result = await lambda.facade.invoke(behavior.viewerRequestArn, event, seen);
+          result = await lambda.facade.invokeAtEdge(behavior.viewerRequestArn, event, seen);
         } catch (error) {
           seen.outcome = 'error';
           if (error instanceof FunctionError)
@@ -192,7 +192,7 @@ export class LocalEdge {
         } catch (error) {
           if (!(error instanceof CloudFrontFunctionError)) throw error;
           seen.outcome = 'error';
-          this.o.cloud.emit({ type: 'function.log', label: name, line: `${error.code}: ${error.message}` });
+          this.functionLog(name, distribution.id, `${error.code}: ${error.message}`);
           return errorPage(
             res,
             error.code === 'FunctionValidationError' ? 502 : 503,
@@ -201,7 +201,7 @@ export class LocalEdge {
           );
         }
         seen.computeMs = run.computeMs;
-        for (const line of run.logs) this.o.cloud.emit({ type: 'function.log', label: name, line });
+        for (const line of run.logs) this.functionLog(name, distribution.id, line);
         if (run.computeMs > SLOW_MS)
           this.o.cloud.emit({
             type: 'function.log',
@@ -232,6 +232,13 @@ export class LocalEdge {
     } catch (error) {
       errorPage(res, 500, 'Error', `local edge error: ${(error as Error).message}`);
     }
+  }
+
+  /** What a CloudFront function printed: to dev's output, and to its log group in us-east-1, as CloudFront keeps them. */
+  private functionLog(name: string, distributionId: string, line: string): void {
+    this.o.cloud.emit({ type: 'function.log', label: name, line });
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    this.o.cloud.logs.write('us-east-1', `/aws/cloudfront/function/${name}`, `${day}/${distributionId}`, line);
   }
 
   private sendGenerated(res: ServerResponse, r: Record<string, unknown>): void {

@@ -21,6 +21,8 @@ export interface InvokeMeta {
 export interface LambdaFacade {
   /** runs a function (name or ARN, optionally qualified); a function error rejects with FunctionError; `meta.instance` names the instance that ran it */
   invoke(arn: string, event: unknown, meta?: InvokeMeta): Promise<unknown>;
+  /** as Lambda@Edge runs a replica: each instance in an edge region of its own, logging there */
+  invokeAtEdge(arn: string, event: unknown, meta?: InvokeMeta): Promise<unknown>;
   /** the version an ARN names, or undefined */
   version(arn: string): FunctionVersionInfo | undefined;
   /** whether the function's resource policy lets `principal` invoke it on behalf of `sourceArn` */

@@ -57,6 +57,8 @@ export interface DeployInput {
   waitDeployed?: (outputs: DeployOutputs) => Promise<void>;
   /** re-checks afterwards that every behavior runs the new version (but those left out on purpose) */
   checkProtection?: (outputs: DeployOutputs) => Promise<void>;
+  /** gives the edge's log groups that exist now the config's retention; says which (new regions' appear as traffic arrives) */
+  logRetention?: (outputs: DeployOutputs) => Promise<string>;
 }
 
 export interface PlanSummary {
@@ -146,14 +148,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     const plan = summaryOf(applied);
     const changed = plan.add + plan.change + plan.remove > 0;
     const outputs = await recordOutputs(input, tf);
-    if (outputs && input.firstPassword) await input.firstPassword(outputs);
-    if (outputs && input.attach)
-      await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
-    if (outputs && changed && input.waitDeployed) await input.waitDeployed(outputs);
-    if (outputs && input.checkProtection)
-      await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
-        input.checkProtection!(outputs),
-      );
+    if (outputs) await afterApply(input, outputs, { waitDeployed: changed }, emit);
     return { status: changed ? 'applied' : 'no-changes', plan, outputs, synthMs, ...extra };
   }
   const plan = await savedPlan(input, tf, emit);
@@ -161,12 +156,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     // Nothing to change, but what changed outside (a version `publish` made) belongs in the state and the outputs.
     await tf(['apply', '-refresh-only', '-auto-approve', '-input=false', '-json']);
     const outputs = await recordOutputs(input, tf);
-    if (outputs && input.firstPassword) await input.firstPassword(outputs);
-    if (outputs && input.attach) await input.attach(outputs);
-    if (outputs && input.checkProtection)
-      await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
-        input.checkProtection!(outputs),
-      );
+    if (outputs) await afterApply(input, outputs, { waitDeployed: false, attachQuietly: true }, emit);
     return { status: 'no-changes', plan, outputs, synthMs, ...extra };
   }
   if (!(await input.confirm(plan))) return { status: 'cancelled', plan, outputs: undefined, synthMs, ...extra };
@@ -184,15 +174,36 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     );
   }
   const outputs = await recordOutputs(input, tf);
-  if (outputs && input.firstPassword) await input.firstPassword(outputs);
-  if (outputs && input.attach)
-    await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
-  if (outputs && input.waitDeployed) await input.waitDeployed(outputs);
-  if (outputs && input.checkProtection)
+  if (outputs) await afterApply(input, outputs, { waitDeployed: true }, emit);
+  return { status: 'applied', plan, outputs, synthMs, ...extra };
+}
+
+/** What follows a successful apply, in order: the first password, attach mode's association, CloudFront's deploy, the protection check, log retention. */
+async function afterApply(
+  input: DeployInput,
+  outputs: DeployOutputs,
+  o: { waitDeployed: boolean; attachQuietly?: boolean },
+  emit: Emit,
+): Promise<void> {
+  if (input.firstPassword) await input.firstPassword(outputs);
+  if (input.attach) {
+    if (o.attachQuietly) await input.attach(outputs);
+    else
+      await step(emit, 'attach', `attach the edge function to ${outputs.distributionId}`, () => input.attach!(outputs));
+  }
+  if (o.waitDeployed && input.waitDeployed) await input.waitDeployed(outputs);
+  if (input.checkProtection)
     await step(emit, 'check', 'check that every cache behavior runs the new version', () =>
       input.checkProtection!(outputs),
     );
-  return { status: 'applied', plan, outputs, synthMs, ...extra };
+  if (input.logRetention)
+    await step(
+      emit,
+      'logs',
+      "give the edge's log groups their retention",
+      () => input.logRetention!(outputs),
+      (said) => said,
+    );
 }
 
 /** A terraform run Ctrl-C stopped: where things are, and what to run next. */

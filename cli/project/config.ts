@@ -27,7 +27,7 @@ import { DEFAULT_ENGINE, EDGE_ENGINES, STACK_ENGINES, type EdgeEngineName } from
 
 export { EDGE_ENGINES, type EdgeEngineName };
 
-import { CONFIG_FILE } from './constants.js';
+import { CONFIG_FILE, LOG_RETENTION_DAYS } from './constants.js';
 
 export { CONFIG_FILE };
 /** How long a destroyed secret can be restored by the next deploy (Secrets Manager's minimum window). */
@@ -176,6 +176,12 @@ export const configSchema = z.strictObject({
       siteUrl: z.url().optional(),
     })
     .default({}),
+  logs: z
+    .strictObject({
+      /** days CloudWatch Logs keeps the edge's lines, in every region's group: deploy sets it on those that exist, `logs --retention` too */
+      retentionDays: z.literal(LOG_RETENTION_DAYS).default(30),
+    })
+    .default({ retentionDays: 30 }),
   tags: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/), z.string().max(256)).default({}),
   distribution,
   backend: backend.default({ type: 'local', path: '.basicauth/terraform.tfstate' }),

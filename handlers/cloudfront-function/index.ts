@@ -132,22 +132,46 @@ async function entryOf(user: string): Promise<Entry | undefined> {
 async function handler(event: FunctionEvent): Promise<FunctionRequest | FunctionResponse> {
   const request = event.request;
   const get = reader(request.headers);
+  let user: string | undefined;
+  /** The answer, after one log line saying what was decided and why (handlers/shared/log-line.ts). */
+  function done<T>(result: T, outcome: string, reason: string, status?: number): T {
+    const line: Record<string, unknown> = {
+      level: 'info',
+      source: 'basicauth-edge',
+      event: 'decision',
+      outcome,
+      reason,
+    };
+    if (status) line.status = status;
+    if (user !== undefined) line.user = user.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+    line.ip = event.viewer.ip;
+    line.method = request.method;
+    line.path = request.uri;
+    console.log(JSON.stringify(line));
+    return result;
+  }
   if (config.cors && isPreflightRequest(request.method, get)) {
     const answer = preflight(config.cors, get);
-    return response(answer.status, answer.status === 204 ? 'No Content' : 'Forbidden', answer.headers);
+    const result = response(answer.status, answer.status === 204 ? 'No Content' : 'Forbidden', answer.headers);
+    return done(result, answer.status === 204 ? 'allowed' : 'refused', 'cors-preflight', answer.status);
   }
-  if (isBypass(request.uri) || isAllowlisted(event.viewer.ip)) return pass(request);
+  if (isBypass(request.uri)) return done(pass(request), 'allowed', 'bypass-path');
+  if (isAllowlisted(event.viewer.ip)) return done(pass(request), 'allowed', 'allowlist');
 
   // A request without usable credentials gets the challenge without reading the store.
   const given = credentials(get('authorization'));
-  if (!given) return challenge(get);
+  if (!given) return done(challenge(get), 'refused', get('authorization') ? 'malformed' : 'missing', 401);
+  user = given.user;
   const entry = await entryOf(given.user);
   let ok = false;
+  let previous = false;
   if (entry) {
     ok = same(digest(entry.s as string, given.pair), entry.d);
     // Date.now() is the time the function started: a replaced password works until its grace ends
-    if (!ok && typeof entry.ps === 'string' && typeof entry.pu === 'number' && entry.pu > Date.now())
+    if (!ok && typeof entry.ps === 'string' && typeof entry.pu === 'number' && entry.pu > Date.now()) {
       ok = same(digest(entry.ps, given.pair), entry.pd);
+      previous = ok;
+    }
   } else {
     same(digest(NO_SALT, given.pair), NO_SALT);
     // no user of that name; a store that holds nothing usable fails closed with a 503
@@ -157,10 +181,10 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
     } catch (_unreadable) {
       published = false;
     }
-    if (!published) return unavailable();
+    if (!published) return done(unavailable(), 'unavailable', 'no-credential-known', 503);
   }
-  if (!ok) return challenge(get);
-  return pass(request);
+  if (!ok) return done(challenge(get), 'refused', 'wrong-credential', 401);
+  return done(pass(request), 'allowed', previous ? 'previous-credential' : 'credential');
 }
 
 /** The request on to the origin: every allowed one, bypass and allowlist included, leaves its credentials here. */

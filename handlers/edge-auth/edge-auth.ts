@@ -3,6 +3,7 @@
 // its `handle` runs per request.
 
 import { parseAuthorization } from '../shared/basic-auth.js';
+import { loggableUser, type DecisionLine } from '../shared/log-line.js';
 import { compileAllowlist } from '../shared/cidr.js';
 import {
   headerValues,
@@ -20,15 +21,16 @@ import { credentialDigest } from './credential-matcher.js';
 import { accepts, describeError, SecretCache, type CacheEvent, type SecretSource } from './secret-cache.js';
 
 export type Decision =
-  | { allow: true; reason: 'credential' | 'previous-credential' | 'bypass-path' | 'allowlist' }
-  | { allow: false; status: 401; reason: string }
-  | { allow: false; status: 503; reason: 'no-credential-known' }
+  | { allow: true; reason: 'credential' | 'previous-credential'; user: string }
+  | { allow: true; reason: 'bypass-path' | 'allowlist' }
+  | { allow: false; status: 401; reason: string; user?: string }
+  | { allow: false; status: 503; reason: 'no-credential-known'; user?: string }
   /** a CORS preflight, answered here (never forwarded: it carries no credentials) */
   | { allow: false; status: 204 | 403; reason: 'cors-preflight'; response: CloudFrontResultResponse };
 
 export type EdgeLogEvent =
   | CacheEvent
-  | { event: 'request.unavailable' }
+  | DecisionLine
   | { event: 'request.invalid-event' }
   | { event: 'request.error'; error: string };
 
@@ -76,16 +78,17 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));
     if (!parsed.ok) return { allow: false, status: 401, reason: parsed.reason };
     const digest = credentialDigest(parsed.credentials);
+    const user = userOf(parsed.credentials);
 
     const snapshot = await cache.get();
-    if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known' };
+    if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known', user };
     const first = accepts(snapshot, digest, now());
-    if (first) return { allow: true, reason: first === 'current' ? 'credential' : 'previous-credential' };
+    if (first) return { allow: true, reason: first === 'current' ? 'credential' : 'previous-credential', user };
 
     const refreshed = await cache.refreshAfterMiss(snapshot, digest);
     const second = refreshed && accepts(refreshed, digest, now());
-    if (second) return { allow: true, reason: second === 'current' ? 'credential' : 'previous-credential' };
-    return { allow: false, status: 401, reason: 'wrong-credential' };
+    if (second) return { allow: true, reason: second === 'current' ? 'credential' : 'previous-credential', user };
+    return { allow: false, status: 401, reason: 'wrong-credential', user };
   }
 
   async function handle(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> {
@@ -102,10 +105,10 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       log({ event: 'request.error', error: describeError(error) });
       return unavailable(config.retryAfterSeconds);
     }
+    log(decisionLine(decision, request));
     if (!decision.allow) {
       if ('response' in decision) return decision.response;
       if (decision.status === 401) return challenge(request.headers);
-      log({ event: 'request.unavailable' });
       return unavailable(config.retryAfterSeconds);
     }
     if (config.stripAuthorization && request.headers) delete request.headers.authorization;
@@ -113,4 +116,27 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
   }
 
   return { decide, handle, prefetch: () => cache.prefetch() };
+}
+
+/** The username of `user:password` bytes (never the password), as a log line may carry it. */
+function userOf(credentials: Uint8Array): string {
+  const colon = credentials.indexOf(0x3a);
+  const user = Buffer.from(credentials.buffer, credentials.byteOffset, colon).toString('utf8');
+  return /^[\x20-\x7e]{0,64}$/.test(user) ? user : loggableUser(user);
+}
+
+/** The log line of one decision (handlers/shared/log-line.ts): who, what, and why; never a credential. */
+function decisionLine(d: Decision, request: CloudFrontRequest): DecisionLine {
+  const line: DecisionLine = {
+    event: 'decision',
+    // a CORS preflight answered with 204 went as asked; one answered 403 was refused
+    outcome: d.allow || d.status === 204 ? 'allowed' : d.status === 503 ? 'unavailable' : 'refused',
+    reason: d.reason,
+    ip: request.clientIp,
+    method: request.method,
+    path: request.uri,
+  };
+  if (!d.allow) line.status = d.status;
+  if ('user' in d && d.user !== undefined) line.user = d.user;
+  return line;
 }

@@ -2,6 +2,31 @@
 // nearest (great-circle distance between region locations) to the region the
 // function runs in. An explicit override wins; unknown regions fall back home.
 
+/**
+ * Where Lambda@Edge runs a function's replicas, and so writes its logs: the regions of CloudFront's regional
+ * edge caches that every account has (no opt-in). The first few differ most: the local edge gives its
+ * instances these regions in this order.
+ */
+export const EDGE_REGIONS = [
+  'us-east-1',
+  'eu-west-1',
+  'ap-northeast-1',
+  'us-west-2',
+  'eu-central-1',
+  'ap-southeast-2',
+  'sa-east-1',
+  'ap-south-1',
+  'us-east-2',
+  'us-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-north-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ca-central-1',
+] as const;
+
 const LOCATIONS: Record<string, readonly [number, number]> = {
   'us-east-1': [38.9, -77.4],
   'us-east-2': [40.0, -83.0],

@@ -20,31 +20,37 @@ function bakedConfig(): EdgeAuthConfig {
   return __BASICAUTH_EDGE_CONFIG__ as EdgeAuthConfig;
 }
 
-// Info lines wait until the answer is on its way: the first console.log of a
-// process sets up its stdout stream (~2 ms on the first request's path here;
-// Lambda's patched console is cheaper but still not free). On Lambda, a line
-// still waiting when the environment is frozen is written when it thaws, or
-// lost with it: only info lines take that chance. Warnings go at once.
-let pending: string[] = [];
+// Info lines (a decision per request among them) wait until the answer is on
+// its way, and are only then turned into JSON: the first console.log of a
+// process sets up its stdout stream, and no request should wait on a log
+// line. On Lambda, a line still waiting when the environment is frozen is
+// written when it thaws, or lost with it: only info lines take that chance.
+// Warnings go at once.
+let pending: EdgeLogEvent[] = [];
 function flush(): void {
-  const lines = pending;
+  const events = pending;
   pending = [];
-  for (const line of lines) console.log(line);
+  for (const event of events) console.log(formatLogLine(event));
+}
+
+const isWarning = (event: EdgeLogEvent) =>
+  event.event.endsWith('failed') ||
+  event.event.endsWith('unusable') ||
+  event.event === 'request.error' ||
+  event.event === 'secret.expired';
+
+/** One line of the edge's log, as handlers/shared/log-line.ts documents it. */
+export function formatLogLine(event: EdgeLogEvent): string {
+  return JSON.stringify({ level: isWarning(event) ? 'warn' : 'info', source: 'basicauth-edge', ...event });
 }
 
 function logLine(event: EdgeLogEvent): void {
-  const warn =
-    event.event.endsWith('failed') ||
-    event.event.endsWith('unusable') ||
-    event.event === 'request.error' ||
-    event.event === 'secret.expired';
-  const line = JSON.stringify({ level: warn ? 'warn' : 'info', source: 'basicauth-edge', ...event });
-  if (warn) {
+  if (isWarning(event)) {
     flush();
-    console.log(line);
+    console.log(formatLogLine(event));
     return;
   }
-  if (pending.push(line) === 1) setImmediate(flush);
+  if (pending.push(event) === 1) setImmediate(flush);
 }
 
 export function createRuntimeHandler(makeClient: SecretsClientFactory) {

@@ -46,6 +46,8 @@ export class TeamPolicies extends Construct {
 /** The statements of both policies; the readers' are part of the operators'. Checked against stacks/permissions.ts. */
 export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) {
   const own = p.engine.statements({ ...p.edge, distributionArn: p.distributionArn, accountId: p.accountId });
+  const group = `arn:aws:logs:${p.edge.logGroup.region}:${p.accountId}:log-group:${p.edge.logGroup.name}`;
+  const logGroupArns = [group, `${group}:*`];
   const readers = [
     {
       Sid: 'ReadSecret',
@@ -60,6 +62,14 @@ export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) 
       Action: ['cloudfront:GetDistribution', 'cloudfront:GetDistributionConfig'],
       Resource: p.distributionArn,
     },
+    // `logs` and status: where the edge's log groups are (a listing names no group), and their lines
+    {
+      Sid: 'FindEdgeLogs',
+      Effect: 'Allow',
+      Action: 'logs:DescribeLogGroups',
+      Resource: `arn:aws:logs:*:${p.accountId}:log-group:*`,
+    },
+    { Sid: 'ReadEdgeLogs', Effect: 'Allow', Action: 'logs:FilterLogEvents', Resource: logGroupArns },
     ...(p.kmsKeyId
       ? [secretKeyStatement('DecryptSecret', ['kms:Decrypt'], p.kmsKeyId, p.homeRegion, p.secretArn)]
       : []),
@@ -77,6 +87,7 @@ export function teamStatements(p: Omit<TeamPoliciesProps, 'provider' | 'name'>) 
       Resource: p.secretArn,
     },
     { Sid: 'GeneratePasswords', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
+    { Sid: 'SetEdgeLogRetention', Effect: 'Allow', Action: 'logs:PutRetentionPolicy', Resource: logGroupArns },
     ...own.operators,
   ];
   return { readers, operators };

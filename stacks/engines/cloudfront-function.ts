@@ -51,7 +51,11 @@ export const cloudFrontFunctionStack: StackEngine<CloudFrontFunctionBuild> = {
         return {
           viewerRequest: { functionArn: cff.function.arn },
           rotationStore: { arn: cff.store.arn, graceSeconds: p.edge.graceSeconds },
-          arns: { functionArn: cff.function.arn, storeArn: cff.store.arn },
+          arns: {
+            functionArn: cff.function.arn,
+            storeArn: cff.store.arn,
+            logGroup: { name: `/aws/cloudfront/function/${cff.function.name}`, region: 'us-east-1' },
+          },
           outputs: {
             edge_function_name: cff.function.name,
             edge_function_qualified_arn: cff.function.arn,

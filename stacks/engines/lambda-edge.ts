@@ -63,7 +63,8 @@ export const lambdaEdgeStack: StackEngine<LambdaEdgeBuild> = {
         });
         return {
           viewerRequest: { lambdaArn: fn.qualifiedArn },
-          arns: { functionArn: fn.arn },
+          // Lambda@Edge logs in every region it runs in, under the name of its home's function
+          arns: { functionArn: fn.arn, logGroup: { name: `/aws/lambda/us-east-1.${fn.functionName}`, region: '*' } },
           outputs: {
             edge_function_name: fn.functionName,
             edge_function_qualified_arn: fn.qualifiedArn,

@@ -24,6 +24,8 @@ export interface EngineProps {
 export interface EngineArns {
   functionArn: string;
   storeArn?: string;
+  /** the edge's log group: its name, and the region it is in ('*': every region the edge runs in) */
+  logGroup: { name: string; region: string };
   distributionArn: string;
   accountId: string;
 }

@@ -98,8 +98,14 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       });
     }
 
-    // readers: show-creds, status, verify, users list
-    for (const args of [['show-creds', '--format', 'curl'], ['status'], ['verify'], ['users', 'list']]) {
+    // readers: show-creds, status, verify, users list, logs (verify's requests made the edge's first log lines)
+    for (const args of [
+      ['show-creds', '--format', 'curl'],
+      ['status'],
+      ['verify'],
+      ['users', 'list'],
+      ['logs', '--since', '1h'],
+    ]) {
       const r = await as('team-readers', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
@@ -109,6 +115,7 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       [['users', 'add', 'carol'], 'secretsmanager:(GetRandomPassword|PutSecretValue)'],
       [['publish'], 'lambda:UpdateFunctionConfiguration'],
       [['detach', '--yes'], 'cloudfront:UpdateDistribution'],
+      [['logs', '--retention', '7d'], 'logs:PutRetentionPolicy'],
     ] as const) {
       const r = await as('team-readers', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
@@ -127,6 +134,7 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       ['detach', '--yes'],
       ['attach'],
       ['verify'],
+      ['logs', '--retention', '7d'],
     ]) {
       const r = await as('team-operators', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);

@@ -199,11 +199,19 @@ describe('synthesized stack (attach mode and options)', () => {
         ...(Object.values(json.resource.aws_iam_policy) as Json[]),
       ].flatMap(statementsOf);
     const plain = statements((await synth({})).json);
-    // "*" only where IAM accepts nothing else (GetRandomPassword acts on no resource) and for Lambda@Edge's per-region log groups
+    // "*" only where IAM accepts nothing else (GetRandomPassword acts on no resource; DescribeLogGroups lists and
+    // names no group) and for Lambda@Edge's per-region log groups, by their name
     for (const st of plain) {
       const resources = ([] as string[]).concat(st.Resource as string | string[]);
       const wide = resources.filter((r) => r === '*' || /:\*:/.test(r));
       if (st.Sid === 'GeneratePasswords') expect(resources).toEqual(['*']);
+      else if (st.Sid === 'FindEdgeLogs')
+        expect(resources).toEqual([expect.stringMatching(/^arn:aws:logs:\*:\$\{element\(.*\)\}:log-group:\*$/)]);
+      else if (st.Sid === 'ReadEdgeLogs' || st.Sid === 'SetEdgeLogRetention')
+        expect(
+          resources.every((r) => r.includes(':log-group:/aws/lambda/us-east-1.${aws_lambda_function.edge_function_')),
+          JSON.stringify(resources),
+        ).toBe(true);
       else if (st.Sid === 'WriteOwnLogs')
         expect(
           resources.every((r) => r.includes('/aws/lambda/') || r.includes('aws_cloudwatch_log_group.')),

@@ -1,9 +1,11 @@
 // CloudWatch Logs over AWS JSON 1.1 (Logs_20140328): log groups with their
-// retention and tags, per region: what the stack creates for the rotation
-// function.
+// retention and tags, per region (what the stack creates for the rotation
+// function), their streams and events (what functions write, and what
+// `basicauth logs` and the AWS CLI read back: ./log-events.ts).
 
 import { accountOf, type ServiceHost } from '../host.js';
 import { definePlugin, ServiceError, type OperationInput, type ServicePlugin } from '../plugin.js';
+import { LogEvents } from './log-events.js';
 
 interface LogGroupState {
   name: string;
@@ -28,10 +30,26 @@ const invalid = (message: string) => new ServiceError('InvalidParameterException
 export class LogsService {
   readonly state: LogsState;
   readonly plugin: ServicePlugin;
+  readonly events: LogEvents;
 
   constructor(private readonly host: ServiceHost) {
     this.state = host.store.slice<LogsState>('logs', () => ({ groups: [] }));
+    this.events = new LogEvents(host.now);
     this.plugin = this.definePlugin();
+  }
+
+  /**
+   * What a function's runtime does with a line it prints: into its group (made, without retention, when
+   * missing, as Lambda does) and its stream (made when missing) in the region that ran it.
+   */
+  write(region: string, group: string, stream: string, message: string, timestamp = this.host.now()): void {
+    if (!this.state.groups.some((g) => g.name === group && g.region === region)) {
+      this.state.groups.push({ name: group, region, created: this.host.now(), logGroupClass: 'STANDARD', tags: {} });
+      this.host.store.save();
+    }
+    const streams = this.events.streamsOf(region, group);
+    if (!streams.has(stream)) this.events.createStream(region, group, stream);
+    this.events.put(region, group, stream, [{ timestamp, message }]);
   }
 
   private arn(g: LogGroupState): string {
@@ -56,6 +74,19 @@ export class LogsService {
     return definePlugin({
       name: 'logs',
       terraformEndpoint: 'logs',
+      // IAM's resource: a listing names no group; every other call, the group it names (in the region called)
+      resourceOf: (operation, i) =>
+        operation === 'DescribeLogGroups'
+          ? `arn:aws:logs:${i.$request.region}:${accountOf(this.host)}:log-group:*`
+          : typeof i.logGroupName === 'string'
+            ? `arn:aws:logs:${i.$request.region}:${accountOf(this.host)}:log-group:${i.logGroupName}`
+            : typeof i.logGroupIdentifier === 'string'
+              ? i.logGroupIdentifier.startsWith('arn:')
+                ? i.logGroupIdentifier.replace(/:\*$/, '')
+                : `arn:aws:logs:${i.$request.region}:${accountOf(this.host)}:log-group:${i.logGroupIdentifier}`
+              : typeof i.resourceArn === 'string'
+                ? i.resourceArn.replace(/:\*$/, '')
+                : '*',
       protocol: 'json',
       target: 'Logs_20140328',
       operations: {
@@ -82,6 +113,7 @@ export class LogsService {
         DeleteLogGroup: (i) => {
           const g = this.group(i);
           this.state.groups = this.state.groups.filter((x) => x !== g);
+          this.events.dropGroup(g.region, g.name);
           save();
           return {};
         },
@@ -138,6 +170,79 @@ export class LogsService {
           return {};
         },
         ListTagsLogGroup: (i) => ({ tags: this.group(i).tags }),
+        CreateLogStream: (i) => {
+          const g = this.group(i);
+          this.events.createStream(g.region, g.name, String(i.logStreamName ?? ''));
+          return {};
+        },
+        DescribeLogStreams: (i) => {
+          const g = this.group(i);
+          const prefix = typeof i.logStreamNamePrefix === 'string' ? i.logStreamNamePrefix : '';
+          if (prefix && i.orderBy === 'LastEventTime')
+            throw invalid('Cannot order by LastEventTime with a logStreamNamePrefix.');
+          const limit = typeof i.limit === 'number' ? i.limit : 50;
+          if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+            throw invalid(
+              `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 50`,
+            );
+          const all = [...this.events.streamsOf(g.region, g.name)]
+            .filter(([name]) => name.startsWith(prefix))
+            .sort((a, b) =>
+              i.orderBy === 'LastEventTime'
+                ? (a[1].lastEventTimestamp ?? 0) - (b[1].lastEventTimestamp ?? 0)
+                : a[0] < b[0]
+                  ? -1
+                  : 1,
+            );
+          if (i.descending === true) all.reverse();
+          const start = typeof i.nextToken === 'string' ? Number(i.nextToken) : 0;
+          const page = all.slice(start, start + limit);
+          return {
+            logStreams: page.map(([name, s]) => ({
+              logStreamName: name,
+              creationTime: s.created,
+              ...(s.lastEventTimestamp !== undefined
+                ? {
+                    firstEventTimestamp: s.created,
+                    lastEventTimestamp: s.lastEventTimestamp,
+                    lastIngestionTime: s.lastEventTimestamp,
+                  }
+                : {}),
+              arn: `${this.arn(g)}:log-stream:${name}`,
+              storedBytes: 0,
+            })),
+            ...(start + limit < all.length ? { nextToken: String(start + limit) } : {}),
+          };
+        },
+        PutLogEvents: (i) => {
+          const g = this.group(i);
+          const events = Array.isArray(i.logEvents)
+            ? (i.logEvents as Array<{ timestamp: number; message: string }>)
+            : [];
+          return this.events.put(g.region, g.name, String(i.logStreamName ?? ''), events);
+        },
+        FilterLogEvents: (i) => {
+          const identifier = typeof i.logGroupIdentifier === 'string' ? i.logGroupIdentifier : undefined;
+          if (identifier !== undefined && i.logGroupName !== undefined)
+            throw invalid('LogGroup name and LogGroup identifier are mutually exclusive parameters.');
+          const g = identifier?.startsWith('arn:')
+            ? this.state.groups.find((x) => this.arn(x) === identifier.replace(/:\*$/, ''))
+            : this.state.groups.find(
+                (x) => x.name === (identifier ?? i.logGroupName) && x.region === i.$request.region,
+              );
+          if (!g) throw notFound();
+          const { events, nextToken } = this.events.filter(g.region, g.name, {
+            ...(Array.isArray(i.logStreamNames) ? { streams: i.logStreamNames as string[] } : {}),
+            ...(typeof i.logStreamNamePrefix === 'string' ? { streamPrefix: i.logStreamNamePrefix } : {}),
+            ...(typeof i.startTime === 'number' ? { startTime: i.startTime } : {}),
+            ...(typeof i.endTime === 'number' ? { endTime: i.endTime } : {}),
+            ...(typeof i.filterPattern === 'string' ? { pattern: i.filterPattern } : {}),
+            ...(typeof i.limit === 'number' ? { limit: i.limit } : {}),
+            ...(typeof i.nextToken === 'string' ? { nextToken: i.nextToken } : {}),
+          });
+          // searchedLogStreams is deprecated: AWS answers it empty
+          return { events, searchedLogStreams: [], ...(nextToken ? { nextToken } : {}) };
+        },
       },
     });
   }

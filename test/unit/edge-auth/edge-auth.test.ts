@@ -285,7 +285,13 @@ describe('edge-auth when Secrets Manager fails', () => {
     expect(result.status).toBe('503');
     expect(result.headers['retry-after']).toEqual([{ key: 'Retry-After', value: '7' }]);
     expect(result.headers['cache-control']?.[0]?.value).toBe('no-store');
-    expect(logs.map((l) => l.event)).toEqual(['secret.fetch-failed', 'request.unavailable']);
+    expect(logs.map((l) => l.event)).toEqual(['secret.fetch-failed', 'decision']);
+    expect(logs[1]).toMatchObject({
+      outcome: 'unavailable',
+      reason: 'no-credential-known',
+      status: 503,
+      user: 'admin',
+    });
   });
 
   it('answers 503 when the secret has no AWSCURRENT version yet', async () => {
@@ -583,8 +589,47 @@ describe('edge-auth logs', () => {
       secrets.advance(400 * SECOND);
       await status({ authorization: basic('admin', 'second-Password-2') });
       const text = JSON.stringify(logs) + lines.join('\n');
-      expect(logs.map((l) => l.event)).toEqual(['secret.fetch', 'secret.fetch', 'secret.fetch-failed', 'secret.stale']);
-      expect(logs[1]).toMatchObject({ cause: 'miss', changed: true, previous: true });
+      expect(logs.filter((l) => l.event !== 'decision').map((l) => l.event)).toEqual([
+        'secret.fetch',
+        'secret.fetch',
+        'secret.fetch-failed',
+        'secret.stale',
+      ]);
+      expect(logs.filter((l) => l.event === 'secret.fetch')[1]).toMatchObject({
+        cause: 'miss',
+        changed: true,
+        previous: true,
+      });
+      // one decision per request: who and why, never the password
+      expect(logs.filter((l) => l.event === 'decision')).toEqual([
+        {
+          event: 'decision',
+          outcome: 'allowed',
+          reason: 'credential',
+          user: 'admin',
+          ip: expect.any(String),
+          method: 'GET',
+          path: expect.any(String),
+        },
+        {
+          event: 'decision',
+          outcome: 'allowed',
+          reason: 'credential',
+          user: 'admin',
+          ip: expect.any(String),
+          method: 'GET',
+          path: expect.any(String),
+        },
+        {
+          event: 'decision',
+          outcome: 'allowed',
+          reason: 'credential',
+          user: 'admin',
+          ip: expect.any(String),
+          method: 'GET',
+          path: expect.any(String),
+        },
+      ]);
       for (const secret of ['first-Password-1', 'second-Password-2', 'YWRtaW46']) expect(text).not.toContain(secret);
     } finally {
       spy.mockRestore();

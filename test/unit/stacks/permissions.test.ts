@@ -26,8 +26,12 @@ function policies(engine: Engine) {
     engine: STACK_ENGINES[engine],
     edge:
       engine === 'lambda-edge'
-        ? { functionArn: ARNS.function }
-        : { functionArn: ARNS.cfFunction, storeArn: ARNS.store },
+        ? { functionArn: ARNS.function, logGroup: { name: LOG_GROUP['lambda-edge'], region: '*' } }
+        : {
+            functionArn: ARNS.cfFunction,
+            storeArn: ARNS.store,
+            logGroup: { name: LOG_GROUP['cloudfront-function'], region: 'us-east-1' },
+          },
     distributionArn: ARNS.distribution,
     kmsKeyId: undefined,
     homeRegion: 'ap-northeast-1',
@@ -44,9 +48,16 @@ function resourceOf(need: Need, engine: Engine): string {
     store: ARNS.store,
     distribution: ARNS.distribution,
     'replicator-role': `arn:aws:iam::${ACCOUNT}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator`,
+    // Lambda@Edge's group in a region it ran in; the function's in us-east-1
+    'log-group': `arn:aws:logs:${engine === 'lambda-edge' ? 'ap-south-1' : 'us-east-1'}:${ACCOUNT}:log-group:${LOG_GROUP[engine]}`,
+    'log-groups': `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`,
     '*': '*',
   }[need.on];
 }
+const LOG_GROUP = {
+  'lambda-edge': '/aws/lambda/us-east-1.site-basicauth-edge',
+  'cloudfront-function': '/aws/cloudfront/function/site-basicauth',
+};
 const CONTEXT = { 'iam:AWSServiceName': 'replicator.lambda.amazonaws.com' };
 
 /** The needs a policy does not allow, as `action on resource`. */

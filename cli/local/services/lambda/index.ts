@@ -2,7 +2,9 @@
 // Invoke. Functions run as the code that was uploaded, in worker threads
 // (runtime.ts), one fresh module per instance so new versions cold-start.
 
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { EDGE_REGIONS } from '../../../../handlers/edge-auth/regions.js';
 import { accountOf, type ServiceHost } from '../../host.js';
 import {
   definePlugin,
@@ -16,7 +18,7 @@ import type { InvokeMeta, LambdaFacade } from '../../services.js';
 import { Functions, functionNotFound, type FunctionSettings } from './functions.js';
 import { isPendingVersion, type FunctionState, type LambdaState } from './model.js';
 import { addPermission, allows, policyDocument, removePermission, type PermissionInput } from './permissions.js';
-import { FunctionError, LambdaRuntime } from './runtime.js';
+import { FunctionError, LambdaRuntime, type InstanceSpec } from './runtime.js';
 
 export { FunctionError };
 
@@ -25,7 +27,7 @@ export interface LambdaOptions {
   /** how long a new function reads Pending and an update InProgress (ms) */
   updateMs: number;
   packageNodeModules: string;
-  onLog: (label: string, line: string) => void;
+  onLog: (label: string, line: string, spec: InstanceSpec) => void;
   /** the environment every function gets besides its own (endpoints, credentials) */
   /** what every function sees besides its own variables; `role` is the version's execution role */
   baseEnv: (region: string, role: string | undefined) => Record<string, string>;
@@ -100,13 +102,18 @@ export class LambdaService {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait + 5));
   }
 
-  /** Runs a function version; a function error rejects with FunctionError. */
+  /**
+   * Runs a function version; a function error rejects with FunctionError. `atEdge`: as Lambda@Edge runs a
+   * replica, each instance in a region of its own (EDGE_REGIONS in order), logging there to
+   * /aws/lambda/us-east-1.<name>; otherwise in the function's region, to /aws/lambda/<name>.
+   */
   invoke(
     id: string,
     event: unknown,
     region = this.host.store.state.region,
     qualifier?: string,
     meta?: InvokeMeta,
+    atEdge = false,
   ): Promise<unknown> {
     const { fn, version } = this.functions.resolve(id, region, qualifier);
     if (fn.activeAt !== undefined && this.host.now() < fn.activeAt && version.version === '$LATEST') {
@@ -120,22 +127,30 @@ export class LambdaService {
     }
     return this.runtime.invoke(
       `${fn.arn}:${version.version}`,
-      () => ({
-        functionName: fn.name,
-        version: version.version,
-        codeDir: this.functions.codeDir(fn, version.version),
-        handler: version.handler,
-        timeoutSeconds: version.timeout,
-        env: {
-          ...version.environment,
-          ...this.options.baseEnv(fn.region, version.role),
-          AWS_LAMBDA_FUNCTION_NAME: fn.name,
-          AWS_LAMBDA_FUNCTION_VERSION: version.version,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.memorySize),
-          AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-          AWS_EXECUTION_ENV: `AWS_Lambda_${version.runtime}`,
-        },
-      }),
+      (index) => {
+        const runsIn = atEdge ? (EDGE_REGIONS[index % EDGE_REGIONS.length] as string) : fn.region;
+        return {
+          functionName: fn.name,
+          version: version.version,
+          codeDir: this.functions.codeDir(fn, version.version),
+          handler: version.handler,
+          timeoutSeconds: version.timeout,
+          log: {
+            region: runsIn,
+            group: atEdge ? `/aws/lambda/${fn.region}.${fn.name}` : `/aws/lambda/${fn.name}`,
+            stream: `${new Date(this.host.now()).toISOString().slice(0, 10).replace(/-/g, '/')}/[${version.version}]${randomBytes(16).toString('hex')}`,
+          },
+          env: {
+            ...version.environment,
+            ...this.options.baseEnv(runsIn, version.role),
+            AWS_LAMBDA_FUNCTION_NAME: fn.name,
+            AWS_LAMBDA_FUNCTION_VERSION: version.version,
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(version.memorySize),
+            AWS_LAMBDA_LOG_GROUP_NAME: atEdge ? `/aws/lambda/${fn.region}.${fn.name}` : `/aws/lambda/${fn.name}`,
+            AWS_EXECUTION_ENV: `AWS_Lambda_${version.runtime}`,
+          },
+        };
+      },
       event,
       undefined,
       meta,
@@ -145,6 +160,8 @@ export class LambdaService {
   readonly facade: LambdaFacade = {
     invoke: (arn, event, meta) =>
       this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region, undefined, meta),
+    invokeAtEdge: (arn, event, meta) =>
+      this.invoke(arn, event, regionOfArn(arn) ?? this.host.store.state.region, undefined, meta, true),
     version: (arn) => {
       try {
         const { fn, version } = this.functions.resolve(arn, regionOfArn(arn) ?? this.host.store.state.region);

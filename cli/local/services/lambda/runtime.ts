@@ -47,6 +47,8 @@ export interface InstanceSpec {
   handler: string;
   timeoutSeconds: number;
   env: Record<string, string>;
+  /** where what it prints goes in CloudWatch Logs: the region that runs it, its group, its stream */
+  log: { region: string; group: string; stream: string };
 }
 
 interface Pending {
@@ -67,7 +69,7 @@ class Instance {
   constructor(
     readonly spec: InstanceSpec,
     readonly label: string,
-    onLog: (label: string, line: string) => void,
+    onLog: (label: string, line: string, spec: InstanceSpec) => void,
   ) {
     const dot = spec.handler.lastIndexOf('.');
     const [file, exportName] = [spec.handler.slice(0, dot), spec.handler.slice(dot + 1)];
@@ -91,7 +93,7 @@ class Instance {
         buffer += chunk;
         const lines = buffer.split('\n');
         buffer = lines.pop() ?? '';
-        for (const line of lines) if (line) onLog(this.label, line);
+        for (const line of lines) if (line) onLog(this.label, line, this.spec);
       });
     }
     this.worker.on(
@@ -165,7 +167,7 @@ export class LambdaRuntime {
   constructor(
     private readonly options: {
       instances: number;
-      onLog: (label: string, line: string) => void;
+      onLog: (label: string, line: string, spec: InstanceSpec) => void;
       packageNodeModules: string;
       rootDir: string;
     },
@@ -184,7 +186,8 @@ export class LambdaRuntime {
    */
   async invoke(
     key: string,
-    spec: () => InstanceSpec,
+    /** what a new instance at this index of the pool runs (Lambda@Edge: each index a region of its own) */
+    spec: (index: number) => InstanceSpec,
     event: unknown,
     instancesOverride?: number,
     meta?: { instance?: string },
@@ -198,7 +201,7 @@ export class LambdaRuntime {
     const index = pool.next++ % size;
     let instance = pool.instances[index];
     if (!instance || instance.dead) {
-      const s = spec();
+      const s = spec(index);
       instance = new Instance(s, `${s.functionName}:${s.version}#${index + 1}`, this.options.onLog);
       pool.instances[index] = instance;
     }
