@@ -10,6 +10,8 @@ import { createEdgeAuth } from '../handlers/edge-auth/edge-auth.js';
 import type { CloudFrontRequestEvent } from '../handlers/edge-auth/cloudfront.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
 import { spread, type Spread } from './lib.js';
+import type { EdgeLogEvent } from '../handlers/edge-auth/edge-auth.js';
+import { formatLogLine } from '../handlers/edge-auth/runtime.js';
 
 export interface WarmFigures {
   case: string;
@@ -18,7 +20,28 @@ export interface WarmFigures {
   articleMicros: Spread;
 }
 
-export const WARM_GOAL_MICROS = 4;
+/** A decision's time on the warm path, the log line it writes included (tightened from 4 µs when decisions began to be logged). */
+export const WARM_GOAL_MICROS = 2.5;
+
+/**
+ * What the shipped runtime does with each log event while the request waits: it keeps it (runtime.ts), and
+ * turns it into its JSON line once the answer is on its way. The decision figures count the first; the
+ * second is measured apart (logLineMicros) and reported beside them.
+ */
+const kept: EdgeLogEvent[] = [];
+export const logAsShipped = (event: EdgeLogEvent) => {
+  if (kept.push(event) > 4096) kept.length = 0;
+};
+
+/** µs to turn one decision's event into its log line, as the runtime does after answering. */
+export function logLineMicros(count = 200_000): number {
+  const events = kept.filter((e) => e.event === 'decision');
+  if (events.length === 0) return Number.NaN;
+  let bytes = 0;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) bytes += formatLogLine(events[i % events.length] as EdgeLogEvent).length;
+  return bytes > 0 ? ((performance.now() - start) * 1000) / count : Number.NaN;
+}
 
 const USER = 'admin';
 const PASSWORD = 'Warm-Path-Password-0123456789abc';
@@ -77,6 +100,7 @@ export async function edgeWarm(rounds = 9, perBatch = 40_000): Promise<WarmFigur
     {
       fetchVersion: secrets.fetch,
       now: secrets.clock,
+      log: logAsShipped,
     },
   );
   const article = articleHandler({ username: USER, password: PASSWORD });

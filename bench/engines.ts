@@ -22,6 +22,7 @@ import { bundleFunction } from '../stacks/function-bundle.js';
 import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
 import { spread, type Spread, basic, lambdaEvent, rotateNow } from './lib.js';
+import { logAsShipped } from './edge-warm.js';
 
 const USER = 'admin';
 const PASSWORD = 'Engine-Bench-Password-0123456789';
@@ -79,7 +80,7 @@ async function warm(code: string, rounds: number): Promise<EngineFigures['warm']
   const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });
   const lambda = createEdgeAuth(
     resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }),
-    { fetchVersion: secrets.fetch, now: secrets.clock },
+    { fetchVersion: secrets.fetch, now: secrets.clock, log: logAsShipped },
   );
   const items = storeOf();
   const store = {

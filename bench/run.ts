@@ -12,8 +12,9 @@ import { cliLatency } from './cli-latency.js';
 import { cost, dollarsPerMonth, INSTANCES, REQUESTS } from './cost.js';
 import { deployLocal, medianSeconds, rangeSeconds } from './deploy-local.js';
 import { COLD_GOAL_RATIO, CONTROL_VARIANTS, edgeColdStart } from './edge-cold-start.js';
+import { FUNCTION_CODE_LIMIT } from '../handlers/cloudfront-function/limits.js';
 import { edgeThroughput } from './edge-throughput.js';
-import { edgeWarm, WARM_GOAL_MICROS } from './edge-warm.js';
+import { edgeWarm, logLineMicros, WARM_GOAL_MICROS } from './edge-warm.js';
 import { engines } from './engines.js';
 import { fmt, load, machine, met, ms, ratio } from './lib.js';
 import { propagation, PROPAGATION_GOAL_MS, PROPAGATION_INSTANCES } from './propagation.js';
@@ -69,6 +70,7 @@ const nodeBare = cliRow('node -e 0')!;
 const help = cliRow('basicauth --help')!;
 const awsCli = cliRow('aws ');
 const coldRatio = shipped.total.median / control.total.median;
+const logLine = logLineMicros();
 const warmWorst = Math.max(...warm.filter((w) => w.case !== 'malformed header').map((w) => w.oursMicros.median));
 const quietOrRepeated = spread.filter((p) => p.flood !== 'distinct');
 const propagationWorst = Math.max(...quietOrRepeated.flatMap((p) => p.rounds.map((r) => r ?? Infinity)));
@@ -86,7 +88,8 @@ const lines = [
   '| goal | figure | |',
   '|---|---|---|',
   `| edge cold start ≤ ${COLD_GOAL_RATIO}× the control (load → first decision) | ${ms(shipped.total.median)}, ${ratio(shipped.total.median, control.total.median)} the control; ${ratio(shipped.total.median, floor.total.median)} the fastest signed control, itself ${ratio(floor.total.median, control.total.median)} the control | ${met(coldRatio <= COLD_GOAL_RATIO)} |`,
-  `| warm decision ≤ ${WARM_GOAL_MICROS} µs, valid and wrong credentials | ${warmWorst.toFixed(2)} µs (the slower of the two) | ${met(warmWorst <= WARM_GOAL_MICROS)} |`,
+  `| warm decision ≤ ${WARM_GOAL_MICROS} µs, valid and wrong credentials, its log event kept | ${warmWorst.toFixed(2)} µs (the slower of the two); its JSON log line ${logLine.toFixed(2)} µs more, made after the answer is on its way | ${met(warmWorst <= WARM_GOAL_MICROS)} |`,
+  `| the CloudFront function: its time per request measured, beside its size against CloudFront's ${FUNCTION_CODE_LIMIT / 1024} KB | ${Math.max(...engine.warm.map((w) => w.functionMicros.median)).toFixed(2)} µs per decision (its code in V8, the slower case, log line included); ${kib(engine.functionBytes)} of ${FUNCTION_CODE_LIMIT / 1024} KB | ${met(engine.functionBytes <= FUNCTION_CODE_LIMIT)} |`,
   `| a new password on every instance ≤ ${PROPAGATION_GOAL_MS / 1000} s after AWSCURRENT moves, also while a flood repeats a wrong credential | ${seconds(propagationWorst)} at worst over ${quietOrRepeated.reduce((n, p) => n + p.rounds.length, 0)} rotations | ${met(propagationWorst <= PROPAGATION_GOAL_MS)} |`,
   `| a credential that already failed never refetches against the same version | ${repeated.oursExtra} extra calls an hour for ${REQUESTS.toLocaleString('en-US')} repeats: one per instance per TTL refresh, which forgets | ${met(repeated.oursExtra <= (INSTANCES * 3600) / 300)} |`,
   `| a flood of distinct wrong passwords ≤ 1 call per second per instance | at most ${distinct.oursPeakPerInstanceSecond} in any second, ${(distinct.calls.ours / INSTANCES / 3600).toFixed(2)}/s on average (back-off) | ${met(distinct.oursPeakPerInstanceSecond <= 1)} |`,

@@ -120,9 +120,16 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
 
 /** The username of `user:password` bytes (never the password), as a log line may carry it. */
 function userOf(credentials: Uint8Array): string {
+  // the usual case, a short ASCII name, a character at a time: no Buffer, no decoder
+  let user = '';
+  for (let i = 0; i < credentials.length && i <= 64; i++) {
+    const byte = credentials[i] as number;
+    if (byte === 0x3a) return user;
+    if (byte < 0x20 || byte > 0x7e) break;
+    user += String.fromCharCode(byte);
+  }
   const colon = credentials.indexOf(0x3a);
-  const user = Buffer.from(credentials.buffer, credentials.byteOffset, colon).toString('utf8');
-  return /^[\x20-\x7e]{0,64}$/.test(user) ? user : loggableUser(user);
+  return loggableUser(Buffer.from(credentials.buffer, credentials.byteOffset, colon).toString('utf8'));
 }
 
 /** The log line of one decision (handlers/shared/log-line.ts): who, what, and why; never a credential. */

@@ -34,13 +34,27 @@ function flush(): void {
 }
 
 const isWarning = (event: EdgeLogEvent) =>
-  event.event.endsWith('failed') ||
-  event.event.endsWith('unusable') ||
-  event.event === 'request.error' ||
-  event.event === 'secret.expired';
+  event.event !== 'decision' &&
+  (event.event.endsWith('failed') ||
+    event.event.endsWith('unusable') ||
+    event.event === 'request.error' ||
+    event.event === 'secret.expired');
+
+/** A JSON string literal; the common case (printable ASCII, no quote or backslash) without JSON.stringify's call. */
+const quoted = (text: string) => (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(text) ? `"${text}"` : JSON.stringify(text));
 
 /** One line of the edge's log, as handlers/shared/log-line.ts documents it. */
 export function formatLogLine(event: EdgeLogEvent): string {
+  // one a request: written out by hand, the JSON JSON.stringify would give, at a fraction of its cost
+  if (event.event === 'decision') {
+    let line = `{"level":"info","source":"basicauth-edge","event":"decision","outcome":"${event.outcome}","reason":"${event.reason}"`;
+    if (event.status !== undefined) line += `,"status":${event.status}`;
+    if (event.user !== undefined) line += `,"user":${quoted(event.user)}`;
+    if (typeof event.ip === 'string') line += `,"ip":${quoted(event.ip)}`;
+    if (typeof event.method === 'string') line += `,"method":${quoted(event.method)}`;
+    if (typeof event.path === 'string') line += `,"path":${quoted(event.path)}`;
+    return `${line}}`;
+  }
   return JSON.stringify({ level: isWarning(event) ? 'warn' : 'info', source: 'basicauth-edge', ...event });
 }
 

@@ -165,3 +165,29 @@ describe('basicauth logs, its parts', () => {
     expect(parseLogMessage('{ broken')).toBeUndefined();
   });
 });
+
+describe("the edge's log line", () => {
+  it('is, written by hand, the JSON JSON.stringify gives, whatever a request puts in it', async () => {
+    const fc = await import('fast-check');
+    const { formatLogLine } = await import('../../../handlers/edge-auth/runtime.js');
+    fc.assert(
+      fc.property(
+        fc.record({
+          outcome: fc.constantFrom('allowed', 'refused', 'unavailable'),
+          reason: fc.constantFrom('credential', 'wrong-credential', 'missing', 'bypass-path'),
+          status: fc.option(fc.constantFrom(204, 401, 403, 503), { nil: undefined }),
+          user: fc.option(fc.string({ unit: 'binary', maxLength: 70 }), { nil: undefined }),
+          ip: fc.string({ unit: 'binary' }),
+          method: fc.string({ unit: 'binary', maxLength: 8 }),
+          path: fc.string({ unit: 'binary', maxLength: 80 }),
+        }),
+        (fields) => {
+          const event = { event: 'decision' as const, ...fields };
+          const expected = { level: 'info', source: 'basicauth-edge', ...JSON.parse(JSON.stringify(event)) };
+          expect(JSON.parse(formatLogLine(event))).toEqual(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
