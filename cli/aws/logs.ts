@@ -1,6 +1,6 @@
 // CloudWatch Logs for `basicauth logs`, status and deploy, in any region: the
 // SDK against AWS, a light JSON 1.1 client against the local cloud. Throttles
-// are waited out the same way on both (ops/logs.ts withBackoff).
+// are waited out the same way on both (../ops/logs.ts withBackoff).
 
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { lightServiceCall, type LightTarget } from './secret-reads.js';

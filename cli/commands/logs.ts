@@ -88,7 +88,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     const show = (entries: import('../ops/logs.js').LogEntry[]) => {
       for (const d of ops.decisionsOf(entries, filter)) {
         if (flags.json)
-          ctx.print(JSON.stringify({ time: new Date(d.time).toISOString(), region: d.region, ...d.line }));
+          ctx.print(JSON.stringify({ ...d.line, time: new Date(d.time).toISOString(), region: d.region }));
         else if (!flags.summary) ctx.print(decisionText(d, style));
       }
     };
@@ -121,10 +121,10 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
         decisions: flags.summary
           ? undefined
           : decisions.map((d) => ({
+              ...d.line,
               time: new Date(d.time).toISOString(),
               region: d.region,
               stream: d.stream,
-              ...d.line,
             })),
         summary,
       });

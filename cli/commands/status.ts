@@ -25,20 +25,18 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
     const status = await readStatus(reads, {
       secretId: target.secretId,
       probe: target.rotationProbe,
-      // what the distribution runs, and whether the edge's logs (in every region it ran) have a retention
       readEdge:
         functionName && distributionId
-          ? async () => {
-              const engine = ENGINES[target.engine];
-              const [edge, logs] = await Promise.all([
-                engine.readEdge(target, { functionName, distributionId }, reads, Date.now()),
-                import('../ops/logs.js').then(async (ops) =>
-                  ops.retentionProblems(await target.clients.logs(), engine.logGroups(functionName)),
-                ),
-              ]);
-              return { edge: edge.edge, problems: [...edge.problems, ...logs] };
-            }
+          ? () => ENGINES[target.engine].readEdge(target, { functionName, distributionId }, reads, Date.now())
           : undefined,
+      // where the edge's logs are, and whether each region's group has a retention
+      readLogs: functionName
+        ? async () =>
+            (await import('../ops/logs.js')).logRetention(
+              await target.clients.logs(),
+              ENGINES[target.engine].logGroups(functionName),
+            )
+        : undefined,
     });
     if (flags.json) ctx.printJson(status);
     else ctx.print(statusText(status, ctx.style()));

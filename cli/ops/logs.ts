@@ -9,9 +9,8 @@ import type { LogsApi } from '../aws/logs.js';
 import { step, type Emit } from '../core/events.js';
 
 export type { LogsApi };
-import { again } from '../core/next-steps.js';
 import { LOG_RETENTION_DAYS } from '../project/constants.js';
-import type { Problem } from '../engines/types.js';
+import type { StatusLogs } from './status.js';
 import { parseLogMessage, type DecisionLine, type Outcome } from '../../handlers/shared/log-line.js';
 
 /** Where an engine's edge logs: one group name, in these regions. */
@@ -104,8 +103,9 @@ export async function readLogGroups(api: LogsApi, groups: LogGroup[], o: ReadOpt
       });
       for (const e of page.events) {
         const line = parseLogMessage(e.message);
-        if (line)
-          entries.push({ time: e.timestamp, region: g.region, stream: e.logStreamName, eventId: e.eventId, line });
+        // a decision's own time orders it; CloudWatch's timestamp says when its line was written
+        const time = typeof line?.time === 'number' ? line.time : e.timestamp;
+        if (line) entries.push({ time, region: g.region, stream: e.logStreamName, eventId: e.eventId, line });
       }
       token = page.nextToken;
     } while (token);
@@ -341,28 +341,16 @@ export function withBackoff(
   };
 }
 
-/** status: the edge's log groups that keep everything forever (or that could not be looked at, and why). */
-export async function retentionProblems(api: LogsApi, spec: LogGroupSpec): Promise<Problem[]> {
-  let groups: LogGroup[];
+/** status: the edge's log groups and their retention, or why they could not be listed. */
+export async function logRetention(api: LogsApi, spec: LogGroupSpec): Promise<StatusLogs> {
   try {
-    groups = await findLogGroups(withBackoff(api), spec);
+    const groups = await findLogGroups(withBackoff(api), spec);
+    return { name: spec.name, groups: groups.map((g) => ({ region: g.region, retentionInDays: g.retentionInDays })) };
   } catch (error) {
-    const name = (error as { name?: string }).name ?? 'Error';
-    return [
-      {
-        severity: 'warning',
-        message: `could not list the edge's log groups (${name}): their retention is unknown`,
-        fix: `${again('logs --retention 30d')} with logs:DescribeLogGroups and logs:PutRetentionPolicy`,
-      },
-    ];
+    return {
+      name: spec.name,
+      groups: [],
+      error: `${(error as { name?: string }).name ?? 'Error'}: ${(error as Error).message}`,
+    };
   }
-  const forever = groups.filter((g) => g.retentionInDays === undefined);
-  if (!forever.length) return [];
-  return [
-    {
-      severity: 'warning',
-      message: `${forever.length} of the edge's log group${forever.length === 1 ? '' : 's'} keep${forever.length === 1 ? 's' : ''} every line forever, paid for forever (no retention): ${forever.map((g) => g.region).join(', ')}`,
-      fix: again('logs --retention 30d'),
-    },
-  ];
 }

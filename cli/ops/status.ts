@@ -13,10 +13,20 @@ export interface StatusInput {
   probe?: (() => Promise<RotationProbe | undefined>) | undefined;
   /** what the distribution runs and what is wrong with it: the engine's read (cli/engines), started with the secret's */
   readEdge?: (() => Promise<{ edge: EdgeStatus; problems: Problem[] }>) | undefined;
+  /** the edge's log groups and their retention (./logs.ts), read with the rest */
+  readLogs?: (() => Promise<StatusLogs>) | undefined;
   now?: () => number;
 }
 
 export type { Problem };
+
+/** Where the edge logs, and for how long each group keeps its lines (undefined: forever). */
+export interface StatusLogs {
+  name: string;
+  groups: Array<{ region: string; retentionInDays: number | undefined }>;
+  /** why the groups could not be listed (a permission, say) */
+  error?: string;
+}
 
 export interface Status {
   secret: {
@@ -31,6 +41,7 @@ export interface Status {
     replicas: Array<{ region: string; status: string | undefined; message: string | undefined }>;
   };
   edge: EdgeStatus | undefined;
+  logs?: StatusLogs;
   problems: Problem[];
 }
 
@@ -90,6 +101,7 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
   const now = input.now ?? Date.now;
   // Against AWS every read is a round trip: the edge's, which need nothing from the secret's, start with them.
   const edgeRead = input.readEdge ? early(input.readEdge()) : undefined;
+  const logsRead = input.readLogs ? early(input.readLogs()) : undefined;
   const [described, versionList] = await Promise.all([
     reads.describeSecret(input.secretId),
     reads.secretVersions(input.secretId),
@@ -172,5 +184,6 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
 
   const edge = edgeRead ? await edgeRead : undefined;
   if (edge) problems.push(...edge.problems);
-  return { secret, edge: edge?.edge, problems };
+  const logs = logsRead ? await logsRead : undefined;
+  return { secret, edge: edge?.edge, ...(logs ? { logs } : {}), problems };
 }

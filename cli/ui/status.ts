@@ -1,6 +1,7 @@
 import type { Status } from '../ops/status.js';
 import type { Style } from './plain.js';
 import { formatWhen } from './dates.js';
+import { again } from '../core/next-steps.js';
 
 const LABEL = 14; // "last rotated" and "distribution" fit, with two spaces
 
@@ -81,6 +82,34 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
         ],
         '    ',
       ),
+    );
+  }
+  if (s.logs) {
+    const forever = s.logs.groups.filter((g) => g.retentionInDays === undefined);
+    lines.push(
+      '',
+      style.bold('Logs'),
+      row('group', s.logs.name),
+      row(
+        'regions',
+        s.logs.error
+          ? style.yellow(`unknown (${s.logs.error})`)
+          : s.logs.groups.length
+            ? s.logs.groups
+                .map(
+                  (g) =>
+                    `${g.region} ${g.retentionInDays === undefined ? style.yellow('(kept forever)') : style.dim(`(${g.retentionInDays} days)`)}`,
+                )
+                .join(', ')
+            : style.dim("none yet: a region's group appears with its first request"),
+      ),
+      ...(forever.length
+        ? [
+            style.dim(
+              `    ${forever.length === 1 ? 'one group keeps' : `${forever.length} groups keep`} every line, paid for, forever: ${again('logs --retention 30d')}`,
+            ),
+          ]
+        : []),
     );
   }
   lines.push('');

@@ -105,7 +105,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       log({ event: 'request.error', error: describeError(error) });
       return unavailable(config.retryAfterSeconds);
     }
-    log(decisionLine(decision, request));
+    log(decisionLine(decision, request, now()));
     if (!decision.allow) {
       if ('response' in decision) return decision.response;
       if (decision.status === 401) return challenge(request.headers);
@@ -133,9 +133,10 @@ function userOf(credentials: Uint8Array): string {
 }
 
 /** The log line of one decision (handlers/shared/log-line.ts): who, what, and why; never a credential. */
-function decisionLine(d: Decision, request: CloudFrontRequest): DecisionLine {
+function decisionLine(d: Decision, request: CloudFrontRequest, time: number): DecisionLine {
   const line: DecisionLine = {
     event: 'decision',
+    time,
     // a CORS preflight answered with 204 went as asked; one answered 403 was refused
     outcome: d.allow || d.status === 204 ? 'allowed' : d.status === 503 ? 'unavailable' : 'refused',
     reason: d.reason,

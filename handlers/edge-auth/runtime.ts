@@ -47,7 +47,9 @@ const quoted = (text: string) => (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(text) ?
 export function formatLogLine(event: EdgeLogEvent): string {
   // one a request: written out by hand, the JSON JSON.stringify would give, at a fraction of its cost
   if (event.event === 'decision') {
-    let line = `{"level":"info","source":"basicauth-edge","event":"decision","outcome":"${event.outcome}","reason":"${event.reason}"`;
+    let line = `{"level":"info","source":"basicauth-edge","event":"decision"`;
+    if (event.time !== undefined) line += `,"time":${event.time}`;
+    line += `,"outcome":"${event.outcome}","reason":"${event.reason}"`;
     if (event.status !== undefined) line += `,"status":${event.status}`;
     if (event.user !== undefined) line += `,"user":${quoted(event.user)}`;
     if (typeof event.ip === 'string') line += `,"ip":${quoted(event.ip)}`;

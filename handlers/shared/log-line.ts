@@ -3,7 +3,7 @@
 // region that ran it. `basicauth logs` reads them back. The format is stable
 // (the README documents it); fields are only ever added.
 //
-//   {"level":"info","source":"basicauth-edge","event":"decision","outcome":"refused",
+//   {"level":"info","source":"basicauth-edge","event":"decision","time":1765065434689,"outcome":"refused",
 //    "reason":"wrong-credential","status":401,"user":"alice","ip":"203.0.113.9","method":"GET","path":"/admin"}
 //
 // Never a password, a token or an Authorization header: `user` is the name a
@@ -15,6 +15,8 @@ export type Outcome = 'allowed' | 'refused' | 'unavailable';
 
 export interface DecisionLine {
   event: 'decision';
+  /** when it was decided (epoch ms): the order of decisions across regions, whenever their lines reached CloudWatch */
+  time?: number;
   outcome: Outcome;
   /** why: credential, previous-credential, bypass-path, allowlist, cors-preflight, missing, malformed, wrong-credential, no-credential-known, ... */
   reason: string;

@@ -41,6 +41,12 @@ beforeAll(async () => {
         }),
       );
     }
+    // CloudWatch Logs as deploy's retention step reads it: the edge has not logged anywhere yet
+    if (req.headers['x-amz-target'] === 'Logs_20140328.DescribeLogGroups') {
+      return void res
+        .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ logGroups: [] }));
+    }
     if (req.url !== '/2020-05-31/distribution/E2QWRUHAPOMQZL/config') return void res.writeHead(404).end();
     res
       .writeHead(200, { 'content-type': 'text/xml', etag: 'E1' })
@@ -60,6 +66,7 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       FAKE_TF_LOG: log,
       AWS_ENDPOINT_URL_CLOUDFRONT: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: `http://127.0.0.1:${(cloudfront.address() as AddressInfo).port}`,
       ...env,
     },
   });
@@ -187,6 +194,9 @@ describe('deploy', () => {
     expect(r.stderr).toMatch(/still working after 30 s/);
     expect(r.stdout).toMatch(/Deployed\. Site: https:\/\/d111111abcdef8\.cloudfront\.net\//);
     expect(r.stderr).toMatch(/✔ check that every cache behavior runs the new version/);
+    expect(r.stderr).toMatch(
+      /✔ give the edge's log groups their retention 30 days on 0 groups; new regions' groups appear as traffic arrives/,
+    );
     const outputs = JSON.parse(readFileSync(join(cwd, '.basicauth/outputs.json'), 'utf8'));
     expect(outputs).toMatchObject({
       name: 'staging',

@@ -175,7 +175,12 @@ describe('basicauth logs', () => {
       ['us-east-1', 14],
     ]);
     const status = await cli('status');
-    expect(status.stdout).not.toMatch(/no retention/);
+    expect(status.stdout).toMatch(/eu-west-1 \(14 days\)/);
+    expect(status.stdout).not.toMatch(/kept forever/);
+    expect(JSON.parse((await cli('status', '--json')).stdout).logs.groups).toContainEqual({
+      region: 'us-east-1',
+      retentionInDays: 14,
+    });
     if (haveAwsCli) {
       const described = await awsCli(
         dev.info.endpoint,

@@ -604,6 +604,7 @@ describe('edge-auth logs', () => {
       expect(logs.filter((l) => l.event === 'decision')).toEqual([
         {
           event: 'decision',
+          time: expect.any(Number),
           outcome: 'allowed',
           reason: 'credential',
           user: 'admin',
@@ -613,6 +614,7 @@ describe('edge-auth logs', () => {
         },
         {
           event: 'decision',
+          time: expect.any(Number),
           outcome: 'allowed',
           reason: 'credential',
           user: 'admin',
@@ -622,6 +624,7 @@ describe('edge-auth logs', () => {
         },
         {
           event: 'decision',
+          time: expect.any(Number),
           outcome: 'allowed',
           reason: 'credential',
           user: 'admin',

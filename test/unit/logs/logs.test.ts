@@ -173,6 +173,7 @@ describe("the edge's log line", () => {
     fc.assert(
       fc.property(
         fc.record({
+          time: fc.option(fc.integer({ min: 0, max: 2 ** 45 }), { nil: undefined }),
           outcome: fc.constantFrom('allowed', 'refused', 'unavailable'),
           reason: fc.constantFrom('credential', 'wrong-credential', 'missing', 'bypass-path'),
           status: fc.option(fc.constantFrom(204, 401, 403, 503), { nil: undefined }),
