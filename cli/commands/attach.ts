@@ -51,12 +51,14 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
         import('../ops/attach.js'),
       ]);
       const target = await resolveTarget(flags, ctx.env, { secretOptional: true });
-      if (target.engine === 'cloudfront-function') {
+      const { DEFAULT_ENGINE, EDGE_ENGINES, STACK_ENGINES } = await import('../../stacks/engines/index.js');
+      if (!STACK_ENGINES[target.engine].attachable) {
         const { CliError } = await import('../core/errors.js');
+        const attaching = EDGE_ENGINES.filter((name) => STACK_ENGINES[name].attachable);
         throw new CliError(
-          `${verb} works with the lambda-edge engine: this site runs a CloudFront function, which its own distribution associates`,
+          `${verb} works with the ${attaching.join(' or ')} engine: this site runs ${target.engine} (${STACK_ENGINES[target.engine].summary}), which its own distribution associates`,
           {
-            hint: 'deploy manages the association for edge.engine "cloudfront-function"; to protect a distribution basicauth did not create, use edge.engine "lambda-edge"',
+            hint: `deploy manages the association for edge.engine "${target.engine}"; to protect a distribution basicauth did not create, use edge.engine "${attaching[0] ?? DEFAULT_ENGINE}"`,
           },
         );
       }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../core/context.js';
 import { DEFAULT_STATE_DIR } from '../dev/session.js';
+import { DEFAULT_ENGINE } from '../../stacks/engines/index.js';
 import { engineOption, intIn, originArg, scheduleArg } from './options.js';
 import type { RotationRules } from '../../handlers/shared/schedule.js';
 import type { EdgeRequestLine } from '../local/edge.js';
@@ -119,7 +120,7 @@ export function registerDev(program: Command, ctx: CommandContext): void {
       const session = await startDev(
         {
           stateDir: flags.stateDir,
-          engine: flags.engine ?? fromConfig?.engine ?? 'lambda-edge',
+          engine: flags.engine ?? fromConfig?.engine ?? DEFAULT_ENGINE,
           port: flags.port,
           apiPort: flags.apiPort,
           instances: flags.instances,

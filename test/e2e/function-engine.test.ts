@@ -142,6 +142,28 @@ describe('dev --engine cloudfront-function', { timeout: 120_000 }, () => {
     expect((await get(await creds())).status).toBe(200);
   });
 
+  it("logs reads the function's decisions from its group in us-east-1", async () => {
+    expect((await get(['mallory', 'guess'])).status).toBe(401);
+    let out: { groups: Array<{ region: string; name: string }>; decisions: Array<Record<string, unknown>> } | undefined;
+    for (let tries = 0; tries < 50; tries++) {
+      const r = await cli('logs', '--since', '10m', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      out = JSON.parse(r.stdout);
+      if (out?.decisions.some((d) => d.user === 'mallory')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out!.groups).toEqual([
+      expect.objectContaining({ region: 'us-east-1', name: '/aws/cloudfront/function/basicauth-dev-edge-auth' }),
+    ]);
+    expect(out!.decisions).toContainEqual(
+      expect.objectContaining({ outcome: 'refused', reason: 'wrong-credential', user: 'mallory', status: 401 }),
+    );
+    expect(out!.decisions).toContainEqual(
+      expect.objectContaining({ outcome: 'allowed', reason: 'credential', user: 'admin' }),
+    );
+    expect((await get(await creds())).status).toBe(200); // the dashboard's latest decision, below, is an allowed one
+  });
+
   it('attach refuses, naming what to do instead', async () => {
     const r = await cli('attach');
     expect(r.code).toBe(1);
