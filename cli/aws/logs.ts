@@ -33,6 +33,17 @@ export interface LogsApi {
 
 type Page = Awaited<ReturnType<LogsApi['filterLogEvents']>>;
 
+/** FilterLogEvents' request, as AWS names its fields (both clients send it). */
+function filterRequest(input: Parameters<LogsApi['filterLogEvents']>[1]) {
+  return {
+    logGroupName: input.group,
+    startTime: input.startTime,
+    ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
+    ...(input.pattern ? { filterPattern: input.pattern } : {}),
+    ...(input.nextToken ? { nextToken: input.nextToken } : {}),
+  };
+}
+
 export function sdkLogs(make: (region: string) => Promise<CloudWatchLogsClient>): LogsApi {
   const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
   return {
@@ -52,15 +63,7 @@ export function sdkLogs(make: (region: string) => Promise<CloudWatchLogsClient>)
     },
     async filterLogEvents(region, input) {
       const [{ FilterLogEventsCommand }, client] = await Promise.all([sdk(), make(region)]);
-      const out = await client.send(
-        new FilterLogEventsCommand({
-          logGroupName: input.group,
-          startTime: input.startTime,
-          ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
-          ...(input.pattern ? { filterPattern: input.pattern } : {}),
-          ...(input.nextToken ? { nextToken: input.nextToken } : {}),
-        }),
-      );
+      const out = await client.send(new FilterLogEventsCommand(filterRequest(input)));
       return {
         events: (out.events ?? []).map((e) => ({
           timestamp: e.timestamp ?? 0,
@@ -105,13 +108,7 @@ export function lightLogs(target: Omit<LightTarget, 'region'>): LogsApi {
       };
     },
     async filterLogEvents(region, input) {
-      const out = await call(region, 'FilterLogEvents', {
-        logGroupName: input.group,
-        startTime: input.startTime,
-        ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
-        ...(input.pattern ? { filterPattern: input.pattern } : {}),
-        ...(input.nextToken ? { nextToken: input.nextToken } : {}),
-      });
+      const out = await call(region, 'FilterLogEvents', filterRequest(input));
       return {
         events: (out.events as Page['events'] | undefined) ?? [],
         nextToken: typeof out.nextToken === 'string' ? out.nextToken : undefined,

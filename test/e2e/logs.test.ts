@@ -122,31 +122,21 @@ describe('basicauth logs', () => {
       expect(
         lines.every((l: { source: string; event: string }) => l.source === 'basicauth-edge' && l.event === 'decision'),
       ).toBe(true);
-      const limited = await awsCli(
-        dev.info.endpoint,
-        'logs',
-        'filter-log-events',
-        '--region',
-        'us-east-1',
-        '--log-group-name',
-        GROUP,
-        '--limit',
-        '1',
-        '--no-paginate',
-      );
+      const filter = (...args: string[]) =>
+        awsCli(
+          dev.info.endpoint,
+          'logs',
+          'filter-log-events',
+          '--region',
+          'us-east-1',
+          '--log-group-name',
+          GROUP,
+          ...args,
+        );
+      const limited = await filter('--limit', '1', '--no-paginate');
       expect(limited.json().events).toHaveLength(1);
       expect(limited.json().nextToken).toEqual(expect.any(String));
-      const bad = await awsCli(
-        dev.info.endpoint,
-        'logs',
-        'filter-log-events',
-        '--region',
-        'us-east-1',
-        '--log-group-name',
-        GROUP,
-        '--filter-pattern',
-        '{ $.a ~ 1 }',
-      );
+      const bad = await filter('--filter-pattern', '{ $.a ~ 1 }');
       expect(bad.error).toBe('InvalidParameterException');
     },
   );
