@@ -153,6 +153,13 @@ describe('basicauth logs, its parts', () => {
     expect(waits).toHaveLength(5);
   });
 
+  it('takes --since in days too, as its help says', async () => {
+    const { parseDuration } = await import('../../../cli/ops/verify.js');
+    expect(parseDuration('2d', '--since')).toBe(2 * 86_400_000);
+    expect(parseDuration('90m', '--since')).toBe(90 * 60_000);
+    expect(() => parseDuration('2w', '--since')).toThrow(/--since 2w is not a duration/);
+  });
+
   it('takes only the retentions CloudWatch Logs takes, and reads only our lines', () => {
     expect(parseRetention('30d')).toBe(30);
     expect(parseRetention('3653')).toBe(3653);
