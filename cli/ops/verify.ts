@@ -281,7 +281,9 @@ export function junitXml(result: VerifyResult): string {
 export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${flag} ${text} is not a duration`, 'use e.g. 30s, 5m, 1h, 2d');
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    (m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   const ms = Number(m[1]) * unit;
   if (ms < 1) throw new UsageError(`${flag} ${text} is no time at all`, `give it a length, e.g. ${flag} 30s`);
   return ms;
