@@ -12,12 +12,8 @@ export function explainAwsError(error: unknown, what: string): never {
   const e = error as { name?: string; message?: string };
   switch (e?.name) {
     case 'CredentialsProviderError': {
-      const profile = missingProfile(currentAim().profile);
-      if (profile)
-        throw new CliError(`the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`, {
-          hint: profileHint(profile),
-          cause: error,
-        });
+      const missing = missingProfileFailure();
+      if (missing) throw new CliError(missing.message, { hint: missing.hint, cause: error });
       throw new CliError('no AWS credentials found', {
         hint: 'set AWS_PROFILE or run `aws sso login` (or use --local)',
         cause: error,
@@ -36,6 +32,16 @@ export function explainAwsError(error: unknown, what: string): never {
   }
 }
 
+/** When the SDK found no credentials because the profile asked for is in neither shared file: say so. */
+function missingProfileFailure(): { message: string; hint: string } | undefined {
+  const profile = missingProfile(currentAim().profile);
+  if (!profile) return undefined;
+  return {
+    message: `the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`,
+    hint: profileHint(profile),
+  };
+}
+
 interface AwsError extends Error {
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
@@ -49,12 +55,8 @@ export function isAwsError(error: unknown): error is AwsError {
 export function awsFailure(error: AwsError): { message: string; hint: string } {
   const message = `AWS refused the call: ${error.name}: ${error.message}`;
   if (error.name === 'CredentialsProviderError') {
-    const profile = missingProfile(currentAim().profile);
-    if (profile)
-      return {
-        message: `the AWS profile ${profile} does not exist (not in ~/.aws/config or ~/.aws/credentials)`,
-        hint: profileHint(profile),
-      };
+    const missing = missingProfileFailure();
+    if (missing) return missing;
   }
   if (
     error.name === 'CredentialsProviderError' ||
