@@ -73,7 +73,12 @@ export async function bundleFunction(
       minifySyntax: true,
       legalComments: 'none',
       charset: 'utf8',
-      define: { __BASICAUTH_FUNCTION_CONFIG__: JSON.stringify(functionConfigOf(edgeConfig)) },
+      define: {
+        __BASICAUTH_FUNCTION_CONFIG__: JSON.stringify(functionConfigOf(edgeConfig)),
+        __BASICAUTH_USES_BYPASS__: String(edgeConfig.bypassPaths.length > 0),
+        __BASICAUTH_USES_CIDRS__: String(edgeConfig.allowCidrs.length > 0),
+        __BASICAUTH_USES_CORS__: String(edgeConfig.cors !== undefined),
+      },
       logLevel: 'silent',
     });
   } catch (error) {
@@ -88,13 +93,15 @@ export async function bundleFunction(
   }
   // The runtime calls a top-level `handler`; an ES export of it is not part of the language it runs.
   const bundled = (result.outputFiles?.[0]?.text ?? '').replace(/export\s*\{\s*handler\s*\};?\s*$/, '');
-  // Shorter names inside functions: minified again as a script, whose top-level names are globals esbuild
-  // keeps (so `handler` stays), with the module imports set aside and put back in front.
+  // Shorter names: minified again as a script, with the module imports set aside and put back in front. A
+  // script's top-level names are globals esbuild keeps, so the bundle goes inside a function (whose names it
+  // shortens) and a top-level `handler` calls the one it returns.
   const imports: string[] = [];
-  const script = bundled.replace(/import\s*\w+\s*from\s*"(?:cloudfront|crypto)";/g, (line) => {
+  const body = bundled.replace(/import\s*\w+\s*from\s*"(?:cloudfront|crypto)";/g, (line) => {
     imports.push(line);
     return '';
   });
+  const script = `var basicauth=(()=>{${body}\nreturn handler})();async function handler(event){return basicauth(event)}`;
   const minified = await transform(script, {
     minify: true,
     target: 'es5',

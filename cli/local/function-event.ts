@@ -84,8 +84,15 @@ export function responseFromFunction(result: Record<string, unknown>): {
   const headers: Array<[string, string]> = [];
   for (const [name, v] of Object.entries((result.headers ?? {}) as ValueMap))
     for (const value of values(v)) headers.push([name, value]);
-  for (const [name, v] of Object.entries((result.cookies ?? {}) as ValueMap))
-    for (const value of values(v)) headers.push(['set-cookie', `${name}=${value}`]);
+  // response cookies: { name: { value, attributes } } (several: multiValue, each with its own attributes)
+  type ResponseCookie = {
+    value: string;
+    attributes?: string;
+    multiValue?: Array<{ value: string; attributes?: string }>;
+  };
+  for (const [name, v] of Object.entries((result.cookies ?? {}) as Record<string, ResponseCookie>))
+    for (const c of v.multiValue ?? [v])
+      headers.push(['set-cookie', `${name}=${c.value}${c.attributes ? `; ${c.attributes}` : ''}`]);
   const b = result.body as string | { encoding: 'text' | 'base64'; data: string } | undefined;
   const body =
     b === undefined

@@ -18,15 +18,36 @@ import { BASIC, MAX_AUTHORIZATION_LENGTH } from '../shared/basic-auth.js';
 import { allowlistOf } from '../shared/cidr.js';
 import { isPreflightRequest, preflight, type HeaderReader } from '../shared/cors.js';
 import { bypassOf } from '../shared/path-patterns.js';
-import { META_KEY, USER_KEY_PREFIX } from '../shared/kvs-layout.js';
-import type { FunctionConfig, FunctionEvent, FunctionHeaders, FunctionRequest, FunctionResponse } from './types.js';
+import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX } from '../shared/kvs-layout.js';
+import {
+  BYPASS_COOKIE,
+  BYPASS_HEADER,
+  BYPASS_PARAM,
+  COOKIE_LABEL,
+  COOKIE_PATTERN,
+  cookieAttributes,
+  TOKEN_PATTERN,
+} from '../shared/token-layout.js';
+import { ROBOTS_HEADER } from '../shared/robots.js';
+import type {
+  FunctionConfig,
+  FunctionEvent,
+  FunctionHeader,
+  FunctionHeaders,
+  FunctionRequest,
+  FunctionResponse,
+} from './types.js';
 
 declare const __BASICAUTH_FUNCTION_CONFIG__: FunctionConfig;
+// true or false, baked in with the config: a feature the settings leave off is left out of the code (10 KB)
+declare const __BASICAUTH_USES_BYPASS__: boolean;
+declare const __BASICAUTH_USES_CIDRS__: boolean;
+declare const __BASICAUTH_USES_CORS__: boolean;
 
 const config = __BASICAUTH_FUNCTION_CONFIG__;
 const store = cf.kvs();
-const isBypass = bypassOf(config.bypass);
-const isAllowlisted = allowlistOf(config.cidrs);
+const isBypass = __BASICAUTH_USES_BYPASS__ ? bypassOf(config.bypass) : () => false;
+const isAllowlisted = __BASICAUTH_USES_CIDRS__ ? allowlistOf(config.cidrs) : () => false;
 // compared when the user is unknown, so that a miss costs what a hit costs
 const NO_SALT = '00000000000000000000000000000000';
 
@@ -71,6 +92,7 @@ function unavailable(): FunctionResponse {
     [
       ['Retry-After', String(config.retryAfterSeconds)],
       ['Cache-Control', 'no-store'],
+      ['X-Robots-Tag', ROBOTS_HEADER],
       ['Content-Type', 'text/plain; charset=utf-8'],
     ],
     'Authentication is temporarily unavailable. Try again shortly.\n',
@@ -129,10 +151,51 @@ async function entryOf(user: string): Promise<Entry | undefined> {
   }
 }
 
+interface TokenEntry {
+  n: string;
+  s: string;
+  d: string;
+  c: string;
+  e?: number;
+  p?: string;
+  pd?: string;
+  pc?: string;
+  pu?: number;
+}
+
+/**
+ * A bypass token (`c` false) or a link's cookie (`c` true) against its entry
+ * `t:<id>` (handlers/shared/kvs-digests.ts): the reason it fails, or the
+ * entry and whether the replaced value matched. Both values are compared every time.
+ */
+async function tokenCheck(
+  value: string,
+  cookie: boolean,
+  uri: string,
+): Promise<{ reason: string; entry?: TokenEntry; previous?: boolean }> {
+  const match = (cookie ? COOKIE_PATTERN : TOKEN_PATTERN).exec(value);
+  if (!match) return { reason: 'malformed-token' };
+  let entry: TokenEntry | undefined;
+  try {
+    entry = JSON.parse(await store.get(TOKEN_KEY_PREFIX + match[1])) as TokenEntry;
+  } catch (_absent) {
+    entry = undefined;
+  }
+  const salt = entry && typeof entry.s === 'string' ? entry.s : NO_SALT;
+  const mine = digest(salt, value);
+  const current = same(mine, entry && (cookie ? entry.c : entry.d));
+  const previous = same(mine, entry && (cookie ? entry.pc : entry.pd));
+  if (!entry || !(current || (previous && (entry.pu as number) > Date.now()))) return { reason: 'wrong-token' };
+  if (entry.e && entry.e <= Date.now()) return { reason: 'expired-token', entry };
+  if (entry.p && !bypassOf(entry.p)(uri)) return { reason: 'token-path', entry };
+  return { reason: '', entry, previous: !current };
+}
+
 async function handler(event: FunctionEvent): Promise<FunctionRequest | FunctionResponse> {
   const request = event.request;
   const get = reader(request.headers);
   let user: string | undefined;
+  let token: string | undefined;
   /** The answer, after one log line saying what was decided and why (handlers/shared/log-line.ts). */
   function done<T>(result: T, outcome: string, reason: string, status?: number): T {
     const line: Record<string, unknown> = {
@@ -144,19 +207,61 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
     };
     if (status) line.status = status;
     if (user !== undefined) line.user = user.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+    if (token !== undefined) line.token = token;
     line.ip = event.viewer.ip;
     line.method = request.method;
     line.path = request.uri;
     console.log(JSON.stringify(line));
     return result;
   }
-  if (config.cors && isPreflightRequest(request.method, get)) {
+  if (__BASICAUTH_USES_CORS__ && config.cors && isPreflightRequest(request.method, get)) {
     const answer = preflight(config.cors, get);
     const result = response(answer.status, answer.status === 204 ? 'No Content' : 'Forbidden', answer.headers);
     return done(result, answer.status === 204 ? 'allowed' : 'refused', 'cors-preflight', answer.status);
   }
   if (isBypass(request.uri)) return done(pass(request), 'allowed', 'bypass-path');
   if (isAllowlisted(event.viewer.ip)) return done(pass(request), 'allowed', 'allowlist');
+
+  // A bypass token (header, or a link's parameter), else a link's cookie without Basic credentials, decides alone.
+  const header = get(BYPASS_HEADER);
+  const link = request.querystring[BYPASS_PARAM];
+  const cookie = request.cookies[BYPASS_COOKIE];
+  if (header || link || (cookie && !get('authorization'))) {
+    const value = header
+      ? header.length === 1
+        ? (header[0] as string)
+        : ''
+      : link
+        ? link.value
+        : (cookie as FunctionHeader).value;
+    const check = await tokenCheck(value, !header && !link, request.uri);
+    token = check.entry?.n;
+    if (check.reason) return done(challenge(get), 'refused', check.reason, 401);
+    const entry = check.entry as TokenEntry;
+    if (header || !link)
+      return done(pass(request), 'allowed', header ? (check.previous ? 'previous-token' : 'token') : 'token-cookie');
+    let query = '';
+    for (const key in request.querystring) {
+      const q = request.querystring[key] as FunctionHeader;
+      const list = q.multiValue ? q.multiValue.map((v) => v.value) : [q.value];
+      for (let i = 0; key !== BYPASS_PARAM && i < list.length; i++)
+        query += `${query ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(list[i] as string)}`;
+    }
+    const redirect = response(302, 'Found', [
+      ['Location', request.uri + query],
+      ['Cache-Control', 'no-store'],
+      ['Referrer-Policy', 'no-referrer'],
+      ['X-Robots-Tag', ROBOTS_HEADER],
+    ]);
+    const mac = crypto.createHmac('sha256', value).update(COOKIE_LABEL).digest('hex');
+    const until = check.previous ? Math.min(entry.e || Infinity, entry.pu as number) : entry.e;
+    redirect.cookies = {};
+    redirect.cookies[BYPASS_COOKIE] = {
+      value: `${value.slice(4, 16)}.${mac}`,
+      attributes: cookieAttributes(until === Infinity ? undefined : until, Date.now()),
+    } as FunctionHeader;
+    return done(redirect, 'allowed', 'token-link', 302);
+  }
 
   // A request without usable credentials gets the challenge without reading the store.
   const given = credentials(get('authorization'));
@@ -190,6 +295,9 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
 /** The request on to the origin: every allowed one, bypass and allowlist included, leaves its credentials here. */
 function pass(request: FunctionRequest): FunctionRequest {
   if (config.stripAuthorization) delete request.headers.authorization;
+  // a token never reaches the origin
+  delete request.headers[BYPASS_HEADER];
+  delete request.cookies[BYPASS_COOKIE];
   return request;
 }
 

@@ -1,5 +1,7 @@
 // The parts of the Lambda@Edge viewer-request event and result that basicauth uses.
 
+import { ROBOTS_HEADER } from '../shared/robots.js';
+
 export interface CloudFrontHeader {
   key?: string;
   value: string;
@@ -40,6 +42,7 @@ export function unavailable(retryAfterSeconds: number): CloudFrontResultResponse
     headers: {
       'retry-after': [{ key: 'Retry-After', value: String(retryAfterSeconds) }],
       'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+      'x-robots-tag': [{ key: 'X-Robots-Tag', value: ROBOTS_HEADER }],
       'content-type': [{ key: 'Content-Type', value: 'text/plain; charset=utf-8' }],
     },
     body: 'Authentication is temporarily unavailable. Try again shortly.\n',

@@ -56,7 +56,7 @@ export function credentialDigest(credential: Uint8Array | string): CredentialDig
 }
 
 /** Equal-length digests compared with no early exit. */
-function sameDigest(a: Uint8Array, b: Uint8Array): number {
+export function sameDigest(a: Uint8Array, b: Uint8Array): number {
   let diff = 0;
   for (let i = 0; i < DIGEST_BYTES; i++) diff |= a[i]! ^ b[i]!;
   return ((diff - 1) >>> 31) & 1; // 1 when diff is 0, without a branch

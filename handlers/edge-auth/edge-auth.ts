@@ -19,9 +19,28 @@ import { challengeResponder } from '../shared/pages.js';
 import { answerPreflight, isPreflight } from '../shared/cors.js';
 import { credentialDigest } from './credential-matcher.js';
 import { accepts, describeError, SecretCache, type CacheEvent, type SecretSource } from './secret-cache.js';
+import {
+  BYPASS_COOKIE,
+  BYPASS_HEADER,
+  BYPASS_PARAM,
+  bypassCookieOf,
+  COOKIE_PATTERN,
+  cookieAttributes,
+  tokenIdOf,
+  tokenInQuery,
+  withoutBypassCookie,
+} from '../shared/bypass-tokens.js';
+import type { TokenKind } from './token-matcher.js';
+import { ROBOTS_HEADER } from '../shared/robots.js';
+
+type TokenRefusal = 'wrong-token' | 'expired-token' | 'token-path' | 'malformed-token';
 
 export type Decision =
   | { allow: true; reason: 'credential' | 'previous-credential'; user: string }
+  | { allow: true; reason: 'token' | 'previous-token' | 'token-cookie'; token: string }
+  /** a token's link: a redirect without the parameter, setting the cookie */
+  | { allow: false; status: 302; reason: 'token-link'; token: string; response: CloudFrontResultResponse }
+  | { allow: false; status: 401; reason: TokenRefusal; token?: string }
   | { allow: true; reason: 'bypass-path' | 'allowlist' }
   | { allow: false; status: 401; reason: string; user?: string }
   | { allow: false; status: 503; reason: 'no-credential-known'; user?: string }
@@ -74,9 +93,26 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     if (typeof request.clientIp === 'string' && isAllowlisted(request.clientIp))
       return { allow: true, reason: 'allowlist' };
 
+    // A bypass token, when the request carries one, decides alone.
+    const header = headers[BYPASS_HEADER];
+    if (header !== undefined) {
+      const values = headerValues(headers, BYPASS_HEADER) as string[];
+      return byToken(values.length === 1 ? (values[0] as string) : '', 'header', request);
+    }
+    const query = request.querystring;
+    if (typeof query === 'string' && query.indexOf(BYPASS_PARAM) !== -1) {
+      const link = tokenInQuery(query);
+      if (link) return byToken(link.token, 'header', request, link.rest);
+    }
+
     // A request without usable credentials gets the challenge without costing a fetch.
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));
-    if (!parsed.ok) return { allow: false, status: 401, reason: parsed.reason };
+    if (!parsed.ok) {
+      // a browser that followed a token's link comes back with its cookie
+      const cookie = parsed.reason === 'missing' && headers.cookie && bypassCookieOf(headerValues(headers, 'cookie'));
+      if (cookie) return byToken(cookie, 'cookie', request);
+      return { allow: false, status: 401, reason: parsed.reason };
+    }
     const digest = credentialDigest(parsed.credentials);
     const user = userOf(parsed.credentials);
 
@@ -89,6 +125,53 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     const second = refreshed && accepts(refreshed, digest, now());
     if (second) return { allow: true, reason: second === 'current' ? 'credential' : 'previous-credential', user };
     return { allow: false, status: 401, reason: 'wrong-credential', user };
+  }
+
+  /**
+   * A token (header or link) or a link's cookie. A match is trusted for
+   * minRefresh at most (the cache revalidates an older snapshot), so that a
+   * revocation stops it within that floor; a miss may refetch as a wrong
+   * password does (a token created a moment ago).
+   */
+  async function byToken(
+    value: string,
+    kind: TokenKind,
+    request: CloudFrontRequest,
+    linkRest?: string,
+  ): Promise<Decision> {
+    const id = kind === 'cookie' ? COOKIE_PATTERN.exec(value)?.[1] : tokenIdOf(value);
+    if (id === undefined) return { allow: false, status: 401, reason: 'malformed-token' };
+    const digest = credentialDigest(value);
+    const uri = typeof request.uri === 'string' ? request.uri : '';
+    const snapshot = await cache.get();
+    if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known' };
+    let verdict = snapshot.tokens.check(id, digest, kind, uri, now());
+    if (verdict.ok) {
+      const fresh = await cache.revalidate(snapshot);
+      if (!fresh) return { allow: false, status: 503, reason: 'no-credential-known' };
+      if (fresh !== snapshot) verdict = fresh.tokens.check(id, digest, kind, uri, now());
+    } else if (verdict.reason === 'wrong-token' && verdict.name === undefined) {
+      const refreshed = await cache.refreshAfterMiss(snapshot, digest);
+      if (refreshed) verdict = refreshed.tokens.check(id, digest, kind, uri, now());
+    }
+    if (!verdict.ok) {
+      return verdict.name === undefined
+        ? { allow: false, status: 401, reason: verdict.reason }
+        : { allow: false, status: 401, reason: verdict.reason, token: verdict.name };
+    }
+    if (linkRest !== undefined) {
+      const location = linkRest ? `${uri}?${linkRest}` : uri;
+      const cookie = `${BYPASS_COOKIE}=${verdict.cookie}; ${cookieAttributes(verdict.until, now())}`;
+      return {
+        allow: false,
+        status: 302,
+        reason: 'token-link',
+        token: verdict.name,
+        response: linkRedirect(location, cookie),
+      };
+    }
+    if (kind === 'cookie') return { allow: true, reason: 'token-cookie', token: verdict.name };
+    return { allow: true, reason: verdict.previous ? 'previous-token' : 'token', token: verdict.name };
   }
 
   async function handle(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> {
@@ -111,11 +194,45 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       if (decision.status === 401) return challenge(request.headers);
       return unavailable(config.retryAfterSeconds);
     }
-    if (config.stripAuthorization && request.headers) delete request.headers.authorization;
+    const headers = request.headers;
+    if (headers) {
+      if (config.stripAuthorization) delete headers.authorization;
+      // a token never reaches the origin
+      if (headers[BYPASS_HEADER] !== undefined) delete headers[BYPASS_HEADER];
+      if (headers.cookie !== undefined) stripBypassCookie(headers);
+    }
     return request;
   }
 
   return { decide, handle, prefetch: () => cache.prefetch() };
+}
+
+/** The redirect that answers a token's link: to the same URL without the token, setting the cookie. */
+function linkRedirect(location: string, cookie: string): CloudFrontResultResponse {
+  return {
+    status: '302',
+    statusDescription: 'Found',
+    headers: {
+      location: [{ key: 'Location', value: location }],
+      'set-cookie': [{ key: 'Set-Cookie', value: cookie }],
+      'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+      'referrer-policy': [{ key: 'Referrer-Policy', value: 'no-referrer' }],
+      'x-robots-tag': [{ key: 'X-Robots-Tag', value: ROBOTS_HEADER }],
+    },
+    body: '',
+  };
+}
+
+/** Our cookie out of the Cookie headers; a header left empty goes. */
+function stripBypassCookie(headers: CloudFrontRequest['headers']): void {
+  const list = headers.cookie;
+  if (!Array.isArray(list) || !list.some((h) => typeof h?.value === 'string' && h.value.indexOf(BYPASS_COOKIE) !== -1))
+    return;
+  const kept = list
+    .map((h) => ({ key: h.key ?? 'Cookie', value: withoutBypassCookie(String(h.value)) }))
+    .filter((h) => h.value !== '');
+  if (kept.length) headers.cookie = kept;
+  else delete headers.cookie;
 }
 
 /** The username of `user:password` bytes (never the password), as a log line may carry it. */
@@ -138,7 +255,7 @@ function decisionLine(d: Decision, request: CloudFrontRequest, time: number): De
     event: 'decision',
     time,
     // a CORS preflight answered with 204 went as asked; one answered 403 was refused
-    outcome: d.allow || d.status === 204 ? 'allowed' : d.status === 503 ? 'unavailable' : 'refused',
+    outcome: d.allow || d.status === 204 || d.status === 302 ? 'allowed' : d.status === 503 ? 'unavailable' : 'refused',
     reason: d.reason,
     ip: request.clientIp,
     method: request.method,
@@ -146,5 +263,6 @@ function decisionLine(d: Decision, request: CloudFrontRequest, time: number): De
   };
   if (!d.allow) line.status = d.status;
   if ('user' in d && d.user !== undefined) line.user = d.user;
+  if ('token' in d && d.token !== undefined) line.token = d.token;
   return line;
 }

@@ -52,6 +52,7 @@ export function formatLogLine(event: EdgeLogEvent): string {
     line += `,"outcome":"${event.outcome}","reason":"${event.reason}"`;
     if (event.status !== undefined) line += `,"status":${event.status}`;
     if (event.user !== undefined) line += `,"user":${quoted(event.user)}`;
+    if (event.token !== undefined) line += `,"token":${quoted(event.token)}`;
     if (typeof event.ip === 'string') line += `,"ip":${quoted(event.ip)}`;
     if (typeof event.method === 'string') line += `,"method":${quoted(event.method)}`;
     if (typeof event.path === 'string') line += `,"path":${quoted(event.path)}`;

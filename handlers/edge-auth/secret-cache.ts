@@ -28,6 +28,8 @@
 import { CredentialMatcher, type CredentialDigest } from './credential-matcher.js';
 import { DeadlineTimer, type Deadline } from './deadline.js';
 import { graceNames, parseSecretValue } from '../shared/secret-value.js';
+import { parseTokens } from '../shared/bypass-tokens.js';
+import { TokenTable } from './token-matcher.js';
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
@@ -54,6 +56,8 @@ export interface Snapshot {
   versionId: string;
   current: CredentialMatcher;
   previous: CredentialMatcher | undefined;
+  /** the bypass tokens of the current version */
+  tokens: TokenTable;
   /** epoch ms until which `previous` is accepted */
   previousUntil: number;
   /** the users whose previous password may count (graceNames of the current value) */
@@ -65,7 +69,8 @@ export interface Snapshot {
   unconfirmed: Set<string>;
 }
 
-export type LoadCause = 'cold' | 'ttl' | 'miss';
+/** `revalidate`: a token matched a snapshot older than minRefresh, so a revocation is seen within that floor */
+export type LoadCause = 'cold' | 'ttl' | 'miss' | 'revalidate';
 
 export type CacheEvent =
   | { event: 'secret.fetch'; versionId: string; ms: number; cause: LoadCause; changed: boolean; previous: boolean }
@@ -166,6 +171,26 @@ export class SecretCache {
     return next;
   }
 
+  /**
+   * Called after a token matched `seen`: a token is revoked by a new secret
+   * version, and must stop working within minRefresh, not the TTL. A snapshot
+   * younger than that is trusted; an older one is refetched first (one load
+   * for everyone waiting). When the refetch fails, the snapshot serves on
+   * under stale-if-error like any other.
+   */
+  async revalidate(seen: Snapshot): Promise<Snapshot | undefined> {
+    if (this.snapshot && this.snapshot !== seen) return this.snapshot;
+    const now = this.o.now();
+    if (now - seen.fetchedAt < this.o.minRefreshMs) return seen;
+    if (!this.inFlight && this.lastAttemptFailed && now - this.lastAttemptAt < this.o.minRefreshMs)
+      return this.usableStale(now);
+    try {
+      return await this.refresh('revalidate');
+    } catch {
+      return this.usableStale(this.o.now());
+    }
+  }
+
   /** The least time between two refetches on a miss: minRefresh, doubled while misses learn nothing. */
   missFloor(): number {
     const doublings = Math.max(0, this.uselessMisses - BACKOFF_AFTER + 1);
@@ -203,6 +228,7 @@ export class SecretCache {
       if (!current) throw new Error('the secret has no AWSCURRENT version yet');
       const old = this.snapshot;
       const changed = old?.versionId !== current.versionId;
+      const keeps = !changed && (cause === 'miss' || cause === 'revalidate');
       // an unusable AWSCURRENT fails the load: the caller serves stale, then fails closed
       const currentValue = changed || !old ? parseSecretValue(current.secretString) : undefined;
       const names = currentValue ? graceNames(currentValue) : old!.graceNames;
@@ -216,13 +242,14 @@ export class SecretCache {
       const next: Snapshot = {
         versionId: current.versionId,
         current: currentValue ? new CredentialMatcher(currentValue.users) : old!.current,
+        tokens: currentValue ? new TokenTable(parseTokens(currentValue.raw)) : old!.tokens,
         previous,
         previousUntil,
         graceNames: names,
         fetchedAt: this.o.now(),
         // a new version, or a TTL refresh, forgets what failed
-        failed: !changed && cause === 'miss' && old ? old.failed : new Set(),
-        unconfirmed: !changed && cause === 'miss' && old ? old.unconfirmed : new Set(),
+        failed: keeps && old ? old.failed : new Set(),
+        unconfirmed: keeps && old ? old.unconfirmed : new Set(),
       };
       this.snapshot = next;
       this.lastAttemptFailed = false;

@@ -12,9 +12,75 @@
 // function itself (handlers/cloudfront-function) reads the same layout.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { META_KEY, USER_KEY_PREFIX } from './kvs-layout.js';
+import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX } from './kvs-layout.js';
+import { COOKIE_LABEL, tokenPathSource, type BypassToken } from './bypass-tokens.js';
 
-export { META_KEY, USER_KEY_PREFIX };
+export { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX };
+
+export interface TokenDigestEntry {
+  n: string;
+  s: string;
+  d: string;
+  c: string;
+  e?: number;
+  p?: string;
+  pd?: string;
+  pc?: string;
+  pu?: number;
+}
+
+/** The value of a token link's cookie (the Lambda@Edge engine computes the same with its own SHA-256). */
+export function tokenCookie(id: string, token: string): string {
+  return `${id}.${createHmac('sha256', token).update(COOKIE_LABEL, 'utf8').digest('hex')}`;
+}
+
+const hmac = (salt: string, value: string) => createHmac('sha256', salt).update(value, 'utf8').digest('hex');
+
+/** A token's store entry; `salt` is kept from the entry it replaces when that one still verifies the token. */
+export function tokenEntry(t: BypassToken, salt: string, now: number): TokenDigestEntry {
+  const entry: TokenDigestEntry = {
+    n: t.name,
+    s: salt,
+    d: hmac(salt, t.token),
+    c: hmac(salt, tokenCookie(t.id, t.token)),
+  };
+  if (t.expires !== undefined) entry.e = t.expires;
+  const paths = tokenPathSource(t.paths);
+  if (paths !== undefined) entry.p = paths;
+  if (t.previous && t.previous.until > now) {
+    entry.pd = hmac(salt, t.previous.token);
+    entry.pc = hmac(salt, tokenCookie(t.id, t.previous.token));
+    entry.pu = t.previous.until;
+  }
+  return entry;
+}
+
+function tokenPuts(
+  tokens: ReadonlyMap<string, BypassToken>,
+  existing: ReadonlyMap<string, string>,
+  now: number,
+  salt: () => string,
+): { puts: DigestPlan['puts']; unchanged: number; keys: Set<string> } {
+  const puts: DigestPlan['puts'] = [];
+  const keys = new Set<string>();
+  let unchanged = 0;
+  for (const t of tokens.values()) {
+    const key = `${TOKEN_KEY_PREFIX}${t.id}`;
+    keys.add(key);
+    const text = existing.get(key);
+    let old: Partial<TokenDigestEntry> | undefined;
+    try {
+      old = text === undefined ? undefined : (JSON.parse(text) as Partial<TokenDigestEntry>);
+    } catch {
+      old = undefined;
+    }
+    const kept = old && typeof old.s === 'string' && old.d === hmac(old.s, t.token) ? old.s : undefined;
+    const next = JSON.stringify(tokenEntry(t, kept ?? salt(), now));
+    if (kept !== undefined && next === text) unchanged++;
+    else puts.push({ Key: key, Value: next });
+  }
+  return { puts, unchanged, keys };
+}
 
 export interface DigestEntry {
   v: string;
@@ -39,6 +105,8 @@ export interface StoreMeta {
 export interface VersionUsers {
   versionId: string;
   users: ReadonlyMap<string, string>;
+  /** the current version's bypass tokens (the previous version's are not read: a token carries its own grace) */
+  tokens?: ReadonlyMap<string, BypassToken>;
 }
 
 export interface DigestPlanInput {
@@ -143,13 +211,20 @@ export function planDigests(input: DigestPlanInput): DigestPlan {
     if (old && JSON.stringify(effective(old, now)) === JSON.stringify(next)) unchanged++;
     else puts.push({ Key: key, Value: JSON.stringify(next) });
   }
+  const tokens = tokenPuts(current.tokens ?? new Map(), existing, now, salt);
+  puts.push(...tokens.puts);
+  unchanged += tokens.unchanged;
   const meta: StoreMeta = { v: current.versionId, n: current.users.size, t: now, g: input.graceSeconds ?? 0 };
   const oldMeta = parseMeta(existing.get(META_KEY));
   if (!oldMeta || oldMeta.v !== meta.v || oldMeta.n !== meta.n || (oldMeta.g ?? 0) !== meta.g || puts.length > 0)
     puts.push({ Key: META_KEY, Value: JSON.stringify(meta) });
   else unchanged++;
   const deletes = [...existing.keys()]
-    .filter((k) => k.startsWith(USER_KEY_PREFIX) && !current.users.has(k.slice(USER_KEY_PREFIX.length)))
+    .filter(
+      (k) =>
+        (k.startsWith(USER_KEY_PREFIX) && !current.users.has(k.slice(USER_KEY_PREFIX.length))) ||
+        (k.startsWith(TOKEN_KEY_PREFIX) && !tokens.keys.has(k)),
+    )
     .map((Key) => ({ Key }));
   return { puts, deletes, unchanged };
 }

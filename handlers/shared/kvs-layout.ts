@@ -5,3 +5,5 @@
 export const META_KEY = 'basicauth:meta';
 /** `u:<username>` holds that user's salted digests */
 export const USER_KEY_PREFIX = 'u:';
+/** `t:<token id>` holds a bypass token's salted digests (kvs-digests.ts) */
+export const TOKEN_KEY_PREFIX = 't:';

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { planDigests, type DigestPlan, type VersionUsers } from './kvs-digests.js';
 import { graceNames, parseSecretValue, type SecretValue } from './secret-value.js';
+import { parseTokens } from './bypass-tokens.js';
 
 // UpdateKeys takes at most 50 puts and deletes together.
 const BATCH = 50;
@@ -62,7 +63,11 @@ export async function readCredentials(
   };
   const currentRead = await read('AWSCURRENT');
   if (!currentRead) throw new Error(`the secret ${input.secretId} has no AWSCURRENT value to publish`);
-  const current = { versionId: currentRead.versionId, users: currentRead.users };
+  const current = {
+    versionId: currentRead.versionId,
+    users: currentRead.users,
+    tokens: parseTokens(currentRead.value.raw),
+  };
   if (input.graceSeconds <= 0) return { current };
   const previous = await read('AWSPREVIOUS').catch(() => undefined); // an unusable previous value means "no previous"
   const rotatedAt = input.rotatedAt ?? meta.LastRotatedDate?.getTime();

@@ -7,7 +7,8 @@
 //    "reason":"wrong-credential","status":401,"user":"alice","ip":"203.0.113.9","method":"GET","path":"/admin"}
 //
 // Never a password, a token or an Authorization header: `user` is the name a
-// request gave (cut at 64 characters), `path` the URI without its query.
+// request gave (cut at 64 characters), `token` the name of a bypass token,
+// `path` the URI without its query.
 
 export const LOG_SOURCE = 'basicauth-edge';
 
@@ -23,6 +24,8 @@ export interface DecisionLine {
   /** the status the edge answered with; absent when the request went on to the origin */
   status?: number;
   user?: string;
+  /** the name of the bypass token that was used (never its value) */
+  token?: string;
   ip?: string;
   method?: string;
   path?: string;

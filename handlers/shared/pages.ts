@@ -7,6 +7,7 @@
 
 import type { CloudFrontHeaders, CloudFrontResultResponse } from '../edge-auth/cloudfront.js';
 import { headerValues } from '../edge-auth/cloudfront.js';
+import { ROBOTS_HEADER } from './robots.js';
 
 export const DEFAULT_ACCESS_HINT =
   'Ask your team for the username and password. Anyone allowed to read the secret can print them with `basicauth show-creds`.';
@@ -39,6 +40,7 @@ small{color:#5b6475}
 
 const SECURITY_HEADERS: Array<[string, string]> = [
   ['Cache-Control', 'no-store'],
+  ['X-Robots-Tag', ROBOTS_HEADER],
   ['Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],

@@ -1,0 +1,22 @@
+// The names and shapes of bypass tokens that both engines read (bypass-tokens.ts
+// has the design). Written in the subset the CloudFront Functions runtime runs.
+
+/** the secret's JSON key for tokens */
+export const TOKENS_KEY = 'bypassTokens';
+/** header and query parameter that carry a token */
+export const BYPASS_HEADER = 'x-basicauth-bypass';
+export const BYPASS_PARAM = 'x-basicauth-bypass';
+export const BYPASS_COOKIE = '__Host-basicauth-bypass';
+export const COOKIE_LABEL = 'basicauth-bypass-cookie';
+/** a token's whole shape: anything else is refused before any lookup */
+export const TOKEN_PATTERN = /^bat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
+/** a cookie's whole shape */
+export const COOKIE_PATTERN = /^([0-9a-f]{12})\.([0-9a-f]{64})$/;
+/** a cookie never lives longer than this, whatever the token's expiry (the edge checks the token on every request anyway) */
+export const COOKIE_MAX_AGE_SECONDS = 30 * 86_400;
+
+/** The `Set-Cookie` attributes after the value: the cookie lives no longer than the token. */
+export function cookieAttributes(expires: number | undefined, now: number): string {
+  const left = expires === undefined ? COOKIE_MAX_AGE_SECONDS : Math.floor((expires - now) / 1000);
+  return `Path=/; Max-Age=${Math.max(0, Math.min(COOKIE_MAX_AGE_SECONDS, left))}; HttpOnly; Secure; SameSite=Lax`;
+}
