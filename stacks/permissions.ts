@@ -61,6 +61,13 @@ export const COMMAND_PERMISSIONS: Record<string, CommandPermissions> = {
     ...need('secret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'),
     ...need('*', 'secretsmanager:GetRandomPassword'),
   ]),
+  // "last seen" comes from the edge's decision lines
+  'tokens list': same('readers', [...readSecret, ...readLogs]),
+  // the same writes as users add/remove (a token's value is drawn locally), and the same publishing
+  'tokens create/revoke/rotate': perEngine('operators', 'users add/remove', [
+    ...readSecret,
+    ...need('secret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'),
+  ]),
   sync: perEngine('operators', 'sync'),
   publish: perEngine('operators', 'publish'),
   attach: perEngine('operators', 'attach'),

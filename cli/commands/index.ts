@@ -16,6 +16,7 @@ import { registerRotate } from './rotate.js';
 import { registerShowCreds } from './show-creds.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
+import { registerTokens } from './tokens.js';
 import { registerUsers } from './users.js';
 import { registerVerify } from './verify.js';
 
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['status'], register: registerStatus },
   { names: ['logs'], register: registerLogs },
   { names: ['users'], register: registerUsers },
+  { names: ['tokens'], register: registerTokens },
   { names: ['sync'], register: registerSync },
   { names: ['attach', 'detach'], register: registerAttach },
 ];

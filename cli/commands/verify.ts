@@ -15,6 +15,9 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       'password to test (visible in ps and shell history: prefer --password-stdin or BASICAUTH_PASSWORD)',
     )
     .option('--password-stdin', 'read the password to test from standard input')
+    .option('--token <name>', 'check a bypass token instead of a password: by name, read from the secret')
+    .option('--token-stdin', 'check the bypass token read from standard input (with --expect 401: that it is refused)')
+    .option('--allow-indexing', 'do not require X-Robots-Tag: noindex on the answers')
     .option('--allow-http', 'send credentials over plain http:// to a host that is not this machine')
     .option('--expect <statuses>', 'status expected with the current credentials: 200, 2xx,3xx, 301-308', '200')
     .option('--realm <realm>', 'the realm the challenge must name')
@@ -26,7 +29,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
   addTargetOptions(command);
   command.addHelpText(
     'after',
-    '\nExamples:\n  $ basicauth verify --local\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx',
+    '\nExamples:\n  $ basicauth verify --local\n  $ basicauth verify --local --token uptime-monitor\n  $ BASICAUTH_USER=admin BASICAUTH_PASSWORD=… basicauth verify https://staging.example.com/ --expect 2xx,3xx',
   );
   command.action(async (url: string | undefined, flags: VerifyFlags) => {
     const { runVerify } = await import('../ops/verify-run.js');

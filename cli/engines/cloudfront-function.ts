@@ -331,6 +331,9 @@ export const cloudFrontFunction: EdgeEngine = {
     return { store: { versionId: synced.versionId, written: synced.written, deleted: synced.deleted }, revoked };
   },
 
+  tokenRevocation:
+    'Its digests are gone from the key value store: every edge location refuses it, and its cookies, within seconds.',
+
   // CloudFront Functions log in us-east-1 whatever the edge location
   logGroups: (functionName) => ({ name: `/aws/cloudfront/function/${functionName}`, regions: ['us-east-1'] }),
 

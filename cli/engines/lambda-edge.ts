@@ -104,6 +104,9 @@ export const lambdaEdge: EdgeEngine = {
     };
   },
 
+  tokenRevocation:
+    'Edges refuse it, and its cookies, within edge.refreshMinIntervalSeconds (1 s by default): each one reads the secret again before it trusts a token for longer.',
+
   // Lambda@Edge logs in the region that ran it, to a group named after the function's home (us-east-1).
   logGroups: (functionName) => ({
     name: `/aws/lambda/us-east-1.${/:function:([^:]+)/.exec(functionName)?.[1] ?? functionName}`,

@@ -90,6 +90,8 @@ export interface EdgeEngine {
     target: EngineTarget,
     emit: Emit,
   ): Promise<{ store?: { versionId: string; written: number; deleted: number }; revoked: string }>;
+  /** after `tokens revoke`: when the edge refuses the token and its cookies (a sentence) */
+  tokenRevocation: string;
   /** where the edge logs: its group's name and the regions it may appear in (`basicauth logs`, status, deploy) */
   logGroups(functionName: string): { name: string; regions: readonly string[] };
   /** the end of a deploy: every behavior runs what was deployed (an error naming the fix otherwise) */

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { LocalCloud } from './cloud.js';
 import { CloudFrontFunctionError, SLOW_MS, type CloudFrontFunction } from './cloudfront-functions.js';
 import { functionEvent, requestFromFunction, responseFromFunction } from './function-event.js';
+import type { ResponseHeaderRules } from './services/cloudfront/response-headers-policies.js';
 import type { EdgeOrigin } from './services/cloudfront/config.js';
 import { FunctionError } from './services/lambda/runtime.js';
 import { normalizedPath } from './uri.js';
@@ -227,8 +228,11 @@ export class LocalEdge {
       }
       seen.outcome ??= 'not-protected';
       const origin = routing.origins.find((o) => o.id === behavior.targetOriginId) as EdgeOrigin;
-      if (origin.s3) return this.fromS3(res, request, origin, distribution.arn, routing.defaultRootObject);
-      this.forward(req, res, request, origin);
+      const policy = behavior.responseHeadersPolicyId
+        ? cloudfront.responseHeaders.rules(behavior.responseHeadersPolicyId)
+        : undefined;
+      if (origin.s3) return this.fromS3(res, request, origin, distribution.arn, routing.defaultRootObject, policy);
+      this.forward(req, res, request, origin, policy);
     } catch (error) {
       errorPage(res, 500, 'Error', `local edge error: ${(error as Error).message}`);
     }
@@ -278,6 +282,7 @@ export class LocalEdge {
     origin: EdgeOrigin,
     distributionArn: string,
     defaultRootObject: string,
+    policy: ResponseHeaderRules | undefined,
   ): void {
     const bucket = /^(.+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(origin.domainName)?.[1];
     if (!bucket) return errorPage(res, 502, 'Error', `The origin ${origin.domainName} is not an S3 bucket endpoint.`);
@@ -295,15 +300,22 @@ export class LocalEdge {
       return errorPage(res, 400, 'Error', 'The request URI is not valid.');
     }
     const answer = this.o.cloud.s3.readForOrigin(bucket, key, { distributionArn, signed });
-    res.writeHead(answer.status, {
+    const headers = Object.entries({
       ...answer.headers,
       'content-length': String(answer.body.length),
       via: '1.1 local.cloudfront.net (basicauth local edge)',
-    });
+    }).flat();
+    res.writeHead(answer.status, withPolicy(headers, policy));
     res.end(request.method === 'HEAD' ? undefined : answer.body);
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, request: ViewerRequest, origin: EdgeOrigin): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: ViewerRequest,
+    origin: EdgeOrigin,
+    policy: ResponseHeaderRules | undefined,
+  ): void {
     const headers: Array<[string, string]> = [];
     for (const [name, list] of Object.entries(request.headers)) {
       if (HOP_BY_HOP.has(name) || name === 'host' || name === 'content-length' || name === 'x-forwarded-for') continue;
@@ -339,7 +351,7 @@ export class LocalEdge {
             if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase()))
               out.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
           }
-          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withPolicy(out, policy));
           answer.pipe(res);
           answer.on('error', () => res.destroy());
         },
@@ -364,6 +376,26 @@ export class LocalEdge {
     };
     attempt(origin.connectionAttempts);
   }
+}
+
+/**
+ * A response headers policy applied to an origin's headers (flat name, value
+ * pairs): removed headers go; a custom header replaces the origin's when it
+ * overrides, and is added only when the origin sent none otherwise.
+ */
+export function withPolicy(pairs: string[], policy: ResponseHeaderRules | undefined): string[] {
+  if (!policy) return pairs;
+  const drop = new Set(policy.remove);
+  for (const h of policy.custom) if (h.override) drop.add(h.header.toLowerCase());
+  const out: string[] = [];
+  const present = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = (pairs[i] as string).toLowerCase();
+    present.add(name);
+    if (!drop.has(name)) out.push(pairs[i] as string, pairs[i + 1] as string);
+  }
+  for (const h of policy.custom) if (h.override || !present.has(h.header.toLowerCase())) out.push(h.header, h.value);
+  return out;
 }
 
 /** What the edge saw: the function's status (undefined: it let the request through) and whether credentials came with it. */

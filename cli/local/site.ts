@@ -9,6 +9,7 @@ import type { LocalCloud } from './cloud.js';
 import { distributionConfigXml, itemsOf, type Node } from './services/cloudfront/config.js';
 import { CURRENT, withStage } from './services/secrets-manager/model.js';
 import type { EdgeEngineName } from '../../stacks/engines/index.js';
+import { ROBOTS_HEADER } from '../../handlers/shared/robots.js';
 
 export interface SiteSpec {
   secretName: string;
@@ -26,6 +27,8 @@ export interface SiteSpec {
   origin: { domainName: string; protocol: 'http' | 'https'; port: number };
   /** how long to wait for the first password */
   firstPasswordTimeoutMs?: number;
+  /** keep the site out of search engines: a response headers policy adding X-Robots-Tag (default true) */
+  noindex?: boolean;
 }
 
 export interface Site {
@@ -40,6 +43,18 @@ export interface Site {
 }
 
 export class SiteError extends Error {}
+
+/** The policy that keeps a protected site out of search engines, as the stack's (stacks/constructs/distribution.ts). */
+const NOINDEX_POLICY = {
+  Comment: 'basicauth: keep a protected site out of search engines',
+  CustomHeadersConfig: {
+    Quantity: '1',
+    Items: { ResponseHeadersPolicyCustomHeader: [{ Header: 'X-Robots-Tag', Value: ROBOTS_HEADER, Override: 'true' }] },
+  },
+};
+
+const noindexPolicyName = (spec: SiteSpec) =>
+  `${spec.secretName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 110)}-noindex`;
 
 export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<Site> {
   const region = cloud.store.state.region;
@@ -116,6 +131,10 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
   const pendingMs = (published?.activeAt ?? 0) - Date.now();
   if (pendingMs > 0) await new Promise((r) => setTimeout(r, pendingMs));
   const association = edge ? { viewerRequestArn: `${edge.arn}:${edgeVersion}` } : { viewerRequestFunctionArn: fn!.arn };
+  const noindex =
+    spec.noindex === false
+      ? undefined
+      : cloud.cloudfront.responseHeaders.ensure(noindexPolicyName(spec), NOINDEX_POLICY).id;
   const existing = cloud.cloudfront.state.distributions.find(
     (d) => cloud.cloudfront.routing(d).callerReference === spec.callerReference,
   );
@@ -124,13 +143,14 @@ export async function provisionSite(cloud: LocalCloud, spec: SiteSpec): Promise<
     comment: spec.comment ?? '',
     origin: spec.origin,
     ...association,
+    ...(noindex ? { responseHeadersPolicyId: noindex } : {}),
   });
   let distributionId: string;
   if (!existing) {
     distributionId = cloud.cloudfront.createDistribution(xml).id;
   } else {
     distributionId = existing.id;
-    const config = repointed(existing.config, association, spec.origin);
+    const config = repointed(existing.config, association, spec.origin, noindex);
     if (JSON.stringify(config) !== JSON.stringify(existing.config))
       cloud.cloudfront.updateConfig(existing.id, existing.etag, config);
   }
@@ -247,9 +267,12 @@ function repointed(
   current: Node,
   association: { viewerRequestArn?: string; viewerRequestFunctionArn?: string },
   origin: SiteSpec['origin'],
+  noindex: string | undefined,
 ): Node {
   const config = structuredClone(current);
   const defaults = config.DefaultCacheBehavior as Node;
+  if (noindex) defaults.ResponseHeadersPolicyId = noindex;
+  else delete defaults.ResponseHeadersPolicyId;
   const ours = new Set([
     ...viewerRequestFunctions(defaults),
     ...(association.viewerRequestArn ? [unqualified(association.viewerRequestArn)] : []),

@@ -7,6 +7,7 @@ import type { EdgeStatus, Problem } from '../engines/types.js';
 import type { RotationProbe } from './rotate.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
+import type { TokenInfo } from './tokens.js';
 
 export interface StatusInput {
   secretId: string;
@@ -42,6 +43,8 @@ export interface Status {
   };
   edge: EdgeStatus | undefined;
   logs?: StatusLogs;
+  /** the bypass tokens of AWSCURRENT (never their values) */
+  tokens: TokenInfo[];
   problems: Problem[];
 }
 
@@ -52,12 +55,15 @@ async function unusableValues(
   reads: StatusReads,
   secretId: string,
   versions: Status['secret']['versions'],
-): Promise<Problem[]> {
+  now: number,
+): Promise<{ problems: Problem[]; tokens: TokenInfo[] }> {
   const stages = (['AWSCURRENT', 'AWSPREVIOUS'] as const).filter((stage) =>
     versions.some((v) => v.stages.includes(stage)),
   );
-  const [{ parseSecretValue }, ...values] = await Promise.all([
+  const [{ parseSecretValue }, { parseTokens }, { tokenInfo }, ...values] = await Promise.all([
     import('../../handlers/shared/secret-value.js'),
+    import('../../handlers/shared/bypass-tokens.js'),
+    import('./tokens.js'),
     ...stages.map((stage) =>
       reads.secretString(secretId, stage).then(
         (text) => ({ text }),
@@ -66,11 +72,13 @@ async function unusableValues(
     ),
   ]);
   const problems: Problem[] = [];
+  let tokens: TokenInfo[] = [];
   stages.forEach((stage, i) => {
     const value = values[i]!;
     try {
       if ('error' in value) throw value.error;
-      parseSecretValue(value.text);
+      const parsed = parseSecretValue(value.text);
+      if (stage === 'AWSCURRENT') tokens = [...parseTokens(parsed.raw).values()].map((t) => tokenInfo(t, now));
     } catch (error) {
       const why = (error as Error).message; // names fields, never values
       problems.push(
@@ -88,7 +96,21 @@ async function unusableValues(
       );
     }
   });
-  return problems;
+  for (const t of tokens) {
+    if (t.state === 'expired')
+      problems.push({
+        severity: 'warning',
+        message: `token ${t.name} expired ${formatWhen(t.expires, now)} and is still stored`,
+        fix: `${again(`tokens revoke ${t.name}`)}, or give it a new value and lifetime: ${again(`tokens rotate ${t.name} --expires 90d`)}`,
+      });
+    else if (t.state === 'expiring')
+      problems.push({
+        severity: 'warning',
+        message: `token ${t.name} expires ${formatWhen(t.expires, now)}: whatever uses it will be refused then`,
+        fix: `${again(`tokens rotate ${t.name} --expires 90d`)}, then hand the new value to what uses it`,
+      });
+  }
+  return { problems, tokens };
 }
 
 /** Starts a read now and lets it be awaited later: a failure is only seen where it is awaited. */
@@ -107,6 +129,7 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
     reads.secretVersions(input.secretId),
   ]).catch((error) => explainAwsError(error, `secret ${input.secretId}`));
   const problems: Problem[] = [];
+  let tokens: TokenInfo[] = [];
   const rules = described.RotationRules;
   const secret: Status['secret'] = {
     arn: described.ARN ?? input.secretId,
@@ -141,7 +164,9 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
       fix: again('rotate --now'),
     });
   } else {
-    problems.push(...(await unusableValues(reads, input.secretId, secret.versions)));
+    const values = await unusableValues(reads, input.secretId, secret.versions, now());
+    problems.push(...values.problems);
+    tokens = values.tokens;
   }
   const pending = secret.versions.find((v) => v.stages.includes('AWSPENDING') && !v.stages.includes('AWSCURRENT'));
   if (pending) {
@@ -185,5 +210,5 @@ export async function readStatus(reads: StatusReads, input: StatusInput): Promis
   const edge = edgeRead ? await edgeRead : undefined;
   if (edge) problems.push(...edge.problems);
   const logs = logsRead ? await logsRead : undefined;
-  return { secret, edge: edge?.edge, ...(logs ? { logs } : {}), problems };
+  return { secret, edge: edge?.edge, ...(logs ? { logs } : {}), tokens, problems };
 }

@@ -10,6 +10,10 @@ export interface VerifyFlags {
   user?: string;
   password?: string;
   passwordStdin?: boolean;
+  /** a bypass token, by name (read from the secret) */
+  token?: string;
+  tokenStdin?: boolean;
+  allowIndexing?: boolean;
   allowHttp?: boolean;
   expect: string;
   realm?: string;
@@ -49,9 +53,25 @@ export async function runVerify(
   const waitMs = flags.wait ? parseDuration(flags.wait, '--wait') : 0;
   if (flags.password !== undefined && flags.passwordStdin)
     throw new UsageError('--password and --password-stdin are exclusive', 'keep --password-stdin');
-  const password = flags.passwordStdin ? await readStdinPassword() : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
+  const tokenMode = flags.token !== undefined || Boolean(flags.tokenStdin);
+  if (tokenMode && (flags.password !== undefined || flags.passwordStdin || flags.previous || flags.user))
+    throw new UsageError(
+      'a token is checked instead of a password',
+      'pass either --token/--token-stdin or the password flags',
+    );
+  if (flags.token !== undefined && flags.tokenStdin)
+    throw new UsageError(
+      '--token and --token-stdin are exclusive',
+      'keep --token-stdin for a value, --token for a name',
+    );
+  const stdinToken = flags.tokenStdin ? await readStdinLine('--token-stdin', 'token') : undefined;
+  const password = tokenMode
+    ? undefined
+    : flags.passwordStdin
+      ? await readStdinLine('--password-stdin', 'password')
+      : (flags.password ?? ctx.env.BASICAUTH_PASSWORD);
   let target = options.target;
-  const needTarget = !password || flags.previous || !url;
+  const needTarget = tokenMode ? flags.token !== undefined || !url : !password || flags.previous || !url;
   if (needTarget && !target) {
     try {
       target = await resolveTarget(flags, ctx.env);
@@ -74,12 +94,23 @@ export async function runVerify(
     const creds = await readCredentials(target as Target, { previous, ...(user ? { user } : {}) });
     return { username: creds.users[0]!.username, password: creds.users[0]!.password };
   };
-  const current = password ? { username: user ?? 'admin', password } : await pick(false);
+  const token =
+    stdinToken ??
+    (flags.token !== undefined
+      ? await (await import('./tokens.js')).tokenValue(
+          await (target as Target).clients.secretsManager(),
+          (target as Target).secretId,
+          flags.token,
+        )
+      : undefined);
+  const current = tokenMode ? undefined : password ? { username: user ?? 'admin', password } : await pick(false);
   const previous = flags.previous ? await pick(true) : undefined;
   const result = await verifySite(
     {
       url: siteUrl,
       current,
+      token,
+      indexable: Boolean(flags.allowIndexing) || target?.noindex === false,
       previous,
       expect: flags.expect,
       realm: flags.realm,
@@ -95,22 +126,18 @@ export async function runVerify(
   return result;
 }
 
-/** The first line of standard input: a password piped in stays out of ps and shell history. */
-async function readStdinPassword(): Promise<string> {
+/** The first line of standard input: a password or token piped in stays out of ps and shell history. */
+async function readStdinLine(flag: string, what: string): Promise<string> {
   if (process.stdin.isTTY)
     throw new UsageError(
-      '--password-stdin reads a pipe, and standard input is a terminal',
-      'pipe it: printf %s "$PASSWORD" | basicauth verify … --password-stdin',
+      `${flag} reads a pipe, and standard input is a terminal`,
+      `pipe it: printf %s "$${what.toUpperCase()}" | basicauth verify … ${flag}`,
     );
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
-  const password = text.split(/\r?\n/)[0] ?? '';
-  if (!password)
-    throw new UsageError(
-      '--password-stdin read an empty password',
-      'pipe the password in, without a leading blank line',
-    );
-  return password;
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new UsageError(`${flag} read an empty ${what}`, `pipe the ${what} in, without a leading blank line`);
+  return line;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

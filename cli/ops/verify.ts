@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import { escapeXml as xml } from '../core/xml.js';
+import { BYPASS_COOKIE, BYPASS_HEADER, BYPASS_PARAM } from '../../handlers/shared/token-layout.js';
 
 export interface UserPass {
   username: string;
@@ -12,7 +13,12 @@ export interface UserPass {
 
 export interface VerifyInput {
   url: string;
-  current: UserPass;
+  /** the Basic credentials to check (undefined with a token: the token's checks run instead) */
+  current: UserPass | undefined;
+  /** a bypass token to check instead of a password */
+  token?: string | undefined;
+  /** the site may be indexed (distribution.noindex false, --allow-indexing): no X-Robots-Tag check */
+  indexable?: boolean;
   previous?: UserPass | undefined;
   expect: string;
   realm?: string | undefined;
@@ -23,7 +29,16 @@ export interface VerifyInput {
 }
 
 export interface Check {
-  name: 'no credentials' | 'wrong credentials' | 'current credentials' | 'previous credentials';
+  name:
+    | 'no credentials'
+    | 'wrong credentials'
+    | 'current credentials'
+    | 'previous credentials'
+    | 'wrong token'
+    | 'token'
+    | 'token link'
+    | 'token cookie'
+    | 'search engines';
   ok: boolean;
   status: number | undefined;
   latencyMs: number;
@@ -66,9 +81,16 @@ interface Answer {
   status: number | undefined;
   /** the first WWW-Authenticate header, if any */
   challenge: string | undefined;
+  /** the headers a token link and the noindex check are judged by */
+  robots?: string | undefined;
+  location?: string | undefined;
+  setCookie?: string[] | undefined;
   latencyMs: number;
   error?: string;
 }
+
+/** What a request carries: Basic credentials, or headers of its own (a token, a cookie). */
+type Credentials = UserPass | { headers: Record<string, string> } | undefined;
 
 const MAX_REDIRECTS = 10;
 
@@ -77,10 +99,15 @@ const MAX_REDIRECTS = 10;
  * 0.2 s command), following redirects when asked, and a failure named by its
  * cause: refused, DNS, TLS, timeout, reset.
  */
-async function request(url: string, credentials: UserPass | undefined, input: VerifyInput): Promise<Answer> {
+async function request(
+  url: string,
+  credentials: Credentials,
+  input: Pick<VerifyInput, 'followRedirects' | 'requestTimeoutMs'>,
+): Promise<Answer> {
   const started = performance.now();
   const headers: Record<string, string> = { 'user-agent': 'basicauth-verify', accept: '*/*' };
-  if (credentials)
+  if (credentials && 'headers' in credentials) Object.assign(headers, credentials.headers);
+  else if (credentials)
     headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
   let current = new URL(url);
   try {
@@ -88,7 +115,7 @@ async function request(url: string, credentials: UserPass | undefined, input: Ve
       const answer = await get(current, headers, input.requestTimeoutMs);
       const location = answer.location;
       if (!input.followRedirects || !location || ![301, 302, 303, 307, 308].includes(answer.status)) {
-        return { status: answer.status, challenge: answer.challenge, latencyMs: performance.now() - started };
+        return { ...answer, latencyMs: performance.now() - started };
       }
       if (hops >= MAX_REDIRECTS)
         return {
@@ -99,7 +126,11 @@ async function request(url: string, credentials: UserPass | undefined, input: Ve
         };
       const next = new URL(location, current);
       // as browsers and fetch do: credentials are not carried to another origin
-      if (next.origin !== current.origin) delete headers.authorization;
+      if (next.origin !== current.origin) {
+        delete headers.authorization;
+        delete headers[BYPASS_HEADER];
+        delete headers.cookie;
+      }
       current = next;
     }
   } catch (error) {
@@ -116,7 +147,13 @@ async function get(
   url: URL,
   headers: Record<string, string>,
   timeoutMs: number,
-): Promise<{ status: number; challenge: string | undefined; location: string | undefined }> {
+): Promise<{
+  status: number;
+  challenge: string | undefined;
+  location: string | undefined;
+  robots: string | undefined;
+  setCookie: string[] | undefined;
+}> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw Object.assign(new Error(url.protocol), { code: 'UNSUPPORTED_SCHEME' });
   const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
@@ -125,10 +162,13 @@ async function get(
       res.resume(); // the body is not judged, only the status and the challenge
       res.on('end', () => {
         const challenge = res.headers['www-authenticate'];
+        const robots = res.headers['x-robots-tag'];
         resolve({
           status: res.statusCode ?? 0,
           challenge: Array.isArray(challenge) ? challenge[0] : challenge,
           location: res.headers.location,
+          robots: Array.isArray(robots) ? robots.join(', ') : robots,
+          setCookie: res.headers['set-cookie'],
         });
       });
       res.on('error', reject);
@@ -172,7 +212,6 @@ export function describeRequestError(error: unknown, url: URL): string {
 }
 
 async function runChecks(input: VerifyInput): Promise<Check[]> {
-  const expected = statusMatcher(input.expect);
   const checks: Check[] = [];
   const add = (name: Check['name'], r: Awaited<ReturnType<typeof request>>, reason: string | undefined) =>
     checks.push({
@@ -199,9 +238,29 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
             : undefined),
   );
 
+  const passed = input.token === undefined ? await passwordChecks(input, add) : await tokenChecks(input, add);
+  if (passed && !input.indexable) {
+    const robots = passed.robots ?? '';
+    add(
+      'search engines',
+      passed,
+      /\bnoindex\b/i.test(robots)
+        ? undefined
+        : `no "X-Robots-Tag: noindex" on the answer (${robots ? `X-Robots-Tag: ${robots}` : 'none'}): search engines may index this site (distribution.noindex, on by default, adds it; --allow-indexing if that is intended)`,
+    );
+  }
+  return checks;
+}
+
+type AddCheck = (name: Check['name'], r: Answer, reason: string | undefined) => void;
+
+/** A wrong password refused, the current one accepted (and the previous one refused, when asked); the accepted answer. */
+async function passwordChecks(input: VerifyInput, add: AddCheck): Promise<Answer | undefined> {
+  const expected = statusMatcher(input.expect);
+  const credentials = input.current as UserPass;
   const wrong = await request(
     input.url,
-    { username: input.current.username, password: randomBytes(18).toString('base64url') },
+    { username: credentials.username, password: randomBytes(18).toString('base64url') },
     input,
   );
   add(
@@ -210,15 +269,13 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
     wrong.error ?? (wrong.status !== 401 ? `got ${wrong.status} with a wrong password, expected 401` : undefined),
   );
 
-  const current = await request(input.url, input.current, input);
-  add(
-    'current credentials',
-    current,
+  const current = await request(input.url, credentials, input);
+  const currentReason =
     current.error ??
-      (current.status === undefined || !expected(current.status)
-        ? `got ${current.status} with the current password, expected ${input.expect}`
-        : undefined),
-  );
+    (current.status === undefined || !expected(current.status)
+      ? `got ${current.status} with the current password, expected ${input.expect}`
+      : undefined);
+  add('current credentials', current, currentReason);
 
   if (input.previous) {
     const previous = await request(input.url, input.previous, input);
@@ -231,7 +288,73 @@ async function runChecks(input: VerifyInput): Promise<Check[]> {
           : undefined),
     );
   }
-  return checks;
+  return currentReason === undefined ? current : undefined;
+}
+
+/**
+ * A made-up token refused; the token accepted in the header; its link answered
+ * with a redirect without it and a `__Host-` cookie; the cookie accepted. With
+ * --expect 401 (a revoked token), the header and the link must be refused.
+ */
+async function tokenChecks(input: VerifyInput, add: AddCheck): Promise<Answer | undefined> {
+  const expected = statusMatcher(input.expect);
+  const token = input.token as string;
+  const refusedExpected = expected(401);
+  const made = `bat_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`;
+  const wrong = await request(input.url, { headers: { [BYPASS_HEADER]: made } }, input);
+  add(
+    'wrong token',
+    wrong,
+    wrong.error ?? (wrong.status !== 401 ? `got ${wrong.status} with a made-up token, expected 401` : undefined),
+  );
+
+  const header = await request(input.url, { headers: { [BYPASS_HEADER]: token } }, input);
+  const headerReason =
+    header.error ??
+    (header.status === undefined || !expected(header.status)
+      ? `got ${header.status} with the token, expected ${input.expect}${header.status === 401 ? ' (revoked, expired, not for this path, or for another site)' : ''}`
+      : undefined);
+  add('token', header, headerReason);
+
+  const link = new URL(input.url);
+  link.searchParams.append(BYPASS_PARAM, token);
+  const linked = await request(link.toString(), undefined, { ...input, followRedirects: false });
+  if (refusedExpected) {
+    add(
+      'token link',
+      linked,
+      linked.error ?? (linked.status !== 401 ? `got ${linked.status} for the token's link, expected 401` : undefined),
+    );
+    return headerReason === undefined ? header : undefined;
+  }
+  const cookie = linked.setCookie?.find((c) => c.startsWith(`${BYPASS_COOKIE}=`));
+  const attributes = (cookie ?? '').toLowerCase();
+  add(
+    'token link',
+    linked,
+    linked.error ??
+      (linked.status !== 302
+        ? `got ${linked.status} for the token's link, expected 302`
+        : !cookie
+          ? `the link's redirect set no ${BYPASS_COOKIE} cookie`
+          : !['httponly', 'secure', 'samesite=lax', 'path=/'].every((a) => attributes.includes(a))
+            ? 'the cookie lacks one of HttpOnly, Secure, SameSite=Lax, Path=/'
+            : (linked.location ?? '').includes(BYPASS_PARAM)
+              ? 'the redirect keeps the token in its Location'
+              : undefined),
+  );
+  if (cookie) {
+    const withCookie = await request(input.url, { headers: { cookie: cookie.split(';')[0] as string } }, input);
+    add(
+      'token cookie',
+      withCookie,
+      withCookie.error ??
+        (withCookie.status === undefined || !expected(withCookie.status)
+          ? `got ${withCookie.status} with the link's cookie, expected ${input.expect}`
+          : undefined),
+    );
+  }
+  return headerReason === undefined ? header : undefined;
 }
 
 export async function verifySite(input: VerifyInput, emit: Emit): Promise<VerifyResult> {

@@ -68,6 +68,8 @@ const distribution = z.discriminatedUnion('mode', [
       /** default: the cheapest class with edge locations in the home region's part of the world (stacks/price-class.ts) */
       priceClass: z.enum(['PriceClass_All', 'PriceClass_200', 'PriceClass_100']).optional(),
       comment: z.string().max(128).optional(),
+      /** a response headers policy adds `X-Robots-Tag: noindex, nofollow` to every answer: staging stays out of search engines */
+      noindex: z.boolean().default(true),
       /** your own host names; they need an ACM certificate (us-east-1), which also raises the minimum TLS version */
       aliases: z
         .array(z.string().regex(/^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$/i, 'a host name such as staging.example.com'))

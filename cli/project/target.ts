@@ -45,6 +45,8 @@ export interface Target {
   graceSeconds: number | undefined;
   /** the config file whose deploy made the secret: it owns the rotation schedule (deploy applies it) */
   configFile: string | undefined;
+  /** whether the site's answers should carry X-Robots-Tag: noindex (distribution.noindex) */
+  noindex: boolean;
 }
 
 export async function resolveTarget(
@@ -88,6 +90,7 @@ export async function resolveTarget(
       keyValueStoreArn: deployed ? deployed.keyValueStoreArn : dev.keyValueStoreArn,
       graceSeconds: deployed ? graceSeconds(project) : undefined,
       configFile: deployed ? configFile : undefined,
+      noindex: deployed ? noindexOf(project) : true,
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -118,6 +121,7 @@ export async function resolveTarget(
     keyValueStoreArn: recorded?.keyValueStoreArn,
     graceSeconds: recorded ? graceSeconds(project) : undefined,
     configFile: recorded && project ? configFile : undefined,
+    noindex: recorded ? noindexOf(project) : true,
   };
 }
 
@@ -143,7 +147,7 @@ export function requireEdge(target: Target): { functionName: string; distributio
 interface RawConfig {
   name?: unknown;
   region?: unknown;
-  distribution?: { mode?: unknown; leaveUnprotected?: unknown };
+  distribution?: { mode?: unknown; leaveUnprotected?: unknown; noindex?: unknown };
   secret?: { passwordLength?: unknown; excludeCharacters?: unknown };
   edge?: { graceSeconds?: unknown };
 }
@@ -163,6 +167,12 @@ function passwordPolicy(project: RawConfig | undefined): Target['passwordPolicy'
     ...(typeof secret?.passwordLength === 'number' ? { length: secret.passwordLength } : {}),
     ...(typeof secret?.excludeCharacters === 'string' ? { excludeCharacters: secret.excludeCharacters } : {}),
   };
+}
+
+/** Whether the site's answers should say noindex: the default when basicauth creates the distribution; attach mode when asked. */
+function noindexOf(project: RawConfig | undefined): boolean {
+  const d = project?.distribution;
+  return d?.mode === 'attach' ? d.noindex === true : d?.noindex !== false;
 }
 
 function graceSeconds(project: RawConfig | undefined): number | undefined {

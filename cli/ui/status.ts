@@ -112,6 +112,26 @@ export function statusText(s: Status, style: Style, now = Date.now()): string {
         : []),
     );
   }
+  if (s.tokens.length) {
+    lines.push(
+      '',
+      style.bold('Bypass tokens'),
+      ...s.tokens.map((t) =>
+        row(
+          t.name,
+          `${t.paths.length ? t.paths.join(', ') : 'every path'}; ${
+            t.expires === undefined
+              ? 'never expires'
+              : t.state === 'expired'
+                ? style.red(`expired ${formatWhen(t.expires, now)}`)
+                : t.state === 'expiring'
+                  ? style.yellow(`expires ${formatWhen(t.expires, now)}`)
+                  : `expires ${formatWhen(t.expires, now)}`
+          }${t.previousUntil ? style.dim(`; the replaced value works until ${formatWhen(t.previousUntil, now)}`) : ''}`,
+        ),
+      ),
+    );
+  }
   lines.push('');
   if (s.problems.length === 0) lines.push(style.green('No problems found.'));
   for (const p of s.problems) {

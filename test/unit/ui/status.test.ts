@@ -15,6 +15,7 @@ const colour = {
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 
 const status: Status = {
+  tokens: [],
   secret: {
     arn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:basicauth/staging-AbCdEf',
     name: 'basicauth/staging',

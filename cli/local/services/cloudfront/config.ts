@@ -277,6 +277,8 @@ export interface EdgeBehavior {
   viewerRequestArn: string | undefined;
   /** a CloudFront function (ARN) on the viewer-request event */
   viewerRequestFunctionArn: string | undefined;
+  /** the response headers policy applied to what the origin answers */
+  responseHeadersPolicyId: string | undefined;
 }
 
 export interface EdgeRouting {
@@ -289,6 +291,7 @@ export interface EdgeRouting {
   lambdaArns: Array<{ arn: string; eventType: string }>;
   functionArns: Array<{ arn: string; eventType: string }>;
   originAccessControlIds: string[];
+  responseHeadersPolicyIds: string[];
 }
 
 /** What the edge needs from a normalized config. */
@@ -328,6 +331,7 @@ export function routingOf(config: Node): EdgeRouting {
       targetOriginId: text(node, 'TargetOriginId') ?? '',
       viewerRequestArn,
       viewerRequestFunctionArn,
+      responseHeadersPolicyId: text(node, 'ResponseHeadersPolicyId') || undefined,
     };
   };
   const origins = itemsOf(config.Origins, 'Origin').map((o): EdgeOrigin => {
@@ -370,6 +374,11 @@ export function routingOf(config: Node): EdgeRouting {
     originAccessControlIds: itemsOf(config.Origins, 'Origin')
       .map((o) => text(o, 'OriginAccessControlId') ?? '')
       .filter(Boolean),
+    responseHeadersPolicyIds: [
+      ...new Set(
+        [defaultBehavior, ...behaviors].flatMap((b) => (b.responseHeadersPolicyId ? [b.responseHeadersPolicyId] : [])),
+      ),
+    ],
   };
 }
 
@@ -389,6 +398,8 @@ export interface NewDistribution {
   viewerRequestArn?: string;
   /** the CloudFront Functions engine: the function's ARN */
   viewerRequestFunctionArn?: string;
+  /** the response headers policy on the default behavior (basicauth's noindex policy) */
+  responseHeadersPolicyId?: string;
 }
 
 /** One custom origin, the edge function on the default behavior. */
@@ -413,6 +424,9 @@ export function distributionConfigXml(d: NewDistribution): string {
       ? `<FunctionAssociations><Quantity>1</Quantity><Items><FunctionAssociation><FunctionARN>${escapeXml(d.viewerRequestFunctionArn)}</FunctionARN><EventType>viewer-request</EventType></FunctionAssociation></Items></FunctionAssociations>`
       : '',
     '<CachePolicyId>4135ea2d-6df8-44a3-9df3-4b5a84be39ad</CachePolicyId>',
+    d.responseHeadersPolicyId
+      ? `<ResponseHeadersPolicyId>${escapeXml(d.responseHeadersPolicyId)}</ResponseHeadersPolicyId>`
+      : '',
     '</DefaultCacheBehavior>',
     `<Comment>${escapeXml(d.comment)}</Comment>`,
     '<PriceClass>PriceClass_All</PriceClass><Enabled>true</Enabled>',

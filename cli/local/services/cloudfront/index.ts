@@ -30,6 +30,7 @@ import {
 } from './config.js';
 import { CloudFrontFunctions, type FunctionState, type KeyValueStoreState } from './functions.js';
 import { OriginAccessControls, type OriginAccessControlState } from './origin-access-control.js';
+import { ResponseHeadersPolicies, type ResponseHeadersPolicyState } from './response-headers-policies.js';
 
 export interface DistributionState {
   id: string;
@@ -48,6 +49,7 @@ export interface DistributionState {
 export interface CloudFrontState {
   distributions: DistributionState[];
   originAccessControls: OriginAccessControlState[];
+  responseHeadersPolicies: ResponseHeadersPolicyState[];
   functions: FunctionState[];
   keyValueStores: KeyValueStoreState[];
 }
@@ -87,6 +89,7 @@ export class CloudFrontService {
   readonly state: CloudFrontState;
   readonly plugin: ServicePlugin;
   readonly oac: OriginAccessControls;
+  readonly responseHeaders: ResponseHeadersPolicies;
   readonly functions: CloudFrontFunctions;
   private readonly routingCache = new Map<string, { etag: string; routing: EdgeRouting }>();
 
@@ -98,12 +101,16 @@ export class CloudFrontService {
     this.state = host.store.slice<CloudFrontState>('cloudfront', () => ({
       distributions: [],
       originAccessControls: [],
+      responseHeadersPolicies: [],
       functions: [],
       keyValueStores: [],
     }));
     this.migrate();
     this.oac = new OriginAccessControls(host, this.state, (id) =>
       this.state.distributions.some((d) => this.routing(d).originAccessControlIds.includes(id)),
+    );
+    this.responseHeaders = new ResponseHeadersPolicies(host, this.state, (id) =>
+      this.state.distributions.some((d) => this.routing(d).responseHeadersPolicyIds.includes(id)),
     );
     this.functions = new CloudFrontFunctions(host, this.state, (arn) =>
       this.state.distributions.some((d) => this.routing(d).functionArns.some((f) => f.arn === arn)),
@@ -114,6 +121,7 @@ export class CloudFrontService {
   /** State written before configs were kept parsed held them as XML. */
   private migrate(): void {
     this.state.functions ??= [];
+    this.state.responseHeadersPolicies ??= [];
     this.state.keyValueStores ??= [];
     for (const d of this.state.distributions as Array<DistributionState & { configXml?: string }>) {
       if (d.configXml !== undefined) {
@@ -252,6 +260,10 @@ export class CloudFrontService {
     for (const id of routing.originAccessControlIds) {
       if (!this.state.originAccessControls.some((o) => o.id === id))
         throw new ServiceError('NoSuchOriginAccessControl', `The origin access control ${id} does not exist.`, 404);
+    }
+    for (const id of routing.responseHeadersPolicyIds) {
+      if (!this.responseHeaders.exists(id))
+        throw new ServiceError('NoSuchResponseHeadersPolicy', 'The response headers policy does not exist.', 404);
     }
     for (const { arn, eventType } of routing.functionArns) {
       if (eventType !== 'viewer-request' && eventType !== 'viewer-response') {
@@ -403,6 +415,7 @@ export class CloudFrontService {
         { method: 'POST', path: '/2020-05-31/tagging', operation: 'TagResource', query: { Operation: 'Tag' } },
         { method: 'POST', path: '/2020-05-31/tagging', operation: 'UntagResource', query: { Operation: 'Untag' } },
         ...this.oac.routes,
+        ...this.responseHeaders.routes,
         ...this.functions.routes,
       ],
       operations: {
@@ -444,6 +457,7 @@ export class CloudFrontService {
           return { status: 204 };
         },
         ...this.oac.operations,
+        ...this.responseHeaders.operations,
         ...this.functions.operations,
       },
     });
