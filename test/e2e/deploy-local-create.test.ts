@@ -64,7 +64,7 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
 
     const verified = await project.json('verify');
     expect(verified.code, verified.stderr).toBe(0);
-    expect(statuses(verified.body)).toEqual([401, 401, 200]);
+    expect(statuses(verified.body)).toEqual([401, 401, 200, 200]);
     const creds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
     const api = await fetch(`${site}api/items`, {
       headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` },
@@ -108,7 +108,7 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
         { pathPattern: '/api/*', to: '2' },
       ],
     });
-    expect(statuses((await project.json('verify', '--wait', '30s')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify', '--wait', '30s')).body)).toEqual([401, 401, 200, 200]);
     const status = await project.json('status');
     expect(status.body.problems).toEqual([]);
 
@@ -132,6 +132,6 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, create mo
     expect(again.code, again.stderr).toBe(0);
     expect(again.body).toMatchObject({ status: 'applied', restoredSecret: 'basicauth/staging' });
     expect(again.stderr).toMatch(/was deleted by an earlier destroy/);
-    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200, 200]);
   });
 });

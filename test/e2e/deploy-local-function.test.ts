@@ -54,7 +54,7 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, cloudfron
       edgeFunctionQualifiedArn: expect.stringMatching(/^arn:aws:cloudfront::\d{12}:function\/cff-edge-auth$/),
     });
     const site = deployed.body.url as string;
-    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200, 200]);
     const creds = (await project.cli('show-creds', '--format', 'curl')).stdout.trim();
     const authorization = `Basic ${Buffer.from(creds).toString('base64')}`;
     expect(await (await fetch(`${site}api/items`, { headers: { authorization } })).text()).toBe(

@@ -165,8 +165,9 @@ describe('verify', () => {
       'no credentials',
       'wrong credentials',
       'current credentials',
+      'search engines',
     ]);
-    expect(await readFile(junit, 'utf8')).toMatch(/<testsuite name="basicauth verify [^"]+" tests="3" failures="0"/);
+    expect(await readFile(junit, 'utf8')).toMatch(/<testsuite name="basicauth verify [^"]+" tests="4" failures="0"/);
   });
 
   it('fails for the right reason: an unprotected origin, a wrong realm, a wrong expected status', async () => {
