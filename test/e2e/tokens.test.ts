@@ -176,10 +176,20 @@ describe.each(['lambda-edge', 'cloudfront-function'] as const)(
       expect((await get('/', { 'x-basicauth-bypass': token })).status).toBe(401);
       expect((await get('/', { cookie })).status).toBe(401);
       expect((await get('/', { 'x-basicauth-bypass': tokens[0] as string })).status).toBe(401); // the replaced one too
-      // verify says a revoked token is refused (it reads the value from standard input)
+      // verify --token NAME: the name is gone; --token-stdin checks the value itself
       const check = await cli('verify', '--token', 'ci');
       expect(check.code).toBe(1);
       expect(check.stderr).toMatch(/no token named "ci"/);
+      const stateArgs = ['--local', '--state-dir', join(dir, 'state'), '--json'];
+      const still = await runCli(['verify', '--token-stdin', ...stateArgs], { input: `${token}\n` });
+      expect(still.code).toBe(1);
+      const tokenCheck = JSON.parse(still.stdout).checks.find((c: { name: string }) => c.name === 'token');
+      expect(tokenCheck.reason).toMatch(/got 401 with the token, expected 200 \(revoked, expired/);
+      const refused = await runCli(['verify', '--token-stdin', '--expect', '401', ...stateArgs], { input: token });
+      expect(refused.code, refused.stderr).toBe(0);
+      const statuses = JSON.parse(refused.stdout).checks.map((c: { status: number }) => c.status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      expect(still.stdout + still.stderr + refused.stdout + refused.stderr).not.toContain(token);
     });
 
     it('no token in the logs, in dev output, or in any state file but the secret store', async () => {

@@ -112,7 +112,7 @@ describe('bypass tokens (Lambda@Edge engine)', () => {
     const token = newToken();
     const { secrets, send, status, logs } = setup({ ci: stored(token, { expires: '2026-01-03T00:00:00Z' }) });
     const redirect = (await send({ querystring: `x-basicauth-bypass=${token}` })) as CloudFrontResultResponse;
-    const cookie = (redirect.headers['set-cookie']?.[0]?.value as string).split(';')[0] as string;
+    const cookie = String(redirect.headers['set-cookie']?.[0]?.value).split(';')[0] as string;
     // the cookie lives no longer than the token
     expect(redirect.headers['set-cookie']?.[0]?.value).toContain(`Max-Age=${2 * 86_400}`);
     expect(await status({ headers: { 'x-basicauth-bypass': token } })).toBe(200);
@@ -140,7 +140,7 @@ describe('bypass tokens (Lambda@Edge engine)', () => {
       { cacheTtlSeconds: 300, refreshMinIntervalSeconds: 1 },
     );
     const redirect = (await send({ querystring: `x-basicauth-bypass=${token}` })) as CloudFrontResultResponse;
-    const cookie = (redirect.headers['set-cookie']?.[0]?.value as string).split(';')[0] as string;
+    const cookie = String(redirect.headers['set-cookie']?.[0]?.value).split(';')[0] as string;
     expect(await status({ headers: { 'x-basicauth-bypass': token } })).toBe(200);
     secrets.changeUsers({ username: 'admin', password: 'first-Password-1' }); // tokens revoke ci
     expect(await status({ headers: { 'x-basicauth-bypass': token } })).toBe(200); // within the floor
@@ -173,7 +173,7 @@ describe('bypass tokens (Lambda@Edge engine)', () => {
     const siteA = setup({ ci: stored(a) });
     const siteB = setup({ ci: stored(b) });
     const redirect = (await siteA.send({ querystring: `x-basicauth-bypass=${a}` })) as CloudFrontResultResponse;
-    const cookie = (redirect.headers['set-cookie']?.[0]?.value as string).split(';')[0] as string;
+    const cookie = String(redirect.headers['set-cookie']?.[0]?.value).split(';')[0] as string;
     expect(await siteA.status({ headers: { cookie } })).toBe(200);
     expect(await siteB.status({ headers: { 'x-basicauth-bypass': a } })).toBe(401);
     expect(await siteB.status({ headers: { cookie } })).toBe(401);
