@@ -104,6 +104,7 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       ['status'],
       ['verify'],
       ['users', 'list'],
+      ['tokens', 'list'],
       ['logs', '--since', '1h'],
     ]) {
       const r = await as('team-readers', ...args);
@@ -113,6 +114,7 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
     for (const [args, action] of [
       [['rotate', '--now', '--yes'], 'secretsmanager:RotateSecret'],
       [['users', 'add', 'carol'], 'secretsmanager:(GetRandomPassword|PutSecretValue)'],
+      [['tokens', 'create', 'monitor'], 'secretsmanager:PutSecretValue'],
       [['publish'], 'lambda:UpdateFunctionConfiguration'],
       [['detach', '--yes'], 'cloudfront:UpdateDistribution'],
       [['logs', '--retention', '7d'], 'logs:PutRetentionPolicy'],
@@ -130,6 +132,9 @@ describe.skipIf(missing('terraform', terraform, why))('the team policies under I
       ['rotate', '--now', '--yes'],
       ['users', 'add', 'carol'],
       ['users', 'remove', 'carol'],
+      ['tokens', 'create', 'monitor'],
+      ['tokens', 'rotate', 'monitor'],
+      ['tokens', 'revoke', 'monitor'],
       ['publish'],
       ['detach', '--yes'],
       ['attach'],
