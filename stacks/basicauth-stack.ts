@@ -8,6 +8,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { edgeConfigFor, engineOf, rotationEnvironment, secretNameOf, type Config } from '../cli/project/config.js';
 import type { Asset } from './constructs/assets.js';
 import { Distribution } from './constructs/distribution.js';
+import { noindexPolicy } from './constructs/noindex.js';
 import { SecretRotation } from './constructs/secret-rotation.js';
 import { TeamPolicies } from './constructs/team-policies.js';
 import { STACK_ENGINES } from './engines/index.js';
@@ -99,8 +100,10 @@ export class BasicauthStack extends TerraformStack {
           description: 'add this statement to the origin bucket policy',
         });
     } else {
-      // attach mode: deploy associates the function through `basicauth attach`'s code path
+      // attach mode: deploy associates the function (and this policy) through `basicauth attach`'s code path
       distributionId = config.distribution.distributionId;
+      if (config.distribution.noindex)
+        new TerraformOutput(this, 'response_headers_policy_id', { value: noindexPolicy(this, home, config.name).id });
       distributionArn = `arn:aws:cloudfront::${accountId}:distribution/${distributionId}`;
     }
     const policies = new TeamPolicies(this, 'team', {

@@ -93,21 +93,30 @@ export function registerAttach(program: Command, ctx: CommandContext): void {
               functionVersionArn,
               leaveUnprotected: flags.leaveUnprotected,
               replace: Boolean(flags.replace),
+              responseHeadersPolicyId: target.responseHeadersPolicyId,
             })
           : await ops.detach(cf, {
               distributionId: edge.distributionId,
               functionVersionArn,
               pathPatterns: flags.pathPattern,
+              responseHeadersPolicyId: target.responseHeadersPolicyId,
             });
+      const attached = 'ownPolicy' in result ? (result as Awaited<ReturnType<typeof ops.attach>>) : undefined;
       const out = {
         action: verb,
         distributionId: edge.distributionId,
         function: functionVersionArn,
         behaviors: result.changed,
         ...(verb === 'attach' ? { leftUnprotected: flags.leaveUnprotected } : {}),
+        ...(attached ? { noindex: attached.noindex, ownResponseHeadersPolicy: attached.ownPolicy } : {}),
         attempts: result.attempts,
       };
       if (flags.json) return ctx.printJson(out);
+      const own = attached?.ownPolicy ?? [];
+      if (own.length)
+        ctx.log(
+          `note: ${own.join(', ')} ${own.length === 1 ? 'has a response headers policy of its' : 'have response headers policies of their'} own, which CloudFront will not combine with basicauth's: add X-Robots-Tag: noindex, nofollow to ${own.length === 1 ? 'it' : 'them'} to keep those answers out of search engines`,
+        );
       ctx.print(
         result.changed.length === 0
           ? `Nothing to ${verb}: distribution ${edge.distributionId} is already as asked.`

@@ -139,6 +139,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                       functionVersionArn: outputs.edgeFunctionQualifiedArn,
                       leaveUnprotected: dist.leaveUnprotected,
                       replace: false,
+                      responseHeadersPolicyId: outputs.responseHeadersPolicyId,
                     });
                   },
                 }
@@ -233,6 +234,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
                       distributionId: dist.distributionId,
                       functionVersionArn: outputs.edgeFunctionQualifiedArn,
                       pathPatterns: [],
+                      responseHeadersPolicyId: outputs.responseHeadersPolicyId,
                     });
                 },
               }

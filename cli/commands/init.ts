@@ -33,6 +33,8 @@ interface InitFlags {
   force?: boolean;
   yes?: boolean;
   json?: boolean;
+  /** false with --no-noindex */
+  noindex?: boolean;
 }
 
 export function registerInit(program: Command, ctx: CommandContext): void {
@@ -43,6 +45,10 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option('--region <region>', 'home region of the secret (default: AWS_REGION or us-east-1)')
     .option('--origin <origin>', 'create a distribution in front of this origin: a host name, or s3://bucket.region')
     .option('--distribution-id <id>', 'protect an existing distribution instead (attach mode)')
+    .option(
+      '--no-noindex',
+      'attach mode: do not add X-Robots-Tag: noindex to its answers (a distribution basicauth creates: distribution.noindex false)',
+    )
     .addOption(engineOption('lambda-edge'))
     .option('--users <names>', 'comma-separated usernames (default: admin)')
     .option('--days <n>', 'rotate every N days (default: 30)')
@@ -143,7 +149,15 @@ export function registerInit(program: Command, ctx: CommandContext): void {
             )
           : '';
       if (distributionId) {
-        distribution = { mode: 'attach', distributionId };
+        // the distribution is the user's: its answers change only when they agree
+        const noindex = await answer(
+          'Keep it out of search engines: add X-Robots-Tag: noindex, nofollow to every protected answer? (Y/n)',
+          '--no-noindex',
+          flags.noindex === false ? 'n' : undefined,
+          'y',
+          checkYesNo,
+        );
+        distribution = { mode: 'attach', distributionId, noindex };
       } else {
         const origin = await answer(
           'Origin to protect (https://host, host name, or s3://bucket.region)',
@@ -153,7 +167,12 @@ export function registerInit(program: Command, ctx: CommandContext): void {
           parseOriginAnswer,
         );
         // the cheapest price class whose edge locations include the home region's part of the world
-        distribution = { mode: 'create', origin, priceClass: priceClassFor(region) };
+        distribution = {
+          mode: 'create',
+          origin,
+          priceClass: priceClassFor(region),
+          ...(flags.noindex === false ? { noindex: false } : {}),
+        };
       }
       // only a distribution basicauth creates can run the CloudFront function; attaching is Lambda@Edge's
       const engine =
@@ -209,6 +228,12 @@ class InitAnswerError extends Error {
   ) {
     super(message);
   }
+}
+
+function checkYesNo(value: string): boolean {
+  if (/^(y|yes)$/i.test(value)) return true;
+  if (/^(n|no)$/i.test(value)) return false;
+  throw new InitAnswerError('is not yes or no', 'answer y or n');
 }
 
 function checkEngine(value: string): EdgeEngineName {

@@ -49,12 +49,17 @@ export interface DashboardState {
     ageSeconds: number | undefined;
     lastCause: string | undefined;
   }>;
-  decisions: Array<EdgeRequestLine & { at: string }>;
+  decisions: Array<EdgeRequestLine & { at: string; token?: string }>;
 }
+
+/** A decision line names a bypass token: joined to the edge's line of the same request (method and path, within seconds). */
+const TOKEN_JOIN_MS = 5000;
 
 export class Dashboard {
   private readonly fetches = new Map<string, { versionId: string; at: number; cause: string | undefined }>();
-  private readonly decisions: Array<EdgeRequestLine & { at: string }> = [];
+  private readonly decisions: Array<EdgeRequestLine & { at: string; token?: string }> = [];
+  /** token names of decisions whose request the edge has not reported yet (a function logs before it answers) */
+  private readonly tokenNames: Array<{ method: string; path: string; token: string; at: number }> = [];
   private readonly clients = new Set<ServerResponse>();
   private pushTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -69,12 +74,23 @@ export class Dashboard {
 
   /** Each request the local edges answered. */
   request(line: EdgeRequestLine): void {
-    this.decisions.unshift({ ...line, ms: Math.round(line.ms * 10) / 10, at: new Date().toISOString() });
+    const now = Date.now();
+    const named = this.tokenNames.findIndex(
+      (t) => t.method === line.method && t.path === line.uri && now - t.at < TOKEN_JOIN_MS,
+    );
+    const token = named === -1 ? undefined : this.tokenNames.splice(named, 1)[0]?.token;
+    this.decisions.unshift({
+      ...line,
+      ms: Math.round(line.ms * 10) / 10,
+      at: new Date(now).toISOString(),
+      ...(token ? { token } : {}),
+    });
     this.decisions.length = Math.min(this.decisions.length, DECISIONS_KEPT);
     this.changed();
   }
 
   private onEvent(event: LocalEvent): void {
+    if (event.type === 'function.log' && event.line.includes('"token":')) this.tokenDecision(event.line);
     if (event.type === 'function.log') {
       // only the edge's own structured fetch lines; anything else a function prints is not read
       if (!event.line.startsWith('{') || !event.line.includes('"secret.fetch"')) return;
@@ -99,6 +115,28 @@ export class Dashboard {
       event.type === 'key-value-store'
     )
       this.changed();
+  }
+
+  /** A decision made with a bypass token: its name (never its value) goes beside the request it decided. */
+  private tokenDecision(text: string): void {
+    let line: { event?: unknown; token?: unknown; method?: unknown; path?: unknown };
+    try {
+      line = JSON.parse(text.slice(text.indexOf('{'))) as typeof line;
+    } catch {
+      return;
+    }
+    if (line.event !== 'decision' || typeof line.token !== 'string') return;
+    const [method, path, token, now] = [String(line.method), String(line.path), line.token, Date.now()];
+    const seen = this.decisions.find(
+      (d) => d.token === undefined && d.method === method && d.uri === path && now - Date.parse(d.at) < TOKEN_JOIN_MS,
+    );
+    if (seen) {
+      seen.token = token;
+      this.changed();
+      return;
+    }
+    this.tokenNames.push({ method, path, token, at: now });
+    if (this.tokenNames.length > DECISIONS_KEPT) this.tokenNames.shift();
   }
 
   state(): DashboardState {
@@ -310,7 +348,7 @@ function render(s) {
     : '<span class="dim">no instance has run yet: open the site</span>';
   $('decisions').classList.remove('dim');
   $('decisions').innerHTML = decisions.length ? '<table><tr><th>time</th><th class="opt">site</th><th>status</th><th>what the edge saw</th><th class="opt">method</th><th>path</th><th class="opt">instance</th><th class="opt">ms</th></tr>'
-    + decisions.map((d) => '<tr><td class="nw">' + esc(d.at.slice(11, 19)) + '</td><td class="mono opt">' + esc(d.distributionId ?? '') + '</td><td class="nw ' + (d.status < 400 ? 'ok' : d.status >= 500 ? 'bad' : 'warn') + '">' + d.status + '</td><td class="wrap">' + esc(d.outcome ?? '') + '</td><td class="opt">' + esc(d.method) + '</td><td class="mono wrap">' + esc(d.uri) + '</td><td class="mono opt">' + esc(d.instance ?? '') + '</td><td class="num opt">' + d.ms + '</td></tr>').join('') + '</table>'
+    + decisions.map((d) => '<tr><td class="nw">' + esc(d.at.slice(11, 19)) + '</td><td class="mono opt">' + esc(d.distributionId ?? '') + '</td><td class="nw ' + (d.status < 400 ? 'ok' : d.status >= 500 ? 'bad' : 'warn') + '">' + d.status + '</td><td class="wrap">' + esc(d.outcome ?? '') + (d.token ? ' <span class="mono">token ' + esc(d.token) + '</span>' : '') + '</td><td class="opt">' + esc(d.method) + '</td><td class="mono wrap">' + esc(d.uri) + '</td><td class="mono opt">' + esc(d.instance ?? '') + '</td><td class="num opt">' + d.ms + '</td></tr>').join('') + '</table>'
     : '<span class="dim">no request yet' + (site ? ' to this site' : '') + '</span>';
 }
 const source = new EventSource('/_local/dashboard/events');

@@ -21,6 +21,8 @@ export interface AttachInput {
   /** behaviors left without the function, by path pattern ('*' is the default behavior) */
   leaveUnprotected: string[];
   replace: boolean;
+  /** basicauth's noindex policy, for the protected behaviors that have no response headers policy of their own */
+  responseHeadersPolicyId?: string | undefined;
 }
 
 export const DEFAULT_BEHAVIOR = '*';
@@ -56,10 +58,14 @@ function protectedBehaviors(config: DistributionConfig, leaveUnprotected: string
 export async function attach(
   cf: CloudFrontClient,
   input: AttachInput,
-): Promise<{ changed: string[]; unprotected: string[]; attempts: number }> {
+): Promise<{ changed: string[]; unprotected: string[]; attempts: number; noindex: string[]; ownPolicy: string[] }> {
   const changed: string[] = [];
+  const noindex: string[] = [];
+  const ownPolicy: string[] = [];
   const result = await updateDistributionConfig(cf, input.distributionId, (config) => {
     changed.length = 0;
+    noindex.length = 0;
+    ownPolicy.length = 0;
     const targets = protectedBehaviors(config, input.leaveUnprotected);
     // CloudFront refuses Lambda@Edge beside a CloudFront Function on viewer events: say so before changing anything
     const clashes = targets.filter(({ behavior }) =>
@@ -75,6 +81,15 @@ export async function attach(
       );
     }
     for (const { pathPattern, behavior } of targets) {
+      // a behavior holds one response headers policy: one of the user's own stays, and they are told
+      const policy = input.responseHeadersPolicyId;
+      if (policy && behavior.ResponseHeadersPolicyId !== policy) {
+        if (behavior.ResponseHeadersPolicyId) ownPolicy.push(pathPattern);
+        else {
+          behavior.ResponseHeadersPolicyId = policy;
+          noindex.push(pathPattern);
+        }
+      }
       const items = behavior.LambdaFunctionAssociations?.Items ?? [];
       const existing = items.find((a) => a.EventType === 'viewer-request');
       if (existing?.LambdaFunctionARN === input.functionVersionArn) continue;
@@ -98,15 +113,21 @@ export async function attach(
       behavior.LambdaFunctionAssociations = { Quantity: next.length, Items: next };
       changed.push(pathPattern);
     }
-    return changed.length > 0;
+    return changed.length > 0 || noindex.length > 0;
   });
-  return { changed, unprotected: input.leaveUnprotected, attempts: result.attempts };
+  return { changed, unprotected: input.leaveUnprotected, attempts: result.attempts, noindex, ownPolicy };
 }
 
 /** Removes the function from every behavior (or only the named ones). */
 export async function detach(
   cf: CloudFrontClient,
-  input: { distributionId: string; functionVersionArn: string; pathPatterns: string[] },
+  input: {
+    distributionId: string;
+    functionVersionArn: string;
+    pathPatterns: string[];
+    /** basicauth's noindex policy: taken off too (destroy deletes it, and CloudFront refuses to delete one in use) */
+    responseHeadersPolicyId?: string | undefined;
+  },
 ): Promise<{ changed: string[]; attempts: number }> {
   const changed: string[] = [];
   const target = unqualified(input.functionVersionArn);
@@ -126,7 +147,12 @@ export async function detach(
       const kept = items.filter(
         (a) => !(a.EventType === 'viewer-request' && unqualified(a.LambdaFunctionARN ?? '') === target),
       );
-      if (kept.length === items.length) continue;
+      const ours = input.responseHeadersPolicyId && behavior.ResponseHeadersPolicyId === input.responseHeadersPolicyId;
+      if (ours) behavior.ResponseHeadersPolicyId = undefined;
+      if (kept.length === items.length) {
+        if (ours) changed.push(pathPattern);
+        continue;
+      }
       behavior.LambdaFunctionAssociations = { Quantity: kept.length, ...(kept.length ? { Items: kept } : {}) };
       changed.push(pathPattern);
     }

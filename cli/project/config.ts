@@ -93,6 +93,8 @@ const distribution = z.discriminatedUnion('mode', [
     distributionId: z.string().regex(/^E[A-Z0-9]{7,20}$/, 'a CloudFront distribution id such as E2QWRUHAPOMQZL'),
     /** every behavior gets the function except these, named on purpose ('*' is the default behavior) */
     leaveUnprotected: z.array(z.union([z.literal('*'), pathPattern])).default([]),
+    /** also put a response headers policy adding `X-Robots-Tag: noindex, nofollow` on the protected behaviors that have none (init asks) */
+    noindex: z.boolean().default(false),
   }),
 ]);
 

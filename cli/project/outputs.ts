@@ -24,6 +24,8 @@ export interface DeployOutputs {
   engine?: EdgeEngineName;
   /** the CloudFront Functions engine's store of digests */
   keyValueStoreArn?: string;
+  /** attach mode with distribution.noindex: the policy attach puts on the protected behaviors */
+  responseHeadersPolicyId?: string;
   deployedAt: string;
 }
 
@@ -65,6 +67,7 @@ export function fromTerraform(name: string, region: string, o: Record<string, un
     readersPolicyArn: s('readers_policy_arn'),
     operatorsPolicyArn: s('operators_policy_arn'),
     ...(s('s3_bucket_policy') ? { s3BucketPolicy: s('s3_bucket_policy') } : {}),
+    ...(s('response_headers_policy_id') ? { responseHeadersPolicyId: s('response_headers_policy_id') } : {}),
     ...(s('key_value_store_arn')
       ? { engine: 'cloudfront-function' as const, keyValueStoreArn: s('key_value_store_arn') }
       : {}),

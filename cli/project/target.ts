@@ -47,6 +47,8 @@ export interface Target {
   configFile: string | undefined;
   /** whether the site's answers should carry X-Robots-Tag: noindex (distribution.noindex) */
   noindex: boolean;
+  /** attach mode with noindex: the policy deploy made, which attach puts on the protected behaviors */
+  responseHeadersPolicyId: string | undefined;
 }
 
 export async function resolveTarget(
@@ -91,6 +93,7 @@ export async function resolveTarget(
       graceSeconds: deployed ? graceSeconds(project) : undefined,
       configFile: deployed ? configFile : undefined,
       noindex: deployed ? noindexOf(project) : true,
+      responseHeadersPolicyId: deployed?.responseHeadersPolicyId,
     };
   }
   // What the last deploy recorded in this directory fills whatever the flags leave out.
@@ -122,6 +125,7 @@ export async function resolveTarget(
     graceSeconds: recorded ? graceSeconds(project) : undefined,
     configFile: recorded && project ? configFile : undefined,
     noindex: recorded ? noindexOf(project) : true,
+    responseHeadersPolicyId: recorded?.responseHeadersPolicyId,
   };
 }
 

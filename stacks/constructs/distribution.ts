@@ -10,8 +10,7 @@ import {
   type CloudfrontDistributionOrderedCacheBehavior,
 } from '@cdktf/provider-aws/lib/cloudfront-distribution/index.js';
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control/index.js';
-import { CloudfrontResponseHeadersPolicy } from '@cdktf/provider-aws/lib/cloudfront-response-headers-policy/index.js';
-import { ROBOTS_HEADER } from '../../handlers/shared/robots.js';
+import { noindexPolicy } from './noindex.js';
 import type { Config } from '../../cli/project/config.js';
 import { priceClassFor } from '../price-class.js';
 
@@ -53,14 +52,7 @@ export class Distribution extends Construct {
       : { cachePolicyId: CACHING_DISABLED, originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST };
     // noindex (the default): every answer says X-Robots-Tag: noindex, nofollow, so a staging site stays out of
     // search engines even where a link to it leaks; the edge's own 401 carries it too
-    const robots = p.config.noindex
-      ? new CloudfrontResponseHeadersPolicy(this, 'noindex', {
-          provider: p.provider,
-          name: `${p.name}-noindex`,
-          comment: 'basicauth: keep a protected site out of search engines',
-          customHeadersConfig: { items: [{ header: 'X-Robots-Tag', value: ROBOTS_HEADER, override: true }] },
-        })
-      : undefined;
+    const robots = p.config.noindex ? noindexPolicy(this, p.provider, p.name) : undefined;
     const behavior = {
       targetOriginId: ORIGIN_ID,
       ...(robots ? { responseHeadersPolicyId: robots.id } : {}),

@@ -43,7 +43,8 @@ beforeAll(async () => {
   project = await startProject('gate', {
     region: 'us-east-1',
     rotation: { schedule: 'rate(7 days)', window: '3h' },
-    distribution: { mode: 'attach', distributionId: 'EPLACEHOLDER000', leaveUnprotected: ['/static/*'] },
+    // the user agreed to noindex (init asks): the protected behaviors get basicauth's response headers policy
+    distribution: { mode: 'attach', distributionId: 'EPLACEHOLDER000', leaveUnprotected: ['/static/*'], noindex: true },
   });
   cf = new CloudFrontClient({
     region: 'us-east-1',
@@ -101,9 +102,14 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mo
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.body).toMatchObject({ status: 'applied', outputs: { distributionId } });
     const site = deployed.body.url as string;
-    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200, 200]);
     expect((await fetch(`${site}api/x`)).status).toBe(401);
-    expect(await (await fetch(`${site}static/logo.png`)).text()).toBe('origin saw /static/logo.png'); // left open on purpose
+    const open = await fetch(`${site}static/logo.png`);
+    expect(await open.text()).toBe('origin saw /static/logo.png'); // left open on purpose
+    expect(open.headers.get('x-robots-tag')).toBeNull(); // and its answers as they were
+    const policies = (await cf.send(new GetDistributionConfigCommand({ Id: distributionId }))).DistributionConfig!;
+    expect(policies.DefaultCacheBehavior?.ResponseHeadersPolicyId).toBe(deployed.body.outputs.responseHeadersPolicyId);
+    expect(policies.CacheBehaviors?.Items?.map((b) => Boolean(b.ResponseHeadersPolicyId))).toEqual([true, false]);
     const status = await project.json('status');
     expect(status.code, status.stderr).toBe(0);
     expect(status.body.edge.behaviors.map((b: { pathPattern: string }) => b.pathPattern)).toEqual(['*', '/api/*']);
@@ -118,7 +124,7 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mo
     const published = await project.json('publish');
     expect(published.code, published.stderr).toBe(0);
     expect(published.body.behaviors.map((b: { pathPattern: string }) => b.pathPattern)).toEqual(['*', '/api/*']);
-    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200, 200]);
     const plan = await project.terraform('plan', '-input=false', '-no-color');
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).not.toMatch(/will be (created|updated|destroyed|replaced)/);
@@ -136,13 +142,13 @@ describe.skipIf(missing('terraform', terraform, why))('deploy --local, attach mo
     expect(after.Comment).toBe('the team app');
     expect(
       [after.DefaultCacheBehavior, ...after.CacheBehaviors!.Items!].every(
-        (b) => (b!.LambdaFunctionAssociations?.Quantity ?? 0) === 0,
+        (b) => (b!.LambdaFunctionAssociations?.Quantity ?? 0) === 0 && !b!.ResponseHeadersPolicyId,
       ),
     ).toBe(true);
 
     const again = await project.json('deploy', '--yes');
     expect(again.code, again.stderr).toBe(0);
     expect(again.body.restoredSecret).toBe('basicauth/gate');
-    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200]);
+    expect(statuses((await project.json('verify')).body)).toEqual([401, 401, 200, 200]);
   });
 });

@@ -196,6 +196,12 @@ describe.each(['lambda-edge', 'cloudfront-function'] as const)(
       const logs = await json('logs', '--since', '10m');
       expect(logs.code, logs.stderr).toBe(0);
       const decisions = logs.body.decisions as Array<{ reason: string; token?: string }>;
+      // the dashboard names the token beside the requests it let through
+      const dashboard = (await (await fetch(`${dev.info.endpoint}/_local/dashboard/state`)).json()) as {
+        decisions: Array<{ uri: string; token?: string }>;
+      };
+      expect(dashboard.decisions.some((d) => d.token === 'ci' && d.uri === '/docs/page')).toBe(true);
+      expect(JSON.stringify(dashboard)).not.toContain(tokens[0] as string);
       expect(decisions.some((d) => d.reason === 'token-cookie' && d.token === 'ci')).toBe(true);
       expect(decisions.some((d) => d.reason === 'token-link')).toBe(true);
       const files = await allFiles(join(dir, 'state'));
