@@ -7,7 +7,7 @@ import type { EdgeStatus, Problem } from '../engines/types.js';
 import type { RotationProbe } from './rotate.js';
 import { again } from '../core/next-steps.js';
 import { formatWhen } from '../ui/dates.js';
-import type { TokenInfo } from './tokens.js';
+import type { TokenInfo } from './token-info.js';
 
 export interface StatusInput {
   secretId: string;
@@ -63,7 +63,7 @@ async function unusableValues(
   const [{ parseSecretValue }, { parseTokens }, { tokenInfo }, ...values] = await Promise.all([
     import('../../handlers/shared/secret-value.js'),
     import('../../handlers/shared/bypass-tokens.js'),
-    import('./tokens.js'),
+    import('./token-info.js'),
     ...stages.map((stage) =>
       reads.secretString(secretId, stage).then(
         (text) => ({ text }),

@@ -21,46 +21,15 @@ import { CliError, UsageError } from '../core/errors.js';
 import { again } from '../core/next-steps.js';
 import { readCurrent, refuseDuringRotation, writeCurrent, type CurrentValue } from './secret-writes.js';
 import type { Target } from '../project/target.js';
+import { tokenInfo, type TokenInfo } from './token-info.js';
+
+export { EXPIRY_WARNING_MS, tokenInfo, type TokenInfo } from './token-info.js';
 
 /** A key value store value is at most 1 KB: a token's entry must fit whichever engine runs later. */
 export const STORE_VALUE_LIMIT = 1024;
-/** `status` warns this long before a token expires */
-export const EXPIRY_WARNING_MS = 7 * 86_400_000;
-
-export interface TokenInfo {
-  name: string;
-  id: string;
-  created: string;
-  expires: string | undefined;
-  paths: string[];
-  /** until when the value replaced by `tokens rotate` still works */
-  previousUntil: string | undefined;
-  state: 'active' | 'expiring' | 'expired';
-}
-
 export interface TokenChange {
   versionId: string;
   token: TokenInfo;
-}
-
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-export function tokenInfo(t: BypassToken, now: number): TokenInfo {
-  const state =
-    t.expires !== undefined && t.expires <= now
-      ? 'expired'
-      : t.expires !== undefined && t.expires - now <= EXPIRY_WARNING_MS
-        ? 'expiring'
-        : 'active';
-  return {
-    name: t.name,
-    id: t.id,
-    created: iso(t.created) as string,
-    expires: iso(t.expires),
-    paths: t.paths,
-    previousUntil: t.previous && t.previous.until > now ? iso(t.previous.until) : undefined,
-    state,
-  };
 }
 
 /** A new token's value: `bat_<id>_<32 random bytes, base64url>`. */

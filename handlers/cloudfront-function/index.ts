@@ -24,6 +24,7 @@ import {
   BYPASS_HEADER,
   BYPASS_PARAM,
   COOKIE_LABEL,
+  COOKIE_MAC_HEX,
   COOKIE_PATTERN,
   cookieAttributes,
   TOKEN_PATTERN,
@@ -253,7 +254,7 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
       ['Referrer-Policy', 'no-referrer'],
       ['X-Robots-Tag', ROBOTS_HEADER],
     ]);
-    const mac = crypto.createHmac('sha256', value).update(COOKIE_LABEL).digest('hex');
+    const mac = crypto.createHmac('sha256', value).update(COOKIE_LABEL).digest('hex').slice(0, COOKIE_MAC_HEX);
     const until = check.previous ? Math.min(entry.e || Infinity, entry.pu as number) : entry.e;
     redirect.cookies = {};
     redirect.cookies[BYPASS_COOKIE] = {

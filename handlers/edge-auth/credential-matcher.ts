@@ -55,6 +55,16 @@ export function credentialDigest(credential: Uint8Array | string): CredentialDig
   return hashFrom(keyed, BLOCK_BYTES, bytes, Buffer.allocUnsafe(DIGEST_BYTES));
 }
 
+// A token or a cookie is ASCII (its pattern was checked): written into one reused buffer, not a new one each time.
+const scratch = Buffer.allocUnsafe(256);
+
+/** The digest of an ASCII string (from `from`) up to 256 characters, as credentialDigest gives it, without allocating its bytes. */
+export function asciiDigest(text: string, from = 0): CredentialDigest {
+  if (text.length > scratch.length) return credentialDigest(text.slice(from));
+  const n = scratch.write(text, 'latin1');
+  return hashFrom(keyed, BLOCK_BYTES, scratch.subarray(Math.min(from, n), n), Buffer.allocUnsafe(DIGEST_BYTES));
+}
+
 /** Equal-length digests compared with no early exit. */
 export function sameDigest(a: Uint8Array, b: Uint8Array): number {
   let diff = 0;

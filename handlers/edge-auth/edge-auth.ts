@@ -30,7 +30,7 @@ import {
   tokenInQuery,
   withoutBypassCookie,
 } from '../shared/bypass-tokens.js';
-import type { TokenKind } from './token-matcher.js';
+import { presentedDigest, type TokenKind } from './token-matcher.js';
 import { ROBOTS_HEADER } from '../shared/robots.js';
 
 type TokenRefusal = 'wrong-token' | 'expired-token' | 'token-path' | 'malformed-token';
@@ -59,7 +59,8 @@ export interface EdgeAuthDeps extends SecretSource {
 }
 
 export interface EdgeAuth {
-  decide(request: CloudFrontRequest): Promise<Decision>;
+  /** `at`: when the request arrived (epoch ms; default now): one clock read per request */
+  decide(request: CloudFrontRequest, at?: number): Promise<Decision>;
   handle(event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult>;
   /** starts fetching the secret before the first request needs it */
   prefetch(): void;
@@ -83,7 +84,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
   const isAllowlisted = compileAllowlist(config.allowCidrs);
   const challenge = challengeResponder(config.realm, config.accessHint);
 
-  async function decide(request: CloudFrontRequest): Promise<Decision> {
+  async function decide(request: CloudFrontRequest, at = now()): Promise<Decision> {
     const headers = request.headers;
     if (config.cors && isPreflight(request.method, headers)) {
       const response = answerPreflight(config.cors, headers);
@@ -94,31 +95,31 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       return { allow: true, reason: 'allowlist' };
 
     // A bypass token, when the request carries one, decides alone.
-    const header = headers[BYPASS_HEADER];
+    const header = headers?.[BYPASS_HEADER];
     if (header !== undefined) {
       const values = headerValues(headers, BYPASS_HEADER) as string[];
-      return byToken(values.length === 1 ? (values[0] as string) : '', 'header', request);
+      return byToken(values.length === 1 ? (values[0] as string) : '', 'header', request, at);
     }
     const query = request.querystring;
     if (typeof query === 'string' && query.indexOf(BYPASS_PARAM) !== -1) {
       const link = tokenInQuery(query);
-      if (link) return byToken(link.token, 'header', request, link.rest);
+      if (link) return byToken(link.token, 'header', request, at, link.rest);
     }
 
     // A request without usable credentials gets the challenge without costing a fetch.
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));
     if (!parsed.ok) {
       // a browser that followed a token's link comes back with its cookie
-      const cookie = parsed.reason === 'missing' && headers.cookie && bypassCookieOf(headerValues(headers, 'cookie'));
-      if (cookie) return byToken(cookie, 'cookie', request);
+      const cookie = parsed.reason === 'missing' && headers?.cookie && bypassCookieOf(cookieValues(headers.cookie));
+      if (cookie) return byToken(cookie, 'cookie', request, at);
       return { allow: false, status: 401, reason: parsed.reason };
     }
     const digest = credentialDigest(parsed.credentials);
     const user = userOf(parsed.credentials);
 
-    const snapshot = await cache.get();
+    const snapshot = await cache.get(at);
     if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known', user };
-    const first = accepts(snapshot, digest, now());
+    const first = accepts(snapshot, digest, at);
     if (first) return { allow: true, reason: first === 'current' ? 'credential' : 'previous-credential', user };
 
     const refreshed = await cache.refreshAfterMiss(snapshot, digest);
@@ -137,20 +138,21 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     value: string,
     kind: TokenKind,
     request: CloudFrontRequest,
+    at: number,
     linkRest?: string,
   ): Promise<Decision> {
     const id = kind === 'cookie' ? COOKIE_PATTERN.exec(value)?.[1] : tokenIdOf(value);
     if (id === undefined) return { allow: false, status: 401, reason: 'malformed-token' };
-    const digest = credentialDigest(value);
+    const digest = presentedDigest(value, kind);
     const uri = typeof request.uri === 'string' ? request.uri : '';
-    const snapshot = await cache.get();
+    const snapshot = await cache.get(at);
     if (!snapshot) return { allow: false, status: 503, reason: 'no-credential-known' };
-    let verdict = snapshot.tokens.check(id, digest, kind, uri, now());
-    if (verdict.ok) {
+    let verdict = snapshot.tokens.check(id, digest, kind, uri, at);
+    if (verdict.ok && !cache.trusts(snapshot, at)) {
       const fresh = await cache.revalidate(snapshot);
       if (!fresh) return { allow: false, status: 503, reason: 'no-credential-known' };
       if (fresh !== snapshot) verdict = fresh.tokens.check(id, digest, kind, uri, now());
-    } else if (verdict.reason === 'wrong-token' && verdict.name === undefined) {
+    } else if (!verdict.ok && verdict.reason === 'wrong-token' && verdict.name === undefined) {
       const refreshed = await cache.refreshAfterMiss(snapshot, digest);
       if (refreshed) verdict = refreshed.tokens.check(id, digest, kind, uri, now());
     }
@@ -180,15 +182,16 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
       log({ event: 'request.invalid-event' });
       return challenge(undefined);
     }
+    const at = now();
     let decision: Decision;
     try {
-      decision = await decide(request);
+      decision = await decide(request, at);
     } catch (error) {
       // Nothing above is expected to throw; if it does, fail closed.
       log({ event: 'request.error', error: describeError(error) });
       return unavailable(config.retryAfterSeconds);
     }
-    log(decisionLine(decision, request, now()));
+    log(decisionLine(decision, request, at));
     if (!decision.allow) {
       if ('response' in decision) return decision.response;
       if (decision.status === 401) return challenge(request.headers);
@@ -223,11 +226,20 @@ function linkRedirect(location: string, cookie: string): CloudFrontResultRespons
   };
 }
 
+/** The Cookie header's values, without a copy when there is one (the usual case). */
+function cookieValues(list: CloudFrontRequest['headers'][string]): string[] {
+  const values: string[] = [];
+  if (Array.isArray(list)) for (const h of list) values.push(h && typeof h.value === 'string' ? h.value : '');
+  return values;
+}
+
 /** Our cookie out of the Cookie headers; a header left empty goes. */
 function stripBypassCookie(headers: CloudFrontRequest['headers']): void {
   const list = headers.cookie;
-  if (!Array.isArray(list) || !list.some((h) => typeof h?.value === 'string' && h.value.indexOf(BYPASS_COOKIE) !== -1))
-    return;
+  if (!Array.isArray(list)) return;
+  let ours = false;
+  for (const h of list) if (typeof h?.value === 'string' && h.value.indexOf(BYPASS_COOKIE) !== -1) ours = true;
+  if (!ours) return;
   const kept = list
     .map((h) => ({ key: h.key ?? 'Cookie', value: withoutBypassCookie(String(h.value)) }))
     .filter((h) => h.value !== '');

@@ -108,8 +108,7 @@ export class SecretCache {
   constructor(private readonly o: SecretCacheOptions) {}
 
   /** The credentials to check against, or undefined when none can be trusted. */
-  async get(): Promise<Snapshot | undefined> {
-    const now = this.o.now();
+  async get(now = this.o.now()): Promise<Snapshot | undefined> {
     const s = this.snapshot;
     if (s && now - s.fetchedAt < this.o.ttlMs) return s;
     // After a failure, retry no more often than minRefresh: while Secrets
@@ -178,6 +177,11 @@ export class SecretCache {
    * for everyone waiting). When the refetch fails, the snapshot serves on
    * under stale-if-error like any other.
    */
+  /** Whether a token match against this snapshot may be trusted as it is (no revalidation due): no await on the hot path. */
+  trusts(seen: Snapshot, now = this.o.now()): boolean {
+    return this.snapshot === seen && now - seen.fetchedAt < this.o.minRefreshMs;
+  }
+
   async revalidate(seen: Snapshot): Promise<Snapshot | undefined> {
     if (this.snapshot && this.snapshot !== seen) return this.snapshot;
     const now = this.o.now();

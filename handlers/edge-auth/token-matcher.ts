@@ -6,10 +6,16 @@
 // says nothing about how much of a guess was right. The id only picks the
 // entry; an unknown id is compared with a dummy entry all the same.
 
-import { COOKIE_LABEL, tokenPathSource, type BypassToken } from '../shared/bypass-tokens.js';
+import {
+  COOKIE_LABEL,
+  COOKIE_MAC_HEX,
+  TOKEN_SECRET_OFFSET,
+  tokenPathSource,
+  type BypassToken,
+} from '../shared/bypass-tokens.js';
 import { bypassOf } from '../shared/path-patterns.js';
 import { hmacSha256 } from '../shared/sha256.js';
-import { credentialDigest, sameDigest, type CredentialDigest } from './credential-matcher.js';
+import { asciiDigest, credentialDigest, sameDigest, type CredentialDigest } from './credential-matcher.js';
 
 export type TokenKind = 'header' | 'cookie';
 
@@ -29,9 +35,19 @@ interface Entry {
   previousUntil: number;
 }
 
-/** The cookie a token's link sets: `<id>.<HMAC-SHA256(key = token, COOKIE_LABEL) in hex>`. */
+/** The cookie a token's link sets: `<id>.<HMAC-SHA256(key = token, COOKIE_LABEL), its first 128 bits in hex>`. */
 export function cookieValueOf(id: string, token: string): string {
-  return `${id}.${hmacSha256(Buffer.from(token, 'utf8'), Buffer.from(COOKIE_LABEL, 'utf8')).toString('hex')}`;
+  const mac = hmacSha256(Buffer.from(token, 'utf8'), Buffer.from(COOKIE_LABEL, 'utf8'));
+  return `${id}.${mac.toString('hex', 0, COOKIE_MAC_HEX / 2)}`;
+}
+
+/**
+ * The keyed digest of a presented token (its secret part: the id only picks
+ * the entry, and 43 characters fit one SHA-256 block after the key) or cookie
+ * (45 characters: one block too).
+ */
+export function presentedDigest(value: string, kind: TokenKind): CredentialDigest {
+  return asciiDigest(value, kind === 'header' ? TOKEN_SECRET_OFFSET : 0);
 }
 
 const everywhere = () => true;
@@ -49,10 +65,10 @@ export class TokenTable {
         name: t.name,
         expires: t.expires ?? Number.POSITIVE_INFINITY,
         onPath: source === undefined ? everywhere : bypassOf(source),
-        tokens: [credentialDigest(t.token), t.previous && credentialDigest(t.previous.token)],
+        tokens: [presentedDigest(t.token, 'header'), t.previous && presentedDigest(t.previous.token, 'header')],
         cookieDigests: [
-          credentialDigest(cookie),
-          previousCookie === undefined ? undefined : credentialDigest(previousCookie),
+          presentedDigest(cookie, 'cookie'),
+          previousCookie === undefined ? undefined : presentedDigest(previousCookie, 'cookie'),
         ],
         cookies: [cookie, previousCookie],
         previousUntil: t.previous?.until ?? 0,

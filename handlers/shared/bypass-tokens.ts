@@ -12,7 +12,7 @@
 // A request presents one in the `x-basicauth-bypass` header, or once as the
 // `?x-basicauth-bypass=` parameter: the edge answers that with a redirect to
 // the same URL without it and a cookie (BYPASS_COOKIE) whose value is
-// `<id>.<HMAC-SHA256(key = token, COOKIE_LABEL) in hex>`. The cookie is not the
+// `<id>.<HMAC-SHA256(key = token, COOKIE_LABEL), its first 128 bits in hex>`. The cookie is not the
 // token (it cannot be replayed as the header), cannot be made without the
 // token, and is checked against the token's entry on every request: a revoked,
 // rotated (past its grace) or expired token takes its cookies with it. It is
@@ -29,9 +29,11 @@ import {
   BYPASS_PARAM,
   COOKIE_LABEL,
   COOKIE_MAX_AGE_SECONDS,
+  COOKIE_MAC_HEX,
   COOKIE_PATTERN,
   cookieAttributes,
   TOKEN_PATTERN,
+  TOKEN_SECRET_OFFSET,
   TOKENS_KEY,
 } from './token-layout.js';
 
@@ -41,9 +43,11 @@ export {
   BYPASS_PARAM,
   COOKIE_LABEL,
   COOKIE_MAX_AGE_SECONDS,
+  COOKIE_MAC_HEX,
   COOKIE_PATTERN,
   cookieAttributes,
   TOKEN_PATTERN,
+  TOKEN_SECRET_OFFSET,
   TOKENS_KEY,
 };
 export const TOKEN_NAME_RULE = 'letters, digits, ".", "_" and "-", 1 to 64 characters, starting with a letter or digit';
@@ -132,27 +136,41 @@ export function storedToken(t: BypassToken): StoredToken {
 /** The anchored expression of a token's paths, or undefined when it is good everywhere. */
 export const tokenPathSource = (paths: readonly string[]): string | undefined => bypassSource(paths);
 
-/** The value of our cookie among a request's Cookie header values, or undefined. */
+const COOKIE_NAME = `${BYPASS_COOKIE}=`;
+
+/** Where our cookie's name starts in a Cookie header (a pair's start: the header's, or after a ';'), or -1. */
+function cookieAt(header: string, from = 0): number {
+  for (let at = header.indexOf(COOKIE_NAME, from); at !== -1; at = header.indexOf(COOKIE_NAME, at + 1)) {
+    let i = at - 1;
+    while (i >= 0 && (header.charCodeAt(i) === 0x20 || header.charCodeAt(i) === 0x09)) i--;
+    if (i < 0 || header.charCodeAt(i) === 0x3b) return at;
+  }
+  return -1;
+}
+
+/** The value of our cookie among a request's Cookie header values, or undefined (a hot path: no splitting). */
 export function bypassCookieOf(values: readonly string[] | undefined): string | undefined {
   if (!values) return undefined;
   for (const header of values) {
-    if (header.indexOf(BYPASS_COOKIE) === -1) continue;
-    for (const pair of header.split(';')) {
-      const eq = pair.indexOf('=');
-      if (eq !== -1 && pair.slice(0, eq).trim() === BYPASS_COOKIE) return pair.slice(eq + 1).trim();
-    }
+    const at = cookieAt(header);
+    if (at === -1) continue;
+    const start = at + COOKIE_NAME.length;
+    const end = header.indexOf(';', start);
+    return (end === -1 ? header.slice(start) : header.slice(start, end)).trim();
   }
   return undefined;
 }
 
 /** A Cookie header value without our cookie ('' when nothing else is left). */
 export function withoutBypassCookie(header: string): string {
-  if (header.indexOf(BYPASS_COOKIE) === -1) return header;
-  return header
-    .split(';')
-    .filter((pair) => pair.split('=', 1)[0]!.trim() !== BYPASS_COOKIE)
-    .map((pair) => pair.trim())
-    .join('; ');
+  let out = header;
+  for (let at = cookieAt(out); at !== -1; at = cookieAt(out)) {
+    const end = out.indexOf(';', at);
+    const rest = end === -1 ? '' : out.slice(end + 1).trimStart();
+    const head = out.slice(0, at).trimEnd(); // '' or ending with ';'
+    out = !rest ? (head.endsWith(';') ? head.slice(0, -1).trimEnd() : head) : head ? `${head} ${rest}` : rest;
+  }
+  return out;
 }
 
 /** The token in a raw query string (`a=1&x-basicauth-bypass=…`), and the query without it; undefined when absent. */

@@ -13,7 +13,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX } from './kvs-layout.js';
-import { COOKIE_LABEL, tokenPathSource, type BypassToken } from './bypass-tokens.js';
+import { COOKIE_LABEL, COOKIE_MAC_HEX, tokenPathSource, type BypassToken } from './bypass-tokens.js';
 
 export { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX };
 
@@ -31,7 +31,7 @@ export interface TokenDigestEntry {
 
 /** The value of a token link's cookie (the Lambda@Edge engine computes the same with its own SHA-256). */
 export function tokenCookie(id: string, token: string): string {
-  return `${id}.${createHmac('sha256', token).update(COOKIE_LABEL, 'utf8').digest('hex')}`;
+  return `${id}.${createHmac('sha256', token).update(COOKIE_LABEL, 'utf8').digest('hex').slice(0, COOKIE_MAC_HEX)}`;
 }
 
 const hmac = (salt: string, value: string) => createHmac('sha256', salt).update(value, 'utf8').digest('hex');

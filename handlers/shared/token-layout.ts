@@ -10,8 +10,12 @@ export const BYPASS_COOKIE = '__Host-basicauth-bypass';
 export const COOKIE_LABEL = 'basicauth-bypass-cookie';
 /** a token's whole shape: anything else is refused before any lookup */
 export const TOKEN_PATTERN = /^bat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
-/** a cookie's whole shape */
-export const COOKIE_PATTERN = /^([0-9a-f]{12})\.([0-9a-f]{64})$/;
+/** a cookie's whole shape: the token's id, and the first 128 bits of its MAC in hex */
+export const COOKIE_PATTERN = /^([0-9a-f]{12})\.([0-9a-f]{32})$/;
+/** hex digits of the cookie's MAC kept (HMAC-SHA256 truncated to 128 bits, RFC 2104 section 5) */
+export const COOKIE_MAC_HEX = 32;
+/** where a token's secret part starts (after `bat_<id>_`): the Lambda@Edge engine digests only that part */
+export const TOKEN_SECRET_OFFSET = 17;
 /** a cookie never lives longer than this, whatever the token's expiry (the edge checks the token on every request anyway) */
 export const COOKIE_MAX_AGE_SECONDS = 30 * 86_400;
 

@@ -83,7 +83,7 @@ describe('bypass tokens (CloudFront Functions engine)', () => {
     expect(header(link, 'location')).toBe('/docs/a?v=2');
     const cookie = header(link, 'set-cookie') as string;
     expect(cookie).toMatch(
-      /^__Host-basicauth-bypass=[0-9a-f]{12}\.[0-9a-f]{64}; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/,
+      /^__Host-basicauth-bypass=[0-9a-f]{12}\.[0-9a-f]{32}; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax$/,
     );
     expect(header(link, 'x-robots-tag')).toBe('noindex, nofollow');
 
