@@ -89,7 +89,8 @@ function naiveTokenHandler(fallback: (e: CloudFrontRequestEvent) => Promise<unkn
     const token = headers['x-basicauth-bypass']?.[0]?.value;
     if (token !== undefined) return token === TOKEN ? e.Records[0]!.cf.request : fallback(e);
     const cookie = headers.cookie?.[0]?.value;
-    if (cookie !== undefined) return cookie === `__Host-basicauth-bypass=${COOKIE}` ? e.Records[0]!.cf.request : fallback(e);
+    if (cookie !== undefined)
+      return cookie === `__Host-basicauth-bypass=${COOKIE}` ? e.Records[0]!.cf.request : fallback(e);
     return fallback(e);
   };
 }
@@ -148,8 +149,9 @@ export async function edgeWarm(rounds = 9, perBatch = 40_000): Promise<WarmFigur
   // a case that does not decide as named would time something else: each must be what it says
   for (const [name, carrier, value] of cases) {
     const decision = await ours.decide(event(carrier, value).Records[0]!.cf.request);
-    const expected = name === 'valid credential' || name.startsWith('bypass token') ? true : false;
-    if (decision.allow !== expected) throw new Error(`edge-warm: the case "${name}" decides ${JSON.stringify(decision)}`);
+    const expected = name === 'valid credential' || name.startsWith('bypass token');
+    if (decision.allow !== expected)
+      throw new Error(`edge-warm: the case "${name}" decides ${JSON.stringify(decision)}`);
   }
   const samples = cases.map(() => ({ ours: [] as number[], article: [] as number[] }));
   for (let round = 0; round < rounds + 1; round++) {

@@ -135,7 +135,7 @@ const lines = [
       `| ${w.case} | ${fmt(w.oursMicros, 2)} | ${fmt(w.articleMicros, 2)} | ${ratio(w.oursMicros.median, w.articleMicros.median)} |`,
   ),
   '',
-  'Ours does more per request: strict RFC 7617 parsing, a keyed SHA-256 digest of the credential, constant-time comparison with every user (no early exit), the memory of refused credentials. The article compares strings with `!=`: fast, but its time depends on the first differing byte. A bypass token (header, or its link\'s cookie) is checked by its keyed digest against both values its id may stand for, and a match older than the refresh floor reloads the secret first (counted here, from memory; on AWS one Secrets Manager read per second per container while tokens are in use); the baseline compares the token as a string.',
+  "Ours does more per request: strict RFC 7617 parsing, a keyed SHA-256 digest of the credential, constant-time comparison with every user (no early exit), the memory of refused credentials. The article compares strings with `!=`: fast, but its time depends on the first differing byte. A bypass token (header, or its link's cookie) is checked by its keyed digest against both values its id may stand for, and a match older than the refresh floor reloads the secret first (counted here, from memory; on AWS one Secrets Manager read per second per container while tokens are in use); the baseline compares the token as a string.",
   '',
   '## 3. Propagation after `rotate`',
   '',
