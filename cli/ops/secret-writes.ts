@@ -61,12 +61,13 @@ export async function writeCurrent(
   return out.VersionId as string;
 }
 
-export function refuseDuringRotation(pending: string | undefined): void {
+/** `what`: the change refused, in the message ("users", "tokens"). */
+export function refuseDuringRotation(pending: string | undefined, what: string): void {
   // finishSecret would make the pending version (built from the value before
   // this change) current, and the change would be lost.
   if (pending)
     throw new CliError(
-      `a rotation is in progress (version ${pending} is AWSPENDING): changing the secret now would be undone by it`,
+      `a rotation is in progress (version ${pending} is AWSPENDING): changing ${what} now would be undone by it`,
       {
         hint: `wait for it (${again('status')}), or clear a stuck one with ${again('rotate --now --recover')}`,
       },

@@ -113,7 +113,7 @@ export async function createToken(
 ): Promise<TokenChange & { value: string }> {
   const now = options.now ?? Date.now();
   const current = await readCurrent(sm, secretId);
-  refuseDuringRotation(current.pending);
+  refuseDuringRotation(current.pending, 'tokens');
   const tokens = tokensOf(current);
   if (tokens.has(name))
     throw new CliError(`a token named "${name}" already exists`, {
@@ -139,7 +139,7 @@ export async function createToken(
 
 export async function revokeToken(sm: SecretsManagerClient, secretId: string, name: string): Promise<TokenChange> {
   const current = await readCurrent(sm, secretId);
-  refuseDuringRotation(current.pending);
+  refuseDuringRotation(current.pending, 'tokens');
   const tokens = tokensOf(current);
   const token = tokens.get(name);
   const stored = current.value.raw[TOKENS_KEY] as Record<string, unknown> | undefined;
@@ -163,7 +163,7 @@ export async function rotateToken(
 ): Promise<TokenChange & { value: string }> {
   const now = options.now ?? Date.now();
   const current = await readCurrent(sm, secretId);
-  refuseDuringRotation(current.pending);
+  refuseDuringRotation(current.pending, 'tokens');
   const tokens = tokensOf(current);
   const old = tokens.get(name);
   if (!old) throw noSuchToken(name, tokens);

@@ -40,7 +40,7 @@ export async function addUser(
   const { GetRandomPasswordCommand } = await import('@aws-sdk/client-secrets-manager');
   const current = await readCurrent(sm, secretId);
   const { value } = current;
-  refuseDuringRotation(current.pending);
+  refuseDuringRotation(current.pending, 'users');
   if (value.users.has(name))
     throw new CliError(`user "${name}" already exists`, {
       hint: `to give them a new password, remove and add them again, or rotate everyone with ${again('rotate --now')}`,
@@ -69,7 +69,7 @@ export async function removeUser(
 ): Promise<{ versionId: string; username: string; users: string[] }> {
   const current = await readCurrent(sm, secretId);
   const { value } = current;
-  refuseDuringRotation(current.pending);
+  refuseDuringRotation(current.pending, 'users');
   if (!value.users.has(name))
     throw new CliError(`no user named "${name}"`, { hint: `users: ${[...value.users.keys()].join(', ')}` });
   if (value.users.size === 1)

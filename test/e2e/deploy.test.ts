@@ -93,7 +93,7 @@ describe('init and synth', () => {
     const synth = await cli(['synth', '--json']);
     expect(synth.code, synth.stderr).toBe(0);
     const result = JSON.parse(synth.stdout);
-    expect(result.resources).toHaveLength(13);
+    expect(result.resources).toHaveLength(14);
     expect(existsSync(join(cwd, 'cdktf.out/stacks/basicauth/assets/edge-auth.zip'))).toBe(true);
   });
 

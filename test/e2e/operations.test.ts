@@ -273,6 +273,7 @@ describe('verify names why a request failed', () => {
         'right',
         '--expect',
         '3xx',
+        '--allow-indexing',
         '--json',
       ]);
       expect(unfollowed.code, unfollowed.stdout).toBe(0);
@@ -284,9 +285,28 @@ describe('verify names why a request failed', () => {
         '--password',
         'right',
         '--follow-redirects',
+        '--allow-indexing',
         '--json',
       ]);
       expect(followed.code, followed.stdout).toBe(0);
+      // without --allow-indexing, an answer without X-Robots-Tag fails the search-engines check, saying so
+      const indexable = await runCli([
+        'verify',
+        url,
+        '--user',
+        'a',
+        '--password',
+        'right',
+        '--expect',
+        '3xx',
+        '--json',
+      ]);
+      expect(indexable.code).toBe(1);
+      expect(JSON.parse(indexable.stdout).checks.at(-1)).toMatchObject({
+        name: 'search engines',
+        ok: false,
+        reason: expect.stringMatching(/no "X-Robots-Tag: noindex" on the answer/),
+      });
       expect(seen).toEqual([undefined]);
     } finally {
       site.close();

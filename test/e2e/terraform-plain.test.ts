@@ -58,7 +58,7 @@ describe.skipIf(missing('terraform', terraform, why))(
       expect(init.code, init.stderr).toBe(0);
       const apply = await tf('apply', '-auto-approve', '-input=false', '-no-color');
       expect(apply.code, apply.stderr).toBe(0);
-      expect(apply.stdout).toMatch(/Apply complete! Resources: 13 added, 0 changed, 0 destroyed\./);
+      expect(apply.stdout).toMatch(/Apply complete! Resources: 14 added, 0 changed, 0 destroyed\./);
       const plan = await tf('plan', '-input=false', '-no-color', '-detailed-exitcode');
       expect(plan.code, `${plan.stdout}\n${plan.stderr}`).toBe(0); // 0: no changes at all
       const state = project.cloudState().services;
@@ -69,7 +69,7 @@ describe.skipIf(missing('terraform', terraform, why))(
       expect(secret.versions.some((v: { stages: string[] }) => v.stages.includes('AWSCURRENT'))).toBe(false);
       const destroy = await tf('destroy', '-auto-approve', '-input=false', '-no-color');
       expect(destroy.code, destroy.stderr).toBe(0);
-      expect(destroy.stdout).toMatch(/Destroy complete! Resources: 13 destroyed\./);
+      expect(destroy.stdout).toMatch(/Destroy complete! Resources: 14 destroyed\./);
     });
   },
 );

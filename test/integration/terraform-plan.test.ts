@@ -86,7 +86,7 @@ describe.skipIf(missing('terraform', terraform, why))('terraform offline', () =>
         certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
       },
     });
-    expect(planned.summary).toEqual({ add: 13, change: 0, remove: 0 });
+    expect(planned.summary).toEqual({ add: 14, change: 0, remove: 0 });
     expect(planned.planned.every((c) => c.action === 'create')).toBe(true);
     expect(planned.planned.map((c) => c.address)).toContainEqual(
       expect.stringMatching(/^aws_cloudfront_distribution\./),
