@@ -23,6 +23,7 @@ import { FakeSecretVersions } from '../test/helpers/fake-secret-versions.js';
 import { startLocalSite } from '../test/helpers/local-site.js';
 import { spread, type Spread, basic, lambdaEvent, rotateNow } from './lib.js';
 import { logAsShipped } from './edge-warm.js';
+import { parseTokens } from '../handlers/shared/bypass-tokens.js';
 
 const USER = 'admin';
 const PASSWORD = 'Engine-Bench-Password-0123456789';
@@ -46,7 +47,11 @@ export interface EngineFigures {
   propagation: { storeMs: Spread; acceptedMs: Spread; rounds: number };
 }
 
-function functionEvent(authorization: string) {
+/** A bypass token (both engines hold its digests): the token case of the warm figures. */
+const TOKEN = 'bat_0123456789ab_Engine-Bench-Token-0123456789abcdefghijklmn';
+const TOKENS = { monitor: { id: '0123456789ab', token: TOKEN, created: '2026-01-01T00:00:00Z' } };
+
+function functionEvent(authorization: string, token?: string) {
   return {
     version: '1.0',
     context: { eventType: 'viewer-request' },
@@ -55,15 +60,28 @@ function functionEvent(authorization: string) {
       method: 'GET',
       uri: '/',
       querystring: {},
-      headers: { authorization: { value: authorization } },
+      headers:
+        token === undefined ? { authorization: { value: authorization } } : { 'x-basicauth-bypass': { value: token } },
       cookies: {},
     },
   };
 }
 
+/** The Lambda@Edge event of a case: Basic credentials, or the token's header. */
+function lambdaCase(authorization: string, token?: string) {
+  if (token === undefined) return lambdaEvent(authorization);
+  const event = lambdaEvent(authorization);
+  event.Records[0]!.cf.request.headers = { 'x-basicauth-bypass': [{ key: 'x-basicauth-bypass', value: token }] };
+  return event;
+}
+
 function storeOf(): Map<string, string> {
   const plan = planDigests({
-    current: { versionId: 'v1', users: new Map([[USER, PASSWORD]]) },
+    current: {
+      versionId: 'v1',
+      users: new Map([[USER, PASSWORD]]),
+      tokens: parseTokens({ bypassTokens: TOKENS }),
+    },
     existing: new Map(),
     now: Date.now(),
   });
@@ -77,7 +95,7 @@ async function timeBatch(run: () => unknown, count: number): Promise<number> {
 }
 
 async function warm(code: string, rounds: number): Promise<EngineFigures['warm']> {
-  const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD });
+  const secrets = new FakeSecretVersions({ username: USER, password: PASSWORD, bypassTokens: TOKENS });
   const lambda = createEdgeAuth(
     resolveEdgeAuthConfig({ secretId: 's', secretRegion: 'us-east-1', cacheTtlSeconds: 86_400 }),
     { fetchVersion: secrets.fetch, now: secrets.clock, log: logAsShipped },
@@ -90,16 +108,23 @@ async function warm(code: string, rounds: number): Promise<EngineFigures['warm']
   };
   const reused = new CloudFrontFunction(code, store, { budgetMs: 1000 });
   const fresh = new CloudFrontFunction(code, store, { budgetMs: 1000 });
-  const cases: Array<[string, string]> = [
+  const cases: Array<[string, string, string?]> = [
     ['valid credential', basic(USER, PASSWORD)],
     ['wrong password', basic(USER, 'not-the-password')],
+    ['bypass token', '', TOKEN],
   ];
+  // each case must decide as named, or the figures time something else
+  for (const [name, header, token] of cases) {
+    const verdict = reused.run(functionEvent(header, token)).result as { statusCode?: number };
+    if ((verdict.statusCode === undefined) !== (name !== 'wrong password'))
+      throw new Error(`engines: the case "${name}" decides ${JSON.stringify(verdict.statusCode ?? 'allow')}`);
+  }
   const samples = cases.map(() => ({ lambda: [] as number[], fn: [] as number[], runner: [] as number[] }));
   // the two engines' code, interleaved
   for (let round = 0; round < rounds + 1; round++) {
-    for (const [i, [, header]] of cases.entries()) {
-      const l = await timeBatch(() => lambda.handle(lambdaEvent(header)), 20_000);
-      const f = reused.timeHandler(functionEvent(header), 20_000);
+    for (const [i, [, header, token]] of cases.entries()) {
+      const l = await timeBatch(() => lambda.handle(lambdaCase(header, token)), 20_000);
+      const f = reused.timeHandler(functionEvent(header, token), 20_000);
       if (round === 0) continue; // warms the JIT
       samples[i]!.lambda.push(l);
       samples[i]!.fn.push(f);
@@ -107,8 +132,8 @@ async function warm(code: string, rounds: number): Promise<EngineFigures['warm']
   }
   // the local runtime's whole request apart: a context per request is garbage the code figures should not pay for
   for (let round = 0; round < rounds + 1; round++) {
-    for (const [i, [, header]] of cases.entries()) {
-      const r = await timeBatch(() => fresh.run(functionEvent(header)), 300);
+    for (const [i, [, header, token]] of cases.entries()) {
+      const r = await timeBatch(() => fresh.run(functionEvent(header, token)), 300);
       if (round > 0) samples[i]!.runner.push(r);
     }
   }
