@@ -18,7 +18,7 @@ import { BASIC, MAX_AUTHORIZATION_LENGTH } from '../shared/basic-auth.js';
 import { allowlistOf } from '../shared/cidr.js';
 import { isPreflightRequest, preflight, type HeaderReader } from '../shared/cors.js';
 import { bypassOf } from '../shared/path-patterns.js';
-import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX } from '../shared/kvs-layout.js';
+import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX, type TokenDigestEntry } from '../shared/kvs-layout.js';
 import {
   BYPASS_COOKIE,
   BYPASS_HEADER,
@@ -152,18 +152,6 @@ async function entryOf(user: string): Promise<Entry | undefined> {
   }
 }
 
-interface TokenEntry {
-  n: string;
-  s: string;
-  d: string;
-  c: string;
-  e?: number;
-  p?: string;
-  pd?: string;
-  pc?: string;
-  pu?: number;
-}
-
 /**
  * A bypass token (`c` false) or a link's cookie (`c` true) against its entry
  * `t:<id>` (handlers/shared/kvs-digests.ts): the reason it fails, or the
@@ -173,12 +161,12 @@ async function tokenCheck(
   value: string,
   cookie: boolean,
   uri: string,
-): Promise<{ reason: string; entry?: TokenEntry; previous?: boolean }> {
+): Promise<{ reason: string; entry?: TokenDigestEntry; previous?: boolean }> {
   const match = (cookie ? COOKIE_PATTERN : TOKEN_PATTERN).exec(value);
   if (!match) return { reason: 'malformed-token' };
-  let entry: TokenEntry | undefined;
+  let entry: TokenDigestEntry | undefined;
   try {
-    entry = JSON.parse(await store.get(TOKEN_KEY_PREFIX + match[1])) as TokenEntry;
+    entry = JSON.parse(await store.get(TOKEN_KEY_PREFIX + match[1])) as TokenDigestEntry;
   } catch (_absent) {
     entry = undefined;
   }
@@ -238,7 +226,7 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
     const check = await tokenCheck(value, !header && !link, request.uri);
     token = check.entry?.n;
     if (check.reason) return done(challenge(get), 'refused', check.reason, 401);
-    const entry = check.entry as TokenEntry;
+    const entry = check.entry as TokenDigestEntry;
     if (header || !link)
       return done(pass(request), 'allowed', header ? (check.previous ? 'previous-token' : 'token') : 'token-cookie');
     let query = '';

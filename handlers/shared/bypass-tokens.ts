@@ -23,33 +23,10 @@
 // refused), never a reason to fail the users' passwords.
 
 import { bypassSource } from './path-patterns.js';
-import {
-  BYPASS_COOKIE,
-  BYPASS_HEADER,
-  BYPASS_PARAM,
-  COOKIE_LABEL,
-  COOKIE_MAX_AGE_SECONDS,
-  COOKIE_MAC_HEX,
-  COOKIE_PATTERN,
-  cookieAttributes,
-  TOKEN_PATTERN,
-  TOKEN_SECRET_OFFSET,
-  TOKENS_KEY,
-} from './token-layout.js';
+import { BYPASS_COOKIE, BYPASS_PARAM, TOKEN_PATTERN, TOKENS_KEY } from './token-layout.js';
 
-export {
-  BYPASS_COOKIE,
-  BYPASS_HEADER,
-  BYPASS_PARAM,
-  COOKIE_LABEL,
-  COOKIE_MAX_AGE_SECONDS,
-  COOKIE_MAC_HEX,
-  COOKIE_PATTERN,
-  cookieAttributes,
-  TOKEN_PATTERN,
-  TOKEN_SECRET_OFFSET,
-  TOKENS_KEY,
-};
+export * from './token-layout.js';
+
 export const TOKEN_NAME_RULE = 'letters, digits, ".", "_" and "-", 1 to 64 characters, starting with a letter or digit';
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** at most this many path patterns per token, each at most PATH_MAX characters (the store's 1 KB value) */

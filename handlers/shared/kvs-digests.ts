@@ -12,22 +12,10 @@
 // function itself (handlers/cloudfront-function) reads the same layout.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX } from './kvs-layout.js';
+import { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX, type TokenDigestEntry } from './kvs-layout.js';
 import { COOKIE_LABEL, COOKIE_MAC_HEX, tokenPathSource, type BypassToken } from './bypass-tokens.js';
 
-export { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX };
-
-export interface TokenDigestEntry {
-  n: string;
-  s: string;
-  d: string;
-  c: string;
-  e?: number;
-  p?: string;
-  pd?: string;
-  pc?: string;
-  pu?: number;
-}
+export { META_KEY, TOKEN_KEY_PREFIX, USER_KEY_PREFIX, type TokenDigestEntry };
 
 /** The value of a token link's cookie (the Lambda@Edge engine computes the same with its own SHA-256). */
 export function tokenCookie(id: string, token: string): string {

@@ -264,43 +264,14 @@ describe('verify names why a request failed', () => {
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-      const unfollowed = await runCli([
-        'verify',
-        url,
-        '--user',
-        'a',
-        '--password',
-        'right',
-        '--expect',
-        '3xx',
-        '--allow-indexing',
-        '--json',
-      ]);
+      const verify = (...extra: string[]) =>
+        runCli(['verify', url, '--user', 'a', '--password', 'right', '--json', ...extra]);
+      const unfollowed = await verify('--expect', '3xx', '--allow-indexing');
       expect(unfollowed.code, unfollowed.stdout).toBe(0);
-      const followed = await runCli([
-        'verify',
-        url,
-        '--user',
-        'a',
-        '--password',
-        'right',
-        '--follow-redirects',
-        '--allow-indexing',
-        '--json',
-      ]);
+      const followed = await verify('--follow-redirects', '--allow-indexing');
       expect(followed.code, followed.stdout).toBe(0);
       // without --allow-indexing, an answer without X-Robots-Tag fails the search-engines check, saying so
-      const indexable = await runCli([
-        'verify',
-        url,
-        '--user',
-        'a',
-        '--password',
-        'right',
-        '--expect',
-        '3xx',
-        '--json',
-      ]);
+      const indexable = await verify('--expect', '3xx');
       expect(indexable.code).toBe(1);
       expect(JSON.parse(indexable.stdout).checks.at(-1)).toMatchObject({
         name: 'search engines',

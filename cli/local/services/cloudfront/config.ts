@@ -6,6 +6,8 @@
 import { pathPatternSource } from '../../../../handlers/shared/path-patterns.js';
 import { escapeXml, xmlElements, XMLParser } from '../../xml.js';
 
+import { ServiceError } from '../../plugin.js';
+
 export const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
 // In CloudFront's XML every list is <Items> holding repeated members.
@@ -25,6 +27,18 @@ export class ConfigError extends Error {
   ) {
     super(message);
   }
+}
+
+/** CloudFront's conditional writes: an If-Match that is missing, or is not the resource's ETag, is refused (as documented). */
+export function checkIfMatch(etag: string, given: unknown): void {
+  if (!given)
+    throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
+  if (given !== etag)
+    throw new ServiceError(
+      'PreconditionFailed',
+      'The precondition given in one or more of the request header fields evaluated to false.',
+      412,
+    );
 }
 
 export function parseXml(xml: string): Node {

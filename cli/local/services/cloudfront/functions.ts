@@ -14,7 +14,7 @@ import {
   FUNCTION_CODE_LIMIT,
   type FunctionStore,
 } from '../../cloudfront-functions.js';
-import { CLOUDFRONT_NS, itemsOf, parseXml, type Node } from './config.js';
+import { checkIfMatch, CLOUDFRONT_NS, itemsOf, parseXml, type Node } from './config.js';
 
 export interface FunctionStage {
   /** base64 of the code */
@@ -58,12 +58,6 @@ const RUNTIMES = ['cloudfront-js-1.0', 'cloudfront-js-2.0'];
 const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
 const newEtag = () => `E${randomUUID().replace(/-/g, '').slice(0, 13).toUpperCase()}`;
 const iso = (ms: number) => new Date(ms).toISOString();
-const preconditionFailed = () =>
-  new ServiceError(
-    'PreconditionFailed',
-    'The precondition given in one or more of the request header fields evaluated to false.',
-    412,
-  );
 
 export class CloudFrontFunctions {
   private readonly compiled = new Map<string, { etag: string; fn: CloudFrontFunction }>();
@@ -203,10 +197,7 @@ export class CloudFrontFunctions {
   }
 
   private ifMatch(i: OperationInput, etag: string): void {
-    const given = i.$request.headers['if-match'];
-    if (!given)
-      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (given !== etag) throw preconditionFailed();
+    checkIfMatch(etag, i.$request.headers['if-match']);
   }
 
   private readStage(config: Node | undefined, codeBase64: unknown): FunctionStage {

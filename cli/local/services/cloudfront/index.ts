@@ -19,6 +19,7 @@ import type { CloudFrontFacade } from '../../services.js';
 import { escapeXml, xmlElements } from '../../xml.js';
 import {
   CLOUDFRONT_NS,
+  checkIfMatch,
   ConfigError,
   configToXml,
   itemsOf,
@@ -198,7 +199,7 @@ export class CloudFrontService {
   /** Replaces the whole config (already normalized), as UpdateDistribution does. */
   updateConfig(id: string, ifMatch: string | undefined, config: Node): DistributionState {
     const d = this.find(id);
-    this.checkIfMatch(d.etag, ifMatch);
+    checkIfMatch(d.etag, ifMatch);
     const routing = this.validate(config);
     if (routing.callerReference !== this.routing(d).callerReference)
       throw new ServiceError('IllegalUpdate', 'Origin and CallerReference cannot be updated.');
@@ -214,7 +215,7 @@ export class CloudFrontService {
 
   delete(id: string, ifMatch: string | undefined): void {
     const d = this.find(id);
-    this.checkIfMatch(d.etag, ifMatch);
+    checkIfMatch(d.etag, ifMatch);
     if (this.routing(d).enabled || this.status(d) !== 'Deployed') {
       throw new ServiceError(
         'DistributionNotDisabled',
@@ -226,17 +227,6 @@ export class CloudFrontService {
     this.routingCache.delete(id);
     this.host.store.save();
     this.host.emit({ type: 'distribution', id, change: 'deleted' });
-  }
-
-  private checkIfMatch(etag: string, ifMatch: string | undefined): void {
-    if (!ifMatch)
-      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (ifMatch !== etag)
-      throw new ServiceError(
-        'PreconditionFailed',
-        'The precondition given in one or more of the request header fields evaluated to false.',
-        412,
-      );
   }
 
   private read(xml: string): ReturnType<typeof readDistributionConfig> {

@@ -4,7 +4,7 @@
 import type { ServiceHost } from '../../host.js';
 import { ServiceError, type Operation, type OperationInput, type RestOutput, type Route } from '../../plugin.js';
 import { escapeXml } from '../../xml.js';
-import { CLOUDFRONT_NS, parseXml, type Node } from './config.js';
+import { checkIfMatch, CLOUDFRONT_NS, parseXml, type Node } from './config.js';
 
 export interface OriginAccessControlState {
   id: string;
@@ -81,16 +81,8 @@ export class OriginAccessControls {
     };
   }
 
-  private ifMatch(i: OperationInput, o: OriginAccessControlState): void {
-    const given = i.$request.headers['if-match'];
-    if (!given)
-      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (given !== o.etag)
-      throw new ServiceError(
-        'PreconditionFailed',
-        'The precondition given in one or more of the request header fields evaluated to false.',
-        412,
-      );
+  private ifMatch(i: OperationInput, o: { etag: string }): void {
+    checkIfMatch(o.etag, i.$request.headers['if-match']);
   }
 
   readonly operations: Record<string, Operation> = {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceHost } from '../../host.js';
 import { ServiceError, type Operation, type OperationInput, type RestOutput, type Route } from '../../plugin.js';
 import { xmlElements } from '../../xml.js';
-import { CLOUDFRONT_NS, itemsOf, parseXml, type Node } from './config.js';
+import { checkIfMatch, CLOUDFRONT_NS, itemsOf, parseXml, type Node } from './config.js';
 
 export interface ResponseHeadersPolicyState {
   id: string;
@@ -193,16 +193,8 @@ export class ResponseHeadersPolicies {
     return { status, body: this.policyXml(p), headers: { etag: p.etag, ...extra } };
   }
 
-  private ifMatch(i: OperationInput, p: ResponseHeadersPolicyState): void {
-    const given = i.$request.headers['if-match'];
-    if (!given)
-      throw new ServiceError('InvalidIfMatchVersion', 'The If-Match version is missing or not valid for the resource.');
-    if (given !== p.etag)
-      throw new ServiceError(
-        'PreconditionFailed',
-        'The precondition given in one or more of the request header fields evaluated to false.',
-        412,
-      );
+  private ifMatch(i: OperationInput, p: { etag: string }): void {
+    checkIfMatch(p.etag, i.$request.headers['if-match']);
   }
 
   private nameTaken(name: unknown, except?: ResponseHeadersPolicyState): void {
