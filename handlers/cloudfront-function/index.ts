@@ -27,6 +27,7 @@ import {
   COOKIE_MAC_HEX,
   COOKIE_PATTERN,
   cookieAttributes,
+  linkTarget,
   TOKEN_PATTERN,
 } from '../shared/token-layout.js';
 import { ROBOTS_HEADER } from '../shared/robots.js';
@@ -49,8 +50,8 @@ const config = __BASICAUTH_FUNCTION_CONFIG__;
 const store = cf.kvs();
 const isBypass = __BASICAUTH_USES_BYPASS__ ? bypassOf(config.bypass) : () => false;
 const isAllowlisted = __BASICAUTH_USES_CIDRS__ ? allowlistOf(config.cidrs) : () => false;
-// compared when the user is unknown, so that a miss costs what a hit costs
-const NO_SALT = '00000000000000000000000000000000';
+// the salt of the HMAC computed when the user (or token id) is unknown, so that a miss costs what a hit costs
+const NO_SALT = '0';
 
 function reader(headers: FunctionHeaders): HeaderReader {
   return (name) => {
@@ -234,10 +235,10 @@ async function handler(event: FunctionEvent): Promise<FunctionRequest | Function
       const q = request.querystring[key] as FunctionHeader;
       const list = q.multiValue ? q.multiValue.map((v) => v.value) : [q.value];
       for (let i = 0; key !== BYPASS_PARAM && i < list.length; i++)
-        query += `${query ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(list[i] as string)}`;
+        query += `${query ? '&' : ''}${encodeURIComponent(key)}=${encodeURIComponent(list[i] as string)}`;
     }
     const redirect = response(302, 'Found', [
-      ['Location', request.uri + query],
+      ['Location', linkTarget(request.uri, query)],
       ['Cache-Control', 'no-store'],
       ['Referrer-Policy', 'no-referrer'],
       ['X-Robots-Tag', ROBOTS_HEADER],

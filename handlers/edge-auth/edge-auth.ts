@@ -26,6 +26,7 @@ import {
   bypassCookieOf,
   COOKIE_PATTERN,
   cookieAttributes,
+  linkTarget,
   tokenIdOf,
   tokenInQuery,
   withoutBypassCookie,
@@ -162,7 +163,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
         : { allow: false, status: 401, reason: verdict.reason, token: verdict.name };
     }
     if (linkRest !== undefined) {
-      const location = linkRest ? `${uri}?${linkRest}` : uri;
+      const location = linkTarget(uri, linkRest);
       const cookie = `${BYPASS_COOKIE}=${verdict.cookie}; ${cookieAttributes(verdict.until, now())}`;
       return {
         allow: false,

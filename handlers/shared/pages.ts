@@ -17,15 +17,16 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 const inline = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 function html(realm: string, hint: string): string {
+  // one line per element is only for reading here: whitespace between them renders as nothing, and the
+  // CloudFront function carries this page within its 10 KB
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(realm)}: sign-in required</title>
 <style>
 body{margin:0;min-height:100vh;display:grid;place-items:center;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f6f7f9;color:#1d2330}
 main{max-width:34rem;margin:1.5rem;padding:2rem 2.25rem;background:#fff;border:1px solid #dde1e7;border-radius:12px;box-shadow:0 1px 3px #0000000d}
-h1{margin:.4rem 0 .5rem;font-size:1.35rem}p{margin:.5rem 0}.lock{display:block;color:#5b6475}
-code{font:0.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:.1em .35em;border-radius:4px}
-small{color:#5b6475}
+h1{margin:.4rem 0 .5rem;font-size:1.35rem}p{margin:.5rem 0}.lock{display:block}.lock,small{color:#5b6475}
+code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f5;padding:.1em .35em;border-radius:4px}
 @media (prefers-color-scheme:dark){body{background:#12151b;color:#e5e8ee}main{background:#1a1f27;border-color:#2b323d}code{background:#262d38}small{color:#9aa3b2}}
 </style></head>
 <body><main>
@@ -35,7 +36,7 @@ small{color:#5b6475}
 <p>${inline(hint)}</p>
 <p><small>Already have them? Reload the page to get the sign-in prompt again.</small></p>
 </main></body></html>
-`;
+`.replace(/>\n</g, '><');
 }
 
 const SECURITY_HEADERS: Array<[string, string]> = [

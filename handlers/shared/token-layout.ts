@@ -5,9 +5,10 @@
 export const TOKENS_KEY = 'bypassTokens';
 /** header and query parameter that carry a token */
 export const BYPASS_HEADER = 'x-basicauth-bypass';
-export const BYPASS_PARAM = 'x-basicauth-bypass';
+export const BYPASS_PARAM = BYPASS_HEADER;
 export const BYPASS_COOKIE = '__Host-basicauth-bypass';
-export const COOKIE_LABEL = 'basicauth-bypass-cookie';
+/** what the cookie's MAC is of (its own name: one string less in the 10 KB function) */
+export const COOKIE_LABEL = BYPASS_COOKIE;
 /** a token's whole shape: anything else is refused before any lookup */
 export const TOKEN_PATTERN = /^bat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
 /** a cookie's whole shape: the token's id, and the first 128 bits of its MAC in hex */
@@ -23,4 +24,14 @@ export const COOKIE_MAX_AGE_SECONDS = 30 * 86_400;
 export function cookieAttributes(expires: number | undefined, now: number): string {
   const left = expires === undefined ? COOKIE_MAX_AGE_SECONDS : Math.floor((expires - now) / 1000);
   return `Path=/; Max-Age=${Math.max(0, Math.min(COOKIE_MAX_AGE_SECONDS, left))}; HttpOnly; Secure; SameSite=Lax`;
+}
+
+/**
+ * Where a token's link redirects: the same path on this site. A path that a
+ * browser would read as another host (`//evil.example`, `/\\evil.example`)
+ * goes to `/` instead: the link is never an open redirect.
+ */
+export function linkTarget(uri: string, query: string): string {
+  const path = /^\/[\\/]/.test(uri) ? '/' : uri;
+  return query ? `${path}?${query}` : path;
 }

@@ -152,6 +152,14 @@ describe.each(['lambda-edge', 'cloudfront-function'] as const)(
       expect(status.body.tokens.map((t: { name: string }) => t.name).sort()).toEqual(['api', 'ci']);
     });
 
+    it("a rotation of the passwords keeps the tokens (they are the secret's own key, not a user)", async () => {
+      const rotated = await cli('rotate', '--now', '--yes');
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect((await accepted({ 'x-basicauth-bypass': tokens[0] as string })).status).toBe(200);
+      const list = await json('tokens', 'list', '--no-last-seen');
+      expect(list.body.map((t: { name: string }) => t.name).sort()).toEqual(['api', 'ci']);
+    });
+
     it('rotate: the old value works through its grace, the new one at once', async () => {
       const old = tokens[0] as string;
       const r = await json('tokens', 'rotate', 'ci', '--grace', '1h');

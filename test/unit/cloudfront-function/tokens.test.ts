@@ -107,6 +107,14 @@ describe('bypass tokens (CloudFront Functions engine)', () => {
     expect(JSON.stringify([viaHeader.log, link.log, viaCookie.log])).not.toContain(token);
   });
 
+  it('never redirects to another host: a path a browser reads as one goes to /', () => {
+    const token = newToken();
+    const fn = functionWith(code, storeFor({ ci: { id: idOf(token), token, created: '2026-01-01T00:00:00Z' } }));
+    const link = send(fn, { uri: '//evil.example/x', querystring: `x-basicauth-bypass=${token}&a=1` });
+    expect(link.status).toBe(302);
+    expect(header(link, 'location')).toBe('/?a=1');
+  });
+
   it('refuses a made-up token, a wrong secret for a known id, a malformed one, and the cookie as a token', () => {
     const token = newToken();
     const fn = functionWith(code, storeFor({ ci: { id: idOf(token), token, created: '2026-01-01T00:00:00Z' } }));

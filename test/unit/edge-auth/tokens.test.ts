@@ -100,6 +100,16 @@ describe('bypass tokens (Lambda@Edge engine)', () => {
     expect(await status({ headers: { cookie: `${BYPASS_COOKIE}=${token}` } })).toBe(401);
   });
 
+  it('never redirects to another host: a path a browser reads as one goes to /', async () => {
+    const token = newToken();
+    const { send } = setup({ ci: stored(token) });
+    for (const uri of ['//evil.example/x', '/\\evil.example']) {
+      const r = (await send({ uri, querystring: `x-basicauth-bypass=${token}&a=1` })) as CloudFrontResultResponse;
+      expect(r.status).toBe('302');
+      expect(r.headers.location?.[0]?.value).toBe('/?a=1');
+    }
+  });
+
   it('computes the cookie as the key value store publisher does (HMAC-SHA256 keyed by the token)', () => {
     const token = newToken();
     const expected = `${idOf(token)}.${createHmac('sha256', token).update(COOKIE_LABEL).digest('hex').slice(0, 32)}`;
