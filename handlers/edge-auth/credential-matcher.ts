@@ -1,6 +1,6 @@
 // Constant-time credential check. Both sides are reduced to keyed SHA-256
-// digests, SHA-256(key || credential) under a one-block (64-byte) key drawn at
-// cold start, so every comparison is between two 32-byte values: the time
+// digests, SHA-256(key || credential) under a one-block (64-byte) key drawn
+// once per container (at its first digest), so every comparison is between two 32-byte values: the time
 // taken depends neither on where the first differing byte is nor on the
 // length of the password or of the guess. All users are compared on every
 // check (no early exit), so timing does not tell which usernames exist
@@ -44,15 +44,20 @@ export function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(bytes);
 }
 
-// The state after the key: every digest goes on from it.
-const keyed = stateAfter(randomBytes(BLOCK_BYTES));
+// The state after the key: every digest goes on from it. Drawn at the first digest, not when the module loads:
+// module code runs before the secret's fetch is started, and the first digest overlaps that fetch.
+let keyed: Int32Array | undefined;
+const keyState = (): Int32Array => {
+  keyed ??= stateAfter(randomBytes(BLOCK_BYTES));
+  return keyed;
+};
 
 /** A credential as this container compares it: never the credential itself. */
 export type CredentialDigest = Buffer;
 
 export function credentialDigest(credential: Uint8Array | string): CredentialDigest {
   const bytes = typeof credential === 'string' ? Buffer.from(credential, 'utf8') : credential;
-  return hashFrom(keyed, BLOCK_BYTES, bytes, Buffer.allocUnsafe(DIGEST_BYTES));
+  return hashFrom(keyState(), BLOCK_BYTES, bytes, Buffer.allocUnsafe(DIGEST_BYTES));
 }
 
 // A token or a cookie is ASCII (its pattern was checked): written into one reused buffer, not a new one each time.
@@ -62,7 +67,7 @@ const scratch = Buffer.allocUnsafe(256);
 export function asciiDigest(text: string, from = 0): CredentialDigest {
   if (text.length > scratch.length) return credentialDigest(text.slice(from));
   const n = scratch.write(text, 'latin1');
-  return hashFrom(keyed, BLOCK_BYTES, scratch.subarray(Math.min(from, n), n), Buffer.allocUnsafe(DIGEST_BYTES));
+  return hashFrom(keyState(), BLOCK_BYTES, scratch.subarray(Math.min(from, n), n), Buffer.allocUnsafe(DIGEST_BYTES));
 }
 
 /** Equal-length digests compared with no early exit. */

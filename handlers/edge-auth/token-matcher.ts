@@ -51,7 +51,13 @@ export function presentedDigest(value: string, kind: TokenKind): CredentialDiges
 }
 
 const everywhere = () => true;
-const DUMMY = credentialDigest('basicauth:no-such-token');
+// compared when an id is unknown, so that a miss costs what a hit costs; made at the first such miss, not at
+// a cold start (module code runs before the secret's fetch is started)
+let dummy: CredentialDigest | undefined;
+const DUMMY = () => {
+  dummy ??= credentialDigest('basicauth:no-such-token');
+  return dummy;
+};
 
 export class TokenTable {
   private readonly byId = new Map<string, Entry>();
@@ -83,10 +89,10 @@ export class TokenTable {
   /** Whether the token (or cookie) with this id and keyed digest lets a request for `uri` through at `now`. */
   check(id: string, candidate: CredentialDigest, kind: TokenKind, uri: string, now: number): TokenVerdict {
     const entry = this.byId.get(id);
-    const digests = entry ? (kind === 'header' ? entry.tokens : entry.cookieDigests) : [DUMMY, DUMMY];
+    const digests = entry ? (kind === 'header' ? entry.tokens : entry.cookieDigests) : [DUMMY(), DUMMY()];
     // both compared, always: no early exit
     const current = sameDigest(candidate, digests[0]);
-    const previous = digests[1] ? sameDigest(candidate, digests[1]) : sameDigest(candidate, DUMMY) & 0;
+    const previous = digests[1] ? sameDigest(candidate, digests[1]) : sameDigest(candidate, DUMMY()) & 0;
     if (!entry || (current | previous) === 0) return { ok: false, reason: 'wrong-token' };
     const name = entry.name;
     // a replaced value past its grace is as good as any other wrong one
