@@ -109,6 +109,7 @@ export function registerSynthAndDeploy(program: Command, ctx: CommandContext): v
             ...common,
             ...where.secretAdoption,
             functionExists: where.functionExists,
+            lookupImportId: where.lookupImportId,
             firstPassword: async (outputs) => {
               const { ensureFirstPassword } = await import('../ops/rotate.js');
               await ensureFirstPassword(

@@ -74,11 +74,30 @@ export async function deployTarget(flags: DeployTargetFlags, config: Config, pro
       (error) => absent(error) ?? false,
     );
   };
+  // a response headers policy is imported by its id: found by its name among the account's own policies
+  const lookupImportId = async (type: string, name: string): Promise<string | undefined> => {
+    if (type !== 'aws_cloudfront_response_headers_policy') return undefined;
+    const { ListResponseHeadersPoliciesCommand } = await import('@aws-sdk/client-cloudfront');
+    const cf = await clients.cloudfront();
+    let marker: string | undefined;
+    do {
+      const page = await cf.send(
+        new ListResponseHeadersPoliciesCommand({ Type: 'custom', ...(marker ? { Marker: marker } : {}) }),
+      );
+      const found = page.ResponseHeadersPolicyList?.Items?.find(
+        (i) => i.ResponseHeadersPolicy?.ResponseHeadersPolicyConfig?.Name === name,
+      );
+      if (found) return found.ResponseHeadersPolicy?.Id;
+      marker = page.ResponseHeadersPolicyList?.NextMarker;
+    } while (marker);
+    return undefined;
+  };
   return {
     outdir,
     env,
     clients,
     functionExists,
+    lookupImportId,
     /** the local cloud says why a rotation failed (AWS says it only in the function's logs) */
     rotationProbe: dev ? (secretId: string) => localRotationProbe(dev, secretId) : undefined,
     deployOptions,

@@ -49,6 +49,8 @@ export interface DeployInput {
   restoreSecret?: (arn: string) => Promise<void>;
   /** whether a Lambda function of this name exists in this region: one a stopped deploy made but did not record */
   functionExists?: (name: string, region: string) => Promise<boolean>;
+  /** the id of a resource whose import id is not its name (a response headers policy), looked up by name */
+  lookupImportId?: (type: string, name: string) => Promise<string | undefined>;
   /** gives a secret without a current value its first password (the only rotation a deploy makes) */
   firstPassword?: (outputs: DeployOutputs) => Promise<void>;
   /** attach mode: associates the function version with the existing distribution */
@@ -138,6 +140,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
       synth.stackDir,
       tf,
       emit,
+      input.lookupImportId,
     );
     if (applied.code !== 0)
       throw terraformFailure(
@@ -165,6 +168,7 @@ export async function deploy(input: DeployInput, emit: Emit): Promise<DeployResu
     synth.stackDir,
     tf,
     emit,
+    input.lookupImportId,
   );
   if (applied.code !== 0) {
     throw terraformFailure(
@@ -272,13 +276,16 @@ async function adoptingOrphans(
   stackDir: string,
   tf: (args: string[]) => Promise<TerraformRun>,
   emit: Emit,
+  lookup?: (type: string, name: string) => Promise<string | undefined>,
 ): Promise<TerraformRun> {
   if (run.code === 0) return run;
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0 || !errors.every((d) => d.address && ALREADY_EXISTS.test(`${d.summary} ${d.detail}`)))
     return run;
   const config = await stackConfig(stackDir);
-  const ids = errors.map((d) => [d.address!, importId(config.resource ?? {}, d.address!)] as const);
+  const ids = await Promise.all(
+    errors.map(async (d) => [d.address!, await importIdOrLookup(config.resource ?? {}, d.address!, lookup)] as const),
+  );
   if (ids.some(([, id]) => id === undefined)) return run;
   for (const [address, id] of ids) {
     emit({
@@ -345,6 +352,19 @@ async function stackConfig(stackDir: string): Promise<StackConfig> {
 }
 
 /** The id `terraform import` takes for a resource of the stack: its name, from the synthesized config. */
+/** The import id, also of a resource whose id is not its name: then looked up by its (literal) name. */
+async function importIdOrLookup(
+  resources: NonNullable<StackConfig['resource']>,
+  address: string,
+  lookup: ((type: string, name: string) => Promise<string | undefined>) | undefined,
+): Promise<string | undefined> {
+  const direct = importId(resources, address);
+  if (direct !== undefined || !lookup) return direct;
+  const [type = '', name = ''] = address.split('.');
+  const named = resources[type]?.[name]?.name;
+  return typeof named === 'string' && !named.includes('${') ? lookup(type, named).catch(() => undefined) : undefined;
+}
+
 function importId(resources: NonNullable<StackConfig['resource']>, address: string): string | undefined {
   const [type = '', name = ''] = address.split('.');
   const attrs = resources[type]?.[name];
