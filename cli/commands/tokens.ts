@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../core/context.js';
 import { addTargetOptions, jsonOption, type TargetOptions } from './options.js';
-import { step, type Emit } from '../core/events.js';
+import { step } from '../core/events.js';
 import { again } from '../core/next-steps.js';
 
 interface TokensFlags extends TargetOptions {
@@ -40,9 +40,24 @@ Examples:
     Promise.all([import('../project/target.js'), import('../ops/tokens.js'), import('../engines/index.js')]);
   type Loaded = Awaited<ReturnType<typeof load>>;
   type Target = Awaited<ReturnType<Loaded[0]['resolveTarget']>>;
-  /** The edge's side of the change (the CloudFront Functions engine reads digests from its store: published at once). */
-  const atEdge = async (target: Target, engines: Loaded[2], emit: Emit) =>
-    engines.ENGINES[target.engine].afterUsersChange(target, emit);
+  /**
+   * One change of the secret, shown as a step, then the edge's side of it (the CloudFront Functions engine
+   * reads digests from its store: they are published at once).
+   */
+  const write = async <T>(
+    target: Target,
+    flags: TokensFlags,
+    label: string,
+    change: (sm: Awaited<ReturnType<Target['clients']['secretsManager']>>) => Promise<T>,
+  ): Promise<T> => {
+    const [{ ENGINES }, emit] = await Promise.all([
+      import('../engines/index.js'),
+      ctx.progress({ json: flags.json, live: false }),
+    ]);
+    const result = await step(emit, 'write', label, async () => change(await target.clients.secretsManager()));
+    await ENGINES[target.engine].afterUsersChange(target, emit);
+    return result;
+  };
   const parseDuration = async (text: string, flag: string) =>
     (await import('../ops/verify.js')).parseDuration(text, flag);
 
@@ -60,16 +75,11 @@ Examples:
     const expires = flags.expires ?? DEFAULT_EXPIRY;
     const expiresInMs = expires === 'never' ? undefined : await parseDuration(expires, '--expires');
     const paths = ops.parseTokenPaths(flags.paths);
-    const [{ resolveTarget }, , engines] = await load();
+    const [{ resolveTarget }] = await load();
     const target = await resolveTarget(flags, ctx.env);
-    const emit = await ctx.progress({ json: flags.json, live: false });
-    const result = await step(
-      emit,
-      'write',
-      `add token ${name} to ${target.secretId} (a new secret version)`,
-      async () => ops.createToken(await target.clients.secretsManager(), target.secretId, name, { expiresInMs, paths }),
+    const result = await write(target, flags, `add token ${name} to ${target.secretId} (a new secret version)`, (sm) =>
+      ops.createToken(sm, target.secretId, name, { expiresInMs, paths }),
     );
-    await atEdge(target, engines, emit);
     if (flags.json) return ctx.printJson({ ...result.token, token: result.value, versionId: result.versionId });
     const { formatWhen } = await import('../ui/dates.js');
     ctx.print(
@@ -130,14 +140,12 @@ Examples:
   addTargetOptions(revoke).action(async (name: string, flags: TokensFlags) => {
     const [{ resolveTarget }, ops, engines] = await load();
     const target = await resolveTarget(flags, ctx.env);
-    const emit = await ctx.progress({ json: flags.json, live: false });
-    const result = await step(
-      emit,
-      'write',
+    const result = await write(
+      target,
+      flags,
       `remove token ${name} from ${target.secretId} (a new secret version)`,
-      async () => ops.revokeToken(await target.clients.secretsManager(), target.secretId, name),
+      (sm) => ops.revokeToken(sm, target.secretId, name),
     );
-    await atEdge(target, engines, emit);
     if (flags.json) return ctx.printJson({ name, versionId: result.versionId, revoked: true });
     ctx.print(`Revoked ${name}. ${engines.ENGINES[target.engine].tokenRevocation}`);
   });
@@ -161,15 +169,13 @@ Examples:
         : flags.expires === 'never'
           ? null
           : await parseDuration(flags.expires, '--expires');
-    const [{ resolveTarget }, , engines] = await load();
+    const [{ resolveTarget }] = await load();
     const target = await resolveTarget(flags, ctx.env);
     const grace =
       graceMs ?? (target.graceSeconds ? target.graceSeconds * 1000 : await parseDuration(DEFAULT_GRACE, '--grace'));
-    const emit = await ctx.progress({ json: flags.json, live: false });
-    const result = await step(emit, 'write', `new value for token ${name} (a new secret version)`, async () =>
-      ops.rotateToken(await target.clients.secretsManager(), target.secretId, name, { graceMs: grace, expiresInMs }),
+    const result = await write(target, flags, `new value for token ${name} (a new secret version)`, (sm) =>
+      ops.rotateToken(sm, target.secretId, name, { graceMs: grace, expiresInMs }),
     );
-    await atEdge(target, engines, emit);
     if (flags.json) return ctx.printJson({ ...result.token, token: result.value, versionId: result.versionId });
     const { formatWhen } = await import('../ui/dates.js');
     ctx.print(

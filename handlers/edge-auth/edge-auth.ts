@@ -111,7 +111,7 @@ export function createEdgeAuth(config: EdgeAuthConfig, deps: EdgeAuthDeps): Edge
     const parsed = parseAuthorization(headerValues(headers, 'authorization'));
     if (!parsed.ok) {
       // a browser that followed a token's link comes back with its cookie
-      const cookie = parsed.reason === 'missing' && headers?.cookie && bypassCookieOf(cookieValues(headers.cookie));
+      const cookie = parsed.reason === 'missing' && headers?.cookie && bypassCookieOf(headerValues(headers, 'cookie'));
       if (cookie) return byToken(cookie, 'cookie', request, at);
       return { allow: false, status: 401, reason: parsed.reason };
     }
@@ -225,13 +225,6 @@ function linkRedirect(location: string, cookie: string): CloudFrontResultRespons
     },
     body: '',
   };
-}
-
-/** The Cookie header's values, without a copy when there is one (the usual case). */
-function cookieValues(list: CloudFrontRequest['headers'][string]): string[] {
-  const values: string[] = [];
-  if (Array.isArray(list)) for (const h of list) values.push(h && typeof h.value === 'string' ? h.value : '');
-  return values;
 }
 
 /** Our cookie out of the Cookie headers; a header left empty goes. */

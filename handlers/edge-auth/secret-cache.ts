@@ -111,13 +111,18 @@ export class SecretCache {
   async get(now = this.o.now()): Promise<Snapshot | undefined> {
     const s = this.snapshot;
     if (s && now - s.fetchedAt < this.o.ttlMs) return s;
+    return this.reload(s ? 'ttl' : 'cold', now);
+  }
+
+  /** A load, or the stale snapshot while it fails (and, after a failure, for minRefresh before the next try). */
+  private async reload(cause: LoadCause, now: number): Promise<Snapshot | undefined> {
     // After a failure, retry no more often than minRefresh: while Secrets
     // Manager is down, each request must not pay for (and cost) a fetch.
     if (!this.inFlight && this.lastAttemptFailed && now - this.lastAttemptAt < this.o.minRefreshMs) {
       return this.usableStale(now);
     }
     try {
-      return await this.refresh(s ? 'ttl' : 'cold');
+      return await this.refresh(cause);
     } catch {
       return this.usableStale(this.o.now());
     }
@@ -186,13 +191,7 @@ export class SecretCache {
     if (this.snapshot && this.snapshot !== seen) return this.snapshot;
     const now = this.o.now();
     if (now - seen.fetchedAt < this.o.minRefreshMs) return seen;
-    if (!this.inFlight && this.lastAttemptFailed && now - this.lastAttemptAt < this.o.minRefreshMs)
-      return this.usableStale(now);
-    try {
-      return await this.refresh('revalidate');
-    } catch {
-      return this.usableStale(this.o.now());
-    }
+    return this.reload('revalidate', now);
   }
 
   /** The least time between two refetches on a miss: minRefresh, doubled while misses learn nothing. */

@@ -23,12 +23,13 @@
 // refused), never a reason to fail the users' passwords.
 
 import { bypassSource } from './path-patterns.js';
+import { USERNAME_RULE, usernameProblem } from './usernames.js';
 import { BYPASS_COOKIE, BYPASS_PARAM, TOKEN_PATTERN, TOKENS_KEY } from './token-layout.js';
 
 export * from './token-layout.js';
 
-export const TOKEN_NAME_RULE = 'letters, digits, ".", "_" and "-", 1 to 64 characters, starting with a letter or digit';
-const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** a token's name follows the rule for usernames: it appears in the same places (logs, the dashboard, a shell) */
+export const TOKEN_NAME_RULE = USERNAME_RULE;
 /** at most this many path patterns per token, each at most PATH_MAX characters (the store's 1 KB value) */
 export const MAX_TOKEN_PATHS = 8;
 export const MAX_TOKEN_PATH_LENGTH = 100;
@@ -55,8 +56,7 @@ export interface BypassToken {
   previous: { token: string; until: number } | undefined;
 }
 
-export const tokenNameProblem = (name: string): string | undefined =>
-  TOKEN_NAME.test(name) ? undefined : `is not ${TOKEN_NAME_RULE}`;
+export const tokenNameProblem = (name: string): string | undefined => usernameProblem(name);
 
 /** The public id of a token, or undefined when the text is not shaped like one. */
 export function tokenIdOf(value: string): string | undefined {
